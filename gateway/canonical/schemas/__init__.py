@@ -1,0 +1,1 @@
+"""The XSD of the canonical documents' XML form (package data)."""

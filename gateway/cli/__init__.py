@@ -1,0 +1,44 @@
+"""The ``acorn`` command line.
+
+Each subcommand lives in its own module and is registered here explicitly. Commands
+print errors as one readable line on stderr and exit with status 2 for bad input or
+configuration (never a traceback); 1 is left for unexpected failures.
+"""
+
+from __future__ import annotations
+
+import click
+
+from gateway import __version__
+from gateway.cli.admin_cmds import db_group, partners_group
+from gateway.cli.mapping_cmds import mappings_group, translate_command
+from gateway.cli.parse_cmd import parse_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="acorn")
+@click.option(
+    "--config",
+    "config_path",
+    envvar="ACORN_CONFIG",
+    default="config.yaml",
+    show_default=True,
+    help="Gateway configuration file (also ACORN_CONFIG).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: str) -> None:
+    """ACORN: the EDI gateway for Amazon Vendor (1P) suppliers."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+cli.add_command(parse_command)
+cli.add_command(translate_command)
+cli.add_command(mappings_group)
+cli.add_command(db_group)
+cli.add_command(partners_group)
+
+
+def main() -> None:
+    """Entry point of the ``acorn`` console script."""
+    cli(obj={})

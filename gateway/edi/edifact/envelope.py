@@ -1,0 +1,355 @@
+"""The EDIFACT envelope as a state machine: states, the transition table, the steps.
+
+:data:`TRANSITIONS` maps each state (outside any interchange, in an interchange, in a
+group, in a message) and each service segment tag to the steps to run, in order; the
+``""`` entry is for any other tag. A step opens an envelope (``open_*``), closes it with
+the trailer just read, checking its count and reference (``close_*``), closes it
+*without* a trailer and reports the missing one (``drop_*``, a no-op when nothing of
+that level is open), or reports a segment where it cannot be (``outside``,
+``unexpected``). Reading the table row by row gives the whole envelope grammar:
+
+- UNB opens an interchange; a UNA or UNB while one is open means its UNZ is missing.
+- UNG opens an explicit group; UNH opens a message, in an implicit group when no UNG
+  is open (sender and recipient from the UNB, the message's version).
+- UNT closes a message: UNT01 = segments UNH..UNT, UNT02 = UNH01.
+- UNE closes an explicit group: UNE01 = messages in the group, UNE02 = UNG05.
+- UNZ closes the interchange: UNZ01 = messages (groups when UNG is used), UNZ02 = UNB05.
+
+:class:`Envelope` holds only the open message's segments. Each step appends the events
+it produces to a list, which the reader yields in order.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from gateway.edi.edifact.delimiters import for_syntax_version
+from gateway.edi.edifact.headers import count_of, part, read_unb, read_ung, read_unh, same_reference
+from gateway.edi.errors import Issue, IssueCode, Position
+from gateway.edi.model import (
+    Delimiters,
+    Event,
+    GroupEnd,
+    GroupHeader,
+    InterchangeEnd,
+    InterchangeHeader,
+    Segment,
+    Transaction,
+)
+
+
+class State(enum.Enum):
+    OUTSIDE = "outside"
+    INTERCHANGE = "interchange"
+    GROUP = "group"
+    MESSAGE = "message"
+
+
+_S = State
+_CLOSE_ALL = ("drop_message", "drop_group", "drop_interchange")
+
+TRANSITIONS: dict[State, dict[str, tuple[str, ...]]] = {
+    _S.OUTSIDE: {
+        "UNA": (),
+        "UNB": ("open_interchange",),
+        "UNG": ("outside",),
+        "UNH": ("outside",),
+        "UNT": ("outside",),
+        "UNE": ("outside",),
+        "UNZ": ("unexpected",),
+        "": ("outside",),
+    },
+    _S.INTERCHANGE: {
+        "UNA": ("drop_interchange",),
+        "UNB": ("drop_interchange", "open_interchange"),
+        "UNG": ("open_group",),
+        "UNH": ("open_message",),
+        "UNT": ("unexpected",),
+        "UNE": ("unexpected",),
+        "UNZ": ("close_interchange",),
+        "": ("outside",),
+    },
+    _S.GROUP: {
+        "UNA": ("drop_group", "drop_interchange"),
+        "UNB": ("drop_group", "drop_interchange", "open_interchange"),
+        "UNG": ("drop_group", "open_group"),
+        "UNH": ("open_message",),
+        "UNT": ("unexpected",),
+        "UNE": ("close_group",),
+        "UNZ": ("drop_group", "close_interchange"),
+        "": ("outside",),
+    },
+    _S.MESSAGE: {
+        "UNA": _CLOSE_ALL,
+        "UNB": (*_CLOSE_ALL, "open_interchange"),
+        "UNG": ("drop_message", "drop_group", "open_group"),
+        "UNH": ("drop_message", "open_message"),
+        "UNT": ("close_message",),
+        "UNE": ("drop_message", "close_group"),
+        "UNZ": ("drop_message", "drop_group", "close_interchange"),
+        "": ("append",),
+    },
+}
+SERVICE_TAGS = frozenset(tag for tag in TRANSITIONS[_S.OUTSIDE] if tag)
+AT_END = _CLOSE_ALL
+
+_TRAILER_OF = {"UNT": "UNH", "UNE": "UNG", "UNZ": "UNB"}
+_UNEXPECTED = {
+    "UNT": IssueCode.EDIFACT_UNEXPECTED_UNT,
+    "UNE": IssueCode.EDIFACT_UNEXPECTED_UNE,
+    "UNZ": IssueCode.EDIFACT_UNEXPECTED_UNZ,
+}
+
+
+class Envelope:
+    """The open interchange, group and message, and the steps that change them."""
+
+    def __init__(self) -> None:
+        self.state = State.OUTSIDE
+        self.body: list[Segment] | None = None  # the open message's segments
+        self.interchange: InterchangeHeader | None = None
+        self.group: GroupHeader | None = None
+        self.interchanges = 0
+        self.groups = 0  # groups in the open interchange, implicit ones included
+        self.explicit_groups = 0
+        self.messages = 0  # messages in the open interchange
+        self.group_messages = 0
+        self.message: dict[str, Any] = {}
+        self.reported_outside = False
+        self.token: tuple[int, int, Segment] | None = None
+
+    # --- the driver ----------------------------------------------------------
+
+    def run(self, steps: tuple[str, ...], token: tuple | None,
+            delimiters: Delimiters | None = None) -> list[Event]:
+        """Run ``steps`` for ``token`` (``None`` at end of input); return the events."""
+        self.token = token[:3] if token is not None else None
+        out: list[Event] = []
+        for step in steps:
+            getattr(self, step)(out, delimiters)
+        return out
+
+    def where(self, element: int | None = None, *, transaction: bool = False,
+              group: bool = True) -> Position:
+        """The position of the current segment within the open envelopes."""
+        ordinal, offset, tag = (self.token[0], self.token[1], self.token[2][0]) if self.token else (
+            None, None, None)
+        return Position(
+            interchange=self.interchanges if self.interchange else None,
+            group=self.groups if group and self.group else None,
+            transaction=self.group_messages if transaction and self.body is not None else None,
+            segment=ordinal,
+            tag=tag,
+            element=element,
+            offset=offset,
+        )
+
+    # --- opening -------------------------------------------------------------
+
+    def open_interchange(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        assert self.token is not None and delimiters is not None
+        ordinal, offset, segment = self.token
+        self.interchanges += 1
+        self.groups = self.explicit_groups = self.messages = 0
+        self.reported_outside = False
+        at = Position(interchange=self.interchanges, segment=ordinal, tag="UNB", offset=offset)
+        fields, issues = read_unb(segment, at)
+        self.interchange = InterchangeHeader(
+            standard="edifact",
+            index=self.interchanges,
+            sender_qualifier=fields.sender_qualifier,
+            sender_id=fields.sender_id,
+            receiver_qualifier=fields.receiver_qualifier,
+            receiver_id=fields.receiver_id,
+            control_number=fields.control_number,
+            date=fields.date,
+            time=fields.time,
+            version=fields.syntax,
+            test=fields.test,
+            delimiters=for_syntax_version(delimiters, fields.syntax),
+            segment=segment,
+            position=at,
+        )
+        out.append(self.interchange)
+        out.extend(issues)
+        self.state = State.INTERCHANGE
+
+    def open_group(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        assert self.token is not None
+        segment = self.token[2]
+        self.groups += 1
+        self.explicit_groups += 1
+        self.group_messages = 0
+        at = Position(interchange=self.interchanges, group=self.groups, segment=self.token[0], tag="UNG",
+                      offset=self.token[1])
+        fields, issues = read_ung(segment, at)
+        self.group = GroupHeader(
+            index=self.groups,
+            functional_id=fields.functional_id,
+            sender_id=fields.sender_id,
+            receiver_id=fields.receiver_id,
+            control_number=fields.control_number,
+            version=fields.version,
+            date=fields.date,
+            time=fields.time,
+            segment=segment,
+            position=at,
+        )
+        out.append(self.group)
+        out.extend(issues)
+        self.state = State.GROUP
+
+    def open_message(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        assert self.token is not None and self.interchange is not None
+        ordinal, segment = self.token[0], self.token[2]
+        if self.group is None:
+            self.groups += 1
+            self.group_messages = 0
+            ic = self.interchange
+            self.group = GroupHeader(
+                index=self.groups, functional_id="", sender_id=ic.sender_id,
+                receiver_id=ic.receiver_id, control_number="",
+                version=part(segment, 2, 2) + part(segment, 2, 3), date=ic.date,
+                time=ic.time, segment=None, position=self.where(), implicit=True,
+            )
+            out.append(self.group)
+        self.group_messages += 1
+        self.messages += 1
+        self.body = [segment]
+        message_type, version, reference, issues = read_unh(segment, self.where(transaction=True))
+        self.message = {"type": message_type, "version": version or self.group.version,
+                        "reference": reference, "first": ordinal, "index": self.group_messages,
+                        "issues": issues}
+        out.extend(issues)
+        self.state = State.MESSAGE
+
+    # --- closing with a trailer ----------------------------------------------
+
+    def append(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        assert self.token is not None and self.body is not None
+        self.body.append(self.token[2])
+
+    def close_message(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        assert self.token is not None and self.body is not None
+        segment = self.token[2]
+        self.body.append(segment)
+        issues: list[Issue] = self.message["issues"]
+        found = []
+        found += self._check_count(IssueCode.EDIFACT_UNT_COUNT_MISMATCH, segment, len(self.body),
+                                   "segments UNH..UNT", transaction=True)
+        found += self._check_reference(IssueCode.EDIFACT_UNT_CONTROL_MISMATCH, segment,
+                                       self.message["reference"], transaction=True)
+        issues.extend(found)
+        out.extend(found)
+        self._emit_message(out)
+
+    def close_group(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        assert self.token is not None
+        segment = self.token[2]
+        if self.group is None or self.group.implicit:
+            self.unexpected(out, delimiters)
+            return
+        out += self._check_count(IssueCode.EDIFACT_UNE_COUNT_MISMATCH, segment, self.group_messages,
+                                 "messages in the group")
+        out += self._check_reference(IssueCode.EDIFACT_UNE_CONTROL_MISMATCH, segment,
+                                     self.group.control_number)
+        out.append(GroupEnd(self.group, self.group_messages, segment))
+        self.group = None
+        self.state = State.INTERCHANGE
+
+    def close_interchange(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        assert self.token is not None and self.interchange is not None
+        segment = self.token[2]
+        if self.explicit_groups:
+            expected, what = self.explicit_groups, "groups (UNG) in the interchange"
+        else:
+            expected, what = self.messages, "messages in the interchange"
+        out += self._check_count(IssueCode.EDIFACT_UNZ_COUNT_MISMATCH, segment, expected, what,
+                                 group=False)
+        out += self._check_reference(IssueCode.EDIFACT_UNZ_CONTROL_MISMATCH, segment,
+                                     self.interchange.control_number, group=False)
+        out.append(InterchangeEnd(self.interchange, self.groups, self.messages, segment))
+        self.interchange = None
+        self.state = State.OUTSIDE
+
+    # --- closing without a trailer -------------------------------------------
+
+    def drop_message(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        if self.body is None:
+            return
+        issue = Issue(IssueCode.EDIFACT_UNT_MISSING,
+                      f"message {self.message['reference']!r} ends without its UNT",
+                      self.where(transaction=True))
+        self.message["issues"].append(issue)
+        out.append(issue)
+        self._emit_message(out)
+
+    def drop_group(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        if self.group is None:
+            return
+        if not self.group.implicit:
+            out.append(Issue(IssueCode.EDIFACT_UNE_MISSING,
+                             f"group {self.group.control_number!r} ends without its UNE", self.where()))
+        out.append(GroupEnd(self.group, self.group_messages, None))
+        self.group = None
+        self.state = State.INTERCHANGE
+
+    def drop_interchange(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        if self.interchange is None:
+            return
+        out.append(Issue(IssueCode.EDIFACT_UNZ_MISSING,
+                         f"interchange {self.interchange.control_number!r} ends without its UNZ",
+                         self.where(group=False)))
+        out.append(InterchangeEnd(self.interchange, self.groups, self.messages, None))
+        self.interchange = None
+        self.state = State.OUTSIDE
+
+    # --- misplaced segments --------------------------------------------------
+
+    def outside(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        if self.reported_outside:
+            return
+        self.reported_outside = True
+        if self.interchanges == 0:
+            code, text = IssueCode.EDIFACT_UNB_MISSING, "segments before any UNB interchange header"
+        else:
+            code, text = IssueCode.SEGMENT_OUTSIDE_ENVELOPE, "segment outside any message"
+        out.append(Issue(code, text, self.where()))
+
+    def unexpected(self, out: list[Event], delimiters: Delimiters | None) -> None:
+        assert self.token is not None
+        tag = self.token[2][0]
+        out.append(Issue(_UNEXPECTED[tag], f"{tag} without an open {_TRAILER_OF[tag]}", self.where()))
+
+    # --- helpers -------------------------------------------------------------
+
+    def _emit_message(self, out: list[Event]) -> None:
+        assert self.body is not None and self.interchange is not None and self.group is not None
+        m = self.message
+        out.append(Transaction(
+            type=m["type"], control_number=m["reference"], version=m["version"], segments=self.body,
+            interchange=self.interchange, group=self.group, index=m["index"], first_segment=m["first"],
+            issues=m["issues"],
+        ))
+        self.body = None
+        self.message = {}
+        self.state = State.GROUP
+
+    def _check_count(self, code: IssueCode, segment: Segment, actual: int, what: str,
+                     transaction: bool = False, group: bool = True) -> list[Issue]:
+        stated = part(segment, 1)
+        if count_of(stated) == actual:
+            return []
+        tag = segment[0]
+        return [Issue(code, f"{tag}01 says {stated!r} but there are {actual} {what}",
+                      self.where(1, transaction=transaction, group=group))]
+
+    def _check_reference(self, code: IssueCode, segment: Segment, expected: str,
+                         transaction: bool = False, group: bool = True) -> list[Issue]:
+        stated = part(segment, 2)
+        if same_reference(expected, stated):
+            return []
+        tag = segment[0]
+        return [Issue(code, f"{tag}02 {stated!r} differs from {_TRAILER_OF[tag]} reference {expected!r}",
+                      self.where(2, transaction=transaction, group=group))]

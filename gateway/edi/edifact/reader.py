@@ -1,0 +1,91 @@
+"""EDIFACT reader: text chunks in, envelope events and issues out, in file order.
+
+The loop is deliberately thin: the :class:`~gateway.edi.edifact.tokenizer.Tokenizer`
+turns chunks into segments, and every segment inside an open message that is not a
+service segment is appended to the message directly (one set lookup per segment, the
+hot path). Everything else goes through the envelope state machine of
+:mod:`gateway.edi.edifact.envelope`, which opens and closes interchanges, groups and
+messages and checks their trailers. Only the open message's segments are held, so
+memory stays flat however large the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from gateway.edi.edifact.envelope import AT_END, SERVICE_TAGS, TRANSITIONS, Envelope, State
+from gateway.edi.edifact.tokenizer import Token, Tokenizer
+from gateway.edi.errors import Issue, IssueCode, Severity
+from gateway.edi.model import Event
+
+PIECE = 1 << 12  # characters handed to the tokenizer at a time
+
+
+def read_edifact(chunks: Iterable[str]) -> Iterator[Event]:
+    """Stream the events of EDIFACT text (decoded, BOM and leading whitespace removed).
+
+    Yields :class:`~gateway.edi.model.InterchangeHeader`, ``GroupHeader``,
+    ``Transaction``, ``GroupEnd``, ``InterchangeEnd`` and
+    :class:`~gateway.edi.errors.Issue` events in file order. Raises
+    :class:`~gateway.edi.errors.EdiError` (``EDIFACT_UNA_INVALID``,
+    ``EDIFACT_DANGLING_RELEASE``) when the text cannot be tokenized further; the events
+    before that point have been yielded.
+    """
+    tokenizer = Tokenizer()
+    envelope = Envelope()
+    service = SERVICE_TAGS
+    for piece in _pieces(chunks):
+        body = envelope.body
+        for token in tokenizer.feed(piece):
+            segment = token[2]
+            tag = segment[0]
+            if body is not None and tag not in service and len(tag) == 3 and tag.isalnum():
+                body.append(segment)
+                continue
+            yield from _step(envelope, token)
+            body = envelope.body
+    tokens = tokenizer.close()
+    if tokenizer.truncated is not None:
+        yield Issue(
+            IssueCode.TRUNCATED_INPUT,
+            "the last segment has no segment terminator",
+            tokenizer.truncated,
+            Severity.WARNING,
+        )
+    for token in tokens:
+        yield from _step(envelope, token)
+    yield from envelope.run(AT_END, None)
+
+
+def _pieces(chunks: Iterable[str]) -> Iterator[str]:
+    """Chunks cut to at most :data:`PIECE` characters.
+
+    Small batches of segments keep the garbage collector's work small: a batch of
+    tens of thousands of fresh lists makes each collection rescan them all.
+    """
+    for chunk in chunks:
+        if len(chunk) <= PIECE:
+            yield chunk
+        else:
+            for start in range(0, len(chunk), PIECE):
+                yield chunk[start : start + PIECE]
+
+
+def _step(envelope: Envelope, token: Token) -> list[Event]:
+    """Run the transition for one segment that is not plain message content."""
+    segment = token[2]
+    tag = segment[0]
+    state = envelope.state
+    if len(tag) != 3 or not tag.isalnum():
+        envelope.token = token[:3]
+        if tag == "" and len(segment) == 1:
+            return [Issue(IssueCode.EMPTY_SEGMENT, "an empty segment (two terminators in a row)",
+                          envelope.where(transaction=True), Severity.WARNING)]
+        issue = Issue(IssueCode.BAD_SEGMENT_TAG, f"the segment tag {tag[:10]!r} is not valid",
+                      envelope.where(transaction=True))
+        if state is State.MESSAGE:
+            return [issue, *envelope.run(("append",), token)]
+        return [issue]
+    row = TRANSITIONS[state]
+    steps = row.get(tag)
+    return envelope.run(row[""] if steps is None else steps, token, token[3])

@@ -1,0 +1,310 @@
+"""EDIFACT tokenizer: text chunks in, segments out, no I/O (the h11 way).
+
+Strategy. :meth:`Tokenizer.feed` appends a chunk (of any size, even one character) to
+a small buffer and returns every segment now complete; what is left is the start of
+the next segment. :meth:`Tokenizer.close` says the input ended and flushes. Segments
+come out as *tokens*, plain tuples ``(ordinal, offset, segment, delimiters)``:
+
+- ``ordinal`` counts segments from 1 over the whole file (a UNA counts as one);
+- ``offset`` is the character offset of the segment's first character in the text fed;
+- ``segment`` is ``[tag, *elements]`` as :mod:`gateway.edi.model` describes it: an
+  element is a ``str``, or a ``list[str]`` of components when it holds an (unreleased)
+  component separator; release characters are resolved. Syntax 4 repetition separators
+  are left in the element text;
+- ``delimiters`` are the :class:`~gateway.edi.model.Delimiters` the segment was read
+  with (a UNA token carries the new ones), so a reader never has to ask the tokenizer.
+
+Each segment is found with ``str.find`` of the terminator from the segment's start.
+Where the segment holds no release character (nearly always), the terminator found is
+the real one and ``str.split`` on the element and component separators gives the
+elements: a handful of C-speed calls per segment. Only a segment holding the release
+character takes the slow path: a terminator preceded by an odd run of release
+characters is data, so the search goes on, and the elements are read character by
+character. Carriage returns and line feeds are not data in EDIFACT (unless one is a
+separator): those between segments are skipped, those inside a segment (files wrapped
+at 80 columns) are dropped before the segment is split. A ``UNA`` at the start of a
+segment switches the delimiters for what follows; after a ``UNZ``, a ``UNB`` written
+with the default element separator goes back to the defaults (an interchange without
+its own UNA), one written with the current one keeps them. Whitespace and control
+characters (a DOS end-of-file mark) after the last segment are ignored; a last segment
+without a terminator is returned by :meth:`close` and flagged in ``truncated``.
+
+Raises :class:`~gateway.edi.errors.EdiError`: ``EDIFACT_UNA_INVALID`` for an
+unusable UNA, ``EDIFACT_DANGLING_RELEASE`` when the input ends on a release character.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from gateway.edi.edifact.delimiters import DEFAULT, UNA_LENGTH, parse_una
+from gateway.edi.errors import EdiError, Issue, IssueCode, Position
+from gateway.edi.model import Delimiters, Segment
+
+Token = tuple[int, int, Segment, Delimiters]
+
+_BETWEEN = " \t\r\n\x1a\x00"  # skipped between segments (unless a separator)
+_TRAILING = "".join(chr(c) for c in range(33)) + "\x7f"  # tolerated after the last segment
+
+
+class Tokenizer:
+    """Incremental EDIFACT tokenizer; see the module docstring for the token shape."""
+
+    def __init__(self, delimiters: Delimiters = DEFAULT) -> None:
+        self._buf = ""
+        self._base = 0  # offset of self._buf[0] in the whole text
+        self._resume = 0  # no terminator before this index of self._buf
+        self._ordinal = 0
+        self._after_unz = False
+        self._closed = False
+        self.truncated: Position | None = None
+        self._set(delimiters)
+
+    @property
+    def delimiters(self) -> Delimiters:
+        """The delimiters in force for the next segment."""
+        return self._delims
+
+    def feed(self, text: str) -> list[Token]:
+        """Add ``text`` and return the segments it completes (maybe none)."""
+        if self._closed:
+            raise RuntimeError("feed() after close()")
+        self._buf = self._buf + text if self._buf else text
+        return self._scan(final=False)
+
+    def close(self) -> list[Token]:
+        """End of input: return what is left (a last unterminated segment, flagged in ``truncated``)."""
+        self._closed = True
+        out = self._scan(final=True)
+        rest = self._buf.rstrip(self._trailing)
+        if not rest:
+            return out
+        at = Position(segment=self._ordinal + 1, offset=self._base, tag=rest[:3])
+        if self._release is not None:
+            probe = self._clean(rest)
+            if (len(probe) - len(probe.rstrip(self._release))) % 2:
+                raise EdiError(
+                    Issue(
+                        IssueCode.EDIFACT_DANGLING_RELEASE,
+                        f"the input ends on the release character {self._release!r}",
+                        at,
+                    )
+                )
+        self._ordinal += 1
+        out.append((self._ordinal, self._base, self._split(self._clean(rest)), self._delims))
+        self.truncated = at
+        self._buf = ""
+        return out
+
+    # --- internals -------------------------------------------------------------
+
+    def _set(self, delimiters: Delimiters) -> None:
+        self._delims = delimiters
+        seps = {delimiters.element, delimiters.component, delimiters.segment}
+        if delimiters.release:
+            seps.add(delimiters.release)
+        self._release = delimiters.release
+        self._skip = "".join(ch for ch in _BETWEEN if ch not in seps)
+        self._trailing = "".join(ch for ch in _TRAILING if ch not in seps)
+        self._drop_newlines = "\r" not in seps and "\n" not in seps
+        markers = ["UNA"]
+        if delimiters.release:
+            markers.append(delimiters.release)
+        if delimiters is not DEFAULT:
+            markers.append("UNZ")
+        self._markers = tuple(markers)
+
+    def _clean(self, raw: str) -> str:
+        if self._drop_newlines and ("\n" in raw or "\r" in raw):
+            return raw.replace("\r", "").replace("\n", "")
+        return raw
+
+    def _scan(self, final: bool) -> list[Token]:
+        out: list[Token] = []
+        buf = self._buf
+        n = len(buf)
+        pos = 0
+        resume = self._resume
+        while True:
+            if not self._after_unz:
+                stop = self._bulk_stop(buf, pos)
+                if stop > pos:
+                    pos = self._bulk(buf, pos, stop, out)
+                    resume = 0
+                    continue
+            skip = self._skip
+            while pos < n and buf[pos] in skip:
+                pos += 1
+            if pos >= n:
+                break
+            if buf.startswith("UNA", pos):
+                if n - pos < UNA_LENGTH and not final:
+                    break
+                self._read_una(buf[pos : pos + UNA_LENGTH], pos, out)
+                pos += UNA_LENGTH
+                continue
+            if n - pos < 3 and "UNA".startswith(buf[pos:]) and not final:
+                break  # could still become a UNA
+            if self._after_unz:
+                if n - pos < 4 and not final:
+                    break
+                self._after_interchange(buf[pos : pos + 4])
+            terminator = self._delims.segment
+            end = buf.find(terminator, max(pos, resume))
+            resume = 0
+            if end == -1:
+                resume = n
+                break
+            raw = buf[pos:end]
+            release = self._release
+            if release is not None and release in raw:
+                while True:
+                    probe = self._clean(raw)
+                    if (len(probe) - len(probe.rstrip(release))) % 2 == 0:
+                        break
+                    end = buf.find(terminator, end + 1)
+                    if end == -1:
+                        break
+                    raw = buf[pos:end]
+                if end == -1:
+                    resume = n
+                    break
+            if self._drop_newlines and ("\n" in raw or "\r" in raw):
+                raw = raw.replace("\r", "").replace("\n", "")
+            segment = self._split(raw)
+            self._ordinal += 1
+            out.append((self._ordinal, self._base + pos, segment, self._delims))
+            if segment[0] == "UNZ":
+                self._after_unz = self._delims is not DEFAULT
+            pos = end + 1
+        self._buf = buf[pos:]
+        self._base += pos
+        self._resume = max(0, resume - pos) if resume else 0
+        return out
+
+    def _bulk_stop(self, buf: str, pos: int) -> int:
+        """Where the fast path may run to from ``pos``: a terminator, or -1.
+
+        The region ends before the first segment holding a release character, a
+        ``UNA`` or (under custom delimiters) a ``UNZ``: those take the careful path.
+        Each search stops at the first hit, which the careful path then consumes, so
+        the searches cost O(n) over the whole buffer.
+        """
+        terminator = self._delims.segment
+        stop = buf.rfind(terminator, pos)
+        for marker in self._markers:
+            if stop <= pos:
+                break
+            hit = buf.find(marker, pos, stop)
+            if hit != -1:
+                stop = buf.rfind(terminator, pos, hit)
+        return stop
+
+    def _bulk(self, buf: str, pos: int, stop: int, out: list[Token]) -> int:
+        """Split the segments of ``buf[pos:stop]`` (no release, UNA or UNZ in it); return ``stop + 1``."""
+        d = self._delims
+        element, component = d.element, d.component
+        region = buf[pos:stop]
+        composite = component in region
+        newlines = self._drop_newlines and ("\n" in region or "\r" in region)
+        skip = self._skip
+        ordinal = self._ordinal
+        offset = self._base + pos
+        append = out.append
+        for raw in region.split(d.segment):
+            start = offset
+            offset += len(raw) + 1
+            if newlines:
+                text = raw.lstrip(skip)
+                start += len(raw) - len(text)
+                if "\n" in text or "\r" in text:
+                    text = text.replace("\r", "").replace("\n", "")
+                raw = text
+            elif raw[:1] in skip and raw:
+                text = raw.lstrip(skip)
+                start += len(raw) - len(text)
+                raw = text
+            parts = raw.split(element)
+            if composite and component in raw:
+                for i in range(1, len(parts)):
+                    if component in parts[i]:
+                        parts[i] = parts[i].split(component)
+            ordinal += 1
+            append((ordinal, start, parts, d))
+        self._ordinal = ordinal
+        return stop + 1
+
+    def _read_una(self, head: str, pos: int, out: list[Token]) -> None:
+        """Switch to the delimiters of the UNA ``head`` found at ``pos`` and emit its token."""
+        at = Position(segment=self._ordinal + 1, tag="UNA", offset=self._base + pos)
+        delimiters = parse_una(head, at)
+        self._set(delimiters)
+        self._after_unz = False
+        self._ordinal += 1
+        out.append((self._ordinal, self._base + pos, ["UNA", head[3:]], delimiters))
+
+    def _after_interchange(self, head: str) -> None:
+        """After a UNZ under custom delimiters: a UNB with the default element separator resets them."""
+        if head == "UNB" + DEFAULT.element and head != "UNB" + self._delims.element:
+            self._set(DEFAULT)
+        self._after_unz = False
+
+    def _split(self, raw: str) -> Segment:
+        """``[tag, *elements]`` of one segment's text (terminator and line breaks removed)."""
+        d = self._delims
+        release = self._release
+        if release is None or release not in raw:
+            parts: list = raw.split(d.element)
+            component = d.component
+            if component in raw:
+                parts = [p.split(component) if component in p else p for p in parts]
+                if type(parts[0]) is list:
+                    parts[0] = component.join(parts[0])
+            return parts
+        return _split_released(raw, d.element, d.component, release)
+
+
+def _split_released(raw: str, element: str, component: str, release: str) -> Segment:
+    """The slow path: walk a segment that holds release characters."""
+    elements: list = []
+    comps: list[str] | None = None
+    cur: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        ch = raw[i]
+        if ch == release:
+            i += 1
+            if i < n:
+                cur.append(raw[i])
+        elif ch == element:
+            text = "".join(cur)
+            if comps is None:
+                elements.append(text)
+            else:
+                comps.append(text)
+                elements.append(comps if elements else component.join(comps))
+                comps = None
+            cur = []
+        elif ch == component:
+            if comps is None:
+                comps = []
+            comps.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    text = "".join(cur)
+    if comps is None:
+        elements.append(text)
+    else:
+        comps.append(text)
+        elements.append(comps if elements else component.join(comps))
+    return elements
+
+
+def tokenize(chunks: Iterable[str], delimiters: Delimiters = DEFAULT) -> Iterator[Token]:
+    """Tokens of a whole text given as chunks (raises as :class:`Tokenizer` does)."""
+    tokenizer = Tokenizer(delimiters)
+    for chunk in chunks:
+        yield from tokenizer.feed(chunk)
+    yield from tokenizer.close()

@@ -1,0 +1,26 @@
+"""The mapping-file language: load and check mappings, translate EDI to canonical and back.
+
+- :func:`load_mapping` loads one mapping (with partner overlays) into a :class:`Mapping`;
+  ``mapping.translate(transaction)`` gives a canonical document, ``mapping.render(doc)``
+  the body segments of an outbound transaction.
+- :class:`MappingRegistry` picks the mapping for a transaction (standard, version,
+  document type, direction, partner overlays) from the ``mappings/`` folder.
+- :class:`MappingError` (a bad mapping file: file, line, key) and
+  :class:`TranslationError` (a message that does not fit: segment, element, field).
+
+The language itself is documented for EDI coordinators in ``mappings/README.md``.
+"""
+
+from gateway.mapping.errors import MappingError, MappingProblem, TranslationError
+from gateway.mapping.loader import Mapping, default_root, load_mapping
+from gateway.mapping.registry import MappingRegistry
+
+__all__ = [
+    "Mapping",
+    "MappingError",
+    "MappingProblem",
+    "MappingRegistry",
+    "TranslationError",
+    "default_root",
+    "load_mapping",
+]

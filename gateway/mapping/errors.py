@@ -1,0 +1,88 @@
+"""Errors of the mapping layer: a bad mapping file, and a message that does not fit its mapping.
+
+Two kinds, kept apart because they have different owners:
+
+- :class:`MappingError` is the EDI coordinator's problem: a mapping file (or overlay) is
+  wrong. It lists every :class:`MappingProblem` found, each naming the file, the line
+  and the key, so ``acorn mappings check`` can print them as ``file:line: key: message``.
+- :class:`TranslationError` is the message's problem: a transaction does not fit a good
+  mapping (a required field missing, a bad date or number, an unknown code). It names
+  the segment (its :class:`~gateway.edi.errors.Position`), the element and the canonical
+  field.
+
+A broken mapping never escapes the engine as anything else: :func:`translate` turns a
+:class:`MappingError` met at translation time into a :class:`TranslationError` for the
+message that needed the mapping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.edi.errors import Position
+
+
+@dataclass(frozen=True, slots=True)
+class MappingProblem:
+    """One thing wrong in a mapping file."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class MappingError(Exception):
+    """A mapping file (or overlay) is invalid. ``problems`` lists each defect with file and line."""
+
+    def __init__(self, problems: list[MappingProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid mapping")
+
+    @classmethod
+    def one(cls, file: str, line: int | None, key: str, message: str) -> MappingError:
+        return cls([MappingProblem(file, line, key, message)])
+
+
+class TranslationError(Exception):
+    """A transaction does not fit its mapping.
+
+    ``position`` is where in the EDI file (segment ordinal, tag, element), ``field`` the
+    canonical field being filled (dotted, e.g. ``lines[2].unit_price``), ``mapping`` the
+    mapping file used.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        position: Position | None = None,
+        field: str | None = None,
+        mapping: str | None = None,
+    ) -> None:
+        self.message = message
+        self.position = position
+        self.field = field
+        self.mapping = mapping
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        parts = []
+        if self.position is not None:
+            parts.append(self.position.describe())
+        if self.field:
+            parts.append(f"field {self.field}")
+        head = ", ".join(parts)
+        return f"{head}: {self.message}" if head else self.message
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "message": self.message,
+            "field": self.field,
+            "mapping": self.mapping,
+            "position": self.position.as_dict() if self.position else None,
+        }

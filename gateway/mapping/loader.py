@@ -1,0 +1,447 @@
+"""Load a mapping file (plus overlays) into a checked, compiled :class:`Mapping`.
+
+Loading runs in four steps, each collecting every problem it finds:
+
+1. read the YAML, keeping file and line of every key (``yamlfile``);
+2. if the file is an overlay (``overlay: <base>``), load its base first and apply the
+   overlay to the base's tree: ``fields`` (dotted names reach into loops, e.g.
+   ``lines.item.asin``), ``remove``, ``codes``, and for outbound ``add`` / ``replace`` /
+   ``remove`` of segment entries by id; then apply the partner overlays the same way;
+3. check the merged tree against the pydantic file schema (``schema``);
+4. compile it (``compiler``): paths, functions, code lists, canonical fields.
+
+Any problem raises one :class:`MappingError` listing them all with file and line.
+Mapping names are file stems (``x12-004010-850-in``) resolved in the mappings folder.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from gateway.edi.model import OutboundTransaction, Transaction
+from gateway.mapping.checks import Checker
+from gateway.mapping.codes import CodeList
+from gateway.mapping.compiler import (
+    compile_inbound_fields,
+    compile_outbound_segments,
+    default_ids,
+    expand_dotted,
+)
+from gateway.mapping.errors import MappingError, MappingProblem
+from gateway.mapping.inbound import GroupSpec, ValueSpec, translate_transaction
+from gateway.mapping.outbound import SegmentSpec, render_document
+from gateway.mapping.schema import CodesFile, Hierarchy, InboundFile, OutboundFile, OverlayFile
+from gateway.mapping.yamlfile import MarkedDict, MarkedList, load_yaml_file, marked
+
+log = logging.getLogger(__name__)
+
+MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
+CODES_SUBDIR = "codes"
+_MAX_OVERLAY_DEPTH = 8
+
+
+def default_root() -> Path:
+    """The mappings folder: ``$ACORN_MAPPINGS`` or the project's ``mappings/``."""
+    env = os.environ.get("ACORN_MAPPINGS")
+    return Path(env) if env else MAPPINGS_DIR
+
+
+def canonical_models() -> dict[str, type[BaseModel]]:
+    """The canonical document types by name (``purchase_order`` -> ``PurchaseOrder``)."""
+    try:
+        from gateway.canonical import DOCUMENT_TYPES
+    except ImportError:  # the canonical package is missing or broken: every mapping reports it
+        log.warning("gateway.canonical.DOCUMENT_TYPES is not available")
+        return {}
+    return dict(DOCUMENT_TYPES)
+
+
+@dataclass
+class Mapping:
+    """A compiled mapping: translate transactions (inbound) or render documents (outbound)."""
+
+    name: str
+    file: str
+    direction: str
+    standard: str
+    document: str
+    versions: list[str]
+    canonical: str
+    model: type[BaseModel] | None
+    description: str = ""
+    overlays: list[str] = field(default_factory=list)
+    fields: list[ValueSpec | GroupSpec] = field(default_factory=list)
+    hierarchy: Hierarchy | None = None
+    segments: list[SegmentSpec] = field(default_factory=list)
+    message_version: str | list[str] | None = None
+
+    def translate(self, tx: Transaction, extra: dict[str, Any] | None = None) -> BaseModel:
+        """The canonical document of one transaction. Raises :class:`TranslationError`."""
+        if self.direction != "inbound" or self.model is None:
+            raise ValueError(f"{self.name} is not an inbound mapping")
+        return translate_transaction(
+            tx, self.fields, self.model, hierarchy=self.hierarchy, mapping=self.file, extra=extra
+        )
+
+    def render(self, doc: BaseModel | dict[str, Any], control_number: str = "0001") -> OutboundTransaction:
+        """The body segments of one document. Raises :class:`TranslationError`."""
+        if self.direction != "outbound":
+            raise ValueError(f"{self.name} is not an outbound mapping")
+        return render_document(
+            doc,
+            self.segments,
+            document=self.document,
+            control_number=control_number,
+            version=self.message_version,
+            mapping=self.file,
+        )
+
+
+# --- files ---------------------------------------------------------------------------
+
+
+def resolve(name_or_path: str | Path, root: Path) -> Path:
+    """A mapping file from a path or a name (file stem, searched recursively under ``root``)."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") and (path.exists() or path.is_absolute() or len(path.parts) > 1):
+        return path
+    name = str(name_or_path)
+    for candidate in (root / f"{name}.yaml", root / "overlays" / f"{name}.yaml"):
+        if candidate.is_file():
+            return candidate
+    found = sorted(root.rglob(f"{name}.yaml"))
+    if found:
+        return found[0]
+    raise MappingError.one(str(name_or_path), None, "", f"no mapping named {name!r} under {root}")
+
+
+def load_shared_codes(root: Path) -> tuple[dict[str, dict[str, Any]], list[MappingProblem]]:
+    """Every code list of ``root/codes/*.yaml``, by name."""
+    tables: dict[str, dict[str, Any]] = {}
+    problems: list[MappingProblem] = []
+    folder = root / CODES_SUBDIR
+    if not folder.is_dir():
+        return tables, problems
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            tree = load_yaml_file(path)
+        except MappingError as exc:
+            problems.extend(exc.problems)
+            continue
+        ck = Checker("x12", default_file=str(path))
+        checked = ck.validate(CodesFile, tree, "")
+        problems.extend(ck.problems)
+        if checked is None:
+            continue
+        for name in checked.codes:
+            if name in tables:
+                problems.append(
+                    MappingProblem(
+                        str(path),
+                        tree["codes"].key_lines.get(name),
+                        f"codes.{name}",
+                        "a shared code list of this name is already defined",
+                    )
+                )
+            tables[name] = tree["codes"][name]
+    return tables, problems
+
+
+def _read_tree(path: Path, depth: int, root: Path) -> tuple[Any, list[str]]:
+    """The YAML tree of ``path`` with its overlay chain applied; the chain of files."""
+    tree = load_yaml_file(path)
+    if not isinstance(tree, dict):
+        raise MappingError.one(str(path), getattr(tree, "line", 1), "", "a mapping file is a YAML mapping")
+    if "overlay" not in tree:
+        return tree, [str(path)]
+    if depth > _MAX_OVERLAY_DEPTH:
+        raise MappingError.one(str(path), tree.key_lines.get("overlay"), "overlay", "overlays nest too deep")
+    ck = Checker("x12", default_file=str(path))
+    overlay = ck.validate(OverlayFile, tree, "")
+    if overlay is None:
+        raise MappingError(ck.problems)
+    try:
+        base_path = resolve(overlay.overlay, root)
+    except MappingError:
+        raise MappingError.one(
+            str(path), tree.key_lines.get("overlay"), "overlay", f"no base mapping named {overlay.overlay!r}"
+        ) from None
+    base, chain = _read_tree(base_path, depth + 1, root)
+    merged = apply_overlay(base, tree)
+    return merged, [*chain, str(path)]
+
+
+def apply_overlay(base: MarkedDict, overlay: MarkedDict) -> MarkedDict:
+    """A copy of ``base`` with ``overlay`` applied. Raises :class:`MappingError` on a bad target."""
+    ck = Checker("x12", default_file=overlay.file)
+    checked = ck.validate(OverlayFile, overlay, "")
+    if checked is None:
+        raise MappingError(ck.problems)
+    result = copy.copy(base)
+    result.key_lines = dict(base.key_lines)
+    if checked.versions is not None:
+        result["versions"] = overlay["versions"]
+        result.key_lines["versions"] = overlay.key_lines["versions"]
+    if "description" in overlay:
+        result["description"] = overlay["description"]
+    if checked.codes:
+        codes = marked(dict(base.get("codes") or {}), overlay.file, overlay.key_lines.get("codes"))
+        codes.key_lines = dict(getattr(base.get("codes"), "key_lines", {}))
+        for name, table in overlay["codes"].items():
+            merged = marked(dict(codes.get(name) or {}), overlay.file, overlay["codes"].key_lines[name])
+            merged.update(table)
+            codes[name] = merged
+            codes.key_lines[name] = overlay["codes"].key_lines[name]
+        result["codes"] = codes
+        result.key_lines["codes"] = codes.line
+    direction = base.get("direction")
+    if direction == "outbound":
+        _overlay_segments(result, overlay, checked, ck)
+    else:
+        _overlay_fields(result, overlay, checked, ck)
+    if ck.problems:
+        raise MappingError(ck.problems)
+    return result
+
+
+def _copy_group(node: Any) -> Any:
+    if isinstance(node, MarkedDict):
+        new = copy.copy(node)
+        new.key_lines = dict(node.key_lines)
+        return new
+    return node
+
+
+def _overlay_fields(result: MarkedDict, overlay: MarkedDict, checked: OverlayFile, ck: Checker) -> None:
+    if checked.add or checked.replace:
+        ck.add(
+            overlay, "add" if checked.add else "replace", "add/replace are for outbound mappings; use fields:"
+        )
+        return
+    fields = expand_dotted(result.get("fields") or marked({}))
+    result["fields"] = fields
+
+    def target(dotted: str, key: str, loc: tuple[Any, ...]) -> tuple[MarkedDict, str] | None:
+        parts = dotted.split(".")
+        node = fields
+        for part in parts[:-1]:
+            group = node.get(part)
+            if not isinstance(group, dict) or "fields" not in group:
+                ck.add(overlay, key, f"the base mapping has no group {part!r} to reach {dotted!r}", loc)
+                return None
+            group = _copy_group(group)
+            group["fields"] = expand_dotted(group["fields"])
+            node[part] = group
+            node = group["fields"]
+        return node, parts[-1]
+
+    for dotted, rule in overlay.get("fields", {}).items():
+        found = target(str(dotted), f"fields.{dotted}", ("fields", dotted))
+        if found is not None:
+            node, last = found
+            line = overlay["fields"].key_lines[dotted]
+            if isinstance(rule, str | list):  # a shorthand path: keep the overlay's file and line
+                rule = marked({"path": rule}, overlay.file, line)
+            node[last] = rule
+            node.key_lines[last] = line
+    for i, dotted in enumerate(checked.remove):
+        found = target(dotted, "remove", ("remove", i))
+        if found is not None:
+            node, last = found
+            if last not in node:
+                ck.add(overlay, "remove", f"the base mapping has no field {dotted!r}", ("remove", i))
+            else:
+                del node[last]
+
+
+def _overlay_segments(result: MarkedDict, overlay: MarkedDict, checked: OverlayFile, ck: Checker) -> None:
+    if checked.fields:
+        ck.add(overlay, "fields", "fields: is for inbound mappings; use add/replace/remove")
+        return
+    segments = _copy_list(result.get("segments") or MarkedList())
+    result["segments"] = segments
+
+    def locate(seg_id: str, key: str, loc: tuple[Any, ...]) -> tuple[MarkedList, int] | None:
+        hit = _find_entry(segments, seg_id)
+        if hit is None:
+            ck.add(overlay, key, f"the base mapping has no segment entry with id {seg_id!r}", loc)
+        return hit
+
+    for seg_id, entry in overlay.get("replace", {}).items():
+        hit = locate(str(seg_id), f"replace.{seg_id}", ("replace", seg_id))
+        if hit is not None:
+            lst, i = hit
+            new = _copy_group(entry)
+            new.setdefault("id", seg_id)
+            lst[i] = new
+            lst.item_lines[i] = overlay["replace"].key_lines[seg_id]
+    for i, entry in enumerate(overlay.get("add", [])):
+        anchor = entry.get("after") or entry.get("before")
+        if not anchor:
+            ck.add(overlay, f"add[{i + 1}]", "say where: after: <id> or before: <id>", ("add", i))
+            continue
+        hit = locate(str(anchor), f"add[{i + 1}]", ("add", i))
+        if hit is not None:
+            lst, at = hit
+            new = _copy_group(entry)
+            for k in ("after", "before"):
+                new.pop(k, None)
+            pos = at + 1 if entry.get("after") else at
+            lst.insert(pos, new)
+            lst.item_lines.insert(pos, overlay["add"].item_lines[i])
+    for i, seg_id in enumerate(checked.remove):
+        hit = locate(seg_id, "remove", ("remove", i))
+        if hit is not None:
+            lst, at = hit
+            del lst[at]
+            del lst.item_lines[at]
+
+
+def _copy_list(lst: MarkedList) -> MarkedList:
+    new = MarkedList(_copy_group(e) for e in lst)
+    new.file, new.line, new.item_lines = lst.file, lst.line, list(lst.item_lines)
+    for e in new:
+        if isinstance(e, MarkedDict) and isinstance(e.get("segments"), MarkedList):
+            e["segments"] = _copy_list(e["segments"])
+    return new
+
+
+def _find_entry(lst: MarkedList, seg_id: str) -> tuple[MarkedList, int] | None:
+    for i, (entry, eid) in enumerate(zip(lst, default_ids(list(lst)), strict=True)):
+        if eid == seg_id:
+            return lst, i
+        if isinstance(entry, dict) and isinstance(entry.get("segments"), MarkedList):
+            hit = _find_entry(entry["segments"], seg_id)
+            if hit is not None:
+                return hit
+    return None
+
+
+# --- compile -------------------------------------------------------------------------
+
+
+def load_mapping(
+    base: str | Path,
+    overlays: Sequence[str | Path] = (),
+    *,
+    root: Path | None = None,
+    models: MappingABC[str, type[BaseModel]] | None = None,
+) -> Mapping:
+    """Load, check and compile a mapping with partner overlays applied in order.
+
+    ``base`` and ``overlays`` are file paths or names under ``root`` (default
+    :func:`default_root`). ``models`` maps canonical names to pydantic classes (default:
+    the canonical registry). Raises :class:`MappingError` listing every problem.
+    """
+    root = root or default_root()
+    path = resolve(base, root)
+    tree, chain = _read_tree(path, 0, root)
+    for overlay in overlays:
+        opath = resolve(overlay, root)
+        otree = load_yaml_file(opath)
+        if not isinstance(otree, dict) or "overlay" not in otree:
+            raise MappingError.one(
+                str(opath),
+                getattr(otree, "line", 1),
+                "overlay",
+                "a partner overlay names its base with overlay: <mapping name>",
+            )
+        tree = apply_overlay(tree, otree)
+        chain.append(str(opath))
+    return compile_tree(tree, path, root=root, models=models, chain=chain)
+
+
+def compile_tree(
+    tree: MarkedDict,
+    path: Path,
+    *,
+    root: Path,
+    models: MappingABC[str, type[BaseModel]] | None = None,
+    chain: list[str] | None = None,
+) -> Mapping:
+    """Check and compile a merged YAML tree. Raises :class:`MappingError`."""
+    file = str(path)
+    direction = tree.get("direction")
+    schema = OutboundFile if direction == "outbound" else InboundFile
+    ck = Checker(str(tree.get("standard") or "x12"), default_file=file)
+    body_key, placeholder = ("segments", [{}]) if schema is OutboundFile else ("fields", {})
+    header_tree = {k: v for k, v in tree.items() if k != body_key} | {body_key: placeholder}
+    header = ck.validate(schema, header_tree, "")
+    if header is None:
+        raise MappingError(_relined(ck.problems, tree))
+    shared, shared_problems = load_shared_codes(root)
+    ck.problems.extend(shared_problems)
+    tables = {**shared, **(tree.get("codes") or {})}
+    ck.codes = {name: CodeList.build(name, dict(table)) for name, table in tables.items()}
+    all_models = dict(models) if models is not None else canonical_models()
+    model = all_models.get(header.canonical)
+    if model is None:
+        known = ", ".join(sorted(all_models)) or "none"
+        ck.add(
+            tree,
+            "canonical",
+            f"unknown canonical document {header.canonical!r} (known: {known})",
+            ("canonical",),
+        )
+    mapping = Mapping(
+        name=path.stem,
+        file=file,
+        direction=direction or "inbound",
+        standard=header.standard,
+        document=header.document,
+        versions=list(header.versions),
+        canonical=header.canonical,
+        model=model,
+        description=header.description,
+        overlays=(chain or [file])[1:],
+    )
+    if isinstance(header, InboundFile):
+        if "fields" not in tree:
+            ck.add(tree, "fields", "missing key 'fields'")
+        else:
+            uses_levels = _uses_levels(tree["fields"])
+            mapping.hierarchy = header.hierarchy or (Hierarchy() if uses_levels else None)
+            mapping.fields = compile_inbound_fields(
+                tree["fields"],
+                model,
+                ck,
+                has_hierarchy=header.hierarchy is not None or header.standard == "x12",
+                owner=tree,
+            )
+    else:
+        if "segments" not in tree:
+            ck.add(tree, "segments", "missing key 'segments'")
+        else:
+            mapping.message_version = header.message_version
+            mapping.segments = compile_outbound_segments(tree["segments"], model, model, ck)
+    if ck.problems:
+        raise MappingError(ck.problems)
+    log.debug("loaded mapping %s (%s)", mapping.name, " + ".join(chain or [file]))
+    return mapping
+
+
+def _relined(problems: list[MappingProblem], tree: MarkedDict) -> list[MappingProblem]:
+    """Header problems were found on a copy: take their lines from the tree."""
+    result = []
+    for p in problems:
+        first = p.key.split(".")[0] if p.key else ""
+        line = tree.key_lines.get(first, p.line) if first else p.line
+        result.append(MappingProblem(p.file or tree.file, line or tree.line, p.key, p.message))
+    return result
+
+
+def _uses_levels(fields: Any) -> bool:
+    if isinstance(fields, dict):
+        for value in fields.values():
+            if isinstance(value, dict) and ("level" in value or _uses_levels(value.get("fields"))):
+                return True
+    return False

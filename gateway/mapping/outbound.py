@@ -1,0 +1,262 @@
+"""The outbound engine: one canonical document -> the body segments of one transaction.
+
+A compiled outbound mapping is a list of :class:`SegmentSpec`, in output order. Each
+names its tag and what each element (or component) holds: a canonical field (dotted,
+relative to the current loop item; a leading ``/`` means the document root), a
+constant, a count (``count: lines``), a sum (``sum: lines.quantity*unit_price``) or the
+loop index. ``each: lines`` repeats a segment (or a group of ``segments``) per item.
+
+A segment is written only when at least one of its field-based elements has a value
+(a party that is absent simply leaves no N1), unless it holds constants only or says
+``always: true``; ``when:`` adds an explicit condition. Trailing empty elements and
+components are dropped. The envelope (ST/SE, UNH/UNT, counts of segments) is the
+writer's job: the result is a :class:`~gateway.edi.model.OutboundTransaction`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from gateway.edi.model import OutboundTransaction, Segment
+from gateway.mapping.codes import CodeList
+from gateway.mapping.errors import TranslationError
+from gateway.mapping.functions import Call, _plain
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRef:
+    parts: tuple[str, ...]
+    root: bool = False
+    text: str = ""
+
+    def get(self, item: Any, root: Any) -> Any:
+        value = root if self.root else item
+        for part in self.parts:
+            if value is None:
+                return None
+            value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """``lines.quantity*unit_price``: the list, and the fields multiplied per item."""
+
+    items: FieldRef
+    factors: tuple[FieldRef, ...]
+    text: str = ""
+
+    def total(self, item: Any, root: Any) -> Decimal:
+        total = Decimal(0)
+        for entry in self.items.get(item, root) or ():
+            product = Decimal(1)
+            for factor in self.factors:
+                value = factor.get(entry, root)
+                if value is None:
+                    product = Decimal(0)
+                    break
+                product *= Decimal(value)
+            total += product
+        return total
+
+
+@dataclass(slots=True)
+class ElementSpec:
+    element: int
+    component: int | None
+    key: str
+    field: FieldRef | None = None
+    const: Any = None
+    default: Any = None
+    required: bool = False
+    calls: tuple[Call, ...] = ()
+    code: CodeList | None = None
+    count: FieldRef | None = None
+    sum: Product | None = None
+    multiply: tuple[FieldRef, ...] | None = None
+    index: bool = False
+    with_: tuple[int, int | None] | None = None  # written only when that element has a value
+
+    @property
+    def varies(self) -> bool:
+        return (
+            self.field is not None
+            or self.count is not None
+            or self.sum is not None
+            or self.multiply is not None
+            or self.index
+        )
+
+
+@dataclass(slots=True)
+class Condition:
+    field: FieldRef
+    is_: Any = None
+    in_: tuple[str, ...] | None = None
+    not_: Any = None
+    present: bool | None = True
+
+    def holds(self, item: Any, root: Any) -> bool:
+        value = _key(self.field.get(item, root))
+        if self.is_ is not None and value != str(self.is_):
+            return False
+        if self.in_ is not None and value not in self.in_:
+            return False
+        if self.not_ is not None and value == str(self.not_):
+            return False
+        return self.present is None or bool(value) == self.present
+
+
+@dataclass(slots=True)
+class SegmentSpec:
+    id: str
+    tag: str | None
+    elements: list[ElementSpec] = field(default_factory=list)
+    each: FieldRef | None = None
+    when: Condition | None = None
+    always: bool = False
+    children: list[SegmentSpec] | None = None
+
+
+def _key(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, Decimal):
+        return _plain(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y%m%d%H%M")
+    if isinstance(value, date):
+        return value.strftime("%Y%m%d")
+    if isinstance(value, time):
+        return value.strftime("%H%M")
+    return str(value)
+
+
+class _Render:
+    __slots__ = ("mapping", "out", "root")
+
+    def __init__(self, root: Any, mapping: str) -> None:
+        self.root = root
+        self.mapping = mapping
+        self.out: list[Segment] = []
+
+    def emit(self, specs: list[SegmentSpec], item: Any, index: int, where: str) -> None:
+        for spec in specs:
+            if spec.each is not None:
+                items = spec.each.get(item, self.root) or []
+                for n, sub in enumerate(items, 1):
+                    self.one(spec, sub, n, f"{where}{spec.each.text}[{n}].")
+            else:
+                self.one(spec, item, index, where)
+
+    def one(self, spec: SegmentSpec, item: Any, index: int, where: str) -> None:
+        if spec.when is not None and not spec.when.holds(item, self.root):
+            return
+        if spec.children is not None:
+            self.emit(spec.children, item, index, where)
+        if spec.tag is None:
+            return
+        values: dict[int, dict[int | None, str]] = {}
+        varying = False
+        filled = False
+        for el in spec.elements:
+            text = self.element(el, item, index, where, spec)
+            if el.varies:
+                varying = True
+            if text:
+                values.setdefault(el.element, {})[el.component] = text
+                filled = filled or el.varies
+        if varying and not filled and not spec.always:
+            return
+        for el in spec.elements:
+            if el.with_ is not None and not values.get(el.with_[0], {}).get(el.with_[1]):
+                values.get(el.element, {}).pop(el.component, None)
+        self.out.append(_build(spec.tag, values))
+
+    def element(self, el: ElementSpec, item: Any, index: int, where: str, spec: SegmentSpec) -> str:
+        try:
+            if el.const is not None:
+                return _text(el.const)
+            if el.index:
+                value: Any = index
+            elif el.count is not None:
+                value = len(el.count.get(item, self.root) or ())
+            elif el.sum is not None:
+                value = el.sum.total(item, self.root)
+            elif el.multiply is not None:
+                factors = [ref.get(item, self.root) for ref in el.multiply]
+                value = None
+                if all(f is not None for f in factors):
+                    value = Decimal(1)
+                    for f in factors:
+                        value *= Decimal(f)
+            else:
+                assert el.field is not None
+                value = el.field.get(item, self.root)
+            if value is None or value == "":
+                if el.default is not None:
+                    return _text(el.default)
+                if el.required:
+                    raise ValueError(f"required for {el.key}, but the document has no value")
+                return ""
+            if el.code is not None:
+                value = el.code.write(value)
+            for call in el.calls:
+                value = call.write(value)
+            return _text(value)
+        except (ValueError, ArithmeticError, TypeError) as exc:
+            name = el.field.text if el.field else (el.sum.text if el.sum else el.key)
+            raise TranslationError(
+                f"{spec.tag} {el.key}: {exc}", None, f"{where}{name}", self.mapping
+            ) from None
+
+
+def _build(tag: str, values: dict[int, dict[int | None, str]]) -> Segment:
+    values = {k: v for k, v in values.items() if v}
+    segment: Segment = [tag]
+    for number in range(1, max(values, default=0) + 1):
+        parts = values.get(number)
+        if not parts:
+            segment.append("")
+        elif None in parts:
+            segment.append(parts[None])
+        else:
+            last = max(k for k in parts if k is not None)
+            comps = [parts.get(c, "") for c in range(1, last + 1)]
+            segment.append(comps if len(comps) > 1 else comps[0])
+    return segment
+
+
+def render_document(
+    doc: BaseModel | dict[str, Any],
+    specs: list[SegmentSpec],
+    *,
+    document: str,
+    control_number: str,
+    version: str | list[str] | None,
+    mapping: str = "",
+) -> OutboundTransaction:
+    """The body segments of ``doc`` as an :class:`OutboundTransaction`.
+
+    Raises :class:`TranslationError` when a required value is missing or cannot be written.
+    """
+    root = doc.model_dump() if isinstance(doc, BaseModel) else doc
+    run = _Render(root, mapping)
+    run.emit(specs, root, 1, "")
+    return OutboundTransaction(document, control_number, run.out, version)

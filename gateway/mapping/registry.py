@@ -1,0 +1,220 @@
+"""Pick the mapping for a transaction: by standard, version, document type, direction, partner.
+
+The registry scans the mappings folder once for file *headers* (standard, versions,
+document, direction; overlays that declare ``versions:`` count as mappings of their
+own, e.g. the 5010 856 overlaying the 4010 one) and compiles a mapping only when first
+asked for it, caching it per set of partner overlays. A version matches exactly, by
+prefix (``004010`` matches ``004010VICS``) or by a trailing ``*`` in the file.
+
+A file that fails to load is remembered with its :class:`MappingError`: asking for it
+raises that error (the pipeline turns it into a failed message), while every other
+mapping keeps working.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from gateway.edi.model import OutboundTransaction, Transaction
+from gateway.mapping.errors import MappingError, MappingProblem, TranslationError
+from gateway.mapping.loader import CODES_SUBDIR, Mapping, default_root, load_mapping, load_shared_codes
+from gateway.mapping.yamlfile import load_yaml_file
+
+log = logging.getLogger(__name__)
+
+_SKIP_DIRS = {CODES_SUBDIR, "tests", "overlays"}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What a mapping file says it handles (read from its header, not compiled)."""
+
+    name: str
+    path: Path
+    standard: str
+    document: str
+    direction: str
+    versions: tuple[str, ...]
+
+    def accepts(self, version: str) -> bool:
+        v = normalize_version(version)
+        for pattern in self.versions:
+            p = normalize_version(pattern)
+            if v == p or fnmatch.fnmatchcase(v, p) or (len(p) >= 4 and v.startswith(p)):
+                return True
+        return False
+
+
+def normalize_version(version: str) -> str:
+    """``D:96A`` and ``d96a`` -> ``D96A``; X12 versions stay as they are."""
+    return version.replace(":", "").replace(" ", "").upper()
+
+
+def mapping_files(root: Path) -> list[Path]:
+    """Every mapping and overlay file under ``root`` (not code lists, not golden tests)."""
+    return sorted(
+        p for p in root.rglob("*.yaml") if not (set(p.relative_to(root).parts[:-1]) & {CODES_SUBDIR, "tests"})
+    )
+
+
+class MappingRegistry:
+    """The mappings of one folder, compiled on demand."""
+
+    def __init__(self, root: Path | None = None, models: dict[str, type[BaseModel]] | None = None) -> None:
+        self.root = root or default_root()
+        self.models = models
+        self.entries: list[Entry] = []
+        self.problems: list[MappingProblem] = []
+        self._cache: dict[tuple[str, tuple[str, ...]], Mapping | MappingError] = {}
+        self._scan()
+
+    def _scan(self) -> None:
+        for path in mapping_files(self.root):
+            if set(path.relative_to(self.root).parts[:-1]) & _SKIP_DIRS:
+                continue
+            try:
+                head = load_yaml_file(path)
+            except MappingError as exc:
+                self.problems.extend(exc.problems)
+                continue
+            if not isinstance(head, dict):
+                continue
+            if "overlay" in head:
+                if not head.get("versions"):
+                    continue  # a partner overlay: applied on request only
+                try:
+                    base = load_yaml_file(self._find(str(head["overlay"])))
+                except MappingError:
+                    continue
+                head = {**base, "versions": head["versions"]}
+            try:
+                self.entries.append(
+                    Entry(
+                        path.stem,
+                        path,
+                        str(head["standard"]),
+                        str(head["document"]),
+                        str(head["direction"]),
+                        tuple(str(v) for v in head["versions"]),
+                    )
+                )
+            except (KeyError, TypeError):
+                self.problems.append(
+                    MappingProblem(
+                        str(path), 1, "", "a mapping needs standard, document, direction and versions"
+                    )
+                )
+
+    def _find(self, name: str) -> Path:
+        for path in mapping_files(self.root):
+            if path.stem == name:
+                return path
+        raise MappingError.one(name, None, "", f"no mapping named {name!r}")
+
+    def find(self, standard: str, version: str, document: str, direction: str = "inbound") -> Entry | None:
+        """The entry for a document, or ``None`` when no mapping handles it."""
+        for entry in self.entries:
+            if (
+                entry.standard == standard
+                and entry.document == document
+                and entry.direction == direction
+                and entry.accepts(version)
+            ):
+                return entry
+        return None
+
+    def get(self, name: str | Path, overlays: Sequence[str | Path] = ()) -> Mapping:
+        """The compiled mapping ``name`` with overlays. Raises :class:`MappingError`."""
+        key = (str(name), tuple(str(o) for o in overlays))
+        cached = self._cache.get(key)
+        if cached is None:
+            try:
+                cached = load_mapping(
+                    name if isinstance(name, Path) else self._find(str(name)),
+                    overlays,
+                    root=self.root,
+                    models=self.models,
+                )
+            except MappingError as exc:
+                log.warning("mapping %s is broken: %s", name, exc)
+                cached = exc
+            self._cache[key] = cached
+        if isinstance(cached, MappingError):
+            raise cached
+        return cached
+
+    def select(
+        self,
+        standard: str,
+        version: str,
+        document: str,
+        direction: str = "inbound",
+        overlays: Sequence[str | Path] = (),
+    ) -> Mapping:
+        """The mapping for a document. Raises :class:`MappingError` when none fits or it is broken."""
+        entry = self.find(standard, version, document, direction)
+        if entry is None:
+            raise MappingError.one(
+                str(self.root),
+                None,
+                "",
+                f"no {direction} mapping for {standard} {document} version {version}",
+            )
+        applicable = [o for o in overlays if self._overlay_base(o) in (entry.name, None)]
+        return self.get(entry.path, applicable)
+
+    def _overlay_base(self, overlay: str | Path) -> str | None:
+        try:
+            path = Path(overlay) if Path(overlay).suffix == ".yaml" else self._find(str(overlay))
+            return str(load_yaml_file(path).get("overlay"))
+        except (MappingError, AttributeError):
+            return None
+
+    def translate(
+        self, tx: Transaction, overlays: Sequence[str | Path] = (), extra: dict[str, Any] | None = None
+    ) -> BaseModel:
+        """The canonical document of ``tx``.
+
+        Raises :class:`TranslationError` for a misfit, a missing or a broken mapping
+        (never a :class:`MappingError`: a broken mapping fails the message, not the caller).
+        """
+        try:
+            mapping = self.select(tx.standard, tx.version, tx.type, "inbound", overlays)
+        except MappingError as exc:
+            raise TranslationError(f"mapping problem: {exc}", tx.position(0), None, None) from None
+        return mapping.translate(tx, extra)
+
+    def render(
+        self,
+        doc: BaseModel,
+        standard: str,
+        version: str,
+        document: str,
+        control_number: str = "0001",
+        overlays: Sequence[str | Path] = (),
+    ) -> OutboundTransaction:
+        """Body segments for ``doc``. Raises :class:`TranslationError` (also for mapping problems)."""
+        try:
+            mapping = self.select(standard, version, document, "outbound", overlays)
+        except MappingError as exc:
+            raise TranslationError(f"mapping problem: {exc}") from None
+        return mapping.render(doc, control_number)
+
+    def check_all(self, extra_files: Iterable[Path] = ()) -> list[MappingProblem]:
+        """Load every mapping and overlay; every problem found, with file and line."""
+        problems = list(self.problems)
+        _, code_problems = load_shared_codes(self.root)
+        problems.extend(code_problems)
+        for path in [*mapping_files(self.root), *extra_files]:
+            try:
+                load_mapping(path, root=self.root, models=self.models)
+            except MappingError as exc:
+                problems.extend(p for p in exc.problems if p not in problems)
+        return problems

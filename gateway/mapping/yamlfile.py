@@ -1,0 +1,145 @@
+"""Read YAML keeping the line of every mapping key and list item.
+
+Mapping files are edited by hand, so every error must say *where*. PyYAML's composer
+gives each node a start mark; this loader builds plain ``dict``/``list`` subclasses that
+remember those lines (:class:`MarkedDict`, :class:`MarkedList`). Everything else is the
+safe loader: no tags, no Python objects.
+
+:func:`line_of` walks a location (as pydantic reports it, e.g. ``("fields", "po_number",
+"path")``) down a marked tree and returns the deepest line it can find.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gateway.mapping.errors import MappingError
+
+try:  # the C loader when PyYAML was built with libyaml
+    _Base = yaml.CSafeLoader  # type: ignore[attr-defined]
+except AttributeError:  # pragma: no cover
+    _Base = yaml.SafeLoader
+
+
+class MarkedDict(dict):
+    """A dict that knows its file, the line of itself and of each key."""
+
+    file: str = ""
+    line: int | None = None
+    key_lines: dict[Any, int]
+
+
+class MarkedList(list):
+    """A list that knows its file, the line of itself and of each item."""
+
+    file: str = ""
+    line: int | None = None
+    item_lines: list[int]
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    pass
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> MarkedDict:
+    result = MarkedDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be plain text", key_node.start_mark
+            )
+        key = str(key) if not isinstance(key, str) else key
+        if key in result:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> MarkedList:
+    result = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def _keep_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    """Dates, times and sexagesimals stay text: ``20240131`` or ``12:30`` mean codes here."""
+    return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _keep_text)
+
+
+def load_yaml_text(text: str, file: str) -> Any:
+    """Parse YAML text into marked dicts and lists. Raises :class:`MappingError` on bad YAML."""
+    try:
+        tree = yaml.load(text, Loader=_Loader)
+        _set_file(tree, file)
+        return tree
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise MappingError.one(file, line, "", f"not valid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise MappingError.one(file, None, "", f"not valid YAML: {exc}") from None
+
+
+def _set_file(node: Any, file: str) -> None:
+    if isinstance(node, MarkedDict):
+        node.file = file
+        for value in node.values():
+            _set_file(value, file)
+    elif isinstance(node, MarkedList):
+        node.file = file
+        for value in node:
+            _set_file(value, file)
+
+
+def marked(data: dict[str, Any], file: str = "", line: int | None = None) -> MarkedDict:
+    """A :class:`MarkedDict` built in code (every key at ``line``)."""
+    result = MarkedDict(data)
+    result.file = file
+    result.line = line
+    result.key_lines = {k: line for k in data} if line is not None else {}
+    return result
+
+
+def load_yaml_file(path: Path) -> Any:
+    """Read and parse a YAML file. Raises :class:`MappingError` when unreadable or invalid."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MappingError.one(str(path), None, "", f"cannot read: {exc.strerror}") from None
+    return load_yaml_text(text, str(path))
+
+
+def line_of(tree: Any, loc: Iterable[Any]) -> int | None:
+    """The line of the deepest node of ``tree`` reachable along ``loc``."""
+    line = getattr(tree, "line", None)
+    node = tree
+    for step in loc:
+        if isinstance(node, MarkedDict) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, MarkedList) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+        inner = getattr(node, "line", None)
+        if inner is not None and not isinstance(node, MarkedDict):
+            line = inner
+    return line

@@ -1,0 +1,225 @@
+"""The raw-message archive: every payload received or sent, written once, content-addressed.
+
+Strategy. A payload is stored under ``<root>/ab/cd/<sha256>`` (the first two byte pairs of
+its hash as folders, so no folder grows past a few thousand entries). Writing follows the
+classic crash-safe recipe, so that a file under its final name is always complete:
+
+1. write the bytes to a temporary name (``.tmp-*``) in the *same* folder,
+2. ``fsync`` the file,
+3. ``rename`` it to its final name (atomic on POSIX),
+4. ``fsync`` the folder, so the rename itself survives a power cut (and every folder
+   created on the way, so the path does).
+
+Only after :meth:`Archive.store` returns may the caller commit the message row and then
+let the mailbox delete its copy. Storing the same bytes again finds the file, keeps it
+(one copy) and refreshes its modification time, which is what retention counts from.
+
+Retention: :meth:`Archive.prune` removes payloads not touched for a given time, except
+those whose sha256 is in ``keep``. The archive does not know why a payload matters: the
+caller builds ``keep`` from the store (messages on legal hold, messages behind an open
+discrepancy or an unacknowledged outbound message, anything not yet ``done``), so the
+rule lives with the data that justifies it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1 << 20
+_STALE_TEMP_SECONDS = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedPayload:
+    """Where a payload went: ``path`` (absolute), ``key`` (relative: ``ab/cd/<sha256>``), hash, size."""
+
+    path: Path
+    key: str
+    sha256: str
+    size: int
+
+
+@dataclass(slots=True)
+class PruneReport:
+    """What a retention sweep did."""
+
+    removed: int = 0
+    removed_bytes: int = 0
+    kept: int = 0
+    temp_removed: int = 0
+
+
+class ArchiveCorrupted(Exception):
+    """An archived file no longer has the hash it is named after."""
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Archive:
+    """A content-addressed, write-once archive under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def key_for(self, sha256: str) -> str:
+        """The relative path of a payload. Raises :class:`ValueError` for anything but a sha256 hex digest."""
+        if not _SHA256.match(sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / self.key_for(sha256)
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def _mkdirs(self, folder: Path) -> None:
+        """Create ``folder`` and its parents, fsyncing each parent that gained an entry."""
+        missing = []
+        walk = folder
+        while not walk.exists():
+            missing.append(walk)
+            walk = walk.parent
+        for created in reversed(missing):
+            with contextlib.suppress(FileExistsError):
+                created.mkdir()
+            _fsync_dir(created.parent)
+
+    def store(self, data: bytes) -> ArchivedPayload:
+        """Archive ``data`` durably (see the module notes) and say where. Raises :class:`OSError`."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        final = self.path_for(sha256)
+        if self._keep_existing(final, len(data)):
+            return ArchivedPayload(final, self.key_for(sha256), sha256, len(data))
+        self._mkdirs(final.parent)
+        fd, temp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temp, 0o444)
+            os.replace(temp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        _fsync_dir(final.parent)
+        log.debug("archived %s (%d bytes)", sha256, len(data))
+        return ArchivedPayload(final, self.key_for(sha256), sha256, len(data))
+
+    def store_file(self, source: Path) -> ArchivedPayload:
+        """Archive the file at ``source`` streaming it in chunks (memory stays flat for any size).
+
+        The copy is written under ``<root>/.incoming`` (same file system) while it is
+        hashed, then fsynced and renamed into place.
+        """
+        incoming = self.root / ".incoming"
+        self._mkdirs(incoming)
+        digest = hashlib.sha256()
+        size = 0
+        fd, temp = tempfile.mkstemp(dir=incoming, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+                for chunk in iter(lambda: src.read(_CHUNK), b""):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            sha256 = digest.hexdigest()
+            final = self.path_for(sha256)
+            if self._keep_existing(final, size):
+                os.unlink(temp)
+                return ArchivedPayload(final, self.key_for(sha256), sha256, size)
+            self._mkdirs(final.parent)
+            os.chmod(temp, 0o444)
+            os.replace(temp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        _fsync_dir(final.parent)
+        _fsync_dir(incoming)
+        return ArchivedPayload(final, self.key_for(sha256), sha256, size)
+
+    def _keep_existing(self, final: Path, size: int) -> bool:
+        """True when ``final`` already holds the payload; its mtime is refreshed for retention."""
+        try:
+            if final.stat().st_size != size:
+                log.warning("archived file %s has the wrong size; writing it again", final)
+                return False
+        except FileNotFoundError:
+            return False
+        os.utime(final)
+        return True
+
+    def read(self, sha256: str, verify: bool = True) -> bytes:
+        """The archived bytes. Raises :class:`FileNotFoundError` when absent, :class:`ArchiveCorrupted`
+        when ``verify`` and the content no longer matches its name."""
+        data = self.path_for(sha256).read_bytes()
+        if verify and hashlib.sha256(data).hexdigest() != sha256:
+            raise ArchiveCorrupted(f"archived payload {sha256} does not match its hash")
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        """Every archived sha256."""
+        for path in self.root.glob("??/??/*"):
+            if _SHA256.match(path.name):
+                yield path.name
+
+    def prune(self, older_than: datetime | timedelta, keep: Iterable[str]) -> PruneReport:
+        """Delete payloads last stored before ``older_than`` (a moment, or an age) unless in ``keep``.
+
+        ``keep`` is the set of sha256 the caller still needs (legal holds, open
+        discrepancies, unfinished messages); they are never deleted whatever their age.
+        Leftover temporary files older than an hour are removed too.
+        """
+        if isinstance(older_than, timedelta):
+            cutoff = time.time() - older_than.total_seconds()
+        else:
+            cutoff = older_than.timestamp()
+        keep_set = set(keep)
+        report = PruneReport()
+        for path in [*self.root.glob("??/??/*"), *self.root.glob(".incoming/.tmp-*")]:
+            name = path.name
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            if name.startswith(".tmp-"):
+                if stat.st_mtime < time.time() - _STALE_TEMP_SECONDS:
+                    path.unlink(missing_ok=True)
+                    report.temp_removed += 1
+                continue
+            if not _SHA256.match(name):
+                continue
+            if name in keep_set or stat.st_mtime >= cutoff:
+                report.kept += 1
+                continue
+            path.unlink(missing_ok=True)
+            report.removed += 1
+            report.removed_bytes += stat.st_size
+        log.info(
+            "archive prune: %d removed (%d bytes), %d kept", report.removed, report.removed_bytes, report.kept
+        )
+        return report

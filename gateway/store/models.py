@@ -1,0 +1,259 @@
+"""The database tables (SQLModel): messages, their timeline, documents, lines, links, audit, counters.
+
+Only runtime state lives here; configuration stays in files. Conventions:
+
+- Every timestamp is UTC (``DateTime(timezone=True)``; SQLite hands them back naive, in UTC).
+- States and directions are short strings (the :class:`MessageState` and :class:`Direction`
+  values), not database enums, so a new state never needs a type migration.
+- Structured values (error positions, control-number lists, canonical documents) are JSON.
+- Money and quantities are ``Numeric(18, 4)`` and come back as :class:`~decimal.Decimal`.
+- Every column the console searches on has an index (PO / shipment / invoice / RMA number,
+  control number, filename, sha256, and state + partner + created_at for the lists).
+
+The schema is created and changed only through the Alembic migrations in
+``gateway/migrations`` (see :mod:`gateway.store.migrate`); a test of the store checks that
+the migrations and these models agree.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, in UTC (timezone-aware)."""
+    return datetime.now(UTC)
+
+
+def _ts(index: bool = False, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=DateTime(timezone=True), index=index, nullable=nullable)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+
+
+def _json(default: Any = None) -> Any:
+    if default is None:
+        return Field(default=None, sa_type=JSON, nullable=True)
+    return Field(default_factory=default, sa_type=JSON, nullable=False)
+
+
+_MONEY = Numeric(18, 4)
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class MessageState(enum.StrEnum):
+    """Where a message stands. Inbound: received -> parsed -> translated -> done (or duplicate / failed).
+    Outbound: queued -> sent -> acknowledged | rejected (or failed)."""
+
+    RECEIVED = "received"
+    PARSED = "parsed"
+    DUPLICATE = "duplicate"
+    TRANSLATED = "translated"
+    DONE = "done"
+    FAILED = "failed"
+    QUEUED = "queued"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    REJECTED = "rejected"
+
+
+class Message(SQLModel, table=True):
+    """One file received from or sent to a partner's mailbox, with where it stands."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_state_partner_created", "state", "partner", "created_at"),
+        Index("ix_messages_partner_created", "partner", "created_at"),
+        Index("ix_messages_interchange", "sender_id", "receiver_id", "interchange_control"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    direction: str = Field(max_length=3)
+    partner: str | None = Field(default=None, max_length=64)
+    mailbox: str | None = Field(default=None, max_length=64)
+    filename: str | None = Field(default=None, max_length=255, index=True)
+    size: int = Field(default=0, sa_type=BigInteger)
+    sha256: str = Field(max_length=64, index=True)
+    archive_path: str = Field(max_length=255)
+    standard: str | None = Field(default=None, max_length=16)
+    interchange_control: str | None = Field(default=None, max_length=35, index=True)
+    group_controls: list[str] = _json(list)
+    transaction_controls: list[str] = _json(list)
+    sender_qualifier: str | None = Field(default=None, max_length=4)
+    sender_id: str | None = Field(default=None, max_length=35)
+    receiver_qualifier: str | None = Field(default=None, max_length=4)
+    receiver_id: str | None = Field(default=None, max_length=35)
+    document_types: list[str] = _json(list)
+    state: str = Field(default=MessageState.RECEIVED.value, max_length=16)
+    error_stage: str | None = Field(default=None, max_length=32)
+    error_code: str | None = Field(default=None, max_length=64)
+    error_message: str | None = Field(default=None, sa_type=Text)
+    error_position: dict[str, Any] | None = _json()
+    attempts: int = 0
+    remote_ref: str | None = Field(default=None, max_length=1024)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="messages.id")
+    replay_of_id: int | None = Field(default=None, foreign_key="messages.id")
+    ack_message_id: int | None = Field(default=None, foreign_key="messages.id")
+    ack_detail: dict[str, Any] | None = _json()
+    legal_hold: bool = False
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    next_attempt_at: datetime | None = _ts(index=True)
+    completed_at: datetime | None = _ts()
+
+
+class MessageEvent(SQLModel, table=True):
+    """One step of a message's timeline: the state it reached, when, by whom, with a note."""
+
+    __tablename__ = "message_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="messages.id", index=True)
+    at: datetime = _created()
+    state: str = Field(max_length=16)
+    actor: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, sa_type=Text)
+    detail: dict[str, Any] | None = _json()
+
+
+class Document(SQLModel, table=True):
+    """A canonical business document, unique per partner, type and business key; replaced by revisions."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("partner", "type", "business_key", name="uq_documents_partner_type_key"),
+        Index("ix_documents_type_partner_date", "type", "partner", "document_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner: str = Field(max_length=64)
+    type: str = Field(max_length=32)
+    business_key: str = Field(max_length=128)
+    revision: int = 1
+    status: str | None = Field(default=None, max_length=16, index=True)
+    data: dict[str, Any] = _json(dict)
+    po_number: str | None = Field(default=None, max_length=64, index=True)
+    shipment_id: str | None = Field(default=None, max_length=64, index=True)
+    invoice_number: str | None = Field(default=None, max_length=64, index=True)
+    rma_number: str | None = Field(default=None, max_length=64, index=True)
+    document_date: date | None = None
+    delivery_date: date | None = None
+    currency: str | None = Field(default=None, max_length=3)
+    total: Decimal | None = Field(default=None, sa_type=_MONEY)
+    source_message_id: int | None = Field(default=None, foreign_key="messages.id", index=True)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class DocumentLine(SQLModel, table=True):
+    """One line of a document, flattened for reconciliation and search (quantities as given, with uom)."""
+
+    __tablename__ = "document_lines"
+    __table_args__ = (Index("ix_document_lines_po_line", "po_number", "line_no"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="documents.id", index=True)
+    line_no: str = Field(max_length=32)
+    po_number: str | None = Field(default=None, max_length=64)
+    asin: str | None = Field(default=None, max_length=32)
+    ean: str | None = Field(default=None, max_length=32)
+    upc: str | None = Field(default=None, max_length=32)
+    vendor_sku: str | None = Field(default=None, max_length=64, index=True)
+    buyer_sku: str | None = Field(default=None, max_length=64)
+    sscc: str | None = Field(default=None, max_length=20)
+    quantity: Decimal = Field(default=Decimal(0), sa_type=_MONEY)
+    uom: str = Field(default="EA", max_length=8)
+    case_size: Decimal | None = Field(default=None, sa_type=_MONEY)
+    unit_price: Decimal | None = Field(default=None, sa_type=_MONEY)
+
+
+class DocumentMessage(SQLModel, table=True):
+    """Which messages touched a document: ``source``, ``replaced`` (an earlier revision) or ``sent``."""
+
+    __tablename__ = "document_messages"
+
+    document_id: int = Field(foreign_key="documents.id", primary_key=True)
+    message_id: int = Field(foreign_key="messages.id", primary_key=True, index=True)
+    role: str = Field(default="source", max_length=16, primary_key=True)
+    created_at: datetime = _created()
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to which thing, when and why (replays, approvals, logins, status changes)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False, index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    target_type: str | None = Field(default=None, max_length=32)
+    target_id: str | None = Field(default=None, max_length=128)
+    reason: str | None = Field(default=None, sa_type=Text)
+    detail: dict[str, Any] | None = _json()
+
+
+class Counter(SQLModel, table=True):
+    """A per-partner sequence (ISA13, GS06, ST02, UNB5, invoice numbers). Use :func:`next_value`."""
+
+    __tablename__ = "counters"
+
+    partner: str = Field(max_length=64, primary_key=True)
+    name: str = Field(max_length=32, primary_key=True)
+    value: int = Field(default=0, sa_type=BigInteger)
+    updated_at: datetime = _created()
+
+
+class Discrepancy(SQLModel, table=True):
+    """A reconciliation finding; ``key`` identifies it so re-running updates instead of duplicating."""
+
+    __tablename__ = "discrepancies"
+    __table_args__ = (Index("ix_discrepancies_status_partner", "status", "partner", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True)
+    partner: str = Field(max_length=64)
+    kind: str = Field(max_length=48)
+    severity: str = Field(default="error", max_length=16)
+    status: str = Field(default="open", max_length=16)
+    po_number: str | None = Field(default=None, max_length=64, index=True)
+    shipment_id: str | None = Field(default=None, max_length=64, index=True)
+    invoice_number: str | None = Field(default=None, max_length=64, index=True)
+    rma_number: str | None = Field(default=None, max_length=64)
+    line_no: str | None = Field(default=None, max_length=32)
+    expected: str | None = Field(default=None, max_length=255)
+    actual: str | None = Field(default=None, max_length=255)
+    amount_at_risk: Decimal | None = Field(default=None, sa_type=_MONEY)
+    currency: str | None = Field(default=None, max_length=3)
+    detail: dict[str, Any] | None = _json()
+    notes: list[dict[str, Any]] = _json(list)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    resolved_at: datetime | None = _ts()
+
+
+class User(SQLModel, table=True):
+    """A console user: viewer, operator or admin; only a password hash is stored."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="viewer", max_length=16)
+    disabled: bool = False
+    created_at: datetime = _created()
+    last_login_at: datetime | None = _ts()

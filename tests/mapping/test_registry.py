@@ -1,0 +1,102 @@
+"""Selecting the mapping for a transaction, and a broken mapping failing only its messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.mapping import MappingError, MappingRegistry, TranslationError
+from gateway.mapping.registry import normalize_version
+
+BASE = """
+version: 1
+standard: x12
+document: "850"
+direction: inbound
+versions: ["004010"]
+canonical: order
+fields:
+  po_number: BEG03
+  order_date: {path: BEG05, convert: "date(CCYYMMDD)"}
+  lines:
+    each: PO1
+    fields:
+      line_no: {path: PO101, convert: int}
+      quantity: {path: PO102, convert: decimal}
+"""
+
+SEGMENTS = [
+    ["ST", "850", "1"],
+    ["BEG", "00", "NE", "PO7", "", "20240101"],
+    ["PO1", "1", "2"],
+    ["SE", "4", "1"],
+]
+
+
+@pytest.fixture
+def registry(write, models) -> MappingRegistry:
+    write("x12-004010-850-in.yaml", BASE)
+    write(
+        "x12-005010-850-in.yaml",
+        "version: 1\noverlay: x12-004010-850-in\nversions: ['005010']\n"
+        "fields:\n  po_number: {path: BEG03, convert: lower}\n",
+    )
+    write(
+        "overlays/acme.yaml", "version: 1\noverlay: x12-004010-850-in\nfields:\n  po_number: {const: ACME}\n"
+    )
+    broken = write(
+        "edifact-d96a-orders-in.yaml",
+        BASE.replace("x12", "edifact")
+        .replace('"850"', "ORDERS")
+        .replace('"004010"', "D96A")
+        .replace("BEG03", "BGM99x"),
+    )
+    return MappingRegistry(broken.parent, models=models)
+
+
+def test_select_by_standard_version_document(registry) -> None:
+    assert registry.select("x12", "004010", "850").name == "x12-004010-850-in"
+    assert registry.select("x12", "004010VICS", "850").name == "x12-004010-850-in"
+    assert registry.select("x12", "005010", "850").name == "x12-005010-850-in"
+    assert registry.find("x12", "003010", "850") is None
+    assert registry.find("x12", "004010", "850", "outbound") is None
+
+
+def test_translate_uses_the_version_specific_mapping(registry, tx) -> None:
+    assert registry.translate(tx(SEGMENTS, version="004010")).po_number == "PO7"
+    assert registry.translate(tx(SEGMENTS, version="005010")).po_number == "po7"
+
+
+def test_partner_overlay_applies_only_to_its_base(registry, tx) -> None:
+    assert registry.translate(tx(SEGMENTS), overlays=["acme"]).po_number == "ACME"
+    # acme overlays the 4010 mapping only: the 5010 one ignores it
+    assert registry.translate(tx(SEGMENTS, version="005010"), overlays=["acme"]).po_number == "po7"
+
+
+def test_broken_mapping_fails_its_messages_only(registry, tx) -> None:
+    orders = tx(
+        [["UNH", "1", ["ORDERS", "D", "96A", "UN"]], ["BGM", "220", "X"], ["UNT", "3", "1"]],
+        "edifact",
+        "D96A",
+    )
+    with pytest.raises(TranslationError, match="mapping problem") as err:
+        registry.translate(orders)
+    assert "BGM99x" in str(err.value)
+    assert registry.translate(tx(SEGMENTS)).po_number == "PO7"
+    with pytest.raises(MappingError):
+        registry.get("edifact-d96a-orders-in")
+
+
+def test_no_mapping_is_a_translation_error(registry, tx) -> None:
+    with pytest.raises(TranslationError, match="no inbound mapping for x12 850 version 003010"):
+        registry.translate(tx(SEGMENTS, version="003010"))
+
+
+def test_check_all_lists_problems_with_lines(registry) -> None:
+    problems = registry.check_all()
+    assert len(problems) == 1
+    assert problems[0].file.endswith("edifact-d96a-orders-in.yaml")
+    assert problems[0].line == 8  # po_number: BGM99x
+
+
+def test_version_normalisation() -> None:
+    assert normalize_version("D:96A") == normalize_version("d96a") == "D96A"
