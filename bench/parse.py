@@ -228,11 +228,11 @@ def main() -> None:
                     )
                 base = speeds["naive split"]
                 ratios.append(f"{standard} {size_mib:.0f} MiB: ours/naive = {speeds['ours'] / base:.2f}")
-                if "pydifact" in speeds and speeds["pydifact"]:
+                if speeds.get("pydifact"):
                     ratios.append(
                         f"{standard} {size_mib:.0f} MiB: ours/pydifact = {speeds['ours'] / speeds['pydifact']:.1f}x"
                     )
-                if "pyx12" in speeds and speeds["pyx12"]:
+                if speeds.get("pyx12"):
                     ratios.append(
                         f"{standard} {size_mib:.0f} MiB: ours/pyx12 = {speeds['ours'] / speeds['pyx12']:.1f}x"
                     )

@@ -1,0 +1,82 @@
+"""The outbox: outbound payloads archived and queued as messages, for the scheduler to send.
+
+Queuing is part of the caller's transaction: the payload is archived first (content-addressed,
+fsynced), then a ``queued`` message row is added with the partner's mailbox and a unique
+filename. If the caller's transaction rolls back, nothing is queued (the archived bytes stay,
+harmless and unreferenced). The pipeline's sender takes queued rows whose ``next_attempt_at``
+has come, sends them through the mailbox and records the outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from gateway.store.archive import Archive
+from gateway.store.models import Direction, DocumentMessage, Message, MessageEvent, MessageState, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class OutboundPayload:
+    """What to send: the bytes and what the message row should say about them."""
+
+    data: bytes
+    filename: str
+    standard: str | None = None
+    document_types: list[str] = field(default_factory=list)
+    interchange_control: str | None = None
+    group_controls: list[str] = field(default_factory=list)
+    transaction_controls: list[str] = field(default_factory=list)
+    sender_qualifier: str | None = None
+    sender_id: str | None = None
+    receiver_qualifier: str | None = None
+    receiver_id: str | None = None
+
+
+def queue_outbound(
+    session: Session,
+    archive: Archive,
+    partner: str,
+    mailbox: str | None,
+    payload: OutboundPayload,
+    *,
+    document_ids: Sequence[int] = (),
+    actor: str = "gateway",
+    note: str | None = None,
+) -> Message:
+    """Archive ``payload`` and add a ``queued`` outbound message for ``partner``; the caller commits."""
+    stored = archive.store(payload.data)
+    now = utcnow()
+    message = Message(
+        direction=Direction.OUT.value,
+        partner=partner,
+        mailbox=mailbox,
+        filename=payload.filename,
+        size=stored.size,
+        sha256=stored.sha256,
+        archive_path=stored.key,
+        standard=payload.standard,
+        interchange_control=payload.interchange_control,
+        group_controls=list(payload.group_controls),
+        transaction_controls=list(payload.transaction_controls),
+        sender_qualifier=payload.sender_qualifier,
+        sender_id=payload.sender_id,
+        receiver_qualifier=payload.receiver_qualifier,
+        receiver_id=payload.receiver_id,
+        document_types=list(payload.document_types),
+        state=MessageState.QUEUED.value,
+        next_attempt_at=now,
+    )
+    session.add(message)
+    session.flush()
+    session.add(MessageEvent(message_id=message.id, state=message.state, actor=actor, note=note or "queued"))  # type: ignore[arg-type]
+    for document_id in document_ids:
+        session.add(DocumentMessage(document_id=document_id, message_id=message.id, role="sent"))  # type: ignore[arg-type]
+    session.flush()
+    log.info("queued %s for %s (%d bytes, message %s)", payload.filename, partner, stored.size, message.id)
+    return message

@@ -1,0 +1,118 @@
+"""The mailbox interface every transport implements (local folder, SFTP, AS2).
+
+A mailbox is where a partner's files arrive for us (the *inbox*) and where we put files for the
+partner (the *outbox*). The pipeline drives every transport the same way, in an order that
+never loses a file and never takes one twice:
+
+1. :meth:`Mailbox.list_ready` names the files that are complete and ready to take;
+2. :meth:`Mailbox.fetch` copies one to a local file (written, fsynced, then renamed);
+3. the pipeline archives the bytes and records a message row (committed);
+4. only then :meth:`Mailbox.acknowledge` deletes the remote file or moves it to the partner's
+   processed folder. A crash between 2 and 4 leaves the file in place: the next poll fetches it
+   again and the pipeline recognises it (same mailbox, name and sha256) instead of ingesting it twice.
+
+Sending is :meth:`Mailbox.send`: write under a temporary name, then rename into place (or the
+protocol's equivalent). Transport problems raise :class:`TransportError`; the scheduler backs off
+that mailbox and the others go on.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+
+class TransportError(Exception):
+    """A mailbox could not be reached or a transfer failed; ``retryable`` says whether to try again."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    """A file waiting in a mailbox: its name, the transport's reference to it, and its size."""
+
+    name: str
+    ref: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class SendReceipt:
+    """What a transport says after sending: its reference (remote path, AS2 Message-ID) and whether
+    delivery is already confirmed (a verified synchronous MDN, a rename that succeeded)."""
+
+    ref: str
+    delivered: bool = True
+    detail: str | None = None
+
+
+def is_temporary_name(name: str) -> bool:
+    """Dot-files and names that look like a transfer in progress are never picked up."""
+    lowered = name.lower()
+    return (
+        name.startswith(".")
+        or name.startswith("~")
+        or lowered.endswith((".tmp", ".part", ".partial", ".filepart", ".inprogress", ".swp"))
+    )
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary name in the same folder, fsynced, then renamed."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Mailbox(abc.ABC):
+    """One configured mailbox of one partner. Instances are cheap; :meth:`close` releases connections."""
+
+    def __init__(self, partner: str, name: str) -> None:
+        self.partner = partner
+        self.name = name
+
+    @property
+    def label(self) -> str:
+        """``partner/mailbox``, for logs and the console."""
+        return f"{self.partner}/{self.name}"
+
+    @abc.abstractmethod
+    def list_ready(self) -> list[RemoteFile]:
+        """The complete files waiting in the inbox, oldest first (never temporary or partial ones)."""
+
+    @abc.abstractmethod
+    def fetch(self, item: RemoteFile, destination: Path) -> None:
+        """Copy ``item`` to the local file ``destination`` (fsynced); the remote file stays."""
+
+    @abc.abstractmethod
+    def acknowledge(self, item: RemoteFile) -> None:
+        """Remove ``item`` from the inbox (delete, or move to processed). Missing already is fine."""
+
+    @abc.abstractmethod
+    def send(self, filename: str, data: bytes) -> SendReceipt:
+        """Deliver ``data`` to the partner under ``filename`` (temporary name first, then into place)."""
+
+    def close(self) -> None:  # noqa: B027 - optional for transports without connections
+        """Release connections; the default has none."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
