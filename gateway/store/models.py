@@ -77,6 +77,7 @@ class Message(SQLModel, table=True):
         Index("ix_messages_state_partner_created", "state", "partner", "created_at"),
         Index("ix_messages_partner_created", "partner", "created_at"),
         Index("ix_messages_interchange", "sender_id", "receiver_id", "interchange_control"),
+        UniqueConstraint("receipt_key", name="uq_messages_receipt_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -108,6 +109,9 @@ class Message(SQLModel, table=True):
     ack_message_id: int | None = Field(default=None, foreign_key="messages.id")
     ack_detail: dict[str, Any] | None = _json()
     legal_hold: bool = False
+    receipt_key: str | None = Field(default=None, max_length=64)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _ts()
     created_at: datetime = _created()
     updated_at: datetime = _created()
     next_attempt_at: datetime | None = _ts(index=True)
@@ -257,3 +261,26 @@ class User(SQLModel, table=True):
     disabled: bool = False
     created_at: datetime = _created()
     last_login_at: datetime | None = _ts()
+
+
+class MailboxStatus(SQLModel, table=True):
+    """The health of one mailbox as the scheduler last saw it (one row per partner and mailbox)."""
+
+    __tablename__ = "mailbox_status"
+
+    partner: str = Field(max_length=64, primary_key=True)
+    mailbox: str = Field(max_length=64, primary_key=True)
+    last_poll_at: datetime | None = _ts()
+    last_success_at: datetime | None = _ts()
+    last_error_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, sa_type=Text)
+    consecutive_failures: int = 0
+    next_run_at: datetime | None = _ts()
+    last_duration_ms: int | None = None
+    polls: int = Field(default=0, sa_type=BigInteger)
+    errors: int = Field(default=0, sa_type=BigInteger)
+    received: int = Field(default=0, sa_type=BigInteger)
+    sent: int = Field(default=0, sa_type=BigInteger)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _ts()
+    updated_at: datetime = _created()
