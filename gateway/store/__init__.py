@@ -17,6 +17,7 @@ from gateway.store.models import (
     MessageEvent,
     MessageState,
     User,
+    Worker,
     utcnow,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "MessageState",
     "PruneReport",
     "User",
+    "Worker",
     "current_revision",
     "head_revision",
     "is_postgresql",

@@ -258,6 +258,7 @@ class User(SQLModel, table=True):
     username: str = Field(max_length=64, unique=True)
     password_hash: str = Field(max_length=255)
     role: str = Field(default="viewer", max_length=16)
+    api_token_hash: str | None = Field(default=None, max_length=128, index=True)
     disabled: bool = False
     created_at: datetime = _created()
     last_login_at: datetime | None = _ts()
@@ -284,3 +285,15 @@ class MailboxStatus(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = _ts()
     updated_at: datetime = _created()
+
+
+class Worker(SQLModel, table=True):
+    """A running gateway process: the scheduler beats its heart here (``/healthz`` reads it)."""
+
+    __tablename__ = "workers"
+
+    id: str = Field(max_length=128, primary_key=True)
+    started_at: datetime = _created()
+    heartbeat_at: datetime = _created()
+    stopped_at: datetime | None = _ts()
+    version: str | None = Field(default=None, max_length=32)

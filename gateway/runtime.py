@@ -1,0 +1,105 @@
+"""The running gateway's shared parts: settings, partner profiles, database, archive and mappings.
+
+:class:`Runtime` is built once per process from ``config.yaml`` (:meth:`Runtime.open`) and
+handed to the pipeline, the scheduler and the console. Partner profiles and mapping files are
+re-read when a file changes (a cheap ``stat`` of each), so a fixed mapping or profile applies to
+the next message and to every replay without a restart; a profile that no longer validates
+keeps the last good directory and logs the problem.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from gateway.config import ConfigError, PartnerDirectory, Settings, load_partners, load_settings
+from gateway.mapping.registry import MappingRegistry, mapping_files
+from gateway.store import Archive, make_engine, upgrade_database
+
+log = logging.getLogger(__name__)
+
+
+def _fingerprint(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    stamp = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        stamp.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(stamp)
+
+
+@dataclass
+class Runtime:
+    """Everything a worker needs; safe to share between threads."""
+
+    settings: Settings
+    engine: Engine
+    archive: Archive
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    _partners: PartnerDirectory | None = None
+    _partners_stamp: tuple[tuple[str, int, int], ...] = ()
+    _registry: MappingRegistry | None = None
+    _registry_stamp: tuple[tuple[str, int, int], ...] = ()
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(
+        cls, config: Path | None = None, *, upgrade: bool = True, settings: Settings | None = None
+    ) -> Runtime:
+        """Load settings (unless given), upgrade the database, check partners. Raises ConfigError."""
+        settings = settings if settings is not None else load_settings(config)
+        engine = make_engine(settings.database_url)
+        if upgrade:
+            upgrade_database(settings.database_url, engine)
+        runtime = cls(settings=settings, engine=engine, archive=Archive(settings.archive_dir))
+        runtime.partners  # noqa: B018 - validate the profiles at start: a bad one stops start-up
+        return runtime
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- partner profiles -------------------------------------------------------------------
+    def _partner_files(self) -> list[Path]:
+        folder = self.settings.partners_dir
+        if not folder.is_dir():
+            return []
+        return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+    @property
+    def partners(self) -> PartnerDirectory:
+        """The partner profiles, re-read when a profile file changed."""
+        with self._lock:
+            stamp = _fingerprint(self._partner_files())
+            if self._partners is None or stamp != self._partners_stamp:
+                try:
+                    fresh = load_partners(self.settings.partners_dir)
+                except ConfigError:
+                    if self._partners is None:
+                        raise
+                    log.exception("partner profiles changed but do not validate; keeping the previous ones")
+                else:
+                    self._partners = fresh
+                self._partners_stamp = stamp
+            return self._partners
+
+    # -- mappings ---------------------------------------------------------------------------
+    @property
+    def mappings(self) -> MappingRegistry:
+        """The mapping registry, rebuilt when a mapping or code-list file changed."""
+        root = self.settings.mappings_dir
+        with self._lock:
+            files = sorted(root.rglob("*.yaml")) if root.is_dir() else []
+            stamp = _fingerprint(files)
+            if self._registry is None or stamp != self._registry_stamp:
+                self._registry = MappingRegistry(root)
+                self._registry_stamp = stamp
+                log.debug("mappings loaded from %s (%d files)", root, len(mapping_files(root)))
+            return self._registry
