@@ -148,6 +148,28 @@ class SftpMailbox(_MailboxBase):
     processed: str | None = None
     stable_seconds: float = Field(default=2, ge=0)
     timeout_seconds: float = Field(default=30, gt=0)
+    keepalive_seconds: float = Field(default=30, ge=0, description="SSH keepalive interval; 0 turns it off")
+    assume_complete: bool = Field(
+        default=False, description="the partner renames files into place: take them without the size check"
+    )
+    upload_name: str = Field(
+        default="{name}", description="name of what we upload: fields {name} {stem} {suffix} {timestamp}"
+    )
+    upload_temp_name: str = Field(default=".{name}.part", description="name while uploading: field {name}")
+
+    @field_validator("upload_name", "upload_temp_name")
+    @classmethod
+    def _name_rule(cls, value: str) -> str:
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+        except ValueError as exc:
+            raise ValueError(f"not a valid pattern: {exc}") from None
+        unknown = fields - {"name", "stem", "suffix", "timestamp"}
+        if unknown:
+            raise ValueError(f"unknown field(s) {sorted(unknown)}; use name, stem, suffix, timestamp")
+        if "/" in value:
+            raise ValueError("a name rule cannot contain '/'")
+        return value
 
     @model_validator(mode="after")
     def _one_credential(self) -> Self:
