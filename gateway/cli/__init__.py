@@ -13,6 +13,15 @@ from gateway import __version__
 from gateway.cli.admin_cmds import db_group, partners_group
 from gateway.cli.mapping_cmds import mappings_group, translate_command
 from gateway.cli.parse_cmd import parse_command
+from gateway.cli.runtime_cmds import (
+    demo_command,
+    ingest_command,
+    messages_command,
+    replay_command,
+    run_command,
+    send_command,
+    show_command,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,6 +46,13 @@ cli.add_command(translate_command)
 cli.add_command(mappings_group)
 cli.add_command(db_group)
 cli.add_command(partners_group)
+cli.add_command(run_command)
+cli.add_command(ingest_command)
+cli.add_command(messages_command)
+cli.add_command(show_command)
+cli.add_command(replay_command)
+cli.add_command(send_command)
+cli.add_command(demo_command)
 
 
 def main() -> None:

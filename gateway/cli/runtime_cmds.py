@@ -1,0 +1,277 @@
+"""Running the gateway: ``acorn run``, ``ingest``, ``messages``, ``show``, ``replay``, ``send``, ``demo``.
+
+Each command opens the runtime from ``--config`` (upgrading the database), so a bad
+configuration stops it with ``FILE:LINE: key: problem`` lines and status 2.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import shutil
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlmodel import select
+
+from gateway.cli.admin_cmds import settings_from
+from gateway.config import ConfigError
+from gateway.logsetup import configure_logging
+from gateway.runtime import Runtime
+from gateway.store import session_scope
+from gateway.store.models import Message, MessageEvent
+
+log = logging.getLogger(__name__)
+
+
+def open_runtime(ctx: click.Context) -> Runtime:
+    """The runtime for this command line, or exit 2 with the configuration problems."""
+    settings = settings_from(ctx)
+    configure_logging(settings.logging.level, settings.logging.format)
+    try:
+        return Runtime.open(settings=settings)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(2)
+
+
+@click.command("run")
+@click.option("--once", is_flag=True, help="Poll every mailbox once, send what is due, and exit.")
+@click.pass_context
+def run_command(ctx: click.Context, once: bool) -> None:
+    """Start the gateway: poll mailboxes, process messages, send the outbox (until SIGTERM)."""
+    from gateway.scheduler import Gateway, run_once
+
+    runtime = open_runtime(ctx)
+    try:
+        if once:
+            totals = run_once(runtime)
+            click.echo(" ".join(f"{k}={v}" for k, v in totals.items()))
+            return
+        mailboxes = sum(len(p.mailboxes) for p in runtime.partners)
+        click.echo(
+            f"acorn: {len(runtime.partners)} partner(s), {mailboxes} mailbox(es); "
+            f"database {runtime.engine.url.render_as_string(hide_password=True)}; Ctrl-C to stop",
+            err=True,
+        )
+        Gateway(runtime).run_forever()
+    finally:
+        runtime.close()
+
+
+@click.command("ingest")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--partner", help="Record the files as received from this partner (default: by envelope).")
+@click.option("--mailbox", default="cli", show_default=True, help="Mailbox name to record.")
+@click.pass_context
+def ingest_command(ctx: click.Context, files: tuple[Path, ...], partner: str | None, mailbox: str) -> None:
+    """Receive and process FILES as if they came from a mailbox. Exit 2 when any fails."""
+    from gateway import pipeline
+
+    runtime = open_runtime(ctx)
+    failed = 0
+    try:
+        for path in files:
+            receipt = pipeline.ingest(runtime, path, path.name, partner=partner, mailbox=None, actor="cli")
+            failed += receipt.state == "failed"
+            detail = ""
+            if receipt.state == "failed":
+                with session_scope(runtime.engine) as session:
+                    message = session.get(Message, receipt.message_id)
+                    detail = f": {message.error_message}" if message else ""
+            click.echo(f"{path}: message {receipt.message_id}: {receipt.state}{detail}")
+    finally:
+        runtime.close()
+    click.echo(f"{len(files)} file(s), {failed} failed", err=True)
+    if failed:
+        sys.exit(2)
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO date-time)") from None
+
+
+@click.command("messages")
+@click.option("--state", help="received, done, failed, duplicate, queued, sent, acknowledged, rejected...")
+@click.option("--partner")
+@click.option("--direction", type=click.Choice(["in", "out"]))
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def messages_command(
+    ctx: click.Context,
+    state: str | None,
+    partner: str | None,
+    direction: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List the newest messages."""
+    runtime = open_runtime(ctx)
+    with session_scope(runtime.engine) as session:
+        query = select(Message)
+        if state:
+            query = query.where(Message.state == state)
+        if partner:
+            query = query.where(Message.partner == partner)
+        if direction:
+            query = query.where(Message.direction == direction)
+        rows = session.exec(query.order_by(Message.id.desc()).limit(limit)).all()  # type: ignore[union-attr]
+        for m in rows:
+            if as_json:
+                click.echo(json.dumps(_message_json(m), default=str))
+            else:
+                types = ",".join(m.document_types or []) or "-"
+                error = f"  {m.error_code}" if m.error_code else ""
+                click.echo(
+                    f"{m.id:>7} {m.direction:<3} {m.state:<12} {m.partner or '?':<12} {types:<10} "
+                    f"{m.filename or ''}{error}"
+                )
+    runtime.close()
+
+
+def _message_json(m: Message) -> dict[str, Any]:
+    return m.model_dump(exclude={"receipt_key", "lease_owner", "lease_until"})
+
+
+SHOWN_FIELDS = (
+    "id", "direction", "partner", "mailbox", "filename", "state", "standard", "document_types",
+    "interchange_control", "sender_id", "receiver_id", "size", "sha256", "attempts",
+    "created_at", "completed_at",
+)  # fmt: skip
+
+
+@click.command("show")
+@click.argument("message_id", type=int)
+@click.pass_context
+def show_command(ctx: click.Context, message_id: int) -> None:
+    """Show one message: metadata, error with its position, and timeline."""
+    runtime = open_runtime(ctx)
+    with session_scope(runtime.engine) as session:
+        m = session.get(Message, message_id)
+        if m is None:
+            click.echo(f"no message {message_id}", err=True)
+            sys.exit(2)
+        data = _message_json(m)
+        for key in SHOWN_FIELDS:
+            click.echo(f"{key:>20}: {data.get(key)}")
+        if m.error_message:
+            click.echo(f"{'error':>20}: [{m.error_stage}/{m.error_code}] {m.error_message}")
+        events = session.exec(
+            select(MessageEvent).where(MessageEvent.message_id == message_id).order_by(MessageEvent.id)  # type: ignore[arg-type]
+        ).all()
+        click.echo("timeline:")
+        for event in events:
+            click.echo(
+                f"  {event.at:%Y-%m-%d %H:%M:%S} {event.state:<12} {event.actor or '':<10} {event.note or ''}"
+            )
+    runtime.close()
+
+
+@click.command("replay")
+@click.argument("message_ids", nargs=-1, type=int)
+@click.option("--failed", "all_failed", is_flag=True, help="Replay every failed message (with the filters).")
+@click.option("--partner", help="Only this partner's messages (with --failed).")
+@click.option("--since", help="Only messages received since this date (with --failed).")
+@click.option("--reason", required=True, help="Why: written to the audit log.")
+@click.option("--actor", default=None, help="Who (default: the current user).")
+@click.pass_context
+def replay_command(
+    ctx: click.Context,
+    message_ids: tuple[int, ...],
+    all_failed: bool,
+    partner: str | None,
+    since: str | None,
+    reason: str,
+    actor: str | None,
+) -> None:
+    """Re-run messages from their archived bytes with today's mappings (outbound ones are resent)."""
+    from gateway import pipeline
+
+    if not message_ids and not all_failed:
+        raise click.UsageError("give message ids or --failed")
+    runtime = open_runtime(ctx)
+    who = actor or getpass.getuser()
+    try:
+        ids = list(message_ids)
+        if all_failed:
+            with session_scope(runtime.engine) as session:
+                ids += pipeline.failed_message_ids(session, partner, _since(since))
+        if not ids:
+            click.echo("nothing to replay", err=True)
+            return
+        counts: dict[str, int] = {}
+        for n, outcome in enumerate(pipeline.replay(runtime, ids, actor=who, reason=reason), start=1):
+            counts[outcome.state] = counts.get(outcome.state, 0) + 1
+            error = f": {outcome.error.splitlines()[0]}" if outcome.error else ""
+            click.echo(f"[{n}/{len(ids)}] message {outcome.message_id}: {outcome.state}{error}")
+        click.echo(", ".join(f"{v} {k}" for k, v in sorted(counts.items())), err=True)
+    finally:
+        runtime.close()
+
+
+@click.command("send")
+@click.pass_context
+def send_command(ctx: click.Context) -> None:
+    """Send every queued outbound message that is due, now."""
+    from gateway.mailboxes import send_due
+
+    runtime = open_runtime(ctx)
+    summary = send_due(runtime)
+    runtime.close()
+    click.echo(f"sent={summary.sent} retrying={summary.retrying} failed={summary.failed}")
+
+
+DEMO_FILES = {
+    "amazon-us": [
+        "x12_4010_850_new_po.edi",
+        "x12_4010_850_case_pack.edi",
+        "x12_4010_180_return_authorization.edi",
+    ],
+    "warehouse": ["x12_4010_856_partial_shipment.edi"],
+    "amazon-eu": ["edifact_d96a_orders_po.edi", "edifact_d96a_retann_returns.edi"],
+}
+
+
+@click.command("demo")
+@click.option("--samples", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of sample messages (default: the shipped demo set).")  # fmt: skip
+@click.pass_context
+def demo_command(ctx: click.Context, samples: Path | None) -> None:
+    """Drop demo messages into the demo partners' local inboxes (plus one bad file)."""
+    folder = samples or Path(__file__).resolve().parents[2] / "tests" / "data" / "messages"
+    runtime = open_runtime(ctx)
+    placed = 0
+    stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+    try:
+        for partner, names in {
+            **DEMO_FILES,
+            "amazon-us": [*DEMO_FILES["amazon-us"], "bad_x12_850_se_count.edi"],
+        }.items():
+            if partner not in runtime.partners:
+                continue
+            boxes = [b for b in runtime.partners.get(partner).mailboxes if b.type == "local"]
+            if not boxes:
+                continue
+            inbox = Path(boxes[0].inbox)  # type: ignore[union-attr]
+            inbox.mkdir(parents=True, exist_ok=True)
+            for name in names:
+                source = folder / name
+                if source.is_file():
+                    shutil.copyfile(source, inbox / f"{stamp}_{name}")
+                    placed += 1
+    finally:
+        runtime.close()
+    click.echo(f"placed {placed} demo message(s) in the partners' local inboxes")

@@ -1,0 +1,305 @@
+"""Driving mailboxes: take what partners left in their inboxes, send what the outbox holds.
+
+:func:`poll_mailbox` runs one mailbox's pickup in the order that never loses a file and never
+takes one twice (see :mod:`gateway.transports.base`): fetch to a local temporary file ->
+:func:`gateway.pipeline.receive` (archived + committed) -> process -> acknowledge at the
+mailbox -> forget the receipt key. A bad file fails its own message and the poll goes on; a
+transport problem ends this poll with :class:`TransportError` and the scheduler backs off.
+
+:func:`send_due` sends queued outbound messages whose time has come, each under a lease so two
+workers never send the same one; a failure is retried with exponential backoff and, after
+``MAX_SEND_ATTEMPTS``, marked failed (visible in the console, resendable).
+
+Only one worker polls a mailbox at a time: its :class:`MailboxStatus` row carries a lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from gateway import pipeline
+from gateway.runtime import Runtime
+from gateway.store import session_scope
+from gateway.store.models import Direction, MailboxStatus, Message, MessageEvent, MessageState, utcnow
+from gateway.transports import TransportError, open_mailbox
+
+log = logging.getLogger(__name__)
+
+MAILBOX_LEASE = timedelta(minutes=10)
+MAX_SEND_ATTEMPTS = 8
+SEND_BACKOFF_SECONDS = 30.0
+SEND_BACKOFF_MAX_SECONDS = 3600.0
+
+
+@dataclass(slots=True)
+class PollSummary:
+    """What one poll of one mailbox did."""
+
+    partner: str
+    mailbox: str
+    taken: int = 0
+    done: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    skipped: bool = False
+    message_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SendSummary:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def _status_row(session, partner: str, mailbox: str) -> MailboxStatus:  # type: ignore[no-untyped-def]
+    row = session.get(MailboxStatus, (partner, mailbox))
+    if row is None:
+        row = MailboxStatus(partner=partner, mailbox=mailbox)
+        session.add(row)
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            row = session.get(MailboxStatus, (partner, mailbox))
+    return row
+
+
+def _claim_mailbox(runtime: Runtime, partner: str, mailbox: str) -> bool:
+    now = utcnow()
+    with session_scope(runtime.engine) as session:
+        _status_row(session, partner, mailbox)
+    with session_scope(runtime.engine) as session:
+        result = session.execute(
+            update(MailboxStatus)
+            .where(
+                MailboxStatus.partner == partner,
+                MailboxStatus.mailbox == mailbox,
+                or_(
+                    MailboxStatus.lease_until.is_(None),  # type: ignore[union-attr]
+                    MailboxStatus.lease_until < now,  # type: ignore[operator]
+                    MailboxStatus.lease_owner == runtime.worker_id,
+                ),
+            )
+            .values(lease_owner=runtime.worker_id, lease_until=now + MAILBOX_LEASE)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _finish_poll(
+    runtime: Runtime, partner: str, mailbox: str, started: float, error: str | None, received: int
+) -> None:
+    with session_scope(runtime.engine) as session:
+        row = _status_row(session, partner, mailbox)
+        now = utcnow()
+        row.last_poll_at = now
+        row.last_duration_ms = int((time.monotonic() - started) * 1000)
+        row.polls += 1
+        row.received += received
+        if error is None:
+            row.last_success_at = now
+            row.consecutive_failures = 0
+        else:
+            row.last_error_at = now
+            row.last_error = error
+            row.errors += 1
+            row.consecutive_failures += 1
+        row.lease_owner = None
+        row.lease_until = None
+        row.updated_at = now
+        session.add(row)
+
+
+def record_next_run(runtime: Runtime, partner: str, mailbox: str, when) -> None:  # type: ignore[no-untyped-def]
+    """Remember when the scheduler will poll the mailbox next (shown on the dashboard)."""
+    with session_scope(runtime.engine) as session:
+        row = _status_row(session, partner, mailbox)
+        row.next_run_at = when
+        session.add(row)
+
+
+def poll_mailbox(runtime: Runtime, partner: str, mailbox_name: str) -> PollSummary:
+    """Take every ready file from one mailbox. Raises :class:`TransportError` when it cannot be read."""
+    summary = PollSummary(partner, mailbox_name)
+    if not _claim_mailbox(runtime, partner, mailbox_name):
+        summary.skipped = True
+        return summary
+    started = time.monotonic()
+    error: str | None = None
+    try:
+        config = runtime.partners.get(partner).mailbox(mailbox_name)
+        with open_mailbox(partner, config) as box:
+            for item in box.list_ready():
+                _take(runtime, box, item, summary)
+    except TransportError as exc:
+        error = str(exc)
+        raise
+    finally:
+        _finish_poll(runtime, partner, mailbox_name, started, error, summary.taken)
+        if summary.taken:
+            log.info(
+                "%s/%s: %d file(s): %d done, %d failed, %d duplicate",
+                partner, mailbox_name, summary.taken, summary.done, summary.failed, summary.duplicates,
+            )  # fmt: skip
+    return summary
+
+
+def _take(runtime: Runtime, box, item, summary: PollSummary) -> None:  # type: ignore[no-untyped-def]
+    incoming = runtime.archive.root / ".incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=incoming, prefix=".fetch-")
+    os.close(fd)
+    try:
+        box.fetch(item, Path(temp))
+        receipt = pipeline.receive(
+            runtime,
+            Path(temp),
+            filename=item.name,
+            partner=box.partner,
+            mailbox=box.name,
+            remote_ref=item.ref,
+        )
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    state = receipt.state
+    if receipt.new or state in pipeline.UNFINISHED:
+        state = pipeline.process(runtime, receipt.message_id).state
+    else:
+        with session_scope(runtime.engine) as session:
+            message = session.get(Message, receipt.message_id)
+            if message is not None:
+                session.add(
+                    MessageEvent(
+                        message_id=message.id, state=message.state, actor="gateway",  # type: ignore[arg-type]
+                        note=f"{item.name} fetched again (already received): removed from the mailbox",
+                    )
+                )  # fmt: skip
+    box.acknowledge(item)
+    pipeline.release_receipt(runtime, receipt.message_id)
+    summary.taken += 1
+    summary.message_ids.append(receipt.message_id)
+    if state == MessageState.DONE.value:
+        summary.done += 1
+    elif state == MessageState.DUPLICATE.value:
+        summary.duplicates += 1
+    elif state == MessageState.FAILED.value:
+        summary.failed += 1
+
+
+# -- sending ---------------------------------------------------------------------------------
+
+
+def _claim_outbound(runtime: Runtime, message_id: int) -> bool:
+    now = utcnow()
+    with session_scope(runtime.engine) as session:
+        result = session.execute(
+            update(Message)
+            .where(
+                Message.id == message_id,
+                Message.state == MessageState.QUEUED.value,
+                or_(Message.lease_until.is_(None), Message.lease_until < now),  # type: ignore[union-attr,operator]
+            )
+            .values(lease_owner=runtime.worker_id, lease_until=now + MAILBOX_LEASE)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def send_due(runtime: Runtime, partner: str | None = None, limit: int = 500) -> SendSummary:
+    """Send queued outbound messages whose ``next_attempt_at`` has come."""
+    summary = SendSummary()
+    now = utcnow()
+    with session_scope(runtime.engine) as session:
+        query = select(Message.id).where(
+            Message.direction == Direction.OUT.value,
+            Message.state == MessageState.QUEUED.value,
+            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),  # type: ignore[union-attr,operator]
+        )
+        if partner:
+            query = query.where(Message.partner == partner)
+        ids = [int(i) for i in session.exec(query.order_by(Message.id).limit(limit)).all()]  # type: ignore[arg-type]
+    for message_id in ids:
+        if _claim_outbound(runtime, message_id):
+            outcome = send_one(runtime, message_id)
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+    return summary
+
+
+def send_one(runtime: Runtime, message_id: int) -> str:
+    """Send one claimed outbound message; returns ``sent``, ``retrying`` or ``failed``."""
+    with session_scope(runtime.engine) as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        partner, mailbox_name, filename = (
+            message.partner or "",
+            message.mailbox,
+            message.filename or f"{message_id}",
+        )
+        sha256 = message.sha256
+    try:
+        profile = runtime.partners.get(partner)
+        if mailbox_name is None:
+            if not profile.mailboxes:
+                raise TransportError(f"partner {partner} has no mailbox to send through", retryable=False)
+            mailbox_name = profile.mailboxes[0].name
+        data = runtime.archive.read(sha256)
+        with open_mailbox(partner, profile.mailbox(mailbox_name)) as box:
+            receipt = box.send(filename, data)
+    except (TransportError, KeyError, OSError) as exc:
+        retryable = getattr(exc, "retryable", True) and not isinstance(exc, KeyError)
+        return _send_failed(runtime, message_id, str(exc), retryable)
+    with session_scope(runtime.engine) as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        message.state = MessageState.SENT.value
+        message.mailbox = mailbox_name
+        message.remote_ref = receipt.ref
+        message.attempts += 1
+        message.completed_at = utcnow() if receipt.delivered else None
+        message.lease_owner = message.lease_until = None
+        message.updated_at = utcnow()
+        session.add(message)
+        note = f"sent through {partner}/{mailbox_name} as {filename}"
+        if not receipt.delivered:
+            note += " (delivery confirmation pending)"
+        session.add(MessageEvent(message_id=message_id, state=message.state, actor="gateway", note=note))
+        row = _status_row(session, partner, mailbox_name)
+        row.sent += 1
+        session.add(row)
+    log.info("message %s %s", message_id, note)
+    return "sent"
+
+
+def _send_failed(runtime: Runtime, message_id: int, error: str, retryable: bool) -> str:
+    with session_scope(runtime.engine) as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        message.attempts += 1
+        message.error_stage = "send"
+        message.error_code = "SEND_FAILED"
+        message.error_message = error
+        message.lease_owner = message.lease_until = None
+        message.updated_at = utcnow()
+        if retryable and message.attempts < MAX_SEND_ATTEMPTS:
+            delay = min(SEND_BACKOFF_SECONDS * 2 ** (message.attempts - 1), SEND_BACKOFF_MAX_SECONDS)
+            message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            outcome, note = (
+                "retrying",
+                f"send failed (attempt {message.attempts}), retry in {delay:.0f}s: {error}",
+            )
+        else:
+            message.state = MessageState.FAILED.value
+            outcome, note = "failed", f"send failed for good after {message.attempts} attempt(s): {error}"
+        session.add(message)
+        session.add(MessageEvent(message_id=message_id, state=message.state, actor="gateway", note=note))
+    log.warning("message %s: %s", message_id, note)
+    return outcome

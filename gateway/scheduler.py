@@ -1,0 +1,202 @@
+"""The gateway service: APScheduler jobs that poll every mailbox, drain the outbox and beat a heart.
+
+One job per enabled mailbox runs at the mailbox's ``interval``; a mailbox that fails backs off
+(``backoff_initial_seconds`` doubling up to ``backoff_max_seconds``) while the others go on.
+The outbox job sends queued messages; the heartbeat job records this worker in the ``workers``
+table (``/healthz`` reads it); a sync job adds and removes mailbox jobs when partner profiles
+change. At start, unfinished messages left by a crash are processed first.
+
+SIGTERM and SIGINT stop the scheduler gracefully: no new job starts, and running jobs finish
+the message they are on before the process exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from gateway import __version__, mailboxes, pipeline
+from gateway.runtime import Runtime
+from gateway.store import session_scope
+from gateway.store.models import Worker, utcnow
+from gateway.transports import TransportError
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 10.0
+SYNC_SECONDS = 30.0
+
+
+def backoff_seconds(failures: int, initial: float, maximum: float) -> float:
+    """How long a mailbox waits after ``failures`` consecutive failures (1 -> initial, doubling)."""
+    if failures <= 0:
+        return 0.0
+    return float(min(initial * 2 ** (failures - 1), maximum))
+
+
+@dataclass
+class Gateway:
+    """The scheduled service around one :class:`Runtime`."""
+
+    runtime: Runtime
+    scheduler: BackgroundScheduler = field(init=False)
+    failures: dict[str, int] = field(default_factory=dict)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.scheduler = BackgroundScheduler(
+            timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+        )
+
+    # -- jobs -----------------------------------------------------------------------------
+    def mailbox_targets(self) -> dict[str, tuple[str, str, float]]:
+        """``job id -> (partner, mailbox, interval)`` for every enabled mailbox that is polled."""
+        targets = {}
+        default = self.runtime.settings.scheduler.poll_interval_seconds
+        for profile in self.runtime.partners:
+            for box in profile.mailboxes:
+                if box.enabled:
+                    targets[f"poll:{profile.name}/{box.name}"] = (
+                        profile.name,
+                        box.name,
+                        box.interval or default,
+                    )
+        return targets
+
+    def poll(self, partner: str, mailbox: str) -> None:
+        job_id = f"poll:{partner}/{mailbox}"
+        if self.stopping.is_set():
+            return
+        try:
+            mailboxes.poll_mailbox(self.runtime, partner, mailbox)
+        except (TransportError, KeyError) as exc:
+            failures = self.failures.get(job_id, 0) + 1
+            self.failures[job_id] = failures
+            settings = self.runtime.settings.scheduler
+            delay = backoff_seconds(failures, settings.backoff_initial_seconds, settings.backoff_max_seconds)
+            when = utcnow() + timedelta(seconds=delay)
+            log.warning("%s/%s: %s; retrying in %.0fs (failure %d)", partner, mailbox, exc, delay, failures)
+            self._reschedule(job_id, partner, mailbox, when)
+            return
+        except Exception:
+            log.exception("%s/%s: poll failed unexpectedly", partner, mailbox)
+            return
+        if self.failures.pop(job_id, 0):
+            log.info("%s/%s: reachable again", partner, mailbox)
+        job = self.scheduler.get_job(job_id)
+        if job is not None and job.next_run_time is not None:
+            mailboxes.record_next_run(self.runtime, partner, mailbox, job.next_run_time)
+
+    def _reschedule(self, job_id: str, partner: str, mailbox: str, when: datetime) -> None:
+        job = self.scheduler.get_job(job_id)
+        if job is not None:
+            job.modify(next_run_time=when)
+        mailboxes.record_next_run(self.runtime, partner, mailbox, when)
+
+    def send(self) -> None:
+        if not self.stopping.is_set():
+            try:
+                mailboxes.send_due(self.runtime)
+            except Exception:
+                log.exception("outbox: sending failed unexpectedly")
+
+    def heartbeat(self, stopped: bool = False) -> None:
+        try:
+            with session_scope(self.runtime.engine) as session:
+                row = session.get(Worker, self.runtime.worker_id)
+                if row is None:
+                    row = Worker(id=self.runtime.worker_id, version=__version__)
+                row.heartbeat_at = utcnow()
+                row.stopped_at = utcnow() if stopped else None
+                session.add(row)
+        except Exception:
+            log.exception("heartbeat failed")
+
+    def sync_jobs(self) -> None:
+        """Add jobs for new mailboxes and drop those of removed ones."""
+        try:
+            targets = self.mailbox_targets()
+        except Exception:
+            log.exception("partner profiles could not be read; keeping the current jobs")
+            return
+        current = {job.id for job in self.scheduler.get_jobs() if job.id.startswith("poll:")}
+        for job_id in current - set(targets):
+            self.scheduler.remove_job(job_id)
+            log.info("stopped polling %s", job_id.removeprefix("poll:"))
+        for job_id, (partner, mailbox, interval) in targets.items():
+            if job_id not in current:
+                self.scheduler.add_job(
+                    self.poll, "interval", seconds=interval, id=job_id, args=(partner, mailbox),
+                    next_run_time=utcnow(),
+                )  # fmt: skip
+                log.info("polling %s/%s every %.0fs", partner, mailbox, interval)
+
+    # -- life cycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        settings = self.runtime.settings.scheduler
+        self.heartbeat()
+        pipeline.recover(self.runtime)
+        self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat")
+        self.scheduler.add_job(
+            self.send,
+            "interval",
+            seconds=settings.outbox_interval_seconds,
+            id="outbox",
+            next_run_time=utcnow(),
+        )
+        self.scheduler.add_job(self.sync_jobs, "interval", seconds=SYNC_SECONDS, id="sync")
+        self.sync_jobs()
+        self.scheduler.start()
+        log.info("gateway %s started as %s", __version__, self.runtime.worker_id)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self.heartbeat(stopped=True)
+        log.info("gateway stopped")
+
+    def run_forever(self) -> None:
+        """Start, then wait for SIGTERM/SIGINT and stop gracefully."""
+        done = threading.Event()
+
+        def _signal(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s: finishing current work", signal.Signals(signum).name)
+            done.set()
+
+        signal.signal(signal.SIGTERM, _signal)
+        signal.signal(signal.SIGINT, _signal)
+        self.start()
+        try:
+            while not done.wait(1.0):
+                pass
+        finally:
+            self.stop()
+
+
+def run_once(runtime: Runtime) -> dict[str, int]:
+    """Poll every enabled mailbox once and send what is due (for cron, tests and ``acorn run --once``)."""
+    totals = {"taken": 0, "done": 0, "failed": 0, "duplicates": 0, "sent": 0, "mailbox_errors": 0}
+    pipeline.recover(runtime)
+    for profile in runtime.partners:
+        for box in profile.mailboxes:
+            if not box.enabled:
+                continue
+            try:
+                summary = mailboxes.poll_mailbox(runtime, profile.name, box.name)
+            except TransportError as exc:
+                log.warning("%s/%s: %s", profile.name, box.name, exc)
+                totals["mailbox_errors"] += 1
+                continue
+            totals["taken"] += summary.taken
+            totals["done"] += summary.done
+            totals["failed"] += summary.failed
+            totals["duplicates"] += summary.duplicates
+    totals["sent"] = mailboxes.send_due(runtime).sent
+    return totals

@@ -1,0 +1,44 @@
+"""A gateway in a temporary folder: its own config, partner profiles, mappings copy, SQLite file."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.runtime import Runtime
+from tests.conftest import DATA_DIR, PROJECT_ROOT
+
+MESSAGES = DATA_DIR / "messages"
+
+
+def make_home(root: Path, database_url: str | None = None) -> Path:
+    """A gateway home under ``root``: config.yaml, partners/ and mappings/ copied from the project."""
+    shutil.copytree(PROJECT_ROOT / "partners", root / "partners")
+    shutil.copytree(PROJECT_ROOT / "mappings", root / "mappings")
+    url = database_url or "sqlite:///acorn.sqlite3"
+    (root / "config.yaml").write_text(
+        f"database_url: {url}\narchive_dir: archive\npartners_dir: partners\nmappings_dir: mappings\n"
+        "scheduler:\n  poll_interval_seconds: 1\n  outbox_interval_seconds: 1\n"
+        "  backoff_initial_seconds: 1\n  backoff_max_seconds: 4\n",
+        encoding="utf-8",
+    )
+    return root / "config.yaml"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return make_home(tmp_path / "gw").parent
+
+
+@pytest.fixture
+def runtime(home: Path) -> Iterator[Runtime]:
+    rt = Runtime.open(home / "config.yaml")
+    yield rt
+    rt.close()
+
+
+def sample(name: str) -> bytes:
+    return (MESSAGES / name).read_bytes()
