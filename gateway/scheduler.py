@@ -4,7 +4,8 @@ One job per enabled mailbox runs at the mailbox's ``interval``; a mailbox that f
 (``backoff_initial_seconds`` doubling up to ``backoff_max_seconds``) while the others go on.
 The outbox job sends queued messages; the heartbeat job records this worker in the ``workers``
 table (``/healthz`` reads it); a sync job adds and removes mailbox jobs when partner profiles
-change. At start, unfinished messages left by a crash are processed first.
+change; a daily job prunes the archive when a retention is set. At start, unfinished messages
+left by a crash are processed first.
 
 SIGTERM and SIGINT stop the scheduler gracefully: no new job starts, and running jobs finish
 the message they are on before the process exits.
@@ -22,6 +23,7 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from gateway import __version__, mailboxes, pipeline
+from gateway.retention import prune_archive
 from gateway.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Worker, utcnow
@@ -106,6 +108,12 @@ class Gateway:
             except Exception:
                 log.exception("outbox: sending failed unexpectedly")
 
+    def prune(self) -> None:
+        try:
+            prune_archive(self.runtime)
+        except Exception:
+            log.exception("archive retention failed")
+
     def heartbeat(self, stopped: bool = False) -> None:
         try:
             with session_scope(self.runtime.engine) as session:
@@ -151,6 +159,8 @@ class Gateway:
             next_run_time=utcnow(),
         )
         self.scheduler.add_job(self.sync_jobs, "interval", seconds=SYNC_SECONDS, id="sync")
+        if self.runtime.settings.archive_retention_days:
+            self.scheduler.add_job(self.prune, "interval", hours=24, id="retention", next_run_time=utcnow())
         self.sync_jobs()
         self.scheduler.start()
         log.info("gateway %s started as %s", __version__, self.runtime.worker_id)

@@ -17,6 +17,7 @@ from gateway.cli.runtime_cmds import (
     demo_command,
     ingest_command,
     messages_command,
+    prune_command,
     replay_command,
     run_command,
     send_command,
@@ -53,6 +54,7 @@ cli.add_command(show_command)
 cli.add_command(replay_command)
 cli.add_command(send_command)
 cli.add_command(demo_command)
+cli.add_command(prune_command)
 
 
 def main() -> None:

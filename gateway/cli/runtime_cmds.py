@@ -275,3 +275,21 @@ def demo_command(ctx: click.Context, samples: Path | None) -> None:
     finally:
         runtime.close()
     click.echo(f"placed {placed} demo message(s) in the partners' local inboxes")
+
+
+@click.command("prune")
+@click.option("--days", type=int, default=None, help="Age in days (default: archive_retention_days).")
+@click.pass_context
+def prune_command(ctx: click.Context, days: int | None) -> None:
+    """Remove archived payloads older than the retention, except those still needed."""
+    from gateway.retention import prune_archive
+
+    runtime = open_runtime(ctx)
+    try:
+        report = prune_archive(runtime, days)
+    finally:
+        runtime.close()
+    if report is None:
+        click.echo("retention is off (archive_retention_days is empty): nothing removed")
+        return
+    click.echo(f"removed {report.removed} payload(s) ({report.removed_bytes} bytes), kept {report.kept}")
