@@ -12,8 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The embedded default: SQLite file, local-folder mailboxes under run/, the demo partners,
+# and demo messages dropped into their inboxes so something flows at once.
 run: $(STAMP)
-	$(BIN)/acorn --help
+	test -f config.yaml || cp config.example.yaml config.yaml
+	$(BIN)/acorn db upgrade
+	$(BIN)/acorn partners check
+	$(BIN)/acorn demo
+	$(BIN)/acorn run
 
 test: $(STAMP)
 	$(BIN)/ruff check .

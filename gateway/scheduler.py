@@ -76,7 +76,9 @@ class Gateway:
         if self.stopping.is_set():
             return
         try:
-            mailboxes.poll_mailbox(self.runtime, partner, mailbox)
+            summary = mailboxes.poll_mailbox(self.runtime, partner, mailbox)
+            if summary.taken:
+                mailboxes.send_due(self.runtime, partner)  # acknowledgements leave at once
         except (TransportError, KeyError) as exc:
             failures = self.failures.get(job_id, 0) + 1
             self.failures[job_id] = failures
