@@ -14,6 +14,7 @@ from gateway.cli.admin_cmds import db_group, partners_group
 from gateway.cli.mapping_cmds import mappings_group, translate_command
 from gateway.cli.parse_cmd import parse_command
 from gateway.cli.runtime_cmds import (
+    as2_server_command,
     demo_command,
     ingest_command,
     messages_command,
@@ -55,6 +56,7 @@ cli.add_command(replay_command)
 cli.add_command(send_command)
 cli.add_command(demo_command)
 cli.add_command(prune_command)
+cli.add_command(as2_server_command)
 
 
 def main() -> None:

@@ -293,3 +293,21 @@ def prune_command(ctx: click.Context, days: int | None) -> None:
         click.echo("retention is off (archive_retention_days is empty): nothing removed")
         return
     click.echo(f"removed {report.removed} payload(s) ({report.removed_bytes} bytes), kept {report.kept}")
+
+
+@click.command("as2-server")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8081, show_default=True, type=int)
+@click.pass_context
+def as2_server_command(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the inbound AS2 endpoint (POST /as2) on its own port."""
+    from werkzeug.serving import run_simple
+
+    from gateway.as2_inbound import make_app
+
+    runtime = open_runtime(ctx)
+    click.echo(f"AS2 endpoint on http://{host}:{port}/as2", err=True)
+    try:
+        run_simple(host, port, make_app(runtime), threaded=True)
+    finally:
+        runtime.close()
