@@ -11,6 +11,7 @@ import click
 
 from gateway import __version__
 from gateway.cli.admin_cmds import db_group, partners_group
+from gateway.cli.console_cmds import console_command, users_group
 from gateway.cli.mapping_cmds import mappings_group, translate_command
 from gateway.cli.parse_cmd import parse_command
 from gateway.cli.runtime_cmds import (
@@ -57,6 +58,8 @@ cli.add_command(send_command)
 cli.add_command(demo_command)
 cli.add_command(prune_command)
 cli.add_command(as2_server_command)
+cli.add_command(console_command)
+cli.add_command(users_group)
 
 
 def main() -> None:

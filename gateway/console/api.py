@@ -1,0 +1,373 @@
+"""The JSON API under ``/api/``: the console's reads, replay and bulk replay, for scripts.
+
+Authentication: ``Authorization: Bearer <token>`` (``acorn users token NAME``). Reads also
+accept a logged-in browser session; anything that changes state needs a token and the
+operator role (no CSRF token is involved: a browser never sends the header by itself).
+Described by the OpenAPI document at ``/api/openapi.json`` (and ``.yaml``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+from sqlmodel import select
+
+from gateway.console import actions, overview, serialize
+from gateway.console.auth import requires
+from gateway.console.context import current_user, db, runtime
+from gateway.console.jobs import JobBusy, JobTable
+from gateway.console.openapi import openapi_document
+from gateway.console.queries import FilterError, MessageFilter, list_messages, parse_day, related_messages
+from gateway.console.views.documents import messages_by_document
+from gateway.console.views.money import blocked_reasons
+from gateway.store.models import (
+    AuditEntry,
+    Discrepancy,
+    Document,
+    DocumentLine,
+    MessageEvent,
+)
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_LIMIT = 200
+MAX_REPLAY_IDS = 1000
+
+
+def _limit(default: int = 50) -> int:
+    value = request.args.get("limit", "")
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        abort(400, description=f"limit must be between 1 and {MAX_LIMIT}")
+    return int(value)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        abort(400, description=f"{name} must be a number")
+    return int(value)
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, description="send a JSON object")
+    return data
+
+
+def _reason(data: dict[str, Any]) -> str:
+    reason = data.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        abort(400, description="a reason is required")
+    return reason.strip()[:500]
+
+
+def _actor() -> str:
+    user = current_user()
+    assert user is not None
+    return user.username
+
+
+@bp.route("/messages")
+def messages() -> Any:
+    try:
+        flt = MessageFilter.from_args(request.args)
+    except FilterError as exc:
+        abort(400, description=str(exc))
+    page = list_messages(
+        db(),
+        flt,
+        before=_int_arg("before"),
+        after=_int_arg("after"),
+        limit=_limit(),
+        archive=runtime().archive,
+    )
+    return jsonify(
+        {
+            "items": [serialize.message(m) for m in page.items],
+            "older": page.older,
+            "newer": page.newer,
+            "total": page.total,
+            "total_capped": page.total_capped,
+            "total_approximate": page.total_approximate,
+        }
+    )
+
+
+def _message(message_id: int) -> Any:
+    from gateway.store.models import Message
+
+    found = db().get(Message, message_id)
+    if found is None:
+        abort(404, description=f"there is no message {message_id}")
+    return found
+
+
+@bp.route("/messages/<int:message_id>")
+def message(message_id: int) -> Any:
+    from gateway.console.views.messages import message_documents
+
+    session = db()
+    found = _message(message_id)
+    events = session.exec(
+        select(MessageEvent).where(MessageEvent.message_id == message_id).order_by(MessageEvent.id)
+    )
+    return jsonify(
+        {
+            **serialize.message(found),
+            "events": [serialize.event(e) for e in events],
+            "documents": [
+                {**serialize.document(d), "role": role} for d, role in message_documents(message_id)
+            ],
+            "related": [m.id for m in related_messages(session, found)],
+        }
+    )
+
+
+@bp.route("/messages/<int:message_id>/raw")
+def message_raw(message_id: int) -> Response:
+    from gateway.console.views.messages import load_payload
+
+    data, problem = load_payload(_message(message_id))
+    if data is None:
+        abort(404, description=problem)
+    return Response(data, mimetype="application/octet-stream")
+
+
+def _outcomes(outcomes: list[actions.Outcome]) -> list[dict[str, Any]]:
+    return [{"message_id": o.message_id, "state": o.state, "error": o.error, "ok": o.ok} for o in outcomes]
+
+
+@bp.route("/messages/<int:message_id>/<any(replay, resend):verb>", methods=["POST"])
+@requires("operator")
+def message_action(message_id: int, verb: str) -> Any:
+    reason = _reason(_body())
+    _message(message_id)
+    fn = actions.replay if verb == "replay" else actions.resend
+    try:
+        outcomes = fn(runtime(), [message_id], actor=_actor(), reason=reason)
+    except actions.ActionUnavailable as exc:
+        abort(501, description=str(exc))
+    return jsonify({"outcomes": _outcomes(outcomes)})
+
+
+@bp.route("/replay", methods=["POST"])
+@requires("operator")
+def replay_many() -> Any:
+    data = _body()
+    reason = _reason(data)
+    ids = data.get("ids")
+    if (
+        not isinstance(ids, list)
+        or not ids
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
+        abort(400, description="ids must be a non-empty list of message ids")
+    if len(ids) > MAX_REPLAY_IDS:
+        abort(400, description=f"at most {MAX_REPLAY_IDS} ids per call; use /api/bulk-replay for more")
+    try:
+        outcomes = actions.replay(runtime(), ids, actor=_actor(), reason=reason)
+    except actions.ActionUnavailable as exc:
+        abort(501, description=str(exc))
+    return jsonify({"outcomes": _outcomes(outcomes)})
+
+
+def _jobs() -> JobTable:
+    return current_app.extensions["acorn.jobs"]
+
+
+@bp.route("/bulk-replay", methods=["POST"])
+@requires("operator")
+def bulk_replay() -> Any:
+    data = _body()
+    reason = _reason(data)
+    partner = data.get("partner") or None
+    if partner is not None and partner not in runtime().partners.names():
+        abort(400, description=f"unknown partner {partner!r}")
+    since = data.get("since")
+    try:
+        since_at = parse_day(str(since)) if since else None
+    except FilterError as exc:
+        abort(400, description=str(exc))
+    try:
+        job = _jobs().start_bulk_replay(actor=_actor(), reason=reason, partner=partner, since=since_at)
+    except actions.ActionUnavailable as exc:
+        abort(501, description=str(exc))
+    except JobBusy as exc:
+        abort(409, description=str(exc))
+    response = jsonify(job.as_dict())
+    response.status_code = 202
+    response.headers["Location"] = f"/api/jobs/{job.id}"
+    return response
+
+
+@bp.route("/jobs/<job_id>")
+def job(job_id: str) -> Any:
+    found = _jobs().get(job_id)
+    if found is None:
+        abort(404, description="no such job")
+    return jsonify(found.as_dict())
+
+
+@bp.route("/purchase-orders/<path:po_number>")
+def purchase_order(po_number: str) -> Any:
+    session = db()
+    docs = {d.id: d for d in session.exec(select(Document).where(Document.po_number == po_number))}
+    line_docs = select(DocumentLine.document_id).where(DocumentLine.po_number == po_number).distinct()
+    for d in session.exec(select(Document).where(Document.id.in_(line_docs))):
+        docs[d.id] = d
+    discrepancies = session.exec(select(Discrepancy).where(Discrepancy.po_number == po_number))
+    disc = [serialize.discrepancy(d) for d in discrepancies]
+    if not docs and not disc:
+        abort(404, description=f"nothing is known about PO {po_number}")
+    links = messages_by_document([i for i in docs if i is not None])
+    return jsonify(
+        {
+            "po_number": po_number,
+            "documents": [
+                {
+                    **serialize.document(d),
+                    "messages": [{"id": m.id, "role": r, "state": m.state} for m, r in links.get(d.id, [])],
+                }
+                for d in sorted(docs.values(), key=lambda d: d.id or 0)
+            ],
+            "discrepancies": disc,
+        }
+    )
+
+
+@bp.route("/documents/<int:document_id>")
+def document(document_id: int) -> Any:
+    found = db().get(Document, document_id)
+    if found is None:
+        abort(404, description=f"there is no document {document_id}")
+    links = messages_by_document([document_id]).get(document_id, [])
+    return jsonify(
+        {**serialize.document(found, data=True), "messages": [{"id": m.id, "role": r} for m, r in links]}
+    )
+
+
+@bp.route("/discrepancies")
+def discrepancies() -> Any:
+    query = select(Discrepancy)
+    for arg, column in (
+        ("status", Discrepancy.status),
+        ("partner", Discrepancy.partner),
+        ("kind", Discrepancy.kind),
+        ("po", Discrepancy.po_number),
+    ):
+        if request.args.get(arg):
+            query = query.where(column == request.args[arg])
+    before = _int_arg("before")
+    if before is not None:
+        query = query.where(Discrepancy.id < before)
+    rows = list(db().exec(query.order_by(Discrepancy.id.desc()).limit(_limit())))
+    return jsonify({"items": [serialize.discrepancy(d) for d in rows]})
+
+
+@bp.route("/invoices")
+def invoices() -> Any:
+    query = select(Document).where(Document.type == "invoice")
+    for arg, column in (
+        ("status", Document.status),
+        ("partner", Document.partner),
+        ("po", Document.po_number),
+    ):
+        if request.args.get(arg):
+            query = query.where(column == request.args[arg])
+    before = _int_arg("before")
+    if before is not None:
+        query = query.where(Document.id < before)
+    rows = list(db().exec(query.order_by(Document.id.desc()).limit(_limit())))
+    reasons = blocked_reasons([d.id for d in rows if d.id is not None])
+    return jsonify(
+        {"items": [{**serialize.document(d), "blocked_reasons": reasons.get(d.id, [])} for d in rows]}
+    )
+
+
+@bp.route("/partners")
+def partners() -> Any:
+    statuses = [serialize.mailbox_status(s) for s in overview.mailboxes(db())]
+    out = []
+    for profile in runtime().partners:
+        out.append(
+            {
+                "name": profile.name,
+                "description": profile.description,
+                "standard": profile.standard,
+                "version": profile.version,
+                "mailboxes": [
+                    {
+                        "name": b.name,
+                        "type": b.type,
+                        "interval": b.interval,
+                        "enabled": b.enabled,
+                        "status": next(
+                            (s for s in statuses if s["partner"] == profile.name and s["mailbox"] == b.name),
+                            None,
+                        ),
+                    }
+                    for b in profile.mailboxes
+                ],
+                "mapping_overlays": list(profile.mappings),
+            }
+        )
+    return jsonify({"items": out})
+
+
+@bp.route("/audit")
+def audit() -> Any:
+    query = select(AuditEntry)
+    for arg, column in (
+        ("actor", AuditEntry.actor),
+        ("action", AuditEntry.action),
+        ("target_type", AuditEntry.target_type),
+        ("target_id", AuditEntry.target_id),
+    ):
+        if request.args.get(arg):
+            query = query.where(column == request.args[arg])
+    before = _int_arg("before")
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    rows = list(db().exec(query.order_by(AuditEntry.id.desc()).limit(_limit())))
+    return jsonify({"items": [serialize.audit(a) for a in rows]})
+
+
+@bp.route("/dashboard")
+def dashboard() -> Any:
+    session = db()
+    act = overview.activity(session, overview.known_partners(session, runtime().partners.names()))
+
+    def tally(t: overview.Tally) -> dict[str, Any]:
+        return {
+            "total": t.total,
+            "by_state": dict(t.by_state),
+            "by_partner": dict(t.by_partner),
+            "by_type": dict(t.by_type),
+        }
+
+    _, open_count = overview.open_discrepancies(session, limit=0)
+    return jsonify(
+        {
+            "last_day": tally(act.day),
+            "last_week": tally(act.week),
+            "mailboxes": [serialize.mailbox_status(s) for s in overview.mailboxes(session)],
+            "open_discrepancies": open_count,
+        }
+    )
+
+
+@bp.route("/openapi.json")
+def openapi_json() -> Any:
+    return jsonify(openapi_document())
+
+
+@bp.route("/openapi.yaml")
+def openapi_yaml() -> Response:
+    return Response(yaml.safe_dump(openapi_document(), sort_keys=False), mimetype="application/yaml")

@@ -1,0 +1,411 @@
+"""The message list: filters, search and keyset pagination that stay fast on millions of rows.
+
+Performance rules (the list must answer in well under 200 ms on a million messages):
+
+- Pages are keyset-paginated by ``id`` (newest first): ``WHERE id < :before ORDER BY id DESC
+  LIMIT n``. No OFFSET, ever.
+- Totals are never ``COUNT(*)`` over the table. Unfiltered, the total is approximated from
+  the primary key (``max(id) - min(id) + 1``); filtered on state and/or partner, it is counted
+  through the ``(state, partner, created_at)`` / ``(partner, created_at)`` indexes and capped
+  at :data:`COUNT_CAP` ("10,000+"); other filters show no total.
+- The same capped count picks the plan: a *selective* state/partner filter (fewer than the
+  cap) reads its rows through the index and sorts them; a *common* one walks the primary key
+  downwards with the filter as a plain predicate (written ``state || ''`` so that no database
+  is tempted to use the index and sort a huge range), which finds a page of matches at once.
+- Dates become id bounds first: ids grow with ``created_at``, so a binary search over the
+  primary key (about 20 point reads) finds where a day starts; the exact ``created_at``
+  predicate is kept, and the bound is widened by :data:`ID_SLACK` for rows written out of
+  order by concurrent workers.
+- Search (PO / shipment / invoice / RMA number, control number, filename, sha256, id) runs one
+  indexed lookup per kind and ends as ``id IN (...)``. A message that failed before its
+  documents were stored is found by reading the bytes of the newest :data:`FAILED_SCAN`
+  failed messages (few, and small).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import String, cast, func, literal
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, select
+
+from gateway.store.archive import Archive
+from gateway.store.models import Direction, Document, DocumentLine, DocumentMessage, Message, MessageState
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000
+SEARCH_CAP = 1_000
+ID_SLACK = 1_000
+FAILED_SCAN = 500
+MIN_PAYLOAD_QUERY = 4
+
+STATES = tuple(s.value for s in MessageState)
+DIRECTIONS = tuple(d.value for d in Direction)
+_DOC_TYPE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+_HEX = re.compile(r"^[0-9a-f]{8,64}$")
+
+
+class FilterError(ValueError):
+    """A filter value the list cannot use (shown to the user as is)."""
+
+
+def parse_day(value: str, *, end: bool = False) -> datetime:
+    """``YYYY-MM-DD`` (a UTC day; ``end`` gives the next midnight) or an ISO timestamp, as UTC."""
+    value = value.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), UTC)
+        else:
+            moment = datetime.fromisoformat(value)
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except ValueError:
+        raise FilterError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+    return moment
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    """What the user asked the list for; every field optional."""
+
+    partner: str | None = None
+    direction: str | None = None
+    state: str | None = None
+    document_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    q: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> MessageFilter:
+        """Read query-string arguments. Raises :class:`FilterError` for values that make no sense."""
+
+        def arg(name: str) -> str | None:
+            value = (args.get(name) or "").strip()
+            return value or None
+
+        direction, state, doc_type = arg("direction"), arg("state"), arg("type")
+        if direction is not None and direction not in DIRECTIONS:
+            raise FilterError(f"unknown direction {direction!r}")
+        if state is not None and state not in STATES:
+            raise FilterError(f"unknown state {state!r}")
+        if doc_type is not None and not _DOC_TYPE.match(doc_type):
+            raise FilterError(f"not a document type: {doc_type!r}")
+        since, until = arg("since"), arg("until")
+        q = arg("q")
+        return cls(
+            partner=arg("partner"),
+            direction=direction,
+            state=state,
+            document_type=doc_type,
+            since=parse_day(since) if since else None,
+            until=parse_day(until, end=True) if until else None,
+            q=q[:128] if q else None,
+        )
+
+    def as_args(self) -> dict[str, str]:
+        """The filter as query-string arguments (for links to other pages of the same list)."""
+        out = {
+            "partner": self.partner,
+            "direction": self.direction,
+            "state": self.state,
+            "type": self.document_type,
+            "since": self.since.date().isoformat() if self.since else None,
+            "until": (self.until - timedelta(days=1)).date().isoformat() if self.until else None,
+            "q": self.q,
+        }
+        return {k: v for k, v in out.items() if v}
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.as_args())
+
+
+@dataclass
+class Page:
+    """One page of messages, newest first, and how to reach the neighbours."""
+
+    items: list[Message]
+    older: int | None  # pass as ``before`` for the next (older) page
+    newer: int | None  # pass as ``after`` for the previous (newer) page
+    total: int | None  # None when counting would be slow
+    total_capped: bool = False
+    total_approximate: bool = False
+
+
+# -- search ---------------------------------------------------------------------------------
+
+
+def failed_payload_matches(session: Session, archive: Archive, q: str, scan: int = FAILED_SCAN) -> set[int]:
+    """Ids among the newest ``scan`` failed messages whose archived bytes contain ``q``.
+
+    A message that failed before its documents were stored has no PO number in the
+    database; its bytes do. Failed messages are few, so reading them is cheap.
+    """
+    needle = q.encode("utf-8")
+    if len(needle) < MIN_PAYLOAD_QUERY:
+        return set()
+    rows = session.exec(
+        select(Message.id, Message.sha256)
+        .where(Message.state == MessageState.FAILED.value)
+        .order_by(Message.id.desc())
+        .limit(scan)
+    ).all()
+    seen: dict[str, bool] = {}
+    found = set()
+    for ident, sha256 in rows:
+        if sha256 not in seen:
+            try:
+                seen[sha256] = needle in archive.read(sha256, verify=False)
+            except (OSError, ValueError):
+                seen[sha256] = False
+        if seen[sha256]:
+            found.add(int(ident))
+    return found
+
+
+def search_message_ids(
+    session: Session, q: str, cap: int = SEARCH_CAP, archive: Archive | None = None
+) -> list[int]:
+    """Ids of messages behind a PO / shipment / invoice / RMA number, control number, filename,
+    sha256 (prefix of 8+ hex digits) or message id; newest first, at most ``cap``. With an
+    ``archive``, failed messages whose bytes contain ``q`` are found too."""
+    q = q.strip()
+    if not q:
+        return []
+    ids: set[int] = set()
+    doc_ids: set[int] = set()
+    for column in (Document.po_number, Document.shipment_id, Document.invoice_number, Document.rma_number):
+        doc_ids.update(session.exec(select(Document.id).where(column == q).limit(cap)).all())
+    doc_ids.update(
+        session.exec(select(DocumentLine.document_id).where(DocumentLine.po_number == q).limit(cap)).all()
+    )
+    if doc_ids:
+        wanted = sorted(doc_ids)[:cap]
+        ids.update(
+            session.exec(
+                select(DocumentMessage.message_id).where(DocumentMessage.document_id.in_(wanted))
+            ).all()
+        )
+        ids.update(
+            mid
+            for mid in session.exec(select(Document.source_message_id).where(Document.id.in_(wanted))).all()
+            if mid is not None
+        )
+    controls = {q}
+    if q.isdigit() and len(q) < 9:
+        controls.add(q.zfill(9))  # ISA13 is nine digits, people type it without the zeros
+    ids.update(
+        session.exec(select(Message.id).where(Message.interchange_control.in_(controls)).limit(cap)).all()
+    )
+    # filename: exact or prefix, as an index range (works the same on SQLite and PostgreSQL)
+    ids.update(
+        session.exec(
+            select(Message.id).where(Message.filename >= q, Message.filename < q + "\U0010ffff").limit(cap)
+        ).all()
+    )
+    lowered = q.lower()
+    if _HEX.match(lowered):
+        ids.update(
+            session.exec(
+                select(Message.id).where(Message.sha256 >= lowered, Message.sha256 < lowered + "g").limit(cap)
+            ).all()
+        )
+    bare = q.removeprefix("#")
+    if bare.isdigit() and len(bare) < 19:
+        ids.update(session.exec(select(Message.id).where(Message.id == int(bare))).all())
+    if archive is not None:
+        ids.update(failed_payload_matches(session, archive, q))
+    return sorted(ids, reverse=True)[:cap]
+
+
+# -- the list -------------------------------------------------------------------------------
+
+
+def _id_bounds(session: Session) -> tuple[int, int] | None:
+    low, high = session.exec(select(func.min(Message.id), func.max(Message.id))).one()
+    return None if low is None else (int(low), int(high))
+
+
+def _created_at_of_first_from(session: Session, ident: int) -> tuple[int, datetime] | None:
+    row = session.exec(
+        select(Message.id, Message.created_at).where(Message.id >= ident).order_by(Message.id).limit(1)
+    ).first()
+    return None if row is None else (int(row[0]), row[1])
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def first_id_from(session: Session, moment: datetime, bounds: tuple[int, int]) -> int:
+    """The first id created at or after ``moment``, by binary search over the primary key."""
+    low, high = bounds
+    answer = high + 1
+    while low <= high:
+        mid = (low + high) // 2
+        found = _created_at_of_first_from(session, mid)
+        if found is None:
+            high = mid - 1
+            continue
+        ident, created = found
+        if _aware(created) >= moment:
+            answer = min(answer, ident)
+            high = mid - 1
+        else:
+            low = ident + 1
+    return answer
+
+
+def _plain(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
+    """``column = value`` written so that no index is used (``column || '' = value``)."""
+    return column.concat(literal("")) == value
+
+
+def _capped_count(session: Session, conditions: list[ColumnElement[bool]], cap: int = COUNT_CAP) -> int:
+    inner = select(Message.id).where(*conditions).limit(cap + 1).subquery()
+    return int(session.exec(select(func.count()).select_from(inner)).one())
+
+
+def list_messages(
+    session: Session,
+    flt: MessageFilter,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = PAGE_SIZE,
+    archive: Archive | None = None,
+) -> Page:
+    """A page of messages matching ``flt``: older than ``before`` or newer than ``after``."""
+    bounds = _id_bounds(session)
+    if bounds is None:
+        return Page([], None, None, 0)
+    indexed: list[ColumnElement[bool]] = []
+    if flt.state:
+        indexed.append(Message.state == flt.state)
+    if flt.partner:
+        indexed.append(Message.partner == flt.partner)
+    dated: list[ColumnElement[bool]] = []
+    if flt.since:
+        dated.append(Message.created_at >= flt.since)
+        dated.append(Message.id >= first_id_from(session, flt.since, bounds) - ID_SLACK)
+    if flt.until:
+        dated.append(Message.created_at < flt.until)
+        dated.append(Message.id < first_id_from(session, flt.until, bounds) + ID_SLACK)
+    unindexed: list[ColumnElement[bool]] = []
+    if flt.direction:
+        unindexed.append(Message.direction == flt.direction)
+    if flt.document_type:
+        unindexed.append(cast(Message.document_types, String).like(f'%"{flt.document_type}"%'))
+    others = [*dated, *unindexed]
+
+    total: int | None = None
+    capped = approximate = False
+    if flt.q:
+        ids = search_message_ids(session, flt.q, archive=archive)
+        conditions = [Message.id.in_(ids), *indexed, *others] if ids else [literal(False)]
+        if not indexed and not others:
+            total = len(ids)
+            capped = len(ids) >= SEARCH_CAP
+    elif indexed:
+        count = _capped_count(session, [*indexed, *dated])
+        selective = count <= COUNT_CAP
+        if not unindexed:
+            total, capped = min(count, COUNT_CAP), not selective
+        conditions = [*indexed, *others] if selective else [*_unindexed(flt), *others]
+    else:
+        conditions = others
+        if not others:
+            total, approximate = bounds[1] - bounds[0] + 1, True
+
+    query = select(Message).where(*conditions)
+    if after is not None:
+        rows = list(session.exec(query.where(Message.id > after).order_by(Message.id.asc()).limit(limit + 1)))
+        has_newer = len(rows) > limit
+        rows = list(reversed(rows[:limit]))
+        has_older = bool(rows) and _exists(session, conditions, rows[-1].id)
+    else:
+        if before is not None:
+            query = query.where(Message.id < before)
+        rows = list(session.exec(query.order_by(Message.id.desc()).limit(limit + 1)))
+        has_older = len(rows) > limit
+        rows = rows[:limit]
+        has_newer = before is not None and bool(rows)
+    return Page(
+        items=rows,
+        older=rows[-1].id if rows and has_older else None,
+        newer=rows[0].id if rows and has_newer else None,
+        total=total,
+        total_capped=capped,
+        total_approximate=approximate,
+    )
+
+
+def _unindexed(flt: MessageFilter) -> list[ColumnElement[bool]]:
+    out = []
+    if flt.state:
+        out.append(_plain(Message.state, flt.state))
+    if flt.partner:
+        out.append(_plain(Message.partner, flt.partner))
+    return out
+
+
+def _exists(session: Session, conditions: list[ColumnElement[bool]], below: int | None) -> bool:
+    if below is None:
+        return False
+    return (
+        session.exec(select(Message.id).where(*conditions, Message.id < below).limit(1)).first() is not None
+    )
+
+
+def with_filter(flt: MessageFilter, **changes: str | None) -> MessageFilter:
+    return replace(flt, **changes)
+
+
+def related_messages(session: Session, message: Message, limit: int = 50) -> list[Message]:
+    """Messages linked to ``message``: its duplicate/replay/ack links, and those touching its documents.
+
+    (Links pointing *to* this message are not searched: those columns have no index.)
+    """
+    ids: set[int] = set()
+    for ident in (message.duplicate_of_id, message.replay_of_id, message.ack_message_id):
+        if ident is not None:
+            ids.add(ident)
+    doc_ids = session.exec(
+        select(DocumentMessage.document_id).where(DocumentMessage.message_id == message.id)
+    ).all()
+    if doc_ids:
+        ids.update(
+            session.exec(
+                select(DocumentMessage.message_id)
+                .where(DocumentMessage.document_id.in_(doc_ids))
+                .limit(limit)
+            ).all()
+        )
+    ids.discard(message.id)  # type: ignore[arg-type]
+    if not ids:
+        return []
+    return list(
+        session.exec(
+            select(Message).where(Message.id.in_(sorted(ids))).order_by(Message.id.desc()).limit(limit)
+        )
+    )
+
+
+__all__ = [
+    "COUNT_CAP",
+    "DIRECTIONS",
+    "PAGE_SIZE",
+    "STATES",
+    "FilterError",
+    "MessageFilter",
+    "Page",
+    "list_messages",
+    "parse_day",
+    "related_messages",
+    "search_message_ids",
+]

@@ -1,0 +1,85 @@
+"""The raw payload as the console shows it: one segment per line, numbered as the parser counts.
+
+Segment ordinals come from the same tokenizers the parser uses, so the ``segment`` of an
+error position points at the right line. Each line is the exact text of the segment, its
+terminator included; bytes that are not UTF-8 are shown as U+FFFD. Escaping is left to the
+templates (Jinja autoescape). Payloads that cannot be tokenized at all are shown line by line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from gateway.edi.detect import sniff, strip_preamble
+from gateway.edi.errors import EdiError
+
+log = logging.getLogger(__name__)
+
+MAX_SEGMENTS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """One line of the raw view: the segment ordinal (``None`` when unknown) and its text."""
+
+    ordinal: int | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RawView:
+    lines: list[RawLine]
+    truncated: bool
+    note: str | None = None
+
+
+_CONTROL = {c: 0x2400 + c for c in range(32) if c != 9} | {127: 0x2421}
+
+
+def _display(text: str) -> str:
+    """Undecodable bytes as U+FFFD, control characters as their visible symbols (U+2400...)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").translate(_CONTROL)
+
+
+def _x12_offsets(text: str) -> Iterator[tuple[int, int]]:
+    from gateway.edi.x12.tokenizer import tokenize
+
+    for run in tokenize([text]):
+        for index in range(len(run.pieces)):
+            yield run.first + index, run.offset(index)
+
+
+def _edifact_offsets(text: str) -> Iterator[tuple[int, int]]:
+    from gateway.edi.edifact.tokenizer import tokenize
+
+    for ordinal, offset, _segment, _delims in tokenize([text]):
+        yield ordinal, offset
+
+
+def raw_lines(data: bytes, limit: int = MAX_SEGMENTS) -> RawView:
+    """Split ``data`` into numbered segment lines (at most ``limit``; ``truncated`` says if more)."""
+    text, _skipped = strip_preamble(data.decode("utf-8", "surrogateescape"))
+    note = None
+    offsets: list[tuple[int, int]] = []
+    try:
+        standard = sniff(text[:4096])
+        walker = _x12_offsets(text) if standard == "x12" else _edifact_offsets(text)
+        for pair in walker:
+            offsets.append(pair)
+            if len(offsets) > limit:
+                break
+    except EdiError as exc:
+        note = f"the payload could not be split into segments past this point ({exc.issue.code.value})"
+        log.debug("raw view: %s", exc)
+    if not offsets:
+        lines = text.splitlines(keepends=False)
+        shown = [RawLine(None, _display(line)) for line in lines[:limit]]
+        return RawView(shown, len(lines) > limit, note)
+    truncated = len(offsets) > limit
+    out: list[RawLine] = []
+    for index, (ordinal, start) in enumerate(offsets[:limit]):
+        end = offsets[index + 1][1] if index + 1 < len(offsets) else len(text)
+        out.append(RawLine(ordinal, _display(text[start:end].rstrip("\r\n"))))
+    return RawView(out, truncated, note)

@@ -1,0 +1,97 @@
+"""Business documents: a purchase order with everything that followed it, and one document in full."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlmodel import select
+
+from gateway.console.context import db
+from gateway.store.models import Discrepancy, Document, DocumentLine, DocumentMessage, Message
+
+bp = Blueprint("documents", __name__)
+
+TYPE_ORDER = ("purchase_order", "shipment", "invoice", "return_authorization")
+TYPE_TITLES = {
+    "purchase_order": "Purchase orders",
+    "shipment": "Ship notices (ASN)",
+    "invoice": "Invoices",
+    "return_authorization": "Returns",
+}
+
+
+def messages_by_document(doc_ids: list[int]) -> dict[int, list[tuple[Message, str]]]:
+    """For each document id: the messages behind it and the link's role, newest first."""
+    if not doc_ids:
+        return {}
+    rows = (
+        db()
+        .exec(
+            select(DocumentMessage.document_id, DocumentMessage.role, Message)
+            .join(Message, Message.id == DocumentMessage.message_id)
+            .where(DocumentMessage.document_id.in_(doc_ids))
+            .order_by(Message.id.desc())
+        )
+        .all()
+    )
+    out: dict[int, list[tuple[Message, str]]] = defaultdict(list)
+    for doc_id, role, message in rows:
+        out[doc_id].append((message, role))
+    return out
+
+
+@bp.route("/po")
+def find_po() -> Any:
+    number = request.args.get("po", "").strip()
+    if not number:
+        abort(400, description="give a PO number")
+    return redirect(url_for("documents.purchase_order", po_number=number))
+
+
+@bp.route("/po/<path:po_number>")
+def purchase_order(po_number: str) -> Any:
+    session = db()
+    partner = request.args.get("partner") or None
+    query = select(Document).where(Document.po_number == po_number)
+    line_docs = select(DocumentLine.document_id).where(DocumentLine.po_number == po_number).distinct()
+    docs = {d.id: d for d in session.exec(query)}
+    for doc in session.exec(select(Document).where(Document.id.in_(line_docs))):
+        docs[doc.id] = doc
+    documents = [d for d in docs.values() if partner is None or d.partner == partner]
+    groups: dict[str, list[Document]] = {t: [] for t in TYPE_ORDER}
+    for doc in sorted(documents, key=lambda d: (d.document_date is None, d.document_date, d.id)):
+        groups.setdefault(doc.type, []).append(doc)
+    discrepancies = list(
+        session.exec(select(Discrepancy).where(Discrepancy.po_number == po_number).order_by(Discrepancy.id))
+    )
+    return render_template(
+        "po.html",
+        po_number=po_number,
+        groups=groups,
+        titles=TYPE_TITLES,
+        found=bool(documents),
+        messages=messages_by_document([d.id for d in documents if d.id is not None]),
+        discrepancies=discrepancies,
+    ), (200 if documents or discrepancies else 404)
+
+
+@bp.route("/documents/<int:document_id>")
+def document(document_id: int) -> Any:
+    session = db()
+    doc = session.get(Document, document_id)
+    if doc is None:
+        abort(404, description=f"there is no document {document_id}")
+    lines = list(
+        session.exec(
+            select(DocumentLine).where(DocumentLine.document_id == document_id).order_by(DocumentLine.id)
+        )
+    )
+    return render_template(
+        "document.html",
+        doc=doc,
+        lines=lines,
+        messages=messages_by_document([document_id]).get(document_id, []),
+        titles=TYPE_TITLES,
+    )

@@ -1,0 +1,183 @@
+"""Messages: the filtered list, one message in full, its raw bytes, replay and resend."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from sqlmodel import select
+
+from gateway.console import actions, overview
+from gateway.console.auth import requires
+from gateway.console.context import current_user, db, runtime
+from gateway.console.queries import (
+    DIRECTIONS,
+    STATES,
+    FilterError,
+    MessageFilter,
+    list_messages,
+    related_messages,
+)
+from gateway.console.rawview import raw_lines
+from gateway.edi import EdiError, parse
+from gateway.store.archive import ArchiveCorrupted
+from gateway.store.models import Document, DocumentMessage, Message, MessageEvent
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("messages", __name__)
+
+REASON_MAX = 500
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        abort(400, description=f"{name} must be a number")
+    return int(value)
+
+
+@bp.route("/messages")
+def index() -> Any:
+    session = db()
+    error = None
+    try:
+        flt = MessageFilter.from_args(request.args)
+    except FilterError as exc:
+        error, flt = str(exc), MessageFilter()
+    page = list_messages(
+        session, flt, before=_int_arg("before"), after=_int_arg("after"), archive=runtime().archive
+    )
+    return render_template(
+        "messages.html",
+        page=page,
+        flt=flt,
+        args=flt.as_args(),
+        error=error,
+        states=STATES,
+        directions=DIRECTIONS,
+        partners=overview.known_partners(session, runtime().partners.names()),
+    ), (400 if error else 200)
+
+
+def _message_or_404(message_id: int) -> Message:
+    message = db().get(Message, message_id)
+    if message is None:
+        abort(404, description=f"there is no message {message_id}")
+    return message
+
+
+def load_payload(message: Message) -> tuple[bytes | None, str | None]:
+    """The archived bytes, or ``None`` and why they cannot be shown."""
+    try:
+        return runtime().archive.read(message.sha256), None
+    except FileNotFoundError:
+        return None, "the archived payload is missing (pruned by retention?)"
+    except ArchiveCorrupted:
+        return None, "the archived payload no longer matches its sha256"
+    except (OSError, ValueError) as exc:
+        return None, f"the archived payload cannot be read: {type(exc).__name__}"
+
+
+def envelope_summary(data: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        return parse(data).summary(), None
+    except EdiError as exc:
+        return None, str(exc)
+
+
+def message_documents(message_id: int) -> list[tuple[Document, str]]:
+    session = db()
+    rows = session.exec(
+        select(Document, DocumentMessage.role)
+        .join(DocumentMessage, DocumentMessage.document_id == Document.id)
+        .where(DocumentMessage.message_id == message_id)
+        .order_by(Document.id)
+    ).all()
+    return [(doc, role) for doc, role in rows]
+
+
+@bp.route("/messages/<int:message_id>")
+def detail(message_id: int) -> Any:
+    session = db()
+    message = _message_or_404(message_id)
+    data, payload_error = load_payload(message)
+    raw = raw_lines(data) if data is not None else None
+    envelope, envelope_error = envelope_summary(data) if data is not None else (None, None)
+    events = list(
+        session.exec(
+            select(MessageEvent).where(MessageEvent.message_id == message_id).order_by(MessageEvent.id)
+        )
+    )
+    position = message.error_position or {}
+    return render_template(
+        "message.html",
+        message=message,
+        raw=raw,
+        payload_error=payload_error,
+        envelope=envelope,
+        envelope_error=envelope_error,
+        events=events,
+        documents=message_documents(message_id),
+        related=related_messages(session, message),
+        failing_segment=position.get("segment"),
+        position=position,
+    )
+
+
+@bp.route("/messages/<int:message_id>/raw")
+def raw(message_id: int) -> Response:
+    """The archived bytes as a download (never rendered by the browser)."""
+    message = _message_or_404(message_id)
+    data, payload_error = load_payload(message)
+    if data is None:
+        abort(404, description=payload_error)
+    name = f"message-{message.id}.edi"
+    return Response(
+        data,
+        mimetype="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _reason() -> str:
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        abort(400, description="a reason is required")
+    return reason[:REASON_MAX]
+
+
+def _run(action: str, message_id: int) -> Any:
+    user = current_user()
+    assert user is not None
+    _message_or_404(message_id)
+    reason = _reason()
+    try:
+        fn = actions.replay if action == "replay" else actions.resend
+        outcomes = fn(runtime(), [message_id], actor=user.username, reason=reason)
+    except actions.ActionUnavailable as exc:
+        abort(501, description=str(exc))
+    for outcome in outcomes:
+        if outcome.ok:
+            flash(f"Message {outcome.message_id}: {action} done, now {outcome.state}.", "info")
+        else:
+            flash(
+                f"Message {outcome.message_id}: {action} ended {outcome.state}: {outcome.error or ''}",
+                "error",
+            )
+    return redirect(url_for("messages.detail", message_id=message_id))
+
+
+@bp.route("/messages/<int:message_id>/replay", methods=["POST"])
+@requires("operator")
+def replay(message_id: int) -> Any:
+    return _run("replay", message_id)
+
+
+@bp.route("/messages/<int:message_id>/resend", methods=["POST"])
+@requires("operator")
+def resend(message_id: int) -> Any:
+    return _run("resend", message_id)

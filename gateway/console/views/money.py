@@ -1,0 +1,180 @@
+"""Discrepancies (filter, acknowledge, resolve, dispute) and invoices (status, blocked reasons, actions).
+
+The status changes and invoice actions belong to :mod:`gateway.reconcile` and
+:mod:`gateway.invoicing`; this module only calls them (see :mod:`gateway.console.actions`).
+Blocked reasons are read from ``invoice_checks`` when that table's model is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlmodel import select
+
+from gateway.console import actions
+from gateway.console.audit import record
+from gateway.console.auth import requires
+from gateway.console.context import current_user, db, runtime
+from gateway.store.models import Discrepancy, Document
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("money", __name__)
+
+PAGE = 100
+DISCREPANCY_STATUSES = ("open", "acknowledged", "resolved", "disputed")
+TRANSITIONS = {"acknowledge": "acknowledged", "resolve": "resolved", "dispute": "disputed"}
+INVOICE_STATES = ("draft", "blocked", "queued", "sent", "accepted", "rejected")
+NOTE_MAX = 1000
+
+
+def _before() -> int | None:
+    value = request.args.get("before", "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/discrepancies")
+def discrepancies() -> Any:
+    args = {k: (request.args.get(k) or "").strip() for k in ("status", "partner", "kind", "po")}
+    query = select(Discrepancy)
+    if args["status"]:
+        query = query.where(Discrepancy.status == args["status"])
+    if args["partner"]:
+        query = query.where(Discrepancy.partner == args["partner"])
+    if args["kind"]:
+        query = query.where(Discrepancy.kind == args["kind"])
+    if args["po"]:
+        query = query.where(Discrepancy.po_number == args["po"])
+    before = _before()
+    if before is not None:
+        query = query.where(Discrepancy.id < before)
+    rows = list(db().exec(query.order_by(Discrepancy.id.desc()).limit(PAGE + 1)))
+    return render_template(
+        "discrepancies.html",
+        rows=rows[:PAGE],
+        older=rows[PAGE - 1].id if len(rows) > PAGE else None,
+        args={k: v for k, v in args.items() if v},
+        statuses=DISCREPANCY_STATUSES,
+        transitions=TRANSITIONS,
+    )
+
+
+@bp.route("/discrepancies/<int:discrepancy_id>/<any(acknowledge, resolve, dispute):verb>", methods=["POST"])
+@requires("operator")
+def discrepancy_status(discrepancy_id: int, verb: str) -> Any:
+    user = current_user()
+    assert user is not None
+    session = db()
+    if session.get(Discrepancy, discrepancy_id) is None:
+        abort(404, description=f"there is no discrepancy {discrepancy_id}")
+    note = request.form.get("note", "").strip()[:NOTE_MAX]
+    if not note:
+        abort(400, description="a note is required")
+    status = TRANSITIONS[verb]
+    try:
+        actions.set_discrepancy_status(session, discrepancy_id, status, user.username, note)
+        record(
+            session,
+            user.username,
+            f"discrepancy.{verb}",
+            "discrepancy",
+            discrepancy_id,
+            note,
+            {"status": status},
+        )
+        session.commit()
+    except actions.ActionUnavailable as exc:
+        abort(501, description=str(exc))
+    except ValueError as exc:  # a transition the rules do not allow
+        session.rollback()
+        flash(f"Discrepancy {discrepancy_id}: {exc}", "error")
+    else:
+        flash(f"Discrepancy {discrepancy_id} is now {status}.", "info")
+    return redirect(
+        request.form.get("back") if _local(request.form.get("back")) else url_for("money.discrepancies")
+    )
+
+
+def _local(target: str | None) -> bool:
+    return bool(target) and target.startswith("/") and not target.startswith("//")  # type: ignore[union-attr]
+
+
+def blocked_reasons(doc_ids: list[int]) -> dict[int, list[Any]]:
+    """Blocked reasons per invoice document, from ``invoice_checks`` when that model exists."""
+    if not doc_ids:
+        return {}
+    try:
+        model = importlib.import_module("gateway.reconcile_models").InvoiceCheck
+    except (ImportError, AttributeError):
+        return {}
+    rows = db().exec(select(model).where(model.document_id.in_(doc_ids))).all()
+    return {row.document_id: list(row.reasons or []) for row in rows}
+
+
+def describe_reason(reason: Any) -> str:
+    if isinstance(reason, dict):
+        code = reason.get("code") or reason.get("rule") or ""
+        text = reason.get("message") or reason.get("text") or ""
+        return f"{code}: {text}" if code and text else str(code or text or reason)
+    return str(reason)
+
+
+@bp.route("/invoices")
+def invoices() -> Any:
+    args = {k: (request.args.get(k) or "").strip() for k in ("status", "partner", "po")}
+    query = select(Document).where(Document.type == "invoice")
+    if args["status"]:
+        query = query.where(Document.status == args["status"])
+    if args["partner"]:
+        query = query.where(Document.partner == args["partner"])
+    if args["po"]:
+        query = query.where(Document.po_number == args["po"])
+    before = _before()
+    if before is not None:
+        query = query.where(Document.id < before)
+    rows = list(db().exec(query.order_by(Document.id.desc()).limit(PAGE + 1)))
+    shown = rows[:PAGE]
+    return render_template(
+        "invoices.html",
+        rows=shown,
+        older=rows[PAGE - 1].id if len(rows) > PAGE else None,
+        reasons=blocked_reasons([d.id for d in shown if d.id is not None]),
+        describe=describe_reason,
+        args={k: v for k, v in args.items() if v},
+        states=INVOICE_STATES,
+    )
+
+
+@bp.route("/invoices/<int:document_id>/<any(approve, send):verb>", methods=["POST"])
+@requires("operator")
+def invoice_action(document_id: int, verb: str) -> Any:
+    user = current_user()
+    assert user is not None
+    session = db()
+    doc = session.get(Document, document_id)
+    if doc is None or doc.type != "invoice":
+        abort(404, description=f"there is no invoice {document_id}")
+    fn = actions.approve_invoice if verb == "approve" else actions.send_invoice
+    try:
+        fn(runtime(), session, document_id, user.username)
+        record(
+            session,
+            user.username,
+            f"invoice.{verb}",
+            "document",
+            document_id,
+            None,
+            {"invoice": doc.business_key},
+        )
+        session.commit()
+    except actions.ActionUnavailable as exc:
+        abort(501, description=str(exc))
+    except ValueError as exc:  # blocked, wrong state: the owner's readable reason
+        session.rollback()
+        flash(f"Invoice {doc.business_key}: {exc}", "error")
+    else:
+        flash(f"Invoice {doc.business_key}: {verb} done.", "info")
+    return redirect(url_for("money.invoices"))

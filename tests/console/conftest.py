@@ -1,0 +1,118 @@
+"""Console fixtures: a gateway home in tmp_path (config, partners, a mappings copy, SQLite file),
+the Flask app over it, users of each role, and helpers to log in and post forms with CSRF tokens.
+
+Most tests log in by writing the session directly (a scrypt check costs a fifth of a second);
+the login tests post the real form.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
+
+from gateway.config import load_settings
+from gateway.console import create_app, users
+from gateway.runtime import Runtime
+from gateway.store import session_scope
+from gateway.store.models import User
+from tests.conftest import DATA_DIR, PROJECT_ROOT
+
+MESSAGES = DATA_DIR / "messages"
+PASSWORD = "correct horse battery"
+ROLES = ("viewer", "operator", "admin")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_home(root: Path, database_url: str | None = None) -> Path:
+    """A gateway home under ``root`` with partners/ and a copy of mappings/; returns config.yaml."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(PROJECT_ROOT / "partners", root / "partners")
+    shutil.copytree(PROJECT_ROOT / "mappings", root / "mappings")
+    url = database_url or "sqlite:///acorn.sqlite3"
+    config = root / "config.yaml"
+    config.write_text(
+        f"database_url: {url}\narchive_dir: archive\npartners_dir: partners\nmappings_dir: mappings\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def open_runtime(config: Path) -> Runtime:
+    return Runtime.open(config, settings=load_settings(config, env={}))
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return generate_password_hash(PASSWORD)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return make_home(tmp_path / "gw").parent
+
+
+@pytest.fixture
+def runtime(home: Path) -> Iterator[Runtime]:
+    rt = open_runtime(home / "config.yaml")
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def accounts(runtime: Runtime, password_hash: str) -> dict[str, int]:
+    """One enabled user per role (named after it) and a disabled one; name -> id."""
+    ids = {}
+    with session_scope(runtime.engine) as session:
+        for role in ROLES:
+            user = User(username=role, password_hash=password_hash, role=role)
+            session.add(user)
+            session.flush()
+            ids[role] = int(user.id)
+        off = User(username="retired", password_hash=password_hash, role="admin", disabled=True)
+        session.add(off)
+        session.flush()
+        ids["retired"] = int(off.id)
+    return ids
+
+
+@pytest.fixture
+def app(runtime: Runtime, accounts: dict[str, int]) -> Flask:
+    return create_app(runtime, {"TESTING": True, "SECRET_KEY": "test-secret-not-for-production"})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def login_as(client: FlaskClient, runtime: Runtime, username: str) -> None:
+    """Log ``username`` in by writing the session cookie as the login view does."""
+    with session_scope(runtime.engine) as session:
+        user = users.get_user(session, username)
+        user_id, stamp = user.id, users.session_stamp(user)
+    with client.session_transaction() as sess:
+        sess["user_id"] = user_id
+        sess["stamp"] = stamp
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """The CSRF token of the session, read from a page's form."""
+    page = client.get(path)
+    match = _CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({page.status_code})"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, str], token_from: str = "/", **kw):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, token_from)}, **kw)
+
+
+def sample(name: str) -> bytes:
+    return (MESSAGES / name).read_bytes()
