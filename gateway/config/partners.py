@@ -23,6 +23,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from gateway.config.rules import PartnerRules
+
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 
 
@@ -194,7 +196,9 @@ class As2Mailbox(_MailboxBase):
     as2_id: str = Field(min_length=1, max_length=128)
     partner_as2_id: str = Field(min_length=1, max_length=128)
     url: str = Field(pattern=r"^https?://")
-    our_certificate: Path
+    our_certificate: Path | None = Field(
+        default=None, description="PEM; may be left out when our_private_key is a PKCS#12 (.p12/.pfx) file"
+    )
     our_private_key: Path
     private_key_password_env: str | None = None
     private_key_password_file: Path | None = None
@@ -213,11 +217,16 @@ class As2Mailbox(_MailboxBase):
     async_mdn_url: str | None = None
     mdn_timeout_seconds: float = Field(default=300, gt=0)
     content_type: str = "application/octet-stream"
+    timeout_seconds: float = Field(default=60, gt=0, description="connect/send timeout of the HTTP POST")
+    subject: str = "AS2 message"
+    certificate_warning_days: int = Field(default=30, ge=0, description="warn this many days before expiry")
 
     @model_validator(mode="after")
     def _async_url(self) -> Self:
         if self.mdn_mode == "async" and not self.async_mdn_url:
             raise ValueError("mdn_mode async needs async_mdn_url")
+        if self.our_certificate is None and self.our_private_key.suffix.lower() not in (".p12", ".pfx"):
+            raise ValueError("give our_certificate, or a PKCS#12 (.p12/.pfx) our_private_key that holds it")
         return self
 
     def private_key_password(self, env: Mapping[str, str] | None = None) -> SecretStr | None:
@@ -307,6 +316,7 @@ class PartnerProfile(_Part):
     mailboxes: list[Mailbox] = []
     mappings: list[str] = []
     invoice: InvoiceSettings | None = None
+    rules: PartnerRules = PartnerRules()
 
     @field_validator("version")
     @classmethod

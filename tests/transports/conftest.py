@@ -218,3 +218,102 @@ def sftp_profile(tmp_path: Path) -> Callable[..., SftpConfig]:
         return sftp_config(server, folder, tmp_path, **overrides)
 
     return make
+
+
+# -- AS2 -------------------------------------------------------------------------------------------
+
+
+def make_certificate(
+    folder: Path, name: str, days: int = 365, password: str | None = None
+) -> tuple[Path, Path]:
+    """An RSA key and a self-signed certificate for ``name`` (PEM files in ``folder``)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=days))
+        .sign(key, hashes.SHA256())
+    )
+    encryption = (
+        serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption()
+    )
+    key_path, cert_path = folder / f"{name}.key", folder / f"{name}.crt"
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
+
+
+@dataclass
+class Pki:
+    folder: Path
+    acme: tuple[Path, Path]
+    amazon: tuple[Path, Path]
+    stranger: tuple[Path, Path]
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """Key pairs for us (ACME), the partner (AMAZON) and a stranger, made once per session."""
+    folder = tmp_path_factory.mktemp("pki")
+    return Pki(
+        folder,
+        make_certificate(folder, "acme"),
+        make_certificate(folder, "amazon"),
+        make_certificate(folder, "stranger"),
+    )
+
+
+@dataclass
+class HttpServer:
+    """A real threaded HTTP server on 127.0.0.1 running a WSGI app."""
+
+    app: object
+    server: object = None
+    thread: object = None
+
+    def __post_init__(self) -> None:
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)  # type: ignore[arg-type]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)  # type: ignore[attr-defined]
+        self.thread.start()  # type: ignore[attr-defined]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        self.server.shutdown()  # type: ignore[attr-defined]
+        self.server.server_close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def http_server() -> Iterator[Callable[[object], HttpServer]]:
+    """``http_server(wsgi_app)`` -> a running :class:`HttpServer` (stopped after the test)."""
+    started: list[HttpServer] = []
+
+    def start(app: object) -> HttpServer:
+        server = HttpServer(app)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
