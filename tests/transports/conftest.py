@@ -243,7 +243,7 @@ def make_certificate(
         .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
+        .not_valid_before(now - timedelta(days=max(1, 1 - days)))
         .not_valid_after(now + timedelta(days=days))
         .sign(key, hashes.SHA256())
     )
