@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlmodel import select
 from werkzeug.security import generate_password_hash
 
 from gateway.config import load_settings
@@ -116,3 +117,54 @@ def post_form(client: FlaskClient, path: str, data: dict[str, str], token_from: 
 
 def sample(name: str) -> bytes:
     return (MESSAGES / name).read_bytes()
+
+
+@pytest.fixture
+def seeded(runtime: Runtime, accounts: dict[str, int]) -> dict[str, int | str]:
+    """Real messages through the pipeline (a PO, an ASN, a failed file), plus a discrepancy,
+    an invoice document and a mailbox status row written directly."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from gateway import pipeline
+    from gateway.store.models import Discrepancy, Document, MailboxStatus, utcnow
+
+    po = pipeline.ingest(runtime, sample("x12_4010_850_new_po.edi"), "po-4TQ8ZK2M.edi", mailbox="local")
+    asn = pipeline.ingest(runtime, sample("x12_4010_856_items_after_packs.edi"), "asn.edi", mailbox="local")
+    bad = pipeline.ingest(runtime, sample("bad_x12_850_se_count.edi"), "bad-count.edi", mailbox="local")
+    with session_scope(runtime.engine) as session:
+        session.add(
+            Discrepancy(
+                key="shortage:4TQ8ZK2M:1", partner="amazon-us", kind="shortage", po_number="4TQ8ZK2M",
+                line_no="1", expected="10", actual="8", amount_at_risk=Decimal("12.50"), currency="USD",
+            )
+        )  # fmt: skip
+        invoice = Document(
+            partner="amazon-us", type="invoice", business_key="ACME-2026-000001", status="blocked",
+            po_number="4TQ8ZK2M", invoice_number="ACME-2026-000001", currency="USD", total=Decimal("99.00"),
+            data={"invoice_number": "ACME-2026-000001"},
+        )  # fmt: skip
+        session.add(invoice)
+        now = utcnow()
+        session.add(
+            MailboxStatus(
+                partner="amazon-us", mailbox="local", last_poll_at=now, last_success_at=now,
+                next_run_at=now + timedelta(seconds=10), last_duration_ms=42, polls=7, errors=1, received=3,
+                last_error="connection refused <b>",
+            )
+        )  # fmt: skip
+        session.flush()
+        invoice_id = int(invoice.id)
+        document_id = int(
+            session.exec(
+                select(Document.id).where(Document.po_number == "4TQ8ZK2M", Document.type == "purchase_order")
+            ).one()
+        )
+    return {
+        "po_message": po.message_id,
+        "asn_message": asn.message_id,
+        "failed_message": bad.message_id,
+        "po_number": "4TQ8ZK2M",
+        "document": document_id,
+        "invoice": invoice_id,
+    }

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlmodel import select
 
 from gateway.console.context import db
+from gateway.console.views.money import OFFERED
 from gateway.store.models import Discrepancy, Document, DocumentLine, DocumentMessage, Message
 
 bp = Blueprint("documents", __name__)
@@ -74,6 +75,7 @@ def purchase_order(po_number: str) -> Any:
         found=bool(documents),
         messages=messages_by_document([d.id for d in documents if d.id is not None]),
         discrepancies=discrepancies,
+        offered=OFFERED,
     ), (200 if documents or discrepancies else 404)
 
 

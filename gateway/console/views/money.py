@@ -15,7 +15,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlmodel import select
 
 from gateway.console import actions
-from gateway.console.audit import record
 from gateway.console.auth import requires
 from gateway.console.context import current_user, db, runtime
 from gateway.store.models import Discrepancy, Document
@@ -27,6 +26,12 @@ bp = Blueprint("money", __name__)
 PAGE = 100
 DISCREPANCY_STATUSES = ("open", "acknowledged", "resolved", "disputed")
 TRANSITIONS = {"acknowledge": "acknowledged", "resolve": "resolved", "dispute": "disputed"}
+#: The moves offered on the page per status (gateway.reconcile has the final word).
+OFFERED = {
+    "open": ("acknowledge",),
+    "acknowledged": ("resolve", "dispute"),
+    "disputed": ("resolve", "acknowledge"),
+}
 INVOICE_STATES = ("draft", "blocked", "queued", "sent", "accepted", "rejected")
 NOTE_MAX = 1000
 
@@ -58,7 +63,7 @@ def discrepancies() -> Any:
         older=rows[PAGE - 1].id if len(rows) > PAGE else None,
         args={k: v for k, v in args.items() if v},
         statuses=DISCREPANCY_STATUSES,
-        transitions=TRANSITIONS,
+        offered=OFFERED,
     )
 
 
@@ -75,16 +80,7 @@ def discrepancy_status(discrepancy_id: int, verb: str) -> Any:
         abort(400, description="a note is required")
     status = TRANSITIONS[verb]
     try:
-        actions.set_discrepancy_status(session, discrepancy_id, status, user.username, note)
-        record(
-            session,
-            user.username,
-            f"discrepancy.{verb}",
-            "discrepancy",
-            discrepancy_id,
-            note,
-            {"status": status},
-        )
+        actions.set_discrepancy_status(session, discrepancy_id, status, user.username, note)  # audited there
         session.commit()
     except actions.ActionUnavailable as exc:
         abort(501, description=str(exc))
@@ -159,17 +155,7 @@ def invoice_action(document_id: int, verb: str) -> Any:
         abort(404, description=f"there is no invoice {document_id}")
     fn = actions.approve_invoice if verb == "approve" else actions.send_invoice
     try:
-        fn(runtime(), session, document_id, user.username)
-        record(
-            session,
-            user.username,
-            f"invoice.{verb}",
-            "document",
-            document_id,
-            None,
-            {"invoice": doc.business_key},
-        )
-        session.commit()
+        fn(runtime(), session, document_id, user.username)  # commits and audits in gateway.invoicing
     except actions.ActionUnavailable as exc:
         abort(501, description=str(exc))
     except ValueError as exc:  # blocked, wrong state: the owner's readable reason
