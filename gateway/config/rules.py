@@ -1,0 +1,152 @@
+"""Per-partner business rules: what reconciliation checks, what an invoice must pass, when to alert.
+
+A partner profile may carry a ``rules:`` section; every field has a default, so a profile
+without one gets the rules of ``../shared/AMAZON-RULES.md``. Checks are named (the
+discrepancy kinds of :mod:`gateway.reconcile` and the invoice check codes of
+:mod:`gateway.invoicing`) and can be switched off one by one with ``skip:``; a name that is
+not a check is refused when the profile is read. Example::
+
+    rules:
+      reconcile:
+        skip: [fc_mismatch]
+        quantity_tolerance: 0          # eaches
+        item_ids: any                  # any: one shared id, none conflicting; all: every id of the PO
+      invoice:
+        po_number_pattern: "^[A-Z0-9]{8}$"
+        require_tax_registration: true # EU: VAT numbers of supplier and buyer
+        require_line_tax: true         # EU: TAX+7+VAT on every line
+      aging:
+        uninvoiced_days: 3
+        return_rate_threshold: 0.08
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Every kind of discrepancy reconciliation can file (``skip`` and ``severity`` name them).
+DiscrepancyKind = Literal[
+    "over_shipment",
+    "invoiced_over_shipped",
+    "invoice_quantity_over_asn",
+    "returned_over_shipped",
+    "price_mismatch",
+    "item_id_mismatch",
+    "item_not_on_po",
+    "currency_mismatch",
+    "invoice_total_mismatch",
+    "invoice_before_po",
+    "invoice_before_ship",
+    "duplicate_invoice",
+    "invoice_number_reused",
+    "invoice_without_asn",
+    "invoice_without_po",
+    "asn_without_po",
+    "return_without_po",
+    "return_without_shipment",
+    "credit_note_missing",
+    "carton_mismatch",
+    "duplicate_sscc",
+    "fc_mismatch",
+    "case_size_missing",
+    "not_invoiced",
+    "invoice_rejected",
+    "po_not_shipped",
+    "return_rate_high",
+]
+
+#: Every compliance check an outbound invoice or credit note goes through before it may leave.
+InvoiceCheckCode = Literal[
+    "number_missing",
+    "number_too_long",
+    "number_reused",
+    "po_unknown",
+    "po_number_format",
+    "date_before_po",
+    "date_before_ship",
+    "date_in_future",
+    "quantity_not_positive",
+    "cost_not_positive",
+    "cost_differs_from_po",
+    "uom_not_allowed",
+    "case_size_missing",
+    "line_not_on_po",
+    "item_ids_differ",
+    "currency_differs",
+    "vendor_code",
+    "remit_to_missing",
+    "bill_to_missing",
+    "ship_to_differs",
+    "tax_registration_missing",
+    "line_tax_missing",
+    "invoiced_past_shipped",
+    "shipment_unknown",
+    "shipment_already_invoiced",
+    "total_mismatch",
+    "line_count",
+    "credit_note_original_missing",
+    "credit_note_return_missing",
+]
+
+Severity = Literal["info", "warning", "error"]
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReconciliationRules(_Rules):
+    """How PO, ASN, invoice and return are matched for this partner's purchase orders."""
+
+    skip: list[DiscrepancyKind] = []
+    severity: dict[DiscrepancyKind, Severity] = {}
+    quantity_tolerance: Decimal = Field(default=Decimal(0), ge=0, description="eaches")
+    price_tolerance: Decimal = Field(default=Decimal(0), ge=0, description="per each, in the PO currency")
+    total_tolerance: Decimal = Field(default=Decimal("0.01"), ge=0)
+    item_ids: Literal["any", "all"] = "any"
+    credit_note_grace_days: int = Field(default=7, ge=0, description="days an RMA may wait for its credit")
+
+    def on(self, kind: str) -> bool:
+        """Whether the check ``kind`` runs for this partner."""
+        return kind not in self.skip
+
+
+class InvoiceRules(_Rules):
+    """What an invoice to this partner must satisfy before it is sent (AMAZON-RULES.md, 810 table)."""
+
+    skip: list[InvoiceCheckCode] = []
+    po_number_pattern: str | None = Field(default=r"^[A-Za-z0-9]{8}$", description="Amazon: 8 alphanumerics")
+    max_number_length: int = Field(default=22, ge=1, description="X12 BIG02 holds 22 characters")
+    allowed_uoms: list[str] = ["EA", "CA"]
+    item_ids: Literal["any", "all"] = "all"
+    price_tolerance: Decimal = Field(default=Decimal(0), ge=0)
+    total_tolerance: Decimal = Field(default=Decimal("0.01"), ge=0)
+    require_shipment: bool = True
+    require_tax_registration: bool = False
+    require_line_tax: bool = False
+    credit_note_requires_return: bool = True
+
+    def on(self, code: str) -> bool:
+        return code not in self.skip
+
+
+class AgingRules(_Rules):
+    """When an unfinished piece of business becomes an alert; ``None`` turns one off."""
+
+    uninvoiced_days: int | None = Field(default=3, ge=0, description="shipped but not invoiced after N days")
+    rejected_days: int | None = Field(default=1, ge=0, description="invoice rejected and not resent")
+    delivery_grace_days: int | None = Field(default=0, ge=0, description="PO past its window without ASN")
+    return_rate_threshold: float | None = Field(default=0.10, gt=0, le=1)
+    return_rate_min_units: int = Field(default=20, ge=1, description="shipped eaches before a rate counts")
+    return_rate_window_days: int = Field(default=90, ge=1)
+
+
+class PartnerRules(_Rules):
+    """The ``rules:`` section of a partner profile."""
+
+    reconcile: ReconciliationRules = ReconciliationRules()
+    invoice: InvoiceRules = InvoiceRules()
+    aging: AgingRules = AgingRules()

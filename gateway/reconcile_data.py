@@ -1,0 +1,257 @@
+"""What reconciliation reads: every document of a PO, loaded in bulk, and the arithmetic on PO lines.
+
+**How documents relate (the matching rule).** A purchase order is identified by its PO
+number alone, across partners: Amazon's PO (partner ``amazon-us``) is shipped by our
+warehouse's ASN (partner ``warehouse``), may be invoiced by our ERP (partner ``erp``) or by
+us, and returned by Amazon. A document belongs to PO ``N`` when it names ``N``: a shipment
+through any of its orders (``document_lines.po_number``), an invoice or a return through its
+``po_number``. When two partners each sent a purchase order with the same number, the one
+revised last is the PO (a rare clash, logged).
+
+**Lines.** A document line belongs to the PO line that shares an item id with it (ASIN,
+GTIN — EAN and UPC compared as GTIN-14 —, vendor SKU, buyer SKU), preferring the PO line
+with the same line number when several do. Quantities are compared in eaches: a line in
+cases (``CA``) counts quantity x case size, the case size coming from the line itself or
+else from its PO line.
+
+**Live invoices.** An invoice counts towards what was invoiced unless it is one of ours
+that has not left or was refused: status ``draft``, ``blocked`` or ``rejected``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from gateway.canonical import (
+    CanonicalDocument,
+    Invoice,
+    ItemIds,
+    OrderLine,
+    PurchaseOrder,
+    ReturnAuthorization,
+    Shipment,
+)
+from gateway.store.documents import load_document
+from gateway.store.models import Document, DocumentLine
+
+log = logging.getLogger(__name__)
+
+#: Invoice statuses that do not count as invoiced (ours, not sent or refused).
+NOT_LIVE = frozenset({"draft", "blocked", "rejected", "cancelled"})
+#: Units of measure that count cases (multiplied by the case size).
+CASE_UOMS = frozenset({"CA", "CS", "CT"})
+#: How many values go in one ``IN (...)`` list.
+CHUNK = 500
+
+D = TypeVar("D", bound=CanonicalDocument)
+
+
+def is_live(row: Document) -> bool:
+    """Whether an invoice document counts as invoiced (see the module docstring)."""
+    return row.status not in NOT_LIVE
+
+
+def chunks(values: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass(slots=True)
+class Loaded(Generic[D]):
+    """A stored document and its canonical form."""
+
+    row: Document
+    doc: D
+
+
+@dataclass
+class PoBundle:
+    """Everything stored about one PO number."""
+
+    po_number: str
+    pos: list[Loaded[PurchaseOrder]] = field(default_factory=list)
+    shipments: list[Loaded[Shipment]] = field(default_factory=list)
+    invoices: list[Loaded[Invoice]] = field(default_factory=list)
+    returns: list[Loaded[ReturnAuthorization]] = field(default_factory=list)
+
+    @property
+    def po(self) -> Loaded[PurchaseOrder] | None:
+        """The purchase order (the one revised last when partners clash), or ``None``."""
+        if not self.pos:
+            return None
+        return max(self.pos, key=lambda x: (x.row.updated_at, x.row.id or 0))
+
+    def shipment(self, shipment_id: str | None) -> Loaded[Shipment] | None:
+        return next((s for s in self.shipments if s.doc.shipment_id == shipment_id), None)
+
+    def live_invoices(self, kind: str = "invoice") -> list[Loaded[Invoice]]:
+        return [x for x in self.invoices if x.doc.kind == kind and is_live(x.row)]
+
+
+def _add(bundle: PoBundle, row: Document, doc: CanonicalDocument) -> None:
+    if isinstance(doc, PurchaseOrder):
+        bundle.pos.append(Loaded(row, doc))
+    elif isinstance(doc, Shipment):
+        bundle.shipments.append(Loaded(row, doc))
+    elif isinstance(doc, Invoice):
+        bundle.invoices.append(Loaded(row, doc))
+    elif isinstance(doc, ReturnAuthorization):
+        bundle.returns.append(Loaded(row, doc))
+
+
+def safe_load(row: Document) -> CanonicalDocument | None:
+    """The canonical document of ``row``, or ``None`` (logged) when it no longer validates."""
+    try:
+        return load_document(row)
+    except ValueError as exc:
+        log.warning("document %s (%s %s) does not load: %s", row.id, row.type, row.business_key, exc)
+        return None
+
+
+def load_bundles(session: Session, po_numbers: Collection[str]) -> dict[str, PoBundle]:
+    """Every document of each PO number, with two queries per chunk of numbers."""
+    bundles = {n: PoBundle(n) for n in po_numbers}
+    for batch in chunks(sorted(bundles)):
+        via_lines = select(DocumentLine.document_id).where(DocumentLine.po_number.in_(batch))  # type: ignore[union-attr]
+        rows = session.exec(
+            select(Document).where(
+                or_(Document.po_number.in_(batch), Document.id.in_(via_lines))  # type: ignore[union-attr]
+            )
+        ).all()
+        for row in rows:
+            doc = safe_load(row)
+            if doc is None:
+                continue
+            for number in doc_po_numbers(doc):
+                if number in bundles:
+                    _add(bundles[number], row, doc)
+    return bundles
+
+
+def doc_po_numbers(doc: CanonicalDocument) -> list[str]:
+    """The PO numbers a document names."""
+    if isinstance(doc, Shipment):
+        return list(dict.fromkeys(order.po_number for order in doc.orders))
+    number = getattr(doc, "po_number", None)
+    return [number] if number else []
+
+
+# -- item ids and units -------------------------------------------------------------------------
+
+
+def item_keys(item: ItemIds) -> dict[str, set[str]]:
+    """The comparable ids of an item, by kind (EAN and UPC both as GTIN-14)."""
+    keys: dict[str, set[str]] = {}
+    if item.asin:
+        keys.setdefault("asin", set()).add(item.asin.upper())
+    for gtin in (item.ean, item.upc):
+        if gtin and gtin.isdigit():
+            keys.setdefault("gtin", set()).add(gtin.zfill(14))
+        elif gtin:
+            keys.setdefault("gtin", set()).add(gtin)
+    if item.vendor_sku:
+        keys.setdefault("vendor_sku", set()).add(item.vendor_sku.upper())
+    if item.buyer_sku:
+        keys.setdefault("buyer_sku", set()).add(item.buyer_sku.upper())
+    return keys
+
+
+def shares_id(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
+    return any(a[k] & b[k] for k in a.keys() & b.keys())
+
+
+def id_problems(po_item: ItemIds, other: ItemIds, mode: str) -> list[str]:
+    """How ``other``'s ids differ from the PO line's: conflicting kinds, and (mode ``all``) missing ones."""
+    want, have = item_keys(po_item), item_keys(other)
+    problems = [f"{k} differs" for k in sorted(want.keys() & have.keys()) if not want[k] & have[k]]
+    if mode == "all":
+        problems += [f"{k} missing" for k in sorted(want.keys() - have.keys())]
+    return problems
+
+
+def item_label(item: ItemIds) -> str:
+    """A short readable id of an item (ASIN first)."""
+    return item.asin or item.ean or item.upc or item.vendor_sku or item.buyer_sku or "?"
+
+
+def money(value: Decimal | None) -> Decimal | None:
+    """``value`` rounded to cents (``None`` stays ``None``)."""
+    return None if value is None else value.quantize(Decimal("0.01"))
+
+
+def qty_text(value: Decimal) -> str:
+    """A quantity without trailing zeros: ``Decimal('24.0000')`` -> ``'24'``."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+class PoLines:
+    """The lines of a purchase order with eaches, cost per each and item matching."""
+
+    def __init__(self, po: PurchaseOrder) -> None:
+        self.po = po
+        self.lines: list[OrderLine] = list(po.lines)
+        self.keys = [item_keys(line.item) for line in self.lines]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def match(self, item: ItemIds, line_no: str | None = None) -> int | None:
+        """The index of the PO line ``item`` belongs to, or ``None`` when no PO line shares an id."""
+        keys = item_keys(item)
+        found = [i for i, k in enumerate(self.keys) if shares_id(k, keys)]
+        if not found:
+            return None
+        if line_no:
+            same = [i for i in found if self.lines[i].line_no == line_no]
+            if same:
+                return same[0]
+        return found[0]
+
+    def case_size(self, i: int, line_case: Decimal | None = None) -> Decimal | None:
+        return line_case or self.lines[i].case_size
+
+    def eaches(
+        self, i: int, quantity: Decimal, uom: str, line_case: Decimal | None = None
+    ) -> tuple[Decimal, bool]:
+        """``quantity`` in ``uom`` as eaches of PO line ``i``; ``False`` when a case size is unknown."""
+        if uom.upper() not in CASE_UOMS:
+            return quantity, True
+        size = self.case_size(i, line_case)
+        if not size:
+            return quantity, False
+        return quantity * size, True
+
+    def ordered(self, i: int) -> tuple[Decimal, bool]:
+        line = self.lines[i]
+        return self.eaches(i, line.quantity, line.uom)
+
+    def each_cost(self, i: int) -> Decimal | None:
+        """The PO's net cost of one each (``None`` when the PO gives no cost)."""
+        line = self.lines[i]
+        if line.unit_price is None:
+            return None
+        if line.uom.upper() in CASE_UOMS and line.case_size:
+            return line.unit_price / line.case_size
+        return line.unit_price
+
+    def price_each(self, i: int, unit_price: Decimal, uom: str, line_case: Decimal | None) -> Decimal:
+        """A document's unit price per each, given its uom and case size (PO line's when absent)."""
+        if uom.upper() in CASE_UOMS:
+            size = self.case_size(i, line_case)
+            if size:
+                return unit_price / size
+        return unit_price
