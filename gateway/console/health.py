@@ -130,6 +130,6 @@ def metrics() -> Response:
         up = Metric("acorn_up", "gauge", "1 when the database answers and a scheduler is alive.")
         up.add(1 if healthy else 0)
         families = [up, *_cached_db_metrics(session), *_mailbox_metrics(session, now)]
-    return Response(
-        render(families), mimetype="text/plain", headers={"Content-Type": "text/plain; version=0.0.4"}
-    )
+    response = Response(render(families))
+    response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
+    return response

@@ -168,3 +168,21 @@ def seeded(runtime: Runtime, accounts: dict[str, int]) -> dict[str, int | str]:
         "document": document_id,
         "invoice": invoice_id,
     }
+
+
+BROKEN_DATE = 'convert: "date(YYMMDD)", required: true'
+GOOD_DATE = 'convert: "date(CCYYMMDD)", required: true'
+
+
+def break_mapping(runtime: Runtime) -> str:
+    """Make the 850 mapping of this runtime's mappings copy read BEG05 with the wrong date format;
+    return the original text (write it back to fix the mapping)."""
+    path = runtime.settings.mappings_dir / "x12-004010-850-in.yaml"
+    original = path.read_text(encoding="utf-8")
+    assert GOOD_DATE in original
+    path.write_text(original.replace(GOOD_DATE, BROKEN_DATE), encoding="utf-8")
+    return original
+
+
+def fix_mapping(runtime: Runtime, original: str) -> None:
+    (runtime.settings.mappings_dir / "x12-004010-850-in.yaml").write_text(original, encoding="utf-8")

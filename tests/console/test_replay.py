@@ -1,0 +1,176 @@
+"""Fix a mapping, replay: one message from its page, a partner's failed messages in bulk, and by API."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from gateway import pipeline
+from gateway.console import users
+from gateway.store import session_scope
+from gateway.store.models import AuditEntry, Message
+from tests.console.conftest import break_mapping, csrf_token, fix_mapping, login_as, post_form, sample
+
+
+def _state(runtime, message_id: int) -> str:
+    with session_scope(runtime.engine) as session:
+        return session.get(Message, message_id).state
+
+
+def _failing_po(runtime, name: str = "po.edi", data: bytes | None = None) -> int:
+    receipt = pipeline.ingest(runtime, data or sample("x12_4010_850_new_po.edi"), name, mailbox="local")
+    assert receipt.state == "failed"
+    return receipt.message_id
+
+
+def test_operator_replays_a_message_after_the_mapping_is_fixed(client, runtime, accounts) -> None:
+    original = break_mapping(runtime)
+    message_id = _failing_po(runtime)
+    login_as(client, runtime, "operator")
+    page = client.get(f"/messages/{message_id}").get_data(as_text=True)
+    assert "MAPPING_MISFIT" in page and "is not a date in the form YYMMDD" in page
+    assert '<li id="seg-4" class="failing">' in page
+
+    fix_mapping(runtime, original)
+    response = post_form(
+        client,
+        f"/messages/{message_id}/replay",
+        {"reason": "850 date format fixed"},
+        f"/messages/{message_id}",
+    )
+    assert response.status_code == 302
+    assert _state(runtime, message_id) == "done"
+    page = client.get(f"/messages/{message_id}").get_data(as_text=True)
+    assert "replay done, now done" in page
+    assert "purchase_order 4TQ8ZK2M" in page
+    with session_scope(runtime.engine) as session:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "replay")).one()
+    assert (entry.actor, entry.target_id, entry.reason) == (
+        "operator",
+        str(message_id),
+        "850 date format fixed",
+    )
+
+
+def test_replay_needs_a_reason(client, runtime, accounts) -> None:
+    break_mapping(runtime)
+    message_id = _failing_po(runtime)
+    login_as(client, runtime, "operator")
+    response = post_form(client, f"/messages/{message_id}/replay", {"reason": "  "})
+    assert response.status_code == 400
+    assert _state(runtime, message_id) == "failed"
+
+
+def test_replay_while_still_broken_stays_failed_and_says_so(client, runtime, accounts) -> None:
+    break_mapping(runtime)
+    message_id = _failing_po(runtime)
+    login_as(client, runtime, "admin")
+    post_form(client, f"/messages/{message_id}/replay", {"reason": "try again"})
+    page = client.get(f"/messages/{message_id}").get_data(as_text=True)
+    assert "replay ended failed" in page
+    assert _state(runtime, message_id) == "failed"
+
+
+def _many_failing(runtime, count: int) -> list[int]:
+    base = sample("x12_4010_850_new_po.edi").decode()
+    ids = []
+    for n in range(count):
+        # distinct interchanges and POs, so none is a duplicate of another
+        data = base.replace("000004101", f"{5000 + n:09d}").replace("4TQ8ZK2M", f"BULK{n:04d}")
+        ids.append(_failing_po(runtime, f"bulk-{n}.edi", data.encode()))
+    return ids
+
+
+def test_bulk_replay_of_a_partner_with_progress(client, runtime, app, accounts) -> None:
+    original = break_mapping(runtime)
+    ids = _many_failing(runtime, 7)
+    login_as(client, runtime, "operator")
+    page = client.get("/bulk-replay?partner=amazon-us").get_data(as_text=True)
+    assert "Failed messages of amazon-us" in page and "7" in page
+    fix_mapping(runtime, original)
+    app.extensions["acorn.jobs"].batch_size = 3
+    response = post_form(
+        client, "/bulk-replay", {"partner": "amazon-us", "reason": "date format fixed"}, "/bulk-replay"
+    )
+    assert response.status_code == 302
+    job_path = response.headers["Location"]
+    job = app.extensions["acorn.jobs"].get(job_path.rsplit("/", 1)[1])
+    assert job.wait(120)
+    page = client.get(job_path).get_data(as_text=True)
+    assert "<b>finished</b>: 7 of 7 processed (100%) · 7 ok · 0 still failing" in page
+    assert 'http-equiv="refresh"' not in page
+    assert all(_state(runtime, i) == "done" for i in ids)
+    with session_scope(runtime.engine) as session:
+        actions = [a.action for a in session.exec(select(AuditEntry).order_by(AuditEntry.id))]
+        start = session.exec(select(AuditEntry).where(AuditEntry.action == "bulk_replay.start")).one()
+    assert actions.count("replay") == 7
+    assert actions[-1] == "bulk_replay.end"
+    assert start.detail["total"] == 7 and start.detail["succeeded"] == 7 and start.actor == "operator"
+
+
+def test_a_running_job_page_refreshes_itself(client, runtime, app, accounts) -> None:
+    from gateway.console.jobs import Job
+
+    job = Job("abc123", "amazon-us", "operator", "why", None, total=10, audit_id=0, processed=4)
+    app.extensions["acorn.jobs"]._jobs[job.id] = job
+    login_as(client, runtime, "viewer")
+    page = client.get("/jobs/abc123").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "4 of 10 processed (40%)" in page
+    assert client.get("/api/jobs/abc123").get_json()["percent"] == 40
+
+
+def test_replay_and_bulk_replay_through_the_api(client, runtime, app, accounts) -> None:
+    original = break_mapping(runtime)
+    ids = _many_failing(runtime, 3)
+    with session_scope(runtime.engine) as session:
+        token = users.issue_token(session, "operator")
+        viewer_token = users.issue_token(session, "viewer")
+    fix_mapping(runtime, original)
+    auth = {"Authorization": f"Bearer {token}"}
+
+    refused = client.post(
+        f"/api/messages/{ids[0]}/replay",
+        json={"reason": "x"},
+        headers={"Authorization": f"Bearer {viewer_token}"},
+    )
+    assert refused.status_code == 403
+    assert client.post(f"/api/messages/{ids[0]}/replay", json={}, headers=auth).status_code == 400
+
+    one = client.post(f"/api/messages/{ids[0]}/replay", json={"reason": "fixed"}, headers=auth)
+    assert one.get_json() == {
+        "outcomes": [{"message_id": ids[0], "state": "done", "error": None, "ok": True}]
+    }
+
+    started = client.post("/api/bulk-replay", json={"partner": "amazon-us", "reason": "fixed"}, headers=auth)
+    assert started.status_code == 202
+    job = app.extensions["acorn.jobs"].get(started.get_json()["id"])
+    assert job.wait(120)
+    status = client.get(started.headers["Location"], headers=auth).get_json()
+    assert (status["state"], status["total"], status["succeeded"]) == ("finished", 2, 2)
+    assert all(_state(runtime, i) == "done" for i in ids)
+
+
+def test_api_replay_of_many_ids(client, runtime, accounts) -> None:
+    original = break_mapping(runtime)
+    ids = _many_failing(runtime, 2)
+    fix_mapping(runtime, original)
+    with session_scope(runtime.engine) as session:
+        token = users.issue_token(session, "admin")
+    auth = {"Authorization": f"Bearer {token}"}
+    for bad in ({"reason": "x"}, {"reason": "x", "ids": []}, {"reason": "x", "ids": ["1"]}, {"ids": ids}):
+        assert client.post("/api/replay", json=bad, headers=auth).status_code == 400, bad
+    response = client.post("/api/replay", json={"reason": "fixed", "ids": [*ids, 999999]}, headers=auth)
+    outcomes = response.get_json()["outcomes"]
+    assert [o["ok"] for o in outcomes] == [True, True, False]
+    assert outcomes[2]["state"] == "missing"
+
+
+def test_a_session_cookie_alone_cannot_replay_through_the_api(client, runtime, accounts) -> None:
+    break_mapping(runtime)
+    message_id = _failing_po(runtime)
+    login_as(client, runtime, "admin")
+    csrf_token(client)
+    response = client.post(f"/api/messages/{message_id}/replay", json={"reason": "x"})
+    assert response.status_code == 403
+    assert "API token" in response.get_json()["error"]
+    assert _state(runtime, message_id) == "failed"
