@@ -374,4 +374,4 @@ def _subject(f: Finding) -> str:
         return f"ASN {f.shipment_id} of PO {f.po_number}"
     if f.po_number:
         return f"PO {f.po_number}"
-    return (f.detail or {}).get("sku", "returns")
+    return f"returns of {f.partner}"
