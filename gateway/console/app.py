@@ -62,8 +62,8 @@ def _secret(runtime: Runtime) -> str:
     if configured is not None and configured.get_secret_value():
         return configured.get_secret_value()
     log.warning(
-        "no console secret is set (ACORN_CONSOLE_SECRET or console.secret_file): using a random one; "
-        "console sessions end when it restarts"
+        "no console session key is configured (ACORN_CONSOLE_SECRET or console.secret_file): "
+        "using a random one; console sessions end when it restarts"
     )
     return secrets.token_hex(32)
 

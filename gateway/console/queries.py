@@ -266,7 +266,8 @@ def _plain(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
     return column.concat(literal("")) == value
 
 
-def _capped_count(session: Session, conditions: list[ColumnElement[bool]], cap: int = COUNT_CAP) -> int:
+def _capped_count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
+    cap = COUNT_CAP
     inner = select(Message.id).where(*conditions).limit(cap + 1).subquery()
     return int(session.exec(select(func.count()).select_from(inner)).one())
 

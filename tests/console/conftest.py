@@ -7,21 +7,26 @@ the login tests post the real form.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 from werkzeug.security import generate_password_hash
 
 from gateway.config import load_settings
 from gateway.console import create_app, users
 from gateway.runtime import Runtime
-from gateway.store import session_scope
+from gateway.store import make_engine, session_scope, upgrade_database
 from gateway.store.models import User
 from tests.conftest import DATA_DIR, PROJECT_ROOT
 
@@ -186,3 +191,42 @@ def break_mapping(runtime: Runtime) -> str:
 
 def fix_mapping(runtime: Runtime, original: str) -> None:
     (runtime.settings.mappings_dir / "x12-004010-850-in.yaml").write_text(original, encoding="utf-8")
+
+
+PG_URL = os.environ.get("ACORN_TEST_DATABASE_URL", "")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql", marks=pytest.mark.skipif(not PG_URL, reason="ACORN_TEST_DATABASE_URL not set")
+    ),
+]
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema (dropped afterwards); yields a URL whose search_path is it."""
+    schema = f"console_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty store on each backend."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+        else:
+            url = stack.enter_context(pg_schema())
+        engine = make_engine(url)
+        upgrade_database(url, engine)
+        stack.callback(engine.dispose)
+        yield engine
