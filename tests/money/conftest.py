@@ -347,3 +347,26 @@ def reconcile_stored(
     reconcile_documents(session, partners, rows, today=today)
     session.commit()
     return open_findings(session)
+
+
+def open_runtime(tmp_path: Path, url: str | None = None, **profile_options: Any):
+    """A Runtime on ``url`` (a SQLite file by default) with the test partners and the shipped mappings."""
+    from gateway.config.settings import Settings
+    from gateway.runtime import Runtime
+
+    folder = write_partners(tmp_path / "partners", **profile_options)
+    settings = Settings(
+        database_url=url or f"sqlite:///{tmp_path / 'acorn.sqlite3'}",
+        archive_dir=tmp_path / "archive",
+        partners_dir=folder,
+        mappings_dir=ROOT / "mappings",
+    )
+    return Runtime.open(settings=settings)
+
+
+@pytest.fixture
+def runtime(tmp_path: Path):
+    """A Runtime: amazon-us invoices automatically in X12, amazon-eu manually in EDIFACT."""
+    rt = open_runtime(tmp_path)
+    yield rt
+    rt.close()

@@ -1,0 +1,202 @@
+"""Building invoices (per shipment and PO) and credit notes (per RMA) from the stored documents."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlmodel import Session
+
+from gateway.canonical import Invoice, PurchaseOrder
+from gateway.invoicing import InvoicingError, build_credit_note, build_invoices, check_invoice
+from gateway.store.counters import peek
+from gateway.store.documents import load_document
+from tests.money.conftest import ITEMS, asn, invoice, po, rma, store
+
+US, EU, WH, ERP = "amazon-us", "amazon-eu", "warehouse", "erp"
+DAY = date(2026, 1, 16)
+
+
+def built(session: Session, partners, shipment_id: str, **kw) -> list[Invoice]:
+    rows = build_invoices(session, partners, shipment_id, today=DAY, **kw)
+    session.commit()
+    return [load_document(r) for r in rows]  # type: ignore[misc]
+
+
+def test_an_invoice_per_shipment_at_the_po_cost_with_the_pos_ids(session, partners) -> None:
+    store(session, US, po())
+    store(session, WH, asn("ASN-1", {"1": 12, "2": 48}, ids="asin"))  # the ASN names only ASINs
+    (inv,) = built(session, partners, "ASN-1")
+    assert (inv.invoice_number, inv.invoice_date, inv.po_number, inv.po_date) == (
+        "ACME-2026-000001",
+        DAY,
+        "4TQ8ZK2M",
+        date(2026, 1, 12),
+    )
+    assert (inv.shipment_id, inv.currency, inv.vendor_code, inv.ship_to_location) == (
+        "ASN-1",
+        "USD",
+        "ACMEV",
+        "ABE8",
+    )
+    assert [(ln.line_no, ln.quantity, ln.uom, ln.unit_price) for ln in inv.lines] == [
+        ("1", Decimal(12), "EA", Decimal("12.50")),
+        ("2", Decimal(48), "EA", Decimal("4.75")),
+    ]
+    assert inv.lines[0].item.model_dump(exclude_none=True) == ITEMS["1"]  # the PO's ids, not the ASN's
+    assert inv.total == Decimal("378.00") and inv.line_count == 2
+    assert {p.role: p.id for p in inv.parties} == {
+        "remit_to": "ACMEV",
+        "bill_to": "AMAZON",
+        "ship_to": "ABE8",
+    }
+    assert (inv.terms.type_code, inv.terms.net_days, inv.terms.due_date) == ("01", 60, date(2026, 3, 17))
+
+
+def test_building_again_finds_the_invoice_and_takes_no_number(session, partners) -> None:
+    store(session, US, po())
+    store(session, WH, asn("ASN-1", {"1": 12}))
+    (first,) = built(session, partners, "ASN-1")
+    (again,) = built(session, partners, "ASN-1")
+    assert again.invoice_number == first.invoice_number and peek(session, US, "invoice") == 1
+
+
+def test_an_erp_invoice_of_the_shipment_counts_as_its_invoice(session, partners) -> None:
+    store(session, US, po())
+    store(session, WH, asn("ASN-1", {"1": 12}))
+    store(session, ERP, invoice("INV-1", {"1": 12}))
+    (inv,) = built(session, partners, "ASN-1")
+    assert inv.invoice_number == "INV-1" and peek(session, US, "invoice") is None
+
+
+def test_the_invoice_date_is_never_before_the_ship_date(session, partners) -> None:
+    store(session, US, po())
+    store(session, WH, asn("ASN-1", {"1": 12}, ship_date=date(2026, 1, 20)))
+    (inv,) = built(session, partners, "ASN-1")
+    assert inv.invoice_date == date(2026, 1, 20)
+
+
+def test_cases_when_the_eaches_make_whole_cases(session, partners) -> None:
+    order = PurchaseOrder.model_validate(
+        {
+            **po().model_dump(),
+            "lines": [
+                {
+                    "line_no": "1",
+                    "item": ITEMS["1"],
+                    "quantity": 4,
+                    "uom": "CA",
+                    "case_size": 6,
+                    "unit_price": "75.00",
+                },
+                {
+                    "line_no": "2",
+                    "item": ITEMS["2"],
+                    "quantity": 2,
+                    "uom": "CA",
+                    "case_size": 12,
+                    "unit_price": "57",
+                },
+            ],
+        }
+    )
+    store(session, US, order)
+    store(session, WH, asn("ASN-1", {"1": 24, "2": 18}))
+    (inv,) = built(session, partners, "ASN-1")
+    assert [(ln.quantity, ln.uom, ln.case_size, ln.unit_price) for ln in inv.lines] == [
+        (Decimal(4), "CA", Decimal(6), Decimal("75.00")),
+        (Decimal(18), "EA", None, Decimal("4.75")),  # a case and a half: eaches at the cost per each
+    ]
+    assert inv.total == Decimal("385.50")
+
+
+def test_a_shipment_of_two_pos_gets_two_invoices(session, partners) -> None:
+    store(session, US, po())
+    store(session, US, po("7KQ2MX4P"))
+    two = asn("ASN-1", {"1": 12})
+    two.orders.append(asn("X", {"3": 6}, po_number="7KQ2MX4P").orders[0])
+    store(session, WH, two)
+    invoices = built(session, partners, "ASN-1")
+    assert [(i.po_number, i.invoice_number) for i in invoices] == [
+        ("4TQ8ZK2M", "ACME-2026-000001"),
+        ("7KQ2MX4P", "ACME-2026-000002"),
+    ]
+    (only,) = built(session, partners, "ASN-1", po_number="7KQ2MX4P")
+    assert only.invoice_number == "ACME-2026-000002"
+
+
+def test_eu_vat_from_the_profile(session, partners) -> None:
+    store(session, EU, po(currency="EUR"))
+    store(session, WH, asn("ASN-1", {"1": 10, "2": 3}))
+    (inv,) = built(session, partners, "ASN-1")
+    assert inv.invoice_number == "ACME-EU-2026-000001" and inv.currency == "EUR"
+    assert [(t.type, t.rate, t.amount) for t in inv.lines[0].taxes] == [
+        ("VAT", Decimal(19), Decimal("23.75"))
+    ]
+    ((tax_type, rate, amount, base),) = [(t.type, t.rate, t.amount, t.taxable_amount) for t in inv.taxes]
+    assert (tax_type, rate, amount, base) == ("VAT", Decimal(19), Decimal("26.46"), Decimal("139.25"))
+    assert inv.total == Decimal("165.71")
+    assert {p.role: p.tax_id for p in inv.parties} == {
+        "remit_to": "DE123456789",
+        "bill_to": "LU20260743",
+        "ship_to": None,
+    }
+
+
+def test_what_cannot_be_invoiced_says_why(session, partners) -> None:
+    with pytest.raises(InvoicingError, match="no shipment 'ASN-9'"):
+        build_invoices(session, partners, "ASN-9")
+    store(session, WH, asn("ASN-1", {"1": 12}))
+    with pytest.raises(InvoicingError, match="PO 4TQ8ZK2M of shipment ASN-1 is not in the store"):
+        build_invoices(session, partners, "ASN-1")
+    store(session, WH, po())  # a PO from a partner we do not invoice
+    with pytest.raises(InvoicingError, match="partner warehouse has no invoice settings"):
+        build_invoices(session, partners, "ASN-1")
+    with pytest.raises(InvoicingError, match="carries no PO NOPE"):
+        build_invoices(session, partners, "ASN-1", po_number="NOPE")
+
+
+def test_a_credit_note_per_return(session, partners) -> None:
+    store(session, US, po())
+    store(session, WH, asn("ASN-1", {"1": 24}))
+    (inv_row,) = build_invoices(session, partners, "ASN-1", today=DAY)
+    inv_row.status = "accepted"
+    store(session, US, rma("RMA-1", {"1": 2}))
+    row = build_credit_note(session, partners, "RMA-1", today=date(2026, 2, 3))
+    session.commit()
+    note = load_document(row)
+    assert (note.kind, note.invoice_number, note.original_invoice_number) == (
+        "credit_note",
+        "ACME-2026-000002",
+        "ACME-2026-000001",
+    )
+    assert (note.return_authorization, note.return_date, note.invoice_date) == (
+        "RMA-1",
+        date(2026, 2, 1),
+        date(2026, 2, 3),
+    )
+    assert [(ln.quantity, ln.unit_price, ln.item.asin) for ln in note.lines] == [
+        (Decimal(2), Decimal("12.50"), "B0C4LMP7Q2")
+    ]
+    assert note.total == Decimal("25.00") and note.po_number == "4TQ8ZK2M"
+    assert check_invoice(session, partners, row.id, today=date(2026, 2, 3)) == []
+    assert build_credit_note(session, partners, "RMA-1").id == row.id  # found, not built twice
+
+
+def test_a_return_without_po_is_credited_against_the_invoice_that_billed_the_item(session, partners) -> None:
+    store(session, US, po())
+    store(session, WH, asn("ASN-1", {"2": 48}))
+    store(session, ERP, invoice("INV-1", {"2": 48}))
+    store(session, US, rma("RMA-1", {"2": 5}, po_number=None))
+    note = load_document(build_credit_note(session, partners, "RMA-1", today=date(2026, 2, 3)))
+    assert (note.original_invoice_number, note.total) == ("INV-1", Decimal("23.75"))
+
+
+def test_a_return_of_what_was_never_invoiced(session, partners) -> None:
+    store(session, US, po())
+    store(session, US, rma("RMA-1", {"1": 1}))
+    with pytest.raises(InvoicingError, match="no sent invoice billed B0C4LMP7Q2"):
+        build_credit_note(session, partners, "RMA-1")
+    with pytest.raises(InvoicingError, match="no return authorization 'RMA-2'"):
+        build_credit_note(session, partners, "RMA-2")
