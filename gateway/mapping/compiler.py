@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from gateway.mapping.checks import Checker
-from gateway.mapping.inbound import ROOT, THIS, GroupSpec, ValueSpec
+from gateway.mapping.inbound import PARENT, ROOT, THIS, GroupSpec, ValueSpec
 from gateway.mapping.models import field_shape, required_fields
 from gateway.mapping.outbound import Condition, ElementSpec, FieldRef, Product, SegmentSpec
 from gateway.mapping.paths import TAG_RE
@@ -24,7 +24,10 @@ from gateway.mapping.schema import ElementRule, GroupRule, SegmentControls, Valu
 from gateway.mapping.yamlfile import MarkedDict, marked
 
 _ELEMENT_KEY_RE = re.compile(r"^(?P<tag>[A-Z][A-Z0-9]{1,2}?)(?P<el>\d{2})(?:-(?P<comp>\d{1,2}))?$")
-_FIELD_RE = re.compile(r"^/?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_SELECT = rf"(?:\[{_NAME}=[^\[\]=.]+\])?"
+_FIELD_RE = re.compile(rf"^/?{_NAME}{_SELECT}(\.{_NAME}{_SELECT})*$")
+_PART_RE = re.compile(rf"^(?P<name>{_NAME})(?:\[(?P<by>{_NAME})=(?P<codes>[^\]]+)\])?$")
 
 
 # --- inbound -------------------------------------------------------------------------
@@ -71,6 +74,7 @@ def compile_inbound_fields(
     has_hierarchy: bool,
     where: str = "",
     owner: Any = None,
+    in_list: bool = False,
 ) -> list[ValueSpec | GroupSpec]:
     """Compile a ``fields:`` mapping; ``owner`` is the dict holding it (for the line of problems)."""
     if not isinstance(fields, dict) or not fields:
@@ -88,7 +92,7 @@ def compile_inbound_fields(
         if isinstance(rule, dict) and "fields" in rule:
             spec = _group(name, rule, fields, shape, ck, key, has_hierarchy)
         else:
-            spec = _value(name, rule, fields, shape, ck, key)
+            spec = _value(name, rule, fields, shape, ck, key, in_list, has_hierarchy)
         if spec is not None:
             specs.append(spec)
     if model is not None:
@@ -104,7 +108,16 @@ def compile_inbound_fields(
     return specs
 
 
-def _value(name: str, rule: Any, parent: Any, shape: Any, ck: Checker, key: str) -> ValueSpec | None:
+def _value(
+    name: str,
+    rule: Any,
+    parent: Any,
+    shape: Any,
+    ck: Checker,
+    key: str,
+    in_list: bool = False,
+    has_hierarchy: bool = True,
+) -> ValueSpec | None:
     if isinstance(rule, str | list):
         rule = marked({"path": rule}, getattr(parent, "file", ""), parent.key_lines.get(name))
         node, loc = parent, (name,)
@@ -135,9 +148,34 @@ def _value(name: str, rule: Any, parent: Any, shape: Any, ck: Checker, key: str)
         path = ck.path(text, node, key, sub, value=True)
         if path is not None:
             paths.append(path)
-    if checked.up is not None and checked.up != ROOT and not re.fullmatch(r"[A-Z0-9]{1,3}", checked.up):
-        ck.add(node, key, f"up: {checked.up!r} must be a hierarchy level code (e.g. O) or 'root'", ("up",))
+    if checked.up is not None and checked.up != ROOT:
+        if checked.up != PARENT and not re.fullmatch(r"[A-Z0-9]{1,3}", checked.up):
+            ck.add(
+                node,
+                key,
+                f"up: {checked.up!r} must be a hierarchy level code (e.g. O), 'parent' or 'root'",
+                ("up",),
+            )
+        elif not has_hierarchy:
+            ck.add(
+                node, key, f"up: {checked.up} needs a hierarchy (X12 HL, or a hierarchy: section)", ("up",)
+            )
+    if checked.skip_unknown and (checked.code is None or not in_list):
+        ck.add(
+            node,
+            key,
+            "skip_unknown: true needs a code: list and a rule directly inside a list (each: or level:)",
+            ("skip_unknown",),
+        )
     all_values = checked.all
+    within = None
+    if checked.within is not None:
+        within = ck.path(checked.within, node, key, ("within",), value=False)
+    elif checked.members is not None:
+        ck.add(node, key, "members: goes with within: (the segments of that loop)", ("members",))
+    for i, tag in enumerate(checked.members or []):
+        if not TAG_RE.fullmatch(str(tag)):
+            ck.add(node, key, f"{tag!r} is not a segment tag", ("members", i))
     if all_values and shape is not None and shape.kind != "list_scalar":
         ck.add(node, key, f"all: true collects a list, but {name} is not a list field", ("all",))
     return ValueSpec(
@@ -150,6 +188,9 @@ def _value(name: str, rule: Any, parent: Any, shape: Any, ck: Checker, key: str)
         code=ck.code_list(checked.code, node, key, ("code",) if node is rule else loc),
         up=checked.up,
         all=all_values,
+        skip_unknown=checked.skip_unknown,
+        within=within,
+        members=frozenset(checked.members) if checked.members is not None else None,
     )
 
 
@@ -192,16 +233,22 @@ def _group(
         for i, tag in enumerate(getattr(checked, list_key) or []):
             if not TAG_RE.fullmatch(str(tag)):
                 ck.add(rule, key, f"{tag!r} is not a segment tag", (list_key, i))
-    if checked.after is not None:
-        if not TAG_RE.fullmatch(checked.after):
-            ck.add(rule, key, f"after: {checked.after!r} is not a segment tag", ("after",))
-        spec.after = checked.after
+    for bound in ("after", "before"):
+        tag = getattr(checked, bound)
+        if tag is not None:
+            if not TAG_RE.fullmatch(tag):
+                ck.add(rule, key, f"{bound}: {tag!r} is not a segment tag", (bound,))
+            setattr(spec, bound, tag)
+    if checked.direct:
+        if checked.level is None:
+            ck.add(rule, key, "direct: true goes with level: (the node's children only)", ("direct",))
+        spec.direct = True
     spec.until = frozenset(checked.until)
     spec.members = frozenset(checked.members) if checked.members is not None else None
     if checked.having is not None:
         spec.having = ck.path(checked.having, rule, key, ("having",), value=False)
     spec.fields = compile_inbound_fields(
-        rule["fields"], model, ck, has_hierarchy=has_hierarchy, where=key, owner=rule
+        rule["fields"], model, ck, has_hierarchy=has_hierarchy, where=key, owner=rule, in_list=kind == "list"
     )
     return spec
 
@@ -241,10 +288,21 @@ def _field_ref(
     want_list: bool = False,
 ) -> FieldRef | None:
     if not isinstance(text, str) or not _FIELD_RE.match(text):
-        ck.add(node, key, f"{text!r} is not a canonical field name like invoice_number or /currency", loc)
+        ck.add(
+            node,
+            key,
+            f"{text!r} is not a canonical field name like invoice_number, /currency or "
+            "parties[role=remit_to].name",
+            loc,
+        )
         return None
     root = text.startswith("/")
-    parts = tuple(text.lstrip("/").split("."))
+    matches = [_PART_RE.match(part) for part in text.lstrip("/").split(".")]
+    parts = tuple(m["name"] for m in matches if m)
+    filters = tuple(
+        (m["by"], frozenset(c.strip() for c in m["codes"].split("|"))) if m and m["by"] else None
+        for m in matches
+    )
     current = root_model if root else model
     for i, part in enumerate(parts):
         if current is None:
@@ -254,14 +312,30 @@ def _field_ref(
             ck.add(node, key, f"{current.__name__} has no field {part!r}", loc)
             return None
         last = i == len(parts) - 1
+        selected = filters[i]
+        if selected is not None:
+            if shape.kind != "list_model" or shape.model is None:
+                ck.add(
+                    node, key, f"{part}[...] selects list entries, but {part} is not a list of objects", loc
+                )
+                return None
+            if field_shape(shape.model, selected[0]) is None:
+                ck.add(node, key, f"{shape.model.__name__} has no field {selected[0]!r} to select by", loc)
+                return None
         if last and want_list and shape.kind not in ("list_model", "list_scalar"):
             ck.add(node, key, f"{text} is not a list", loc)
             return None
-        if not last and shape.kind == "list_model":
-            ck.add(node, key, f"{'.'.join(parts[: i + 1])} is a list: loop over it with each:", loc)
+        if not last and shape.kind == "list_model" and selected is None:
+            ck.add(
+                node,
+                key,
+                f"{'.'.join(parts[: i + 1])} is a list: loop over it with each:, "
+                f"or select one entry like {part}[role=ship_to]",
+                loc,
+            )
             return None
         current = shape.model
-    return FieldRef(parts, root, text)
+    return FieldRef(parts, root, text, filters if any(f is not None for f in filters) else ())
 
 
 def _item_model(ref: FieldRef | None, model: Any, root_model: Any) -> Any:

@@ -42,6 +42,11 @@ from gateway.mapping.schema import Hierarchy
 
 ROOT = "root"
 THIS = "this"
+PARENT = "parent"
+
+
+class _SkipItem(Exception):
+    """A list item whose ``skip_unknown`` code is not in its code list: leave the item out."""
 
 
 @dataclass(slots=True)
@@ -54,7 +59,10 @@ class ValueSpec:
     calls: tuple[Call, ...] = ()
     code: CodeList | None = None
     up: str | None = None
+    within: Path | None = None  # look only in the first loop this selector starts
+    members: frozenset[str] | None = None  # ... which runs while its segments have these tags
     all: bool = False
+    skip_unknown: bool = False
 
 
 @dataclass(slots=True)
@@ -68,6 +76,8 @@ class GroupSpec:
     members: frozenset[str] | None = None
     having: Path | None = None
     after: str | None = None  # search only after the first segment with this tag
+    before: str | None = None  # search only before the first segment with this tag
+    direct: bool = False  # level: only the node's children, not deeper descendants
     required: bool = False
     fields: list[ValueSpec | GroupSpec] = field(default_factory=list)
 
@@ -119,10 +129,22 @@ class _Run:
 
     # --- hierarchy ----------------------------------------------------------------
 
+    @property
+    def node_tag(self) -> str | None:
+        """The tag of hierarchy segments (``HL``, ``CPS``), or ``None`` without a hierarchy."""
+        return self.hierarchy.segment if self.hierarchy is not None else None
+
     def tree(self) -> list[Node]:
         if self.nodes is None:
             self.nodes = self._build_tree()
         return self.nodes
+
+    def node_at(self, start: int) -> Node | None:
+        """The hierarchy node whose segment is ``segments[start]``."""
+        for node in self.tree():
+            if node.start == start:
+                return node
+        return None
 
     def _build_tree(self) -> list[Node]:
         h = self.hierarchy or Hierarchy()
@@ -175,10 +197,14 @@ class _Run:
         instances = self.instances(spec, scope)
         if spec.kind == "list":
             items = []
-            for k, inst in enumerate(instances):
+            for inst in instances:
+                k = len(items)
                 if self.record:
                     self.positions[(*loc, k)] = (inst.start, None)
-                items.append(self.fill(spec.fields, inst, (*loc, k)))
+                try:
+                    items.append(self.fill(spec.fields, inst, (*loc, k)))
+                except _SkipItem:
+                    continue
             if not items and spec.required:
                 raise self.error(f"no {_describe(spec)} found", scope.start, None, loc)
             return items
@@ -198,9 +224,15 @@ class _Run:
             if not found_after:
                 return []
             scope = Scope(found_after[0] + 1, scope.end, scope.node)
+        if spec.before is not None:
+            found_before = self.index.ordinals(spec.before, scope.start, scope.end)
+            if found_before:
+                scope = Scope(scope.start, found_before[0], scope.node)
         if spec.levels is not None:
             if scope.node is None:
                 candidates = [n for n in self.tree() if scope.start <= n.start < scope.end]
+            elif spec.direct:
+                candidates = scope.node.children
             else:
                 candidates = _descendants(scope.node)
             return [Scope(n.start, n.end, n) for n in candidates if n.level in spec.levels]
@@ -218,7 +250,7 @@ class _Run:
                 e += 1
             if spec.having is not None and self.index.first(spec.having, s, e) is None:
                 continue
-            found.append(Scope(s, e, scope.node))
+            found.append(Scope(s, e, self.node_at(s) if tag == self.node_tag else scope.node))
             if spec.kind == "object" and spec.having is None:
                 break
         return found
@@ -229,14 +261,30 @@ class _Run:
         if spec.up == ROOT:
             return Scope(0, self.n)
         node = scope.node.parent if scope.node is not None else None
-        while node is not None and node.level != spec.up:
+        while node is not None and spec.up != PARENT and node.level != spec.up:
             node = node.parent
         return Scope(node.start, node.end, node) if node is not None else None
+
+    def within_scope(self, selector: Path, members: frozenset[str] | None, scope: Scope) -> Scope | None:
+        """The first loop ``selector`` starts in ``scope``: to the next such tag or a non-member."""
+        start = self.index.first(selector, scope.start, scope.end)
+        if start is None:
+            return None
+        segs = self.tx.segments
+        end = start + 1
+        while end < scope.end:
+            tag = segs[end][0]
+            if tag == selector.tag or (members is not None and tag not in members):
+                break
+            end += 1
+        return Scope(start, end, scope.node)
 
     def value(self, spec: ValueSpec, scope: Scope, loc: tuple[Any, ...]) -> Any:
         if spec.const is not None:
             return spec.const
         where = scope if spec.up is None else self.lookup_scope(spec, scope)
+        if spec.within is not None and where is not None:
+            where = self.within_scope(spec.within, spec.members, where)
         hits: list[tuple[Any, int, int | None]] = []
         if where is not None:
             # The hot path of the engine: bisect into the tag's ordinals, test, extract.
@@ -299,7 +347,10 @@ class _Run:
             for call in spec.calls:
                 value = call.read(value)
             if spec.code is not None:
-                value = spec.code.read(value if isinstance(value, str) else str(value))
+                code = value if isinstance(value, str) else str(value)
+                if spec.skip_unknown and not spec.code.knows(code):
+                    raise _SkipItem
+                value = spec.code.read(code)
         except ValueError as exc:
             raise self.error(str(exc), i, el, (*loc, spec.name)) from None
         return value

@@ -440,8 +440,13 @@ def _relined(problems: list[MappingProblem], tree: MarkedDict) -> list[MappingPr
 
 
 def _uses_levels(fields: Any) -> bool:
+    """True when a rule walks the hierarchy: a ``level:`` group or an ``up:`` other than root."""
     if isinstance(fields, dict):
         for value in fields.values():
-            if isinstance(value, dict) and ("level" in value or _uses_levels(value.get("fields"))):
+            if not isinstance(value, dict):
+                continue
+            if "level" in value or value.get("up") not in (None, "root"):
+                return True
+            if _uses_levels(value.get("fields")):
                 return True
     return False

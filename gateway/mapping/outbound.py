@@ -31,17 +31,35 @@ from gateway.mapping.functions import Call, _plain
 
 @dataclass(frozen=True, slots=True)
 class FieldRef:
+    """A dotted canonical field; a part may select list items, ``parties[role=remit_to]``.
+
+    A selecting part keeps the items whose field has one of the codes; followed by more
+    parts it stands for the first of them (``parties[role=remit_to].name``), last it is
+    the list itself (for ``each:``, ``count:``, ``when:``).
+    """
+
     parts: tuple[str, ...]
     root: bool = False
     text: str = ""
+    filters: tuple[tuple[str, frozenset[str]] | None, ...] = ()
 
     def get(self, item: Any, root: Any) -> Any:
         value = root if self.root else item
-        for part in self.parts:
+        last = len(self.parts) - 1
+        for i, part in enumerate(self.parts):
             if value is None:
                 return None
             value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+            if self.filters and self.filters[i] is not None and value is not None:
+                name, codes = self.filters[i]  # type: ignore[misc]
+                value = [entry for entry in value if _key(_attr(entry, name)) in codes]
+                if i < last:
+                    value = value[0] if value else None
         return value
+
+
+def _attr(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +121,10 @@ class Condition:
     present: bool | None = True
 
     def holds(self, item: Any, root: Any) -> bool:
-        value = _key(self.field.get(item, root))
+        raw = self.field.get(item, root)
+        if isinstance(raw, list):  # a list is present when it has an entry
+            return self.present is None or bool(raw) == self.present
+        value = _key(raw)
         if self.is_ is not None and value != str(self.is_):
             return False
         if self.in_ is not None and value not in self.in_:

@@ -4,12 +4,13 @@ The grammar (documented for coordinators in ``mappings/README.md``)::
 
     path     := TAG filter* address?
     TAG      := a letter then one or two letters/digits          BEG, N1, PO1, DTM
-    filter   := "[" ref "=" code ("|" code)* "]"                  [01=ST]  [01-1=137|002]
+    filter   := "[" ref ("=" | "!=") code ("|" code)* "]"         [01=ST]  [01-1=137|002]  [01!=22]
               | "[id=" code ("|" code)* "]"                       [id=BP]  (product id pairs)
     ref      := NN ("-" C)?                                       element NN, component C
     address  := NN ("#" R)? ("-" C)?                              03   04-2   05#2   04#2-1
 
-``N1[01=ST]04`` is N104 of the N1 segment whose N101 is ST; ``DTM[01-1=137]01-2`` the
+``N1[01=ST]04`` is N104 of the N1 segment whose N101 is ST (``[01!=22]``: whose element 01
+is *not* 22, an empty one included); ``DTM[01-1=137]01-2`` the
 date of EDIFACT ``DTM+137``; ``REF04-2`` component 2 of REF04; ``PO1[id=BP]`` the product
 id whose qualifier is BP among PO1's qualifier/id pairs (PO106/PO107, PO108/PO109, ...;
 the pair positions of each segment are the table :data:`ID_PAIRS`). Element numbers are
@@ -65,6 +66,7 @@ class Condition:
     element: int
     component: int | None
     codes: frozenset[str]
+    negate: bool = False  # [01!=22]: the element is none of the codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,7 @@ class Path:
         if segment[0] != self.tag:
             return False
         for cond in self.conditions:
-            if _text(segment, cond.element, cond.component, delimiters) not in cond.codes:
+            if (_text(segment, cond.element, cond.component, delimiters) in cond.codes) == cond.negate:
                 return False
         return self.id_codes is None or self._id_element(segment, delimiters) is not None
 
@@ -163,9 +165,13 @@ def compile_path(text: str, standard: str) -> Path:
         left, eq, right = raw.partition("=")
         codes = tuple(c.strip() for c in right.split("|"))
         if not eq or not all(codes) or not all(_CODE_RE.match(c) for c in codes):
-            raise PathSyntaxError(f"{text!r}: filter [{raw}] must look like [01=ST] or [id=BP]")
+            raise PathSyntaxError(f"{text!r}: filter [{raw}] must look like [01=ST], [01!=22] or [id=BP]")
         left = left.strip()
+        negate = left.endswith("!")
+        left = left.removesuffix("!").strip()
         if left == "id":
+            if negate:
+                raise PathSyntaxError(f"{text!r}: [id!=...] is not supported; name the qualifiers you want")
             if tag not in ID_PAIRS.get(standard, {}) or ID_PAIRS[standard][tag][2] == "none":
                 known = ", ".join(sorted(t for t, v in ID_PAIRS.get(standard, {}).items() if v[2] != "none"))
                 raise PathSyntaxError(f"{text!r}: {tag} has no product id pairs ({standard}: {known})")
@@ -178,7 +184,7 @@ def compile_path(text: str, standard: str) -> Path:
         comp = int(ref["comp"]) if ref["comp"] else None
         if el == 0 or comp == 0:
             raise PathSyntaxError(f"{text!r}: element and component numbers start at 1")
-        conditions.append(Condition(el, comp, frozenset(codes)))
+        conditions.append(Condition(el, comp, frozenset(codes), negate))
     el = int(match["el"]) if match["el"] else None
     rep = int(match["rep"]) if match["rep"] else None
     comp = int(match["comp"]) if match["comp"] else None

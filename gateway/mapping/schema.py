@@ -43,7 +43,7 @@ class _Header(_Strict):
     document: str = Field(min_length=2, max_length=6)
     versions: list[str] = Field(min_length=1)
     canonical: str
-    codes: dict[str, dict[str, Scalar | None]] = {}
+    codes: dict[str, dict[str, Scalar | list[Scalar] | None]] = {}
 
 
 class InboundFile(_Header):
@@ -63,7 +63,7 @@ class OverlayFile(_Strict):
     overlay: str
     description: str = ""
     versions: list[str] | None = None
-    codes: dict[str, dict[str, Scalar | None]] = {}
+    codes: dict[str, dict[str, Scalar | list[Scalar] | None]] = {}
     fields: dict[str, Any] = {}
     remove: list[str] = []
     add: list[dict[str, Any]] = []
@@ -73,7 +73,7 @@ class OverlayFile(_Strict):
 class CodesFile(_Strict):
     version: Literal[1]
     description: str = ""
-    codes: dict[str, dict[str, Scalar | None]]
+    codes: dict[str, dict[str, Scalar | list[Scalar] | None]]
 
 
 class ValueRule(_Strict):
@@ -86,7 +86,10 @@ class ValueRule(_Strict):
     convert: str | list[str] | None = None
     code: str | None = None
     up: str | None = None
+    within: str | None = None
+    members: list[str] | None = None
     all: bool = False
+    skip_unknown: bool = False
 
 
 class GroupRule(_Strict):
@@ -99,6 +102,8 @@ class GroupRule(_Strict):
     members: list[str] | None = None
     having: str | None = None
     after: str | None = None
+    before: str | None = None
+    direct: bool = False
     required: bool = False
     fields: dict[str, Any]
 
