@@ -85,13 +85,32 @@ def _party(role: str, source: ProfileParty, default_id: str | None = None) -> Pa
     )
 
 
+def _states_line_amounts(profile: PartnerProfile) -> bool:
+    """EDIFACT INVOIC always states each line's net amount (MOA+203); X12 810 has no place for it."""
+    settings = profile.invoice
+    return (settings.format if settings and settings.format else profile.standard) == "edifact"
+
+
+def _parties(settings: InvoiceSettings, fc: str | None, ship_from: Party | None) -> list[Party]:
+    """Remit-to (the vendor code) and bill-to from the profile, the FC as ship-to, the ship-from."""
+    parties = [
+        _party("remit_to", settings.remit_to, settings.vendor_code),
+        _party("bill_to", settings.bill_to),
+    ]
+    if fc:
+        parties.append(Party(role="ship_to", id=fc, id_qualifier="92"))
+    if ship_from is not None:
+        parties.append(ship_from)
+    return parties
+
+
 def _terms(settings: InvoiceSettings, invoice_date: date) -> Terms | None:
     t = settings.terms
     if t is None:
         return None
     due = invoice_date + timedelta(days=t.net_days) if t.net_days is not None else None
     return Terms(
-        type_code=t.type_code,
+        type_code=t.type_code or "01",  # basic terms unless the profile says otherwise
         description=t.description,
         discount_percent=Decimal(str(t.discount_percent)) if t.discount_percent is not None else None,
         discount_days=t.discount_days,
@@ -260,6 +279,7 @@ def make_invoice(
                 uom=uom,
                 case_size=case,
                 unit_price=plain(price),
+                amount=amount if _states_line_amounts(profile) else None,
                 taxes=_line_taxes(settings, amount),
                 description=po_line.description,
             )
@@ -269,16 +289,9 @@ def make_invoice(
             f"shipment {shipment.doc.shipment_id} ships nothing of PO {po.po_number} to invoice"
         )
     when = max(today, shipment.doc.ship_date, po.order_date)
-    parties = [
-        _party("remit_to", settings.remit_to, settings.vendor_code),
-        _party("bill_to", settings.bill_to),
-    ]
-    fc = po.ship_to_location or (po.maybe_party("ship_to").id if po.maybe_party("ship_to") else None)  # type: ignore[union-attr]
-    if fc:
-        parties.append(Party(role="ship_to", id=fc, id_qualifier="92"))
-    ship_from = shipment.doc.maybe_party("ship_from")
-    if ship_from is not None:
-        parties.append(ship_from)
+    po_ship_to = po.maybe_party("ship_to")
+    fc = po.ship_to_location or (po_ship_to.id if po_ship_to else None)
+    parties = _parties(settings, fc, shipment.doc.maybe_party("ship_from"))
     invoice = Invoice(
         invoice_number=_number(session, profile, settings, when),
         invoice_date=when,
@@ -407,6 +420,7 @@ def build_credit_note(
                 quantity=ln.quantity,
                 uom="EA",
                 unit_price=each,
+                amount=amount if _states_line_amounts(profile) else None,
                 taxes=_line_taxes(settings, amount),
             )
         )
@@ -421,10 +435,7 @@ def build_credit_note(
         currency=original.doc.currency,
         vendor_code=settings.vendor_code,
         ship_to_location=original.doc.ship_to_location,
-        parties=[
-            _party("remit_to", settings.remit_to, settings.vendor_code),
-            _party("bill_to", settings.bill_to),
-        ],
+        parties=_parties(settings, original.doc.ship_to_location, None),
         lines=body,
         taxes=_summary_taxes(body),
         terms=_terms(settings, when),
