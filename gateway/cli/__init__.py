@@ -13,6 +13,7 @@ from gateway import __version__
 from gateway.cli.admin_cmds import db_group, partners_group
 from gateway.cli.console_cmds import console_command, users_group
 from gateway.cli.mapping_cmds import mappings_group, translate_command
+from gateway.cli.money_cmds import alerts_group, discrepancies_group, invoices_group, reconcile_command
 from gateway.cli.parse_cmd import parse_command
 from gateway.cli.runtime_cmds import (
     as2_server_command,
@@ -49,6 +50,10 @@ cli.add_command(translate_command)
 cli.add_command(mappings_group)
 cli.add_command(db_group)
 cli.add_command(partners_group)
+cli.add_command(reconcile_command)
+cli.add_command(discrepancies_group)
+cli.add_command(invoices_group)
+cli.add_command(alerts_group)
 cli.add_command(run_command)
 cli.add_command(ingest_command)
 cli.add_command(messages_command)
