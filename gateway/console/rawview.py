@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from gateway.edi.detect import sniff, strip_preamble
 from gateway.edi.errors import EdiError
+from gateway.edi.model import Delimiters
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,25 @@ class RawLine:
 
     ordinal: int | None
     text: str
+    element_separator: str | None = None
+    release: str | None = None
+    terminator: str | None = None
+
+    def split_at(self, element: int | None) -> tuple[str, str, str] | None:
+        """``(before, element, after)`` for element ``element`` (1-based) of this segment, to mark it;
+        ``None`` when unknown or ambiguous (a release character in the segment)."""
+        sep = self.element_separator
+        if not element or element < 1 or not sep or (self.release and self.release in self.text):
+            return None
+        body, tail = self.text, ""
+        if self.terminator and body.endswith(self.terminator):
+            body, tail = body[: -len(self.terminator)], self.terminator
+        parts = body.split(sep)
+        if element >= len(parts):
+            return None
+        before = sep.join(parts[:element]) + sep
+        after = "".join(sep + p for p in parts[element + 1 :]) + tail
+        return before, parts[element], after
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,26 +63,26 @@ def _display(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").translate(_CONTROL)
 
 
-def _x12_offsets(text: str) -> Iterator[tuple[int, int]]:
+def _x12_offsets(text: str) -> Iterator[tuple[int, int, Delimiters]]:
     from gateway.edi.x12.tokenizer import tokenize
 
     for run in tokenize([text]):
         for index in range(len(run.pieces)):
-            yield run.first + index, run.offset(index)
+            yield run.first + index, run.offset(index), run.delimiters
 
 
-def _edifact_offsets(text: str) -> Iterator[tuple[int, int]]:
+def _edifact_offsets(text: str) -> Iterator[tuple[int, int, Delimiters]]:
     from gateway.edi.edifact.tokenizer import tokenize
 
-    for ordinal, offset, _segment, _delims in tokenize([text]):
-        yield ordinal, offset
+    for ordinal, offset, _segment, delims in tokenize([text]):
+        yield ordinal, offset, delims
 
 
 def raw_lines(data: bytes, limit: int = MAX_SEGMENTS) -> RawView:
     """Split ``data`` into numbered segment lines (at most ``limit``; ``truncated`` says if more)."""
     text, _skipped = strip_preamble(data.decode("utf-8", "surrogateescape"))
     note = None
-    offsets: list[tuple[int, int]] = []
+    offsets: list[tuple[int, int, Delimiters]] = []
     try:
         standard = sniff(text[:4096])
         walker = _x12_offsets(text) if standard == "x12" else _edifact_offsets(text)
@@ -79,7 +99,8 @@ def raw_lines(data: bytes, limit: int = MAX_SEGMENTS) -> RawView:
         return RawView(shown, len(lines) > limit, note)
     truncated = len(offsets) > limit
     out: list[RawLine] = []
-    for index, (ordinal, start) in enumerate(offsets[:limit]):
+    for index, (ordinal, start, delims) in enumerate(offsets[:limit]):
         end = offsets[index + 1][1] if index + 1 < len(offsets) else len(text)
-        out.append(RawLine(ordinal, _display(text[start:end].rstrip("\r\n"))))
+        line = _display(text[start:end].rstrip("\r\n"))
+        out.append(RawLine(ordinal, line, delims.element, delims.release, delims.segment))
     return RawView(out, truncated, note)

@@ -1,0 +1,113 @@
+"""In a real browser: log in, find a failed message by PO number, see the error, fix the mapping,
+replay, see it done. Playwright drives Debian's chromium against the console served by a real
+werkzeug server on 127.0.0.1; screenshots go to tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from gateway import pipeline
+from gateway.console import create_app
+from tests.console.conftest import PASSWORD, break_mapping, fix_mapping, sample
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "console"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)"
+)
+
+
+@pytest.fixture
+def server(runtime, accounts) -> Iterator[str]:
+    app = create_app(runtime, {"SECRET_KEY": "browser-test-key"})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join()
+        httpd.server_close()
+
+
+@pytest.fixture
+def page(server: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            tab = context.new_page()
+            tab.set_default_timeout(30_000)
+            yield tab
+        finally:
+            browser.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_find_a_failed_po_fix_the_mapping_replay_and_see_it_done(runtime, server: str, page) -> None:
+    from playwright.sync_api import expect
+
+    original = break_mapping(runtime)
+    receipt = pipeline.ingest(
+        runtime, sample("x12_4010_850_new_po.edi"), "amazon-850-0112.edi", mailbox="local"
+    )
+    assert receipt.state == "failed"
+
+    page.goto(server + "/")
+    expect(page).to_have_url(f"{server}/login?next=/")
+    page.get_by_label("User").fill("operator")
+    page.get_by_label("Password").fill(PASSWORD)
+    shot(page, "01-login")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    shot(page, "02-dashboard")
+
+    page.get_by_role("searchbox", name="Search messages").fill("4TQ8ZK2M")
+    page.get_by_role("button", name="Search").first.click()
+    row = page.locator("table.messages tbody tr").filter(has_text="amazon-850-0112.edi")
+    expect(row).to_have_count(1)
+    expect(row.locator(".state")).to_have_text("failed")
+    shot(page, "03-search-by-po")
+    row.get_by_role("link", name="amazon-850-0112.edi").click()
+
+    expect(page.locator("#error")).to_contain_text("is not a date in the form YYMMDD")
+    expect(page.locator("#error")).to_contain_text("MAPPING_MISFIT")
+    failing = page.locator("ol.raw li.failing")
+    expect(failing).to_have_count(1)
+    expect(failing).to_contain_text("BEG*00*NE*4TQ8ZK2M**20260112~")
+    shot(page, "04-failed-message")
+
+    fix_mapping(runtime, original)  # the coordinator fixes the date format in the mapping file
+    page.get_by_label("Reason").fill("850 mapping: BEG05 is CCYYMMDD")
+    page.get_by_role("button", name="Replay").click()
+    expect(page.locator(".flash.info")).to_contain_text("replay done, now done")
+    expect(page.locator("h1 .state")).to_have_text("done")
+    expect(page.locator("#error")).to_have_count(0)
+    expect(page.get_by_role("link", name="purchase_order 4TQ8ZK2M")).to_be_visible()
+    shot(page, "05-replayed")
+
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.locator("table.list tbody tr").first).to_contain_text("850 mapping: BEG05 is CCYYMMDD")
+    shot(page, "06-audit")
