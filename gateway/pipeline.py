@@ -349,13 +349,22 @@ def _process(runtime: Runtime, message_id: int, actor: str) -> ProcessSummary:
             raise StageError(
                 "parse", exc.issue.code.value, f"{filename}: {exc.issue}", _position(exc.issue.position)
             ) from None
-        profile = _identify(runtime, message, parsed)
-        _record_envelope(message, parsed, profile)
-        message.error_stage = message.error_code = message.error_message = None
-        message.error_position = None
-        _set_state(
-            session, message, MessageState.PARSED, f"parsed: {len(parsed.transactions)} transaction(s)", actor
-        )
+        if parsed.interchanges:
+            _record_envelope(message, parsed)
+        try:
+            profile = _identify(runtime, message, parsed)
+        except StageError as exc:
+            unknown: StageError | None = exc  # raised once the envelope ids are committed
+        else:
+            unknown = None
+            message.partner = profile.name
+            message.error_stage = message.error_code = message.error_message = None
+            message.error_position = None
+            note = f"parsed: {len(parsed.transactions)} transaction(s)"
+            _set_state(session, message, MessageState.PARSED, note, actor)
+        session.add(message)
+    if unknown is not None:
+        raise unknown
 
     # 2. duplicates
     with session_scope(runtime.engine) as session:
@@ -490,7 +499,7 @@ def _identify(runtime: Runtime, message: Message, parsed: ParsedFile) -> Partner
         raise StageError(
             "partner", "UNKNOWN_PARTNER",
             f"{message.filename}: interchange {header.control_number}: "
-            f"sender {who} is not in any partner profile",
+            f"unknown partner: sender {who} is not in any partner profile",
             _position(header.position),
         )  # fmt: skip
     if message.partner and message.partner != profile.name:
@@ -500,9 +509,8 @@ def _identify(runtime: Runtime, message: Message, parsed: ParsedFile) -> Partner
     return profile
 
 
-def _record_envelope(message: Message, parsed: ParsedFile, profile: PartnerProfile) -> None:
+def _record_envelope(message: Message, parsed: ParsedFile) -> None:
     header = parsed.interchanges[0].header
-    message.partner = profile.name
     message.standard = parsed.standard
     message.interchange_control = header.control_number
     message.group_controls = [

@@ -3,7 +3,7 @@
 One job per enabled mailbox runs at the mailbox's ``interval``; a mailbox that fails backs off
 (``backoff_initial_seconds`` doubling up to ``backoff_max_seconds``) while the others go on.
 The outbox job sends queued messages; the heartbeat job records this worker in the ``workers``
-table (``/healthz`` reads it); a sync job adds and removes mailbox jobs when partner profiles
+table (``/healthz`` reads it); the main thread adds and removes mailbox jobs when partner profiles
 change; a daily job prunes the archive when a retention is set. At start, unfinished messages
 left by a crash are processed first.
 
@@ -49,6 +49,7 @@ class Gateway:
     runtime: Runtime
     scheduler: BackgroundScheduler = field(init=False)
     failures: dict[str, int] = field(default_factory=dict)
+    not_before: dict[str, datetime] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -71,9 +72,15 @@ class Gateway:
                     )
         return targets
 
-    def poll(self, partner: str, mailbox: str) -> None:
+    def poll(self, partner: str, mailbox: str, interval: float) -> None:
+        """One poll of one mailbox; while it backs off, the job's runs return at once.
+
+        Jobs never call back into the scheduler (a job waiting on the scheduler's lock while
+        ``shutdown`` waits for the job would never end); backoff is a time kept here.
+        """
         job_id = f"poll:{partner}/{mailbox}"
-        if self.stopping.is_set():
+        now = utcnow()
+        if self.stopping.is_set() or now < self.not_before.get(job_id, now):
             return
         try:
             summary = mailboxes.poll_mailbox(self.runtime, partner, mailbox)
@@ -84,24 +91,18 @@ class Gateway:
             self.failures[job_id] = failures
             settings = self.runtime.settings.scheduler
             delay = backoff_seconds(failures, settings.backoff_initial_seconds, settings.backoff_max_seconds)
-            when = utcnow() + timedelta(seconds=delay)
+            when = utcnow() + timedelta(seconds=max(delay, interval))
+            self.not_before[job_id] = when
             log.warning("%s/%s: %s; retrying in %.0fs (failure %d)", partner, mailbox, exc, delay, failures)
-            self._reschedule(job_id, partner, mailbox, when)
+            mailboxes.record_next_run(self.runtime, partner, mailbox, when)
             return
         except Exception:
             log.exception("%s/%s: poll failed unexpectedly", partner, mailbox)
             return
+        self.not_before.pop(job_id, None)
         if self.failures.pop(job_id, 0):
             log.info("%s/%s: reachable again", partner, mailbox)
-        job = self.scheduler.get_job(job_id)
-        if job is not None and job.next_run_time is not None:
-            mailboxes.record_next_run(self.runtime, partner, mailbox, job.next_run_time)
-
-    def _reschedule(self, job_id: str, partner: str, mailbox: str, when: datetime) -> None:
-        job = self.scheduler.get_job(job_id)
-        if job is not None:
-            job.modify(next_run_time=when)
-        mailboxes.record_next_run(self.runtime, partner, mailbox, when)
+        mailboxes.record_next_run(self.runtime, partner, mailbox, utcnow() + timedelta(seconds=interval))
 
     def send(self) -> None:
         if not self.stopping.is_set():
@@ -142,7 +143,7 @@ class Gateway:
         for job_id, (partner, mailbox, interval) in targets.items():
             if job_id not in current:
                 self.scheduler.add_job(
-                    self.poll, "interval", seconds=interval, id=job_id, args=(partner, mailbox),
+                    self.poll, "interval", seconds=interval, id=job_id, args=(partner, mailbox, interval),
                     next_run_time=utcnow(),
                 )  # fmt: skip
                 log.info("polling %s/%s every %.0fs", partner, mailbox, interval)
@@ -160,7 +161,6 @@ class Gateway:
             id="outbox",
             next_run_time=utcnow(),
         )
-        self.scheduler.add_job(self.sync_jobs, "interval", seconds=SYNC_SECONDS, id="sync")
         if self.runtime.settings.archive_retention_days:
             self.scheduler.add_job(self.prune, "interval", hours=24, id="retention", next_run_time=utcnow())
         self.sync_jobs()
@@ -186,8 +186,8 @@ class Gateway:
         signal.signal(signal.SIGINT, _signal)
         self.start()
         try:
-            while not done.wait(1.0):
-                pass
+            while not done.wait(SYNC_SECONDS):
+                self.sync_jobs()  # here, not in a job: jobs never call into the scheduler
         finally:
             self.stop()
 

@@ -23,7 +23,7 @@ from gateway.config import ConfigError
 from gateway.logsetup import configure_logging
 from gateway.runtime import Runtime
 from gateway.store import session_scope
-from gateway.store.models import Message, MessageEvent
+from gateway.store.models import Document, DocumentMessage, Message, MessageEvent
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def _since(value: str | None) -> datetime | None:
 @click.option("--partner")
 @click.option("--direction", type=click.Choice(["in", "out"]))
 @click.option("--limit", default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of message objects.")
 @click.pass_context
 def messages_command(
     ctx: click.Context,
@@ -129,21 +129,23 @@ def messages_command(
         if direction:
             query = query.where(Message.direction == direction)
         rows = session.exec(query.order_by(Message.id.desc()).limit(limit)).all()  # type: ignore[union-attr]
-        for m in rows:
-            if as_json:
-                click.echo(json.dumps(_message_json(m), default=str))
-            else:
-                types = ",".join(m.document_types or []) or "-"
-                error = f"  {m.error_code}" if m.error_code else ""
-                click.echo(
-                    f"{m.id:>7} {m.direction:<3} {m.state:<12} {m.partner or '?':<12} {types:<10} "
-                    f"{m.filename or ''}{error}"
-                )
+        if as_json:
+            click.echo(json.dumps([_message_json(m) for m in rows], default=str, indent=2))
+        for m in [] if as_json else rows:
+            types = ",".join(m.document_types or []) or "-"
+            error = f"  {m.error_code}" if m.error_code else ""
+            click.echo(
+                f"{m.id:>7} {m.direction:<3} {m.state:<12} {m.partner or '?':<12} {types:<10} "
+                f"{m.filename or ''}{error}"
+            )
     runtime.close()
 
 
 def _message_json(m: Message) -> dict[str, Any]:
-    return m.model_dump(exclude={"receipt_key", "lease_owner", "lease_until"})
+    data = m.model_dump(exclude={"receipt_key", "lease_owner", "lease_until"})
+    error = {"stage": m.error_stage, "code": m.error_code, "message": m.error_message}
+    data["error"] = {**error, "position": m.error_position} if m.error_code else None
+    return data
 
 
 SHOWN_FIELDS = (
@@ -157,7 +159,7 @@ SHOWN_FIELDS = (
 @click.argument("message_id", type=int)
 @click.pass_context
 def show_command(ctx: click.Context, message_id: int) -> None:
-    """Show one message: metadata, error with its position, and timeline."""
+    """Show one message: metadata, error with its position, documents and timeline."""
     runtime = open_runtime(ctx)
     with session_scope(runtime.engine) as session:
         m = session.get(Message, message_id)
@@ -169,6 +171,14 @@ def show_command(ctx: click.Context, message_id: int) -> None:
             click.echo(f"{key:>20}: {data.get(key)}")
         if m.error_message:
             click.echo(f"{'error':>20}: [{m.error_stage}/{m.error_code}] {m.error_message}")
+        links = session.exec(
+            select(DocumentMessage, Document)
+            .join(Document, Document.id == DocumentMessage.document_id)  # type: ignore[arg-type]
+            .where(DocumentMessage.message_id == message_id)
+        ).all()
+        click.echo("documents:" if links else "documents: none")
+        for link, doc in links:
+            click.echo(f"  {doc.type} {doc.business_key} (revision {doc.revision}, {link.role}) id {doc.id}")
         events = session.exec(
             select(MessageEvent).where(MessageEvent.message_id == message_id).order_by(MessageEvent.id)  # type: ignore[arg-type]
         ).all()
