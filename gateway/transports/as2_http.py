@@ -83,7 +83,8 @@ class Rejection:
 
 Deliver = Callable[[str, str, str, bytes, str], Outcome]
 Lookup = Callable[[str, str], As2Profile | None]
-MdnPoster = Callable[[str, BuiltMdn], None]
+MdnPoster = Callable[[str, BuiltMdn, threading.Event], None]
+ANSWER_GRACE_SECONDS = 5.0
 
 
 def post_mdn(url: str, mdn: BuiltMdn, timeout: float = 60, attempts: int = 3) -> bool:
@@ -93,6 +94,7 @@ def post_mdn(url: str, mdn: BuiltMdn, timeout: float = 60, attempts: int = 3) ->
         try:
             with urllib.request.urlopen(req, timeout=timeout) as response:
                 response.read()
+            log.info("async MDN posted to %s", url)
             return True
         except (urllib.error.URLError, OSError) as exc:
             log.warning("async MDN to %s failed (attempt %d of %d): %s", url, attempt, attempts, exc)
@@ -100,9 +102,15 @@ def post_mdn(url: str, mdn: BuiltMdn, timeout: float = 60, attempts: int = 3) ->
     return False
 
 
-def post_mdn_in_background(url: str, mdn: BuiltMdn) -> None:
-    """The default :data:`MdnPoster`: send from a daemon thread, after our HTTP answer."""
-    threading.Thread(target=post_mdn, args=(url, mdn), name="as2-async-mdn", daemon=True).start()
+def post_mdn_in_background(url: str, mdn: BuiltMdn, answered: threading.Event) -> None:
+    """The default :data:`MdnPoster`: a daemon thread that waits until our HTTP answer to the
+    message is out (``answered``; at most :data:`ANSWER_GRACE_SECONDS`), then posts the MDN."""
+
+    def run() -> None:
+        answered.wait(ANSWER_GRACE_SECONDS)
+        post_mdn(url, mdn)
+
+    threading.Thread(target=run, name="as2-async-mdn", daemon=True).start()
 
 
 def _default_filename(message_id: str | None) -> str:
@@ -195,7 +203,9 @@ def make_as2_blueprint(
             answer = Response(
                 "AS2 message received; the MDN follows asynchronously\n", 200, mimetype="text/plain"
             )
-            answer.call_on_close(lambda: send_async_mdn(url, mdn))  # after our answer is out
+            answered = threading.Event()
+            answer.call_on_close(answered.set)  # servers call this once the answer is sent
+            send_async_mdn(url, mdn, answered)
             return answer
         return Response(mdn.body, 200, headers=mdn.headers)
 

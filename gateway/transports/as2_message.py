@@ -7,7 +7,8 @@ CMS detached, SHA-256 by default), then encrypts itself with pyas2lib's CMS help
 1. **RSA-OAEP is honoured.** ``Message.build`` never passes the partner's ``key_enc_alg`` to the
    encryption step, so OAEP silently became PKCS#1 v1.5. We build unencrypted and call
    ``cms.encrypt_message(..., key_enc_alg=...)`` ourselves on the exact MIME entity pyas2lib would
-   have encrypted (same bytes, same headers).
+   have encrypted (same bytes, same headers), then add the RSAES-OAEP parameters it leaves out
+   (without them ``openssl cms -decrypt`` fails). OAEP here is the CMS default, SHA-1/MGF1-SHA-1.
 2. **Unsigned messages get their MIC.** pyas2lib computes the MIC only for signed messages, so an
    MDN for an encrypted-but-unsigned or plain message carried none. RFC 4130 section 7.3.1: for
    encrypted, unsigned messages the MIC is over the decrypted MIME entity (headers and content);
@@ -34,6 +35,9 @@ from email import message as email_message
 from email import message_from_bytes
 from email.utils import unquote
 from pathlib import PurePosixPath
+
+from asn1crypto import algos
+from asn1crypto import cms as asn1_cms
 
 from gateway.transports.as2_lib import as2, asymmetric, cms, exceptions, utils
 from gateway.transports.as2_profile import As2Profile
@@ -83,6 +87,8 @@ def _encrypt(msg: as2.Message, profile: As2Profile) -> bytes:
     entity = utils.mime_to_bytes(payload)
     cert = asymmetric.load_certificate(profile.partner_encryption_certificate)
     envelope = cms.encrypt_message(entity, cfg.encrypt_algorithm, cert, key_enc_alg=cfg.key_encryption)
+    if cfg.key_encryption == "rsaes_oaep":
+        envelope = _with_oaep_parameters(envelope)
     outer = email_message.Message()
     outer.set_type("application/pkcs7-mime")
     outer.set_param("name", "smime.p7m")
@@ -95,6 +101,20 @@ def _encrypt(msg: as2.Message, profile: As2Profile) -> bytes:
     msg.payload = outer
     msg.encrypted, msg.enc_alg = True, cfg.encrypt_algorithm
     return entity
+
+
+def _with_oaep_parameters(envelope: bytes) -> bytes:
+    """Write the RSAES-OAEP parameters pyas2lib leaves out. RFC 4055 wants them present; OpenSSL
+    cannot unwrap the key without them. Empty parameters mean the defaults (SHA-1, MGF1-SHA-1),
+    which is what oscrypto's OAEP uses."""
+    info = asn1_cms.ContentInfo.load(envelope)
+    for recipient in info["content"]["recipient_infos"]:
+        transport = recipient.chosen
+        if transport["key_encryption_algorithm"]["algorithm"].native == "rsaes_oaep":
+            transport["key_encryption_algorithm"] = asn1_cms.KeyEncryptionAlgorithm(
+                {"algorithm": "rsaes_oaep", "parameters": algos.RSAESOAEPParams.load(b"\x30\x00")}
+            )
+    return info.dump(force=True)
 
 
 def safe_content_type(content_type: str, data: bytes) -> str:
