@@ -78,7 +78,16 @@ def _status_row(session, partner: str, mailbox: str) -> MailboxStatus:  # type: 
 def _claim_mailbox(runtime: Runtime, partner: str, mailbox: str) -> bool:
     now = utcnow()
     with session_scope(runtime.engine) as session:
-        _status_row(session, partner, mailbox)
+        row = _status_row(session, partner, mailbox)
+        owner = row.lease_owner
+    if owner and owner != runtime.worker_id and pipeline.owner_is_dead(owner):
+        with session_scope(runtime.engine) as session:  # its worker died while polling: take over
+            session.execute(
+                update(MailboxStatus)
+                .where(MailboxStatus.partner == partner, MailboxStatus.mailbox == mailbox)
+                .where(MailboxStatus.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
     with session_scope(runtime.engine) as session:
         result = session.execute(
             update(MailboxStatus)

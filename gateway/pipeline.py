@@ -247,8 +247,7 @@ def recover(runtime: Runtime) -> list[int]:
             )
         ).all()
         for message in held:
-            owner_host, _, pid = (message.lease_owner or "").rpartition(":")
-            if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+            if owner_is_dead(message.lease_owner, host):
                 _release(session, message)
                 session.add(message)
         ids = session.exec(
@@ -263,6 +262,12 @@ def recover(runtime: Runtime) -> list[int]:
     if done:
         log.info("recovered %d unfinished message(s): %s", len(done), done)
     return done
+
+
+def owner_is_dead(owner: str | None, host: str | None = None) -> bool:
+    """True when a lease ``owner`` (``host:pid``) is a process of this host that no longer runs."""
+    owner_host, _, pid = (owner or "").rpartition(":")
+    return owner_host == (host or socket.gethostname()) and pid.isdigit() and not _alive(int(pid))
 
 
 def _alive(pid: int) -> bool:
