@@ -48,6 +48,7 @@ from gateway.invoicing_checks import Reason, compliance_reasons
 from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.outbox import OutboundPayload, queue_outbound
+from gateway.reconcile import run_scopes, scopes_of
 from gateway.reconcile_data import load_bundles, safe_load
 from gateway.reconcile_models import InvoiceCheck
 from gateway.runtime import Runtime
@@ -232,6 +233,7 @@ def queue_invoice(
     session.add(row)
     _audit(session, actor, "invoice.queued", row, None, message_id=message.id, filename=payload.filename)
     session.flush()
+    run_scopes(session, partners, scopes_of([row]), today=today)  # it counts as invoiced from now on
     log.info("queued %s %s for %s as %s", doc.kind, doc.invoice_number, row.partner, payload.filename)
     return message
 
@@ -308,10 +310,15 @@ def record_invoice_sent(session: Session, message_id: int) -> list[Document]:
 
 
 def record_invoice_ack(
-    session: Session, message_id: int, accepted: bool, codes: Sequence[str] = ()
+    session: Session,
+    message_id: int,
+    accepted: bool,
+    codes: Sequence[str] = (),
+    partners: PartnerDirectory | None = None,
 ) -> list[Document]:
     """The partner's 997/CONTRL on outbound message ``message_id``: its invoices become
-    ``accepted`` or ``rejected`` (with ``codes``); the caller commits."""
+    ``accepted`` or ``rejected`` (with ``codes``); the caller commits. With ``partners``, the
+    POs of rejected invoices are reconciled again (a rejected invoice no longer counts)."""
     status = "accepted" if accepted else "rejected"
     rows = []
     for row in _linked(session, message_id):
@@ -329,6 +336,8 @@ def record_invoice_ack(
             )
             rows.append(row)
     session.flush()
+    if partners is not None and not accepted and rows:
+        run_scopes(session, partners, scopes_of(rows))
     return rows
 
 

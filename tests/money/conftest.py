@@ -8,6 +8,7 @@ Each PostgreSQL test gets a fresh schema (dropped afterwards) through the connec
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 import uuid
 from collections.abc import Iterator
@@ -39,9 +40,30 @@ def _pg_schema_url(schema: str) -> str:
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
 
 
+_TEMPLATE: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One migrated SQLite file per test session; each test gets a copy (migrating costs ~0.5 s)."""
+    path = tmp_path_factory.mktemp("template") / "acorn.sqlite3"
+    url = f"sqlite:///{path}"
+    eng = make_engine(url)
+    upgrade_database(url, eng)
+    eng.dispose()
+    _TEMPLATE[:] = [path]
+
+
+def migrated_sqlite(dest: Path) -> str:
+    """A copy of the migrated template at ``dest`` (a file path); its URL."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_TEMPLATE[0], dest)
+    return f"sqlite:///{dest}"
+
+
 def _url(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'acorn.sqlite3'}"
+        yield migrated_sqlite(tmp_path / "acorn.sqlite3")
         return
     schema = f"m_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL)
@@ -57,13 +79,13 @@ def _url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> Iterator[str]:
-    """A SQLite file database (not migrated)."""
+    """A SQLite file database (a copy of the migrated template)."""
     yield from _url("sqlite", tmp_path)
 
 
 @pytest.fixture(params=BACKENDS)
 def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database on each backend (PostgreSQL only when configured)."""
+    """A database on each backend: a migrated SQLite copy, an empty PostgreSQL schema (when configured)."""
     yield from _url(request.param, tmp_path)
 
 
@@ -356,7 +378,7 @@ def open_runtime(tmp_path: Path, url: str | None = None, **profile_options: Any)
 
     folder = write_partners(tmp_path / "partners", **profile_options)
     settings = Settings(
-        database_url=url or f"sqlite:///{tmp_path / 'acorn.sqlite3'}",
+        database_url=url or migrated_sqlite(tmp_path / "acorn.sqlite3"),
         archive_dir=tmp_path / "archive",
         partners_dir=folder,
         mappings_dir=ROOT / "mappings",

@@ -13,7 +13,7 @@ from gateway.cli import cli
 from gateway.config.settings import load_settings
 from gateway.runtime import Runtime
 from gateway.store import session_scope
-from tests.money.conftest import ROOT, asn, invoice, po, store, write_partners
+from tests.money.conftest import ROOT, asn, invoice, migrated_sqlite, po, store, write_partners
 
 US, EU, WH, ERP = "amazon-us", "amazon-eu", "warehouse", "erp"
 
@@ -21,6 +21,7 @@ US, EU, WH, ERP = "amazon-us", "amazon-eu", "warehouse", "erp"
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     write_partners(tmp_path / "partners")
+    migrated_sqlite(tmp_path / "acorn.sqlite3")
     path = tmp_path / "config.yaml"
     path.write_text(
         f"database_url: sqlite:///acorn.sqlite3\narchive_dir: archive\npartners_dir: partners\n"
