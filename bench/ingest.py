@@ -8,17 +8,24 @@ Columns, each on the same N distinct X12 850 files:
   write, message row, duplicate check, 997 queued, translate, document stored, every stage
   committed (what a mailbox poll does per file).
 
+Then mailbox -> done with real gateway processes (``acorn run --once``): the N files split over
+two local mailboxes of the partner, with 1 and 2 worker processes, on SQLite and (when
+``ACORN_TEST_DATABASE_URL`` is set) on PostgreSQL, in a schema of its own that is dropped after.
+
 Prints messages per second and the pipeline's cost relative to the in-memory work.
 Usage: ``python bench/ingest.py [N]`` (default 300).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +92,69 @@ def main() -> None:
               f"parse+translate/parse = {t_translate / t_parse:.1f}x")  # fmt: skip
     finally:
         shutil.rmtree(home, ignore_errors=True)
+    print()
+    print(f"mailbox -> done, {n} files over 2 local mailboxes, `acorn run --once` processes:")
+    backends = [("SQLite", None)]
+    if os.environ.get("ACORN_TEST_DATABASE_URL"):
+        backends.append(("PostgreSQL", os.environ["ACORN_TEST_DATABASE_URL"]))
+    for name, url in backends:
+        for workers in (1, 2):
+            elapsed = end_to_end(payloads, workers, url)
+            print(f"{name:<11} {workers} worker(s) {elapsed:8.2f} s {n / elapsed:8.1f} files/s "
+                  f"(x{elapsed / t_translate:.0f} parse+translate)")  # fmt: skip
+
+
+PARTNER_WITH_TWO_BOXES = """
+mailboxes:
+  - {name: a, type: local, inbox: run/a/inbox, outbox: run/a/outbox, processed: run/a/processed}
+  - {name: b, type: local, inbox: run/b/inbox, outbox: run/b/outbox, processed: run/b/processed}
+"""
+
+
+def end_to_end(payloads: list[bytes], workers: int, pg_url: str | None) -> float:
+    """Seconds for ``workers`` gateway processes to take every file from the two mailboxes to done."""
+    home = Path(tempfile.mkdtemp(prefix="acorn-bench-e2e-"))
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = None
+    try:
+        (home / "partners").mkdir()
+        profile = (ROOT / "partners" / "amazon-us.yaml").read_text(encoding="utf-8")
+        head, _, _rest = profile.partition("\nmailboxes:")
+        tail = _rest[_rest.index("\nmappings:"):]
+        (home / "partners" / "amazon-us.yaml").write_text(head + PARTNER_WITH_TWO_BOXES + tail, encoding="utf-8")
+        url = "sqlite:///acorn.sqlite3"
+        if pg_url:
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine(pg_url)
+            with admin.begin() as conn:
+                conn.execute(text(f"CREATE SCHEMA {schema}"))
+            url = f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
+        (home / "config.yaml").write_text(
+            f"database_url: {url}\narchive_dir: archive\npartners_dir: partners\nmappings_dir: {ROOT / 'mappings'}\n",
+            encoding="utf-8",
+        )
+        Runtime.open(home / "config.yaml").close()
+        for i, data in enumerate(payloads):
+            inbox = home / "run" / ("a" if i % 2 else "b") / "inbox"
+            inbox.mkdir(parents=True, exist_ok=True)
+            (inbox / f"po_{i}.edi").write_bytes(data)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "ACORN_CONFIG": str(home / "config.yaml")}
+        start = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-m", "gateway", "run", "--once"], env=env, cwd=home,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+        for proc in procs:
+            proc.wait()
+        elapsed = time.perf_counter() - start
+        left = sum(1 for _ in (home / "run").glob("*/inbox/*"))
+        assert left == 0, f"{left} files left in the inboxes"
+        return elapsed
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
 
 
 if __name__ == "__main__":
