@@ -13,7 +13,9 @@ has), for the console and the logs.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -68,11 +70,41 @@ def certificate_pem(path: Path) -> bytes:
     return load_certificates(path)[0].public_bytes(serialization.Encoding.PEM)
 
 
+_loaded: dict[tuple[object, ...], KeyPair] = {}
+_loaded_lock = threading.Lock()
+
+
+def _stamp(path: Path | None) -> tuple[object, ...]:
+    if path is None:
+        return (None,)
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return (str(path), None)
+    return (str(path), info.st_mtime_ns, info.st_size)
+
+
 def load_key_pair(key_path: Path, cert_path: Path | None, password: str | None) -> KeyPair:
     """Our key and certificate from PEM/DER files or one PKCS#12 file.
 
+    Loading an RSA key is slow (tens of ms: the key is checked), so a pair is kept in memory
+    until either file changes (path, mtime, size); the password is part of that key only as a hash.
     Raises :class:`CertificateError` (wrong password, no key, key and certificate that do not match).
     """
+    secret_hash = hashlib.sha256(password.encode()).hexdigest() if password else None
+    cache_key = (*_stamp(key_path), *_stamp(cert_path), secret_hash)
+    with _loaded_lock:
+        if cache_key in _loaded:
+            return _loaded[cache_key]
+    pair = _load_key_pair(key_path, cert_path, password)
+    with _loaded_lock:
+        if len(_loaded) > 256:
+            _loaded.clear()
+        _loaded[cache_key] = pair
+    return pair
+
+
+def _load_key_pair(key_path: Path, cert_path: Path | None, password: str | None) -> KeyPair:
     data = _read(key_path, "private key")
     secret = password.encode() if password else None
     certificate: x509.Certificate | None = None
