@@ -35,12 +35,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_NAME": "acorn_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (config: console.secure_cookies)
+    "SESSION_COOKIE_SECURE": False,  # the console serves plain HTTP on 127.0.0.1 by default
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "WTF_CSRF_TIME_LIMIT": None,  # a token lives as long as the session
     "WTF_CSRF_SSL_STRICT": True,
     "MAX_CONTENT_LENGTH": 1 << 20,
-    "JSON_SORT_KEYS": False,
     "ACORN_BULK_BATCH_SIZE": 25,
 }
 
@@ -72,6 +71,7 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
     """The console for ``runtime``; ``config`` overrides :data:`DEFAULTS` and the secret (tests)."""
     app = Flask(__name__)
     app.config.update(DEFAULTS)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     if config is None or "SECRET_KEY" not in config:
         app.config["SECRET_KEY"] = _secret(runtime)
     if config:

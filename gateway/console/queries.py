@@ -149,12 +149,17 @@ def failed_payload_matches(session: Session, archive: Archive, q: str, scan: int
     needle = q.encode("utf-8")
     if len(needle) < MIN_PAYLOAD_QUERY:
         return set()
-    rows = session.exec(
-        select(Message.id, Message.sha256)
-        .where(Message.state == MessageState.FAILED.value)
-        .order_by(Message.id.desc())
-        .limit(scan)
-    ).all()
+    newest = list(
+        session.exec(
+            select(Message.id)
+            .where(Message.state == MessageState.FAILED.value)
+            .order_by(Message.id.desc())
+            .limit(scan)
+        )
+    )
+    rows = (
+        session.exec(select(Message.id, Message.sha256).where(Message.id.in_(newest))).all() if newest else []
+    )
     seen: dict[str, bool] = {}
     found = set()
     for ident, sha256 in rows:
@@ -227,8 +232,13 @@ def search_message_ids(
 
 
 def _id_bounds(session: Session) -> tuple[int, int] | None:
-    low, high = session.exec(select(func.min(Message.id), func.max(Message.id))).one()
-    return None if low is None else (int(low), int(high))
+    """The smallest and largest id: two queries, as SQLite reads ``min()`` or ``max()`` alone from
+    the primary key but scans the table for both in one query."""
+    high = session.exec(select(func.max(Message.id))).one()
+    if high is None:
+        return None
+    low = session.exec(select(func.min(Message.id))).one()
+    return int(low), int(high)
 
 
 def _created_at_of_first_from(session: Session, ident: int) -> tuple[int, datetime] | None:
@@ -305,7 +315,7 @@ def list_messages(
     others = [*dated, *unindexed]
 
     total: int | None = None
-    capped = approximate = False
+    capped = approximate = selective_plan = False
     if flt.q:
         ids = search_message_ids(session, flt.q, archive=archive)
         conditions = [Message.id.in_(ids), *indexed, *others] if ids else [literal(False)]
@@ -318,21 +328,21 @@ def list_messages(
         if not unindexed:
             total, capped = min(count, COUNT_CAP), not selective
         conditions = [*indexed, *others] if selective else [*_unindexed(flt), *others]
+        selective_plan = selective
     else:
         conditions = others
         if not others:
             total, approximate = bounds[1] - bounds[0] + 1, True
 
-    query = select(Message).where(*conditions)
+    ids_first = bool(indexed) and not flt.q and not unindexed and selective_plan
     if after is not None:
-        rows = list(session.exec(query.where(Message.id > after).order_by(Message.id.asc()).limit(limit + 1)))
+        rows = _fetch(session, conditions, Message.id > after, Message.id.asc(), limit + 1, ids_first)
         has_newer = len(rows) > limit
         rows = list(reversed(rows[:limit]))
         has_older = bool(rows) and _exists(session, conditions, rows[-1].id)
     else:
-        if before is not None:
-            query = query.where(Message.id < before)
-        rows = list(session.exec(query.order_by(Message.id.desc()).limit(limit + 1)))
+        keyset = Message.id < before if before is not None else None
+        rows = _fetch(session, conditions, keyset, Message.id.desc(), limit + 1, ids_first)
         has_older = len(rows) > limit
         rows = rows[:limit]
         has_newer = before is not None and bool(rows)
@@ -344,6 +354,26 @@ def list_messages(
         total_capped=capped,
         total_approximate=approximate,
     )
+
+
+def _fetch(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    keyset: ColumnElement[bool] | None,
+    order: ColumnElement[int],
+    limit: int,
+    ids_first: bool,
+) -> list[Message]:
+    """The rows of one page. ``ids_first`` reads the ids from the index alone (SQLite keeps the
+    rowid in every index, so no table row is touched while sorting) and then only the page's rows."""
+    where = [*conditions, *([keyset] if keyset is not None else [])]
+    if not ids_first:
+        return list(session.exec(select(Message).where(*where).order_by(order).limit(limit)))
+    ids = list(session.exec(select(Message.id).where(*where).order_by(order).limit(limit)))
+    if not ids:
+        return []
+    found = {m.id: m for m in session.exec(select(Message).where(Message.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
 
 
 def _unindexed(flt: MessageFilter) -> list[ColumnElement[bool]]:
