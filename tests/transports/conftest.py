@@ -56,6 +56,7 @@ class Sshd:
     home: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    extra_config: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
@@ -85,6 +86,7 @@ class Sshd:
                     "Subsystem sftp internal-sftp",
                     f"ForceCommand internal-sftp -d {self.root}",
                     "LogLevel ERROR",
+                    *self.extra_config,
                     "",
                 ]
             )
@@ -157,15 +159,15 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
 
 
 @pytest.fixture
-def make_sshd(tmp_path: Path) -> Iterator[Callable[[], Sshd]]:
-    """A factory of private sshd instances (stopped at the end of the test)."""
+def make_sshd(tmp_path: Path) -> Iterator[Callable[..., Sshd]]:
+    """``make_sshd(*extra sshd_config lines)``: private sshd instances (stopped after the test)."""
     reason = sshd_missing_reason()
     if reason:
         pytest.skip(reason)
     made: list[Sshd] = []
 
-    def make() -> Sshd:
-        server = Sshd(tmp_path / f"sshd{len(made)}")
+    def make(*extra_config: str) -> Sshd:
+        server = Sshd(tmp_path / f"sshd{len(made)}", extra_config=extra_config)
         made.append(server)
         return server
 

@@ -213,6 +213,14 @@ def test_unencrypted_where_encryption_is_required(pki, amazon):
     assert endpoint.delivered == [] and endpoint.rejected[0].detail == "insufficient-message-security"
 
 
+def test_unsigned_where_signing_is_required(pki, amazon):
+    endpoint = amazon(require_signed=True)
+    box = As2Mailbox("amazon-us", acme_config(pki, endpoint.url, sign=False))
+    with pytest.raises(TransportError, match="insufficient-message-security"):
+        box.send("INV.edi", X12)
+    assert endpoint.delivered == [] and "must be signed" in endpoint.rejected[0].reason
+
+
 def test_duplicate_message_id_is_answered_as_duplicate(pki, amazon):
     endpoint = amazon()
     box = As2Mailbox("amazon-us", acme_config(pki, endpoint.url))

@@ -13,6 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from gateway.transports import open_mailbox
 from gateway.transports.base import TransportError
@@ -123,6 +126,35 @@ def test_upload_naming_rule(sshd, sftp_box):
     assert [p.name for p in (sshd.root / config.outbox).iterdir()] == [name]
 
 
+@given(
+    filename=st.from_regex(r"[A-Za-z0-9_.-]{1,40}", fullmatch=True).filter(lambda n: n not in (".", "..")),
+    rule=st.sampled_from(
+        ["{name}", "{stem}{suffix}", "ACME_{stem}_{timestamp}{suffix}", "{timestamp}-{name}"]
+    ),
+)
+def test_naming_rules_give_plain_names(filename, rule):
+    from gateway.config.partners import SftpMailbox as SftpConfig
+
+    config = SftpConfig.model_validate(
+        {"name": "s", "type": "sftp", "host": "h", "username": "u", "password_env": "X", "known_hosts": "k",
+         "upload_name": rule}
+    )  # fmt: skip
+    name = SftpMailbox("p", config).remote_name(filename)
+    assert "/" not in name and name
+    assert filename in name or (rule != "{name}" and filename.rpartition(".")[0] in name)
+
+
+@pytest.mark.parametrize("rule", ["{name}/x", "{nope}", "{name"])
+def test_bad_naming_rules_are_refused_by_the_profile(rule):
+    from gateway.config.partners import SftpMailbox as SftpConfig
+
+    with pytest.raises(ValidationError):
+        SftpConfig.model_validate(
+            {"name": "s", "type": "sftp", "host": "h", "username": "u", "password_env": "X", "known_hosts": "k",
+             "upload_name": rule}
+        )  # fmt: skip
+
+
 def test_unknown_host_key_is_refused(sshd, sftp_box, tmp_path):
     config = sftp_box()
     empty = tmp_path / "empty_known_hosts"
@@ -190,6 +222,16 @@ def test_server_down_then_back(make_sshd, sftp_profile, tmp_path):
     box.close()
     assert (tmp_path / "po.edi").read_bytes() == b"ISA*PO~"
     assert not (server.root / "box/in/po.edi").exists()
+
+
+def test_sha1_only_server_is_a_clear_error(make_sshd, sftp_profile):
+    """paramiko 5 has no SHA-1 key exchange: an old server fails with a message that says so."""
+    server = make_sshd("KexAlgorithms diffie-hellman-group14-sha1")
+    server.start()
+    box = SftpMailbox("warehouse", sftp_profile(server, "old"))
+    with pytest.raises(TransportError, match="offers no algorithm we accept") as info:
+        box.list_ready()
+    assert info.value.retryable is False
 
 
 def run_pipeline(config_path: Path, db: Path, spool: Path, crash_at: str) -> subprocess.Popen[str]:
