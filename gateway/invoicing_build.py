@@ -186,8 +186,9 @@ def _finish(session: Session, partner: str, invoice: Invoice, actor: str, what: 
 def find_shipment(session: Session, shipment_id: str) -> Loaded[Shipment]:
     """The stored shipment ``shipment_id`` (the one revised last if partners clash)."""
     rows = session.exec(
-        select(Document).where(Document.type == "shipment", Document.shipment_id == shipment_id)
+        select(Document).where(Document.shipment_id == shipment_id)  # type filtered below: see _documents
     ).all()
+    rows = [row for row in rows if row.type == "shipment"]
     loaded = [(row, safe_load(row)) for row in rows]
     found = [Loaded(row, doc) for row, doc in loaded if isinstance(doc, Shipment)]
     if not found:
@@ -316,7 +317,7 @@ def make_invoice(
 
 
 def find_return(session: Session, rma_number: str, partner: str | None = None) -> Loaded[ReturnAuthorization]:
-    query = select(Document).where(Document.type == "return_authorization", Document.rma_number == rma_number)
+    query = select(Document).where(Document.rma_number == rma_number)
     if partner:
         query = query.where(Document.partner == partner)
     for row in session.exec(query.order_by(col(Document.updated_at).desc())).all():

@@ -124,9 +124,7 @@ def _number(session: Session, r: _Reasons, row: Document, invoice: Invoice) -> N
             f"invoice number {number} is longer than {r.rules.max_number_length} characters",
         )
     others = session.exec(
-        select(Document).where(
-            Document.type == "invoice", Document.invoice_number == number, col(Document.id) != row.id
-        )
+        select(Document).where(Document.invoice_number == number, col(Document.id) != row.id)
     ).all()
     for other in others:
         r.add(
@@ -265,9 +263,7 @@ def _credit(session: Session, r: _Reasons, invoice: Invoice) -> None:
     if not original:
         r.add("credit_note_original_missing", "the credit note names no original invoice")
     else:
-        found = session.exec(
-            select(Document.id).where(Document.type == "invoice", Document.invoice_number == original)
-        ).first()
+        found = session.exec(select(Document.id).where(Document.invoice_number == original)).first()
         if found is None:
             r.add("credit_note_original_missing", f"original invoice {original} is not in the store")
     if r.rules.credit_note_requires_return:

@@ -47,6 +47,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "resolved": frozenset({"open"}),
 }
 ROBOT = "reconcile"
+EVERYTHING = "reconcile:*"
 _FIELDS = (
     "partner",
     "kind",
@@ -103,16 +104,24 @@ def _audit(session: Session, row: Discrepancy, actor: str, before: str, after: s
     )
 
 
-def lock_scopes(session: Session, scopes: Iterable[str]) -> None:
-    """Serialise work on ``scopes`` with other workers until the transaction ends."""
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def lock_scopes(session: Session, scopes: Iterable[str], *, everything: bool = False) -> None:
+    """Serialise work on ``scopes`` (or on ``everything``) with other workers until the transaction ends.
+
+    PostgreSQL: a run over everything takes one exclusive advisory lock; any other run takes that
+    lock shared and then one exclusive lock per scope, in sorted order (a full pass over thousands
+    of scopes would otherwise run out of lock slots). SQLite: its single writer lock, taken now.
+    """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        keys = sorted(
-            {
-                int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big", signed=True)
-                for s in scopes
-            }
-        )
+        if everything:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(EVERYTHING)})
+            return
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": _lock_key(EVERYTHING)})
+        keys = sorted({_lock_key(s) for s in scopes})
         if keys:
             session.execute(
                 text(
