@@ -267,7 +267,8 @@ def recover(runtime: Runtime) -> list[int]:
 def owner_is_dead(owner: str | None, host: str | None = None) -> bool:
     """True when a lease ``owner`` (``host:pid``) is a process of this host that no longer runs."""
     owner_host, _, pid = (owner or "").rpartition(":")
-    return owner_host == (host or socket.gethostname()) and pid.isdigit() and not _alive(int(pid))
+    numeric = pid.isascii() and pid.isdigit()
+    return owner_host == (host or socket.gethostname()) and numeric and not _alive(int(pid))
 
 
 def _alive(pid: int) -> bool:

@@ -37,13 +37,14 @@ def same_reference(header: str, trailer: str) -> bool:
     header, trailer = header.strip(), trailer.strip()
     if header == trailer:
         return True
-    return header.isdigit() and trailer.isdigit() and int(header) == int(trailer)
+    numeric = header.isascii() and header.isdigit() and trailer.isascii() and trailer.isdigit()
+    return numeric and int(header) == int(trailer)
 
 
 def count_of(text: str) -> int | None:
     """A count element as a number, ``None`` when it is not one."""
     text = text.strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if (text.isascii() and text.isdigit()) else None
 
 
 @dataclass(slots=True)

@@ -58,7 +58,7 @@ _MAX_CODES = 5  # AK502..AK506, AK905..AK909
 
 def _from_5010(version: str) -> bool:
     digits = version.strip()[:6]
-    return digits.isdigit() and int(digits) >= 5010
+    return (digits.isascii() and digits.isdigit()) and int(digits) >= 5010
 
 
 def _codes(issues: Iterable[Issue], table: dict[IssueCode, str], default: str | None) -> list[str]:
@@ -89,7 +89,7 @@ def _group_997(interchange: ParsedInterchange, group: ParsedGroup, issues: list[
     group_codes = _codes((i for i in mine if i.position.transaction is None), AK9_CODES, None)
     received = len(group.transactions)
     stated = element_text(group.trailer, 1) if group.trailer else ""
-    included = stated if stated.isdigit() else str(received)
+    included = stated if (stated.isascii() and stated.isdigit()) else str(received)
     if group_codes:
         status, accepted = "R", 0
     elif accepted == received:

@@ -41,7 +41,7 @@ def usable_separator(char: str) -> bool:
 def has_repetition(version: str) -> bool:
     """True when ISA12 ``version`` (e.g. ``"00501"``) carries a repetition separator in ISA11."""
     version = version.strip()
-    return version.isdigit() and int(version) >= REPETITION_SINCE
+    return (version.isascii() and version.isdigit()) and int(version) >= REPETITION_SINCE
 
 
 def read_isa(head: str, at: Position | None = None) -> tuple[Delimiters, list[str]]:

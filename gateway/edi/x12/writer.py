@@ -89,7 +89,7 @@ def isa_segment(interchange: OutboundInterchange) -> Segment:
     repetition = has_repetition(ic.version)
     check_delimiters(d, repetition)
     control = ic.control_number.strip()
-    if not control.isdigit() or len(control) > 9:
+    if not (control.isascii() and control.isdigit()) or len(control) > 9:
         raise ValueError(f"the interchange control number {control!r} must be up to 9 digits")
     values = [
         "00", "", "00", "",
