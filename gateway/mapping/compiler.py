@@ -16,11 +16,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from gateway.mapping.checks import Checker
-from gateway.mapping.inbound import PARENT, ROOT, THIS, GroupSpec, ValueSpec
 from gateway.mapping.models import field_shape, required_fields
 from gateway.mapping.outbound import Condition, ElementSpec, FieldRef, Product, SegmentSpec
 from gateway.mapping.paths import TAG_RE
 from gateway.mapping.schema import ElementRule, GroupRule, SegmentControls, ValueRule, When
+from gateway.mapping.specs import PARENT, ROOT, THIS, GroupSpec, ValueSpec
 from gateway.mapping.yamlfile import MarkedDict, marked
 
 _ELEMENT_KEY_RE = re.compile(r"^(?P<tag>[A-Z][A-Z0-9]{1,2}?)(?P<el>\d{2})(?:-(?P<comp>\d{1,2}))?$")

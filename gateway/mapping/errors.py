@@ -18,6 +18,7 @@ message that needed the mapping.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from gateway.edi.errors import Position
 
@@ -86,3 +87,14 @@ class TranslationError(Exception):
             "mapping": self.mapping,
             "position": self.position.as_dict() if self.position else None,
         }
+
+
+def dotted(loc: tuple[Any, ...]) -> str:
+    """A location as a field name for people: ``("lines", 1, "quantity")`` -> ``lines[2].quantity``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text

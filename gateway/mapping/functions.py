@@ -123,8 +123,10 @@ def _time(args: list[str]) -> Call:
 
 
 def _to_decimal(text: str) -> Decimal:
+    if "," in text:  # a decimal comma (EDIFACT UNA, or an ERP's habit)
+        text = text.replace(",", ".")
     try:
-        result = Decimal(text.strip().replace(",", "."))
+        result = Decimal(text)  # surrounding spaces are allowed
     except InvalidOperation:
         raise ValueError(f"{text!r} is not a number") from None
     if not result.is_finite():
@@ -146,7 +148,7 @@ def _decimal(args: list[str]) -> Call:
     places = int(args[0]) if args else None
 
     def read(value: Any) -> Decimal:
-        return _to_decimal(_as_text(value))
+        return _to_decimal(value if type(value) is str else _as_text(value))
 
     def write(value: Any) -> str:
         number = Decimal(value)

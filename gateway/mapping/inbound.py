@@ -3,10 +3,12 @@
 Strategy. A compiled mapping is a tree of :class:`ValueSpec` (one canonical value) and
 :class:`GroupSpec` (a nested object or a list of objects). The engine walks that tree
 once per transaction, carrying a :class:`Scope`: a contiguous range of segment ordinals
-(the whole transaction, one PO1 loop, one N1 loop, one HL node). A value is looked up
-in the current scope through the transaction's :class:`~gateway.mapping.paths.Index`
-(tag -> ordinals), so the cost of a mapping is a handful of bisects per field rather
-than scans of the message.
+(the whole transaction, one PO1 loop, one N1 loop, one HL node). Each list of specs has a
+:class:`~gateway.mapping.plan.Plan` built once: reading a scope is one pass over its
+segments, each offered to the handlers of its tag (see :mod:`gateway.mapping.plan`), so
+the cost of a loop is proportional to its segments, not to its fields times the message.
+Values that look elsewhere (``up:``, ``within:``, ``all:``) use the transaction's
+:class:`~gateway.mapping.paths.Index` (tag -> ordinals) and a bisect.
 
 Loops:
 
@@ -16,83 +18,48 @@ Loops:
 - ``within: N1[01=ST]`` - the same, but only the first instance, as a nested object.
 - ``level: O`` - the X12 856 HL hierarchy: nodes linked by HL02 -> HL01 (not by
   position), each node's own segments running to the next HL. A nested ``level`` walks
-  the *descendants* of the current node, so S/O/P/I and S/O/T/P/I and S/O/I all work.
-  ``up: O`` looks a value up in the nearest ancestor node of that level.
+  the *descendants* of the current node (``direct: true``: its children only), so
+  S/O/P/I and S/O/T/P/I and S/O/I all work. ``up: O`` looks a value up in the nearest
+  ancestor node of that level, ``up: parent`` in the parent node. A ``hierarchy:``
+  section names another hierarchy segment (EDIFACT ``CPS``); ``each:`` over that
+  segment gives its instances their node.
 
-The dict built this way is validated by the canonical pydantic model. Every value
-remembers the segment and element it came from, so a model validation error (and any
-conversion error) becomes a :class:`TranslationError` naming segment, element and field.
+The dict built this way is validated by the canonical pydantic model. When validation
+fails, the transaction is read again noting where each value came from, so the error (and
+any conversion error) becomes a :class:`TranslationError` naming segment, element and field.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from gateway.edi.errors import Position
-from gateway.edi.model import Transaction
-from gateway.mapping.codes import CodeList
-from gateway.mapping.errors import TranslationError
-from gateway.mapping.functions import Call
-from gateway.mapping.paths import Index, Path
+from gateway.edi.model import Transaction, components
+from gateway.mapping.errors import TranslationError, dotted
+from gateway.mapping.hierarchy import Node, build_tree, descendants
+from gateway.mapping.paths import Index, Path, id_pairs
+from gateway.mapping.plan import (
+    COMPONENT,
+    FILTERED,
+    Plan,
+    SkipItem,
+    TagHandlers,
+    build_plan,
+    place,
+    place_object,
+    plan_of,
+)
 from gateway.mapping.schema import Hierarchy
+from gateway.mapping.specs import PARENT, ROOT, THIS, GroupSpec, ValueSpec
 
-ROOT = "root"
-THIS = "this"
-PARENT = "parent"
+__all__ = ["PARENT", "ROOT", "THIS", "GroupSpec", "ValueSpec", "translate_transaction"]
 
-
-class _SkipItem(Exception):
-    """A list item whose ``skip_unknown`` code is not in its code list: leave the item out."""
-
-
-@dataclass(slots=True)
-class ValueSpec:
-    name: str
-    paths: tuple[Path, ...] = ()
-    const: Any = None
-    default: Any = None
-    required: bool = False
-    calls: tuple[Call, ...] = ()
-    code: CodeList | None = None
-    up: str | None = None
-    within: Path | None = None  # look only in the first loop this selector starts
-    members: frozenset[str] | None = None  # ... which runs while its segments have these tags
-    all: bool = False
-    skip_unknown: bool = False
-
-
-@dataclass(slots=True)
-class GroupSpec:
-    name: str
-    kind: str  # "object" | "list"
-    selector: Path | None = None  # each / within
-    this: bool = False  # each: this
-    levels: frozenset[str] | None = None  # level: O
-    until: frozenset[str] = frozenset()
-    members: frozenset[str] | None = None
-    having: Path | None = None
-    after: str | None = None  # search only after the first segment with this tag
-    before: str | None = None  # search only before the first segment with this tag
-    direct: bool = False  # level: only the node's children, not deeper descendants
-    required: bool = False
-    fields: list[ValueSpec | GroupSpec] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Node:
-    """One HL (or other hierarchy) segment and its own segments ``[start, end)``."""
-
-    id: str
-    parent_id: str
-    level: str
-    start: int
-    end: int
-    parent: Node | None = None
-    children: list[Node] = field(default_factory=list)
+#: A scope at most this long is read segment by segment; a longer one tag by tag.
+SMALL_SCOPE = 24
 
 
 @dataclass(slots=True)
@@ -105,13 +72,26 @@ class Scope:
 class _Run:
     """The state of translating one transaction."""
 
-    __slots__ = ("hierarchy", "index", "mapping", "n", "nodes", "positions", "record", "tx")
+    __slots__ = (
+        "delimiters",
+        "hierarchy",
+        "index",
+        "mapping",
+        "n",
+        "nodes",
+        "positions",
+        "record",
+        "segs",
+        "tx",
+    )
 
     def __init__(
         self, tx: Transaction, hierarchy: Hierarchy | None, mapping: str, record: bool = False
     ) -> None:
         self.record = record  # remember where each value came from (only to explain a model error)
         self.tx = tx
+        self.segs = tx.segments
+        self.delimiters = tx.delimiters
         self.index = Index(tx.segments, tx.delimiters)
         self.n = len(tx.segments)
         self.hierarchy = hierarchy
@@ -125,7 +105,7 @@ class _Run:
         self, message: str, seg: int | None, element: int | None, loc: tuple[Any, ...]
     ) -> TranslationError:
         position = self.tx.position(seg, element) if seg is not None else None
-        return TranslationError(message, position, _dotted(loc), self.mapping)
+        return TranslationError(message, position, dotted(loc), self.mapping)
 
     # --- hierarchy ----------------------------------------------------------------
 
@@ -148,53 +128,147 @@ class _Run:
 
     def _build_tree(self) -> list[Node]:
         h = self.hierarchy or Hierarchy()
-        segs = self.tx.segments
         ordinals = self.index.ordinals(h.segment, 0, self.n)
-        nodes: list[Node] = []
-        by_id: dict[str, Node] = {}
-        for k, i in enumerate(ordinals):
-            seg = segs[i]
-            end = ordinals[k + 1] if k + 1 < len(ordinals) else self._trailer_start()
-            node = Node(_el(seg, h.id), _el(seg, h.parent), _el(seg, h.level), i, end)
-            if node.id in by_id:
-                raise self.error(f"hierarchy id {node.id!r} is used twice", i, h.id, ())
-            if node.parent_id:
-                parent = by_id.get(node.parent_id)
-                if parent is None:
-                    raise self.error(
-                        f"parent {node.parent_id!r} is not an earlier {h.segment}", i, h.parent, ()
-                    )
-                node.parent = parent
-                parent.children.append(node)
-            by_id[node.id] = node
-            nodes.append(node)
-        return nodes
-
-    def _trailer_start(self) -> int:
-        # The last node runs to the summary (CTT) or the trailer (SE / UNT).
-        segs = self.tx.segments
-        end = self.n
-        while end > 0 and segs[end - 1][0] in ("SE", "UNT", "CTT", "CNT"):
-            end -= 1
-        return end
+        return build_tree(self.segs, ordinals, h, lambda message, i, el: self.error(message, i, el, ()))
 
     # --- the walk -----------------------------------------------------------------
 
-    def fill(self, specs: list[ValueSpec | GroupSpec], scope: Scope, loc: tuple[Any, ...]) -> dict[str, Any]:
+    def fill(self, plan: Plan, scope: Scope, loc: tuple[Any, ...]) -> dict[str, Any]:
+        """The values of ``plan`` read from ``scope``, as a (nested) dict.
+
+        Raises :class:`TranslationError`, or :class:`SkipItem` for a list item to leave out.
+        """
         out: dict[str, Any] = {}
-        for spec in specs:
-            if type(spec) is ValueSpec:
-                value = self.value(spec, scope, loc)
-                if value is not None:
-                    out[spec.name] = value
+        slots = plan.slots
+        if slots:
+            found: list[Any] = [None] * len(slots)
+            by_tag = plan.by_tag
+            segs = self.segs
+            start, end = scope.start, scope.end
+            if end - start <= SMALL_SCOPE:
+                for i in range(start, end):
+                    seg = segs[i]
+                    handlers = by_tag.get(seg[0])
+                    if handlers is not None:
+                        self.offer(handlers, seg, i, found)
             else:
-                result = self.group(spec, scope, (*loc, spec.name))  # type: ignore[arg-type]
-                if result is not None:
-                    out[spec.name] = result
+                ordinals = self.index.ordinals
+                for tag, handlers in by_tag.items():
+                    for i in ordinals(tag, start, end):
+                        self.offer(handlers, segs[i], i, found)
+            record = self.record
+            for slot, hit in zip(slots, found, strict=True):
+                if hit is None:
+                    if not slot.fallback:
+                        continue
+                    spec = slot.spec
+                    if spec.default is None:
+                        wanted = " or ".join(p.text for p in spec.paths)
+                        raise self.error(
+                            f"required value missing: no {wanted}", scope.start, None, (*loc, *slot.dest)
+                        )
+                    value: Any = spec.default
+                else:
+                    raw = hit[1]
+                    if record:
+                        self.positions[(*loc, *slot.dest)] = (hit[2], hit[3])
+                    read = slot.read
+                    if read is None:
+                        value = raw.strip() if type(raw) is str else (raw[0] if raw else "").strip()
+                    else:
+                        try:
+                            value = read(raw)
+                        except ValueError as exc:
+                            raise self.error(str(exc), hit[2], hit[3], (*loc, *slot.dest)) from None
+                head = slot.head
+                if not head:
+                    out[slot.key] = value
+                elif len(head) == 1:
+                    inner = out.get(head[0])
+                    if inner is None:
+                        inner = out[head[0]] = {}
+                    inner[slot.key] = value
+                else:
+                    place(out, slot.dest, value)
+        for vspec, prefix in plan.others:
+            value = self.value(vspec, scope, (*loc, *prefix))
+            if value is not None:
+                place(out, (*prefix, vspec.name), value)
+        for gspec, prefix in plan.groups:
+            result = self.group(gspec, scope, (*loc, *prefix, gspec.name))
+            if result is not None:
+                place(out, (*prefix, gspec.name), result)
+        for dest, required in plan.objects:
+            if self.record:
+                self.positions.setdefault((*loc, *dest), (scope.start, None))
+            if required:
+                place_object(out, dest)
         return out
+
+    def offer(self, handlers: TagHandlers, seg: list[Any], i: int, found: list[Any]) -> None:
+        """Let each handler of ``seg``'s tag take its value, if its slot has none as good yet."""
+        size = len(seg)
+        for slot, priority, el in handlers.elements:
+            current = found[slot]
+            if (current is None or current[0] > priority) and el < size:
+                raw: Any = seg[el]
+                if raw and (type(raw) is str or any(raw)):
+                    found[slot] = (priority, raw, i, el)
+        if handlers.ids:
+            pairs = id_pairs(seg, self.tx.standard, self.delimiters)
+            for slot, priority, codes in handlers.ids:
+                current = found[slot]
+                if current is not None and current[0] <= priority:
+                    continue
+                for code in codes:  # the order of the qualifiers is a preference
+                    hit = pairs.get(code)
+                    if hit is not None:
+                        found[slot] = (priority, hit[0], i, hit[1])
+                        break
+        for h in handlers.others:
+            current = found[h.slot]
+            if current is not None and current[0] <= h.priority:
+                continue
+            kind = h.kind
+            el = h.element
+            if kind in (FILTERED, COMPONENT):
+                if kind == FILTERED:
+                    test = h.test_element
+                    value = seg[test] if test < size else ""
+                    number = h.test_component or 1  # a composite without a component: its first
+                    if type(value) is list:
+                        value = value[number - 1] if number <= len(value) else ""
+                    elif number > 1 or h.test_component is not None:
+                        value = self.component(value, number)
+                    if (value in h.codes) == h.negate:
+                        continue
+                raw = seg[el] if el < size else ""
+                number = h.component
+                if number is not None:
+                    if type(raw) is list:
+                        raw = raw[number - 1] if number <= len(raw) else ""
+                    else:
+                        raw = self.component(raw, number)
+            else:
+                path = h.path
+                if path.conditions and not path.matches(seg, self.delimiters):
+                    continue
+                raw, el = path.extract(seg, self.delimiters)  # an [id=..] path gives "" when absent
+            if raw and (type(raw) is str or any(raw)):
+                found[h.slot] = (h.priority, raw, i, el)
+
+    def component(self, value: Any, number: int) -> Any:
+        """Component ``number`` (1-based) of an element: ``""`` when it has fewer."""
+        if type(value) is list:
+            return value[number - 1] if number <= len(value) else ""
+        if number == 1 and (self.delimiters.release is not None or self.delimiters.component not in value):
+            return value
+        comps = components(value, self.delimiters)
+        return comps[number - 1] if number <= len(comps) else ""
 
     def group(self, spec: GroupSpec, scope: Scope, loc: tuple[Any, ...]) -> Any:
         instances = self.instances(spec, scope)
+        plan = plan_of(spec)
         if spec.kind == "list":
             items = []
             for inst in instances:
@@ -202,8 +276,8 @@ class _Run:
                 if self.record:
                     self.positions[(*loc, k)] = (inst.start, None)
                 try:
-                    items.append(self.fill(spec.fields, inst, (*loc, k)))
-                except _SkipItem:
+                    items.append(self.fill(plan, inst, (*loc, k)))
+                except SkipItem:
                     continue
             if not items and spec.required:
                 raise self.error(f"no {_describe(spec)} found", scope.start, None, loc)
@@ -215,7 +289,7 @@ class _Run:
             return None
         if self.record:
             self.positions[loc] = (inst.start, None)
-        result = self.fill(spec.fields, inst, loc)
+        result = self.fill(plan, inst, loc)
         return result if result or spec.required else None
 
     def instances(self, spec: GroupSpec, scope: Scope) -> list[Scope]:
@@ -234,7 +308,7 @@ class _Run:
             elif spec.direct:
                 candidates = scope.node.children
             else:
-                candidates = _descendants(scope.node)
+                candidates = descendants(scope.node)
             return [Scope(n.start, n.end, n) for n in candidates if n.level in spec.levels]
         if spec.selector is None:
             return [scope]
@@ -349,28 +423,11 @@ class _Run:
             if spec.code is not None:
                 code = value if isinstance(value, str) else str(value)
                 if spec.skip_unknown and not spec.code.knows(code):
-                    raise _SkipItem
+                    raise SkipItem
                 value = spec.code.read(code)
         except ValueError as exc:
             raise self.error(str(exc), i, el, (*loc, spec.name)) from None
         return value
-
-
-def _el(seg: list[Any], index: int) -> str:
-    if index >= len(seg):
-        return ""
-    value = seg[index]
-    return (value[0] if value else "") if isinstance(value, list) else value
-
-
-def _descendants(node: Node) -> list[Node]:
-    result: list[Node] = []
-    stack = list(reversed(node.children))
-    while stack:
-        current = stack.pop()
-        result.append(current)
-        stack.extend(reversed(current.children))
-    return result
 
 
 def _describe(spec: GroupSpec) -> str:
@@ -381,16 +438,6 @@ def _describe(spec: GroupSpec) -> str:
     return spec.name
 
 
-def _dotted(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part + 1}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
-
-
 def translate_transaction(
     tx: Transaction,
     fields: list[ValueSpec | GroupSpec],
@@ -399,14 +446,16 @@ def translate_transaction(
     hierarchy: Hierarchy | None = None,
     mapping: str = "",
     extra: dict[str, Any] | None = None,
+    plan: Plan | None = None,
 ) -> BaseModel:
-    """Fill ``model`` from ``tx`` following compiled ``fields``.
+    """Fill ``model`` from ``tx`` following compiled ``fields`` (``plan``: their plan, if built).
 
     ``extra`` values (e.g. the partner's name) are set where the mapping left them unset.
     Raises :class:`TranslationError` when the transaction does not fit.
     """
+    plan = plan or build_plan(fields)
     run = _Run(tx, hierarchy, mapping)
-    data = run.fill(fields, Scope(0, run.n), ())
+    data = run.fill(plan, Scope(0, run.n), ())
     if extra:
         for key, value in extra.items():
             if value is not None and data.get(key) is None and key in model.model_fields:
@@ -418,7 +467,7 @@ def translate_transaction(
         loc = tuple(err["loc"])
         # Translation is deterministic: run again, this time noting where each value came from.
         run = _Run(tx, hierarchy, mapping, record=True)
-        run.fill(fields, Scope(0, run.n), ())
+        run.fill(plan, Scope(0, run.n), ())
         seg, el = _nearest(run.positions, loc)
         position = (
             tx.position(seg, el)
@@ -428,7 +477,7 @@ def translate_transaction(
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
         raw = err.get("input")
         shown = f": got {raw!r}" if raw is not None and not isinstance(raw, dict | list) else ""
-        raise TranslationError(f"{err['msg']}{shown}{more}", position, _dotted(loc), mapping) from None
+        raise TranslationError(f"{err['msg']}{shown}{more}", position, dotted(loc), mapping) from None
 
 
 def _nearest(

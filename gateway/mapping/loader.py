@@ -37,9 +37,11 @@ from gateway.mapping.compiler import (
     expand_dotted,
 )
 from gateway.mapping.errors import MappingError, MappingProblem
-from gateway.mapping.inbound import GroupSpec, ValueSpec, translate_transaction
+from gateway.mapping.inbound import translate_transaction
 from gateway.mapping.outbound import SegmentSpec, render_document
+from gateway.mapping.plan import Plan, build_plan
 from gateway.mapping.schema import CodesFile, Hierarchy, InboundFile, OutboundFile, OverlayFile
+from gateway.mapping.specs import GroupSpec, ValueSpec
 from gateway.mapping.yamlfile import MarkedDict, MarkedList, load_yaml_file, marked
 
 log = logging.getLogger(__name__)
@@ -83,13 +85,22 @@ class Mapping:
     hierarchy: Hierarchy | None = None
     segments: list[SegmentSpec] = field(default_factory=list)
     message_version: str | list[str] | None = None
+    plan: Plan | None = field(default=None, repr=False)
 
     def translate(self, tx: Transaction, extra: dict[str, Any] | None = None) -> BaseModel:
         """The canonical document of one transaction. Raises :class:`TranslationError`."""
         if self.direction != "inbound" or self.model is None:
             raise ValueError(f"{self.name} is not an inbound mapping")
+        if self.plan is None:
+            self.plan = build_plan(self.fields)
         return translate_transaction(
-            tx, self.fields, self.model, hierarchy=self.hierarchy, mapping=self.file, extra=extra
+            tx,
+            self.fields,
+            self.model,
+            hierarchy=self.hierarchy,
+            mapping=self.file,
+            extra=extra,
+            plan=self.plan,
         )
 
     def render(self, doc: BaseModel | dict[str, Any], control_number: str = "0001") -> OutboundTransaction:

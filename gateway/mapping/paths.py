@@ -132,6 +132,26 @@ class Path:
         return None
 
 
+def id_pairs(segment: Segment, standard: str, delimiters: Delimiters) -> dict[str, tuple[str, int]]:
+    """Every product id of a segment by qualifier (the first of each): ``{"BP": ("B0..", 7)}``.
+
+    Read once per segment and shared by all its ``[id=..]`` paths (the inbound engine's plan).
+    """
+    first, last, layout = ID_PAIRS[standard][segment[0]]
+    found: dict[str, tuple[str, int]] = {}
+    if layout == "pair":
+        for q in range(first, min(last, len(segment) - 2) + 1, 2):
+            code, value = segment[q], segment[q + 1]
+            if value and code and code not in found:
+                found[code] = (value, q + 1)
+    else:
+        for q in range(first, min(last, len(segment) - 1) + 1):
+            comps = components(segment[q], delimiters)
+            if len(comps) > 1 and comps[0] and comps[1] not in found:
+                found[comps[1]] = (comps[0], q)
+    return found
+
+
 def _text(segment: Segment, element: int, component: int | None, delimiters: Delimiters) -> str:
     if element >= len(segment):
         return ""

@@ -276,3 +276,16 @@ def test_bad_date_names_segment_element_and_field(registry) -> None:
         registry.translate(tx)
     assert (err.value.position.tag, err.value.position.element, err.value.field) == ("BEG", 5, "order_date")
     assert "20261345" in err.value.message
+
+
+@pytest.mark.parametrize("small_scope", [0, 10**6])
+def test_both_scan_strategies_read_the_same(registry, monkeypatch, small_scope) -> None:
+    """A scope is read segment by segment when small, tag by tag when large: same documents."""
+    from gateway.mapping import inbound
+
+    files = sorted(SAMPLES.glob("*.edi")) + sorted(
+        p for p in MESSAGES.glob("*.edi") if not p.name.startswith("bad_")
+    )
+    expected = [doc for path in files for doc in translate(registry, path)]
+    monkeypatch.setattr(inbound, "SMALL_SCOPE", small_scope)
+    assert [doc for path in files for doc in translate(registry, path)] == expected
