@@ -5,19 +5,27 @@ a ``deliver`` that hands each verified, decrypted payload to :func:`gateway.pipe
 (archived and committed *before* the MDN goes out) and then processes it. The AS2
 Message-ID is the receipt key, so a partner repeating a Message-ID gets a
 ``duplicate-document`` MDN and nothing is processed twice. Partner profiles are looked up on
-every request, so a profile change applies without a restart.
+every request, so a profile change applies without a restart. Asynchronous MDNs that partners
+post back for what we sent arrive at the same URL and mark the outbound message delivered
+(or failed, with the MDN's reason).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 
 from flask import Blueprint, Flask
+from sqlmodel import select
 
 from gateway import pipeline
 from gateway.runtime import Runtime
+from gateway.store import session_scope
+from gateway.store.models import Message, MessageEvent, MessageState, utcnow
+from gateway.transports.as2 import verify_async_mdn
 from gateway.transports.as2_http import Outcome, make_as2_app, make_as2_blueprint
+from gateway.transports.as2_mdn import SentMessage
 from gateway.transports.as2_profile import As2Profile, profile_lookup
 
 log = logging.getLogger(__name__)
@@ -57,11 +65,75 @@ def _deliver(runtime: Runtime):  # type: ignore[no-untyped-def]
     return deliver
 
 
+def _find_sent(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """``find_sent(message_id)`` over the AS2 messages we posted (recorded when sending)."""
+
+    def find(original: str) -> tuple[SentMessage, object] | None:
+        with session_scope(runtime.engine) as session:
+            message = session.exec(
+                select(Message).where(Message.direction == "out", Message.remote_ref == original.strip("<>"))
+            ).first()
+            if message is None:
+                return None
+            event = session.exec(
+                select(MessageEvent)
+                .where(MessageEvent.message_id == message.id, MessageEvent.note.startswith("AS2 message"))  # type: ignore[union-attr]
+                .order_by(MessageEvent.id.desc())  # type: ignore[union-attr]
+            ).first()
+        if event is None or not event.detail:
+            return None
+        d = event.detail
+        sent = SentMessage(d["partner"], d["mailbox"], d["as2_message_id"], d["mic"], d["mic_algorithm"])
+        try:
+            config = runtime.partners.get(sent.partner).mailbox(sent.mailbox)
+        except KeyError:
+            return None
+        return sent, config
+
+    return find
+
+
+def _on_mdn(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """Record an asynchronous MDN: the message it answers is delivered, or failed with the reason."""
+
+    def on_mdn(headers: Mapping[str, str], body: bytes) -> None:
+        result = verify_async_mdn(headers, body, _find_sent(runtime))
+        if result.original_message_id is None:
+            log.warning("async MDN ignored: %s", result.reason)
+            return
+        with session_scope(runtime.engine) as session:
+            message = session.exec(
+                select(Message).where(
+                    Message.direction == "out", Message.remote_ref == result.original_message_id.strip("<>")
+                )
+            ).first()
+            if message is None:
+                log.warning("async MDN for <%s>: %s", result.original_message_id, result.reason)
+                return
+            if result.delivered:
+                message.completed_at = utcnow()
+                note = f"AS2 MDN: {result.status}"
+            else:
+                message.state = MessageState.FAILED.value
+                message.error_stage, message.error_code = "send", "AS2_MDN_NEGATIVE"
+                message.error_message = (
+                    f"AS2 MDN: {result.status} {result.detail or ''}: {result.reason}".strip()
+                )
+                note = message.error_message
+            message.updated_at = utcnow()
+            session.add(message)
+            session.add(MessageEvent(message_id=message.id, state=message.state, actor="partner", note=note))  # type: ignore[arg-type]
+
+    return on_mdn
+
+
 def make_blueprint(runtime: Runtime, url_prefix: str = "/as2") -> Blueprint:
     """The AS2 endpoint for the console app (``POST /as2``)."""
-    return make_as2_blueprint(_lookup(runtime), _deliver(runtime), url_prefix=url_prefix)
+    return make_as2_blueprint(
+        _lookup(runtime), _deliver(runtime), on_mdn=_on_mdn(runtime), url_prefix=url_prefix
+    )
 
 
 def make_app(runtime: Runtime) -> Flask:
     """A Flask app with only the AS2 endpoint, for ``acorn as2-server``."""
-    return make_as2_app(_lookup(runtime), _deliver(runtime))
+    return make_as2_app(_lookup(runtime), _deliver(runtime), on_mdn=_on_mdn(runtime))

@@ -262,6 +262,8 @@ def send_one(runtime: Runtime, message_id: int) -> str:
             mailbox_name = profile.mailboxes[0].name
         data = runtime.archive.read(sha256)
         with open_mailbox(partner, profile.mailbox(mailbox_name)) as box:
+            if hasattr(box, "on_sent"):  # AS2: keep the MIC before the POST (an async MDN may come first)
+                box.on_sent = lambda sent: _record_as2_sent(runtime, message_id, sent)
             receipt = box.send(filename, data)
     except (TransportError, KeyError, OSError) as exc:
         retryable = getattr(exc, "retryable", True) and not isinstance(exc, KeyError)
@@ -271,9 +273,10 @@ def send_one(runtime: Runtime, message_id: int) -> str:
         assert message is not None
         message.state = MessageState.SENT.value
         message.mailbox = mailbox_name
-        message.remote_ref = receipt.ref
+        message.remote_ref = receipt.ref.strip("<>")
         message.attempts += 1
-        message.completed_at = utcnow() if receipt.delivered else None
+        if receipt.delivered:  # an async MDN may already have said so
+            message.completed_at = utcnow()
         message.lease_owner = message.lease_until = None
         message.updated_at = utcnow()
         session.add(message)
@@ -286,6 +289,22 @@ def send_one(runtime: Runtime, message_id: int) -> str:
         session.add(row)
     log.info("message %s %s", message_id, note)
     return "sent"
+
+
+def _record_as2_sent(runtime: Runtime, message_id: int, sent) -> None:  # type: ignore[no-untyped-def]
+    detail = {
+        "as2_message_id": sent.message_id, "mic": sent.mic, "mic_algorithm": sent.mic_algorithm,
+        "partner": sent.partner, "mailbox": sent.mailbox,
+    }  # fmt: skip
+    with session_scope(runtime.engine) as session:
+        message = session.get(Message, message_id)
+        if message is not None:
+            message.remote_ref = sent.message_id
+            session.add(message)
+            session.add(
+                MessageEvent(message_id=message_id, state=message.state, actor="gateway",
+                             note=f"AS2 message <{sent.message_id}> posted", detail=detail)
+            )  # fmt: skip
 
 
 def _send_failed(runtime: Runtime, message_id: int, error: str, retryable: bool) -> str:

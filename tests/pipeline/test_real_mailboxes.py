@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import yaml
+from flask import Flask
 from sqlmodel import select
 
 from gateway import mailboxes
-from gateway.as2_inbound import make_app
+from gateway.as2_inbound import make_app, make_blueprint
 from gateway.edi import parse
 from gateway.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Document, Message
 from gateway.transports.as2 import As2Mailbox
+from gateway.transports.as2_http import Outcome, make_as2_app
+from gateway.transports.as2_profile import profile_lookup
 from tests.pipeline.conftest import sample
+from tests.pipeline.test_mailboxes import _queue_probe
 from tests.transports.conftest import http_server, pki, sftp_box, sshd  # noqa: F401 - fixtures
 from tests.transports.test_as2 import amazon_config
 
@@ -76,3 +82,52 @@ def test_a_po_over_as2_is_archived_processed_and_a_repeat_is_a_duplicate(
             assert len(session.exec(select(Document)).all()) == 1
     finally:
         runtime.close()
+
+
+def test_an_invoice_sent_by_as2_with_an_async_mdn_becomes_delivered(
+    home: Path,
+    pki,  # noqa: F811
+    http_server,  # noqa: F811
+) -> None:
+    # our gateway's own endpoint receives the async MDN
+    runtime = Runtime.open(home / "config.yaml")
+    app = Flask("ours")
+    app.register_blueprint(make_blueprint(runtime))
+    ours_url = http_server(app).url + "/as2"
+    # Amazon's endpoint (our code playing the partner) answers asynchronously
+    got = threading.Event()
+
+    def deliver(*_args: object) -> Outcome:
+        got.set()
+        return Outcome.accepted()
+
+    amazon_url = http_server(make_as2_app(profile_lookup([("acme", amazon_config(pki))]), deliver)).url + "/as2"
+    ours = {
+        "name": "as2", "type": "as2", "as2_id": "ACME", "partner_as2_id": "AMAZON", "url": amazon_url,
+        "our_private_key": str(pki.acme[0]), "our_certificate": str(pki.acme[1]),
+        "partner_certificate": str(pki.amazon[1]), "mdn_mode": "async", "async_mdn_url": ours_url,
+    }  # fmt: skip
+    _with_mailboxes(home, "amazon-us", [ours])
+    try:
+        message_id = _queue_probe_as2(runtime)
+        assert mailboxes.send_due(runtime).sent == 1
+        assert got.wait(10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with session_scope(runtime.engine) as session:
+                row = session.get(Message, message_id)
+                if row is not None and row.completed_at is not None:
+                    break
+            time.sleep(0.2)
+        assert row is not None and row.state == "sent" and row.completed_at is not None, row
+    finally:
+        runtime.close()
+
+
+def _queue_probe_as2(runtime: Runtime) -> int:
+    message_id = _queue_probe(runtime)
+    with session_scope(runtime.engine) as session:
+        row = session.get(Message, message_id)
+        row.mailbox = "as2"
+        session.add(row)
+    return message_id
