@@ -7,6 +7,10 @@
   document type, direction, partner overlays) from the ``mappings/`` folder.
 - :class:`MappingError` (a bad mapping file: file, line, key) and
   :class:`TranslationError` (a message that does not fit: segment, element, field).
+- :func:`gateway.mapping.translate.translate_payload` parses a whole file and translates
+  each transaction; :func:`gateway.mapping.emit.write_documents` renders documents through
+  an outbound mapping into the bytes of one interchange (not imported here: it pulls in
+  the writers).
 
 The language itself is documented for EDI coordinators in ``mappings/README.md``.
 """
