@@ -9,9 +9,11 @@ Performance rules (the list must answer in well under 200 ms on a million messag
   through the ``(state, partner, created_at)`` / ``(partner, created_at)`` indexes and capped
   at :data:`COUNT_CAP` ("10,000+"); other filters show no total.
 - The same capped count picks the plan: a *selective* state/partner filter (fewer than the
-  cap) reads its rows through the index and sorts them; a *common* one walks the primary key
-  downwards with the filter as a plain predicate (written ``state || ''`` so that no database
-  is tempted to use the index and sort a huge range), which finds a page of matches at once.
+  cap) reads the matching ids through the index, sorts them and loads only the page's rows;
+  a *common* one walks the primary key downwards with the filter as a plain predicate, which
+  finds a page of matches at once. On SQLite the predicate is written ``state || ''`` so that
+  the planner (which keeps no statistics unless ANALYZE runs) does not use the index and sort
+  a huge range; PostgreSQL's planner has column statistics and chooses well by itself.
 - Dates become id bounds first: ids grow with ``created_at``, so a binary search over the
   primary key (about 20 point reads) finds where a day starts; the exact ``created_at``
   predicate is kept, and the bound is widened by :data:`ID_SLACK` for rows written out of
@@ -41,6 +43,7 @@ COUNT_CAP = 10_000
 SEARCH_CAP = 1_000
 ID_SLACK = 1_000
 FAILED_SCAN = 500
+MAX_SCAN_BYTES = 4 << 20  # larger failed payloads are not read by a search
 MIN_PAYLOAD_QUERY = 4
 
 STATES = tuple(s.value for s in MessageState)
@@ -144,7 +147,8 @@ def failed_payload_matches(session: Session, archive: Archive, q: str, scan: int
     """Ids among the newest ``scan`` failed messages whose archived bytes contain ``q``.
 
     A message that failed before its documents were stored has no PO number in the
-    database; its bytes do. Failed messages are few, so reading them is cheap.
+    database; its bytes do. Failed messages are few, so reading them is cheap (payloads
+    over :data:`MAX_SCAN_BYTES` are skipped).
     """
     needle = q.encode("utf-8")
     if len(needle) < MIN_PAYLOAD_QUERY:
@@ -157,12 +161,13 @@ def failed_payload_matches(session: Session, archive: Archive, q: str, scan: int
             .limit(scan)
         )
     )
-    rows = (
-        session.exec(select(Message.id, Message.sha256).where(Message.id.in_(newest))).all() if newest else []
-    )
+    query = select(Message.id, Message.sha256, Message.size).where(Message.id.in_(newest))
+    rows = session.exec(query).all() if newest else []
     seen: dict[str, bool] = {}
     found = set()
-    for ident, sha256 in rows:
+    for ident, sha256, size in rows:
+        if size > MAX_SCAN_BYTES:
+            continue
         if sha256 not in seen:
             try:
                 seen[sha256] = needle in archive.read(sha256, verify=False)
@@ -327,7 +332,8 @@ def list_messages(
         selective = count <= COUNT_CAP
         if not unindexed:
             total, capped = min(count, COUNT_CAP), not selective
-        conditions = [*indexed, *others] if selective else [*_unindexed(flt), *others]
+        walk = [*_unindexed(flt), *others] if _is_sqlite(session) else [*indexed, *others]
+        conditions = [*indexed, *others] if selective else walk
         selective_plan = selective
     else:
         conditions = others
@@ -374,6 +380,10 @@ def _fetch(
         return []
     found = {m.id: m for m in session.exec(select(Message).where(Message.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def _unindexed(flt: MessageFilter) -> list[ColumnElement[bool]]:
