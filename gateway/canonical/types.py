@@ -36,7 +36,7 @@ def _currency(value: str) -> str:
 def _sscc(value: str) -> str:
     if len(value) == 20 and value.startswith("00"):  # the GS1 application identifier (00) kept in front
         value = value[2:]
-    if len(value) != 18 or not value.isdigit():
+    if len(value) != 18 or not (value.isascii() and value.isdigit()):
         raise ValueError(f"{value!r} is not an SSCC (18 digits)")
     return value
 
