@@ -41,8 +41,8 @@ from gateway.reconcile_data import (
     load_bundles,
     qty_text,
 )
+from gateway.reconcile_doc_rules import use_of
 from gateway.reconcile_models import InvoiceNumberUse
-from gateway.reconcile_rules import use_of
 from gateway.store.models import Document
 
 

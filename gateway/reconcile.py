@@ -35,16 +35,10 @@ from gateway.config import PartnerDirectory
 from gateway.config.rules import PartnerRules
 from gateway.reconcile_aging import check_aging
 from gateway.reconcile_data import Loaded, chunks, is_live, load_bundles, safe_load
+from gateway.reconcile_doc_rules import NumberUse, number_findings, return_findings, shipment_findings, use_of
+from gateway.reconcile_findings import Finding
 from gateway.reconcile_models import InvoiceNumberUse
-from gateway.reconcile_rules import (
-    Finding,
-    NumberUse,
-    number_findings,
-    po_findings,
-    return_findings,
-    shipment_findings,
-    use_of,
-)
+from gateway.reconcile_rules import po_findings
 from gateway.reconcile_sync import (
     STATUSES,
     TRANSITIONS,

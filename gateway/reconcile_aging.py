@@ -35,7 +35,7 @@ from gateway.canonical import PurchaseOrder, Shipment
 from gateway.config import PartnerDirectory, Settings
 from gateway.config.rules import AgingRules, PartnerRules
 from gateway.reconcile_data import CASE_UOMS, NOT_LIVE, PoLines, chunks, safe_load
-from gateway.reconcile_rules import Collector, Finding
+from gateway.reconcile_findings import Collector, Finding
 from gateway.reconcile_sync import scope_rows, sync_findings
 from gateway.store.models import Document, DocumentLine, DocumentMessage, Message
 

@@ -1,12 +1,14 @@
-"""The matching rules: documents in, findings out (pure functions, no database).
+"""The purchase-order rules: a PO with every ASN, invoice and return naming it in, findings out.
 
-Each rule of AMAZON-RULES.md ("Reconciliation: keys and rules") that can be checked on the
-documents we hold yields a :class:`Finding` with a stable key: ``scope|kind|refs|line``. The
-*scope* is what one run re-examines as a whole (``po:N`` a purchase order with its ASNs,
-invoices and returns; ``asn:S`` one shipment's cartons; ``inv:N`` the uses of one invoice
-number; ``rma:N`` one return), so that a finding of a scope that a run no longer produces can
-close itself. Findings about a PO follow the rules of the PO's partner; findings about one
-document alone follow that document's partner.
+Pure functions, no database. Each rule of AMAZON-RULES.md ("Reconciliation: keys and rules")
+that concerns a PO yields a :class:`~gateway.reconcile_findings.Finding` in the scope ``po:N``:
+per PO line, in eaches, shipped (over every ASN) against ordered, invoiced against shipped
+(over every invoice and per invoice against its ASN), returned against shipped; each invoice
+line's cost and item ids against the PO's; each invoice's currency, total (lines + charges -
+allowances + tax, within the tolerance) and dates (not before the PO, not before its ship
+date); one invoice per shipment; an invoice naming an ASN we do not have; an ASN to another
+FC; and the documents naming a PO we do not have (ASN, invoice or return without PO). They
+follow the rules of the PO's partner (the document's partner when there is no PO).
 
 Money at risk is what Amazon could claim back or refuse to pay: a shortage claim is the
 invoiced-but-not-shipped eaches x the PO cost, a price claim the cost difference x the
@@ -15,14 +17,10 @@ eaches invoiced, a duplicate invoice its total, and so on.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from gateway.canonical import Invoice, ReturnAuthorization, Shipment
+from gateway.canonical import Invoice, Shipment
 from gateway.config.rules import ReconciliationRules
 from gateway.reconcile_data import (
     Loaded,
@@ -30,81 +28,11 @@ from gateway.reconcile_data import (
     PoLines,
     id_problems,
     is_live,
-    item_keys,
     item_label,
     money,
     qty_text,
-    shares_id,
 )
-
-KEY_LIMIT = 255
-
-DEFAULT_SEVERITY: dict[str, str] = {
-    "asn_without_po": "warning",
-    "return_without_po": "warning",
-    "return_without_shipment": "warning",
-    "returned_over_shipped": "warning",
-    "credit_note_missing": "warning",
-    "fc_mismatch": "warning",
-    "case_size_missing": "warning",
-    "not_invoiced": "warning",
-    "po_not_shipped": "warning",
-    "return_rate_high": "warning",
-}
-
-
-@dataclass
-class Finding:
-    """One discrepancy as a rule sees it (see :class:`gateway.store.models.Discrepancy`)."""
-
-    scope: str
-    kind: str
-    partner: str
-    refs: tuple[str, ...] = ()
-    po_number: str | None = None
-    shipment_id: str | None = None
-    invoice_number: str | None = None
-    rma_number: str | None = None
-    line_no: str | None = None
-    expected: str | None = None
-    actual: str | None = None
-    amount_at_risk: Decimal | None = None
-    currency: str | None = None
-    severity: str = "error"
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        """``scope|kind|refs|line``, hashed past 255 characters."""
-        key = "|".join([self.scope, self.kind, *self.refs, self.line_no or ""])
-        if len(key) <= KEY_LIMIT:
-            return key
-        head = f"{self.scope}|{self.kind}|"
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        return (head + digest)[:KEY_LIMIT] if len(head) < KEY_LIMIT - 64 else digest
-
-
-class Collector:
-    """Collects findings of one scope, applying a partner's rules (skips, severities)."""
-
-    def __init__(self, scope: str, partner: str, rules: ReconciliationRules, currency: str | None = None):
-        self.scope, self.partner, self.rules, self.currency = scope, partner, rules, currency
-        self.findings: dict[str, Finding] = {}
-
-    def add(self, kind: str, refs: tuple[str, ...] = (), **values: Any) -> None:
-        if not self.rules.on(kind):
-            return
-        severity = self.rules.severity.get(kind, DEFAULT_SEVERITY.get(kind, "error"))  # type: ignore[call-overload]
-        values.setdefault("currency", self.currency)
-        if values.get("amount_at_risk") is not None:
-            values["amount_at_risk"] = money(values["amount_at_risk"])
-        finding = Finding(
-            self.scope, kind, values.pop("partner", self.partner), refs, severity=severity, **values
-        )
-        self.findings.setdefault(finding.key, finding)
-
-
-# -- purchase order scope -------------------------------------------------------------------------
+from gateway.reconcile_findings import Collector, Finding
 
 
 def po_findings(bundle: PoBundle, rules: ReconciliationRules, partner: str) -> list[Finding]:
@@ -419,167 +347,3 @@ def _orphans(bundle: PoBundle, rules: ReconciliationRules) -> list[Finding]:
         )
         found += c.findings.values()
     return found
-
-
-# -- single-document scopes ------------------------------------------------------------------------
-
-
-def shipment_findings(s: Loaded[Shipment], rules: ReconciliationRules) -> list[Finding]:
-    """Cartons (SSCC) adding up to the item totals; no SSCC twice (scope ``asn:S``)."""
-    doc = s.doc
-    c = Collector(f"asn:{doc.shipment_id}", s.row.partner, rules)
-    seen: dict[str, int] = defaultdict(int)
-    for package in doc.packages:
-        seen[package.sscc] += 1
-    for sscc, count in seen.items():
-        if count > 1:
-            c.add(
-                "duplicate_sscc",
-                (sscc,),
-                shipment_id=doc.shipment_id,
-                expected="each SSCC once",
-                actual=f"SSCC {sscc} {count} times",
-            )
-    if not any(p.contents for p in doc.packages):
-        return list(c.findings.values())
-    single_po = doc.orders[0].po_number if len(doc.orders) == 1 else None
-    entries: list[tuple[str, dict[str, set[str]], Any, Decimal, Decimal]] = []
-
-    def entry_for(po_number: str | None, item: Any) -> int | None:
-        keys = item_keys(item)
-        for idx, (po, ekeys, _, _, _) in enumerate(entries):
-            if (po_number is None or po == po_number) and shares_id(ekeys, keys):
-                return idx
-        return None
-
-    for order in doc.orders:
-        for ln in order.lines:
-            idx = entry_for(order.po_number, ln.item)
-            if idx is None:
-                entries.append((order.po_number, item_keys(ln.item), ln.item, ln.quantity, Decimal(0)))
-            else:
-                po, keys, item, qty, packed = entries[idx]
-                entries[idx] = (po, keys, item, qty + ln.quantity, packed)
-    extra: dict[str, Decimal] = defaultdict(Decimal)
-    for package in doc.packages:
-        for content in package.contents:
-            idx = entry_for(content.po_number or single_po, content.item)
-            if idx is None:
-                extra[item_label(content.item)] += content.quantity
-                continue
-            po, keys, item, qty, packed = entries[idx]
-            entries[idx] = (po, keys, item, qty, packed + content.quantity)
-    for po, _, item, qty, packed in entries:
-        if qty != packed:
-            c.add(
-                "carton_mismatch",
-                (po, item_label(item)),
-                shipment_id=doc.shipment_id,
-                po_number=po,
-                expected=f"{qty_text(qty)} in the item lines",
-                actual=f"{qty_text(packed)} in the cartons",
-            )
-    for label, qty in extra.items():
-        c.add(
-            "carton_mismatch",
-            ("", label),
-            shipment_id=doc.shipment_id,
-            expected="0 in the item lines",
-            actual=f"{qty_text(qty)} in the cartons",
-        )
-    return list(c.findings.values())
-
-
-@dataclass(frozen=True)
-class NumberUse:
-    """One way an invoice number was used."""
-
-    partner: str
-    kind: str
-    po_number: str | None
-    shipment_id: str | None
-    invoice_date: date | None
-
-    @property
-    def fingerprint(self) -> str:
-        return "|".join(
-            [self.kind, self.po_number or "", self.shipment_id or "", str(self.invoice_date or "")]
-        )
-
-    def conflicts(self, other: NumberUse) -> bool:
-        """Two uses are of different invoices (a shipment id present on one side only is not a conflict)."""
-        if (self.kind, self.po_number, self.invoice_date) != (
-            other.kind,
-            other.po_number,
-            other.invoice_date,
-        ):
-            return True
-        return bool(self.shipment_id and other.shipment_id and self.shipment_id != other.shipment_id)
-
-    def describe(self) -> str:
-        ship = f", ASN {self.shipment_id}" if self.shipment_id else ""
-        return f"{self.kind} for PO {self.po_number}{ship} dated {self.invoice_date} ({self.partner})"
-
-
-def use_of(inv: Loaded[Invoice]) -> NumberUse:
-    d = inv.doc
-    return NumberUse(inv.row.partner, d.kind, d.po_number, d.shipment_id, d.invoice_date)
-
-
-def number_findings(
-    number: str, uses: list[NumberUse], total: Decimal | None, rules: ReconciliationRules
-) -> list[Finding]:
-    """An invoice number used for two different invoices (scope ``inv:N``)."""
-    if not uses:
-        return []
-    first = uses[0]
-    clash = [u for u in uses[1:] if first.conflicts(u)]
-    if not clash:
-        return []
-    c = Collector(f"inv:{number}", first.partner, rules)
-    c.add(
-        "invoice_number_reused",
-        (),
-        invoice_number=number,
-        po_number=first.po_number,
-        expected=f"used once: {first.describe()}",
-        actual="; ".join(u.describe() for u in clash)[:255],
-        amount_at_risk=total,
-        detail={"uses": [u.describe() for u in uses]},
-    )
-    return list(c.findings.values())
-
-
-def return_findings(
-    r: Loaded[ReturnAuthorization],
-    rules: ReconciliationRules,
-    credited: bool,
-    today: date,
-    ever_shipped: bool | None,
-) -> list[Finding]:
-    """A return that needs its credit note; a return naming no PO (scope ``rma:N``)."""
-    doc = r.doc
-    c = Collector(f"rma:{doc.rma_number}", r.row.partner, rules, doc.currency)
-    since = doc.rma_date or r.row.created_at.date()
-    if not credited and (today - since).days >= rules.credit_note_grace_days:
-        credit = sum(((ln.unit_credit or Decimal(0)) * ln.quantity for ln in doc.lines), Decimal(0))
-        c.add(
-            "credit_note_missing",
-            (),
-            rma_number=doc.rma_number,
-            po_number=doc.po_number,
-            expected="a credit note",
-            actual=f"none after {(today - since).days} day(s)",
-            amount_at_risk=credit or None,
-        )
-    if not doc.po_number:
-        c.add("return_without_po", (), rma_number=doc.rma_number, expected="a PO number", actual="none")
-        if ever_shipped is False:
-            c.add(
-                "return_without_shipment",
-                (),
-                rma_number=doc.rma_number,
-                expected="a shipment of the items",
-                actual="no ASN holds them",
-            )
-    return list(c.findings.values())

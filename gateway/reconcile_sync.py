@@ -32,7 +32,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from gateway.reconcile_data import chunks
-from gateway.reconcile_rules import Finding
+from gateway.reconcile_findings import Finding
 from gateway.store.counters import next_value
 from gateway.store.models import AuditEntry, Discrepancy, utcnow
 

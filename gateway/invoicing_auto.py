@@ -1,0 +1,131 @@
+"""Automatic invoicing: what newly stored documents call for, built, checked and (automatic mode) queued.
+
+An ASN gets an invoice per PO; a PO that arrives after its ASN gets its invoices; an RMA gets
+its credit note, for partners with ``invoice:`` settings. ``mode: automatic`` partners have
+a passing invoice queued at once; a failing one stays ``blocked`` for an operator, and
+:func:`send_ready_invoices` (for the scheduler) queues those that pass later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from gateway.canonical import PurchaseOrder, ReturnAuthorization, Shipment
+from gateway.config import PartnerDirectory
+from gateway.invoicing_build import build_invoices
+from gateway.invoicing_credit import build_credit_note
+from gateway.invoicing_parts import InvoicingError
+from gateway.invoicing_state import check_invoice, queue_invoice, send_invoice
+from gateway.reconcile_data import load_bundles, safe_load
+from gateway.runtime import Runtime
+from gateway.store.engine import session_scope
+from gateway.store.models import Document, Message, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _build_for(session: Session, partners: PartnerDirectory, row: Document, today: date) -> list[Document]:
+    doc = safe_load(row)
+    built: list[Document] = []
+    try:
+        if isinstance(doc, Shipment):
+            for order in doc.orders:
+                if _wants_invoices(session, partners, order.po_number):
+                    built += build_invoices(
+                        session, partners, doc.shipment_id, po_number=order.po_number, today=today
+                    )
+        elif isinstance(doc, PurchaseOrder) and _wants_invoices(session, partners, doc.po_number):
+            bundle = load_bundles(session, [doc.po_number])[doc.po_number]
+            for s in bundle.shipments:
+                built += build_invoices(
+                    session, partners, s.doc.shipment_id, po_number=doc.po_number, today=today
+                )
+        elif isinstance(doc, ReturnAuthorization) and _invoices(partners, row.partner):
+            built.append(
+                build_credit_note(session, partners, doc.rma_number, partner=row.partner, today=today)
+            )
+    except InvoicingError as exc:
+        log.info("no invoice built for %s %s yet: %s", row.type, row.business_key, exc)
+    return built
+
+
+def _invoices(partners: PartnerDirectory, partner: str) -> bool:
+    return partner in partners and partners.get(partner).invoice is not None
+
+
+def _wants_invoices(session: Session, partners: PartnerDirectory, po_number: str) -> bool:
+    """Whether the PO's partner is one we invoice (it has invoice settings)."""
+    po = load_bundles(session, [po_number])[po_number].po
+    return po is not None and _invoices(partners, po.row.partner)
+
+
+def on_documents_stored(
+    runtime: Runtime,
+    session: Session,
+    documents: Sequence[Document],
+    *,
+    today: date | None = None,
+    actor: str = "gateway",
+) -> list[Document]:
+    """Build (and, in automatic mode, queue) the invoices and credit notes ``documents`` call for.
+
+    For the pipeline, after storing an inbound message's documents: an ASN gets an invoice per
+    PO, a PO that arrives after its ASN gets its invoices, an RMA gets its credit note. Built
+    documents are checked; for ``mode: automatic`` partners a passing one is queued, a failing
+    one stays ``blocked`` for an operator. Returns the invoice documents built or found; never
+    raises for a document that cannot be invoiced (it is logged). The caller commits.
+    """
+    today = today or utcnow().date()
+    partners = runtime.partners
+    built: list[Document] = []
+    for row in documents:
+        for invoice_row in _build_for(session, partners, row, today):
+            if invoice_row in built:
+                continue
+            built.append(invoice_row)
+            if invoice_row.status not in ("draft", "blocked"):
+                continue
+            check_invoice(session, partners, int(invoice_row.id), today=today)  # type: ignore[arg-type]
+            settings = partners.get(invoice_row.partner).invoice
+            if settings is not None and settings.mode == "automatic" and invoice_row.status == "draft":
+                try:
+                    with session.begin_nested():
+                        queue_invoice(
+                            session,
+                            partners,
+                            runtime.mappings,
+                            runtime.archive,
+                            int(invoice_row.id),  # type: ignore[arg-type]
+                            actor,
+                            today=today,
+                        )
+                except InvoicingError as exc:
+                    log.warning("invoice %s not sent: %s", invoice_row.invoice_number, exc)
+    return built
+
+
+def send_ready_invoices(
+    runtime: Runtime, *, actor: str = "scheduler", today: date | None = None
+) -> list[Message]:
+    """Queue every draft or blocked invoice of automatic-mode partners that now passes its checks."""
+    sent: list[Message] = []
+    with session_scope(runtime.engine) as session:
+        ids = session.exec(
+            select(Document.id, Document.partner).where(
+                Document.type == "invoice", col(Document.status).in_(["draft", "blocked"])
+            )
+        ).all()
+    partners = runtime.partners
+    for document_id, partner in ids:
+        settings = partners.get(partner).invoice if partner in partners else None
+        if settings is None or settings.mode != "automatic":
+            continue
+        try:
+            sent.append(send_invoice(runtime, int(document_id), actor, today=today))  # type: ignore[arg-type]
+        except InvoicingError as exc:
+            log.debug("invoice document %s not sent: %s", document_id, exc)
+    return sent

@@ -1,0 +1,175 @@
+"""Building our credit note per return authorization, against the invoice that billed the items.
+
+To the partner that authorised the return: each returned item at the price of the invoice that
+billed it (the earliest live invoice of the RMA's PO holding the item; without a PO number,
+the latest invoice holding it), referencing that invoice, the RMA number and the return
+date. Building is idempotent: an RMA that already has a credit note gets it back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, col, or_, select
+
+from gateway.canonical import (
+    Invoice,
+    InvoiceLine,
+    ReturnAuthorization,
+)
+from gateway.config import PartnerDirectory
+from gateway.invoicing_parts import (
+    InvoicingError,
+    cents,
+    invoice_settings,
+    line_taxes,
+    next_number,
+    parties_for,
+    plain,
+    states_line_amounts,
+    store_built,
+    summary_taxes,
+    terms_for,
+)
+from gateway.reconcile_data import CASE_UOMS, Loaded, item_keys, load_bundles, safe_load, shares_id
+from gateway.reconcile_sync import lock_scopes
+from gateway.store.models import Document, DocumentLine, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def find_return(session: Session, rma_number: str, partner: str | None = None) -> Loaded[ReturnAuthorization]:
+    """The stored return authorization ``rma_number`` (of ``partner``). Raises :class:`InvoicingError`."""
+    query = select(Document).where(Document.rma_number == rma_number)
+    if partner:
+        query = query.where(Document.partner == partner)
+    for row in session.exec(query.order_by(col(Document.updated_at).desc())).all():
+        doc = safe_load(row)
+        if isinstance(doc, ReturnAuthorization):
+            return Loaded(row, doc)
+    raise InvoicingError(f"no return authorization {rma_number!r} in the store")
+
+
+def existing_credit_note(session: Session, rma_number: str) -> Document | None:
+    """Our credit note for ``rma_number``, whatever its status, if one was built."""
+    query = select(Document).where(
+        Document.type == "invoice", Document.data["return_authorization"].as_string() == rma_number
+    )
+    for row in session.exec(query.order_by(col(Document.id))).all():
+        if (row.data or {}).get("kind") == "credit_note":
+            return row
+    return None
+
+
+def _invoices_holding(session: Session, ret: ReturnAuthorization) -> list[Loaded[Invoice]]:
+    """Live invoices that billed the returned items: of the RMA's PO, else found by item id."""
+    if ret.po_number:
+        bundle = load_bundles(session, [ret.po_number])[ret.po_number]
+        found = bundle.live_invoices("invoice")
+        return sorted(found, key=lambda x: (x.doc.invoice_date, x.row.id or 0))
+    ids = [(DocumentLine.asin, ln.item.asin) for ln in ret.lines if ln.item.asin]
+    ids += [(DocumentLine.vendor_sku, ln.item.vendor_sku) for ln in ret.lines if ln.item.vendor_sku]
+    ids += [(DocumentLine.ean, ln.item.ean) for ln in ret.lines if ln.item.ean]
+    if not ids:
+        return []
+    query = (
+        select(Document)
+        .join(DocumentLine, col(DocumentLine.document_id) == Document.id)
+        .where(Document.type == "invoice", or_(*[column == value for column, value in ids]))
+        .order_by(col(Document.document_date).desc())
+    )
+    out = []
+    for row in session.exec(query).unique().all():
+        doc = safe_load(row)
+        if (
+            isinstance(doc, Invoice)
+            and doc.kind == "invoice"
+            and row.status not in ("draft", "blocked", "rejected")
+        ):
+            out.append(Loaded(row, doc))
+    return out
+
+
+def build_credit_note(
+    session: Session,
+    partners: PartnerDirectory,
+    rma_number: str,
+    *,
+    partner: str | None = None,
+    today: date | None = None,
+    actor: str = "gateway",
+) -> Document:
+    """The credit note of return authorization ``rma_number``, built (``draft``) or found.
+
+    Raises :class:`InvoicingError` (unknown RMA, no invoice that billed the items, no
+    invoice settings for the RMA's partner). The caller checks and commits.
+    """
+    today = today or utcnow().date()
+    ret = find_return(session, rma_number, partner)
+    lock_scopes(session, [f"credit:{rma_number}"])
+    found = existing_credit_note(session, rma_number)
+    if found is not None:
+        return found
+    profile, settings = invoice_settings(partners, ret.row.partner)
+    candidates = _invoices_holding(session, ret.doc)
+    original: Loaded[Invoice] | None = None
+    body: list[InvoiceLine] = []
+    for ln in ret.doc.lines:
+        keys = item_keys(ln.item)
+        match = next(
+            ((inv, il) for inv in candidates for il in inv.doc.lines if shares_id(item_keys(il.item), keys)),
+            None,
+        )
+        if match is None:
+            raise InvoicingError(
+                f"RMA {rma_number}: no sent invoice billed {ln.item.asin or ln.item.vendor_sku}"
+            )
+        inv, billed = match
+        original = original or inv
+        if inv.doc.invoice_number != original.doc.invoice_number:
+            log.info(
+                "RMA %s spans invoices %s and %s: crediting against the first",
+                rma_number,
+                original.doc.invoice_number,
+                inv.doc.invoice_number,
+            )
+        each = billed.unit_price
+        if billed.uom.upper() in CASE_UOMS and billed.case_size:
+            each = plain(billed.unit_price / billed.case_size)
+        amount = cents(ln.quantity * each)
+        body.append(
+            InvoiceLine(
+                line_no=str(len(body) + 1),
+                item=billed.item,
+                quantity=ln.quantity,
+                uom="EA",
+                unit_price=each,
+                amount=amount if states_line_amounts(profile) else None,
+                taxes=line_taxes(settings, amount),
+            )
+        )
+    assert original is not None
+    when = max(today, ret.doc.rma_date or today)
+    note = Invoice(
+        invoice_number=next_number(session, profile, settings, when),
+        invoice_date=when,
+        kind="credit_note",
+        po_number=original.doc.po_number,
+        po_date=original.doc.po_date,
+        currency=original.doc.currency,
+        vendor_code=settings.vendor_code,
+        ship_to_location=original.doc.ship_to_location,
+        parties=parties_for(settings, original.doc.ship_to_location, None),
+        lines=body,
+        taxes=summary_taxes(body),
+        terms=terms_for(settings, when),
+        total=Decimal(0),
+        line_count=len(body),
+        original_invoice_number=original.doc.invoice_number,
+        return_authorization=rma_number,
+        return_date=ret.doc.rma_date or when,
+    )
+    note.total = cents(note.computed_total())
+    return store_built(session, profile.name, note, actor, "credit_note")

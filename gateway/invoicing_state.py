@@ -1,0 +1,256 @@
+"""The states of our invoices and the moves between them: check, queue (send, approve), sent, acknowledged.
+
+See :mod:`gateway.invoicing` for the state diagram. Every move is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from gateway.canonical import Invoice
+from gateway.config import PartnerDirectory
+from gateway.invoicing_checks import Reason, compliance_reasons
+from gateway.invoicing_parts import InvoicingError, invoice_settings
+from gateway.invoicing_render import mailbox_for, render_payload
+from gateway.mapping.registry import MappingRegistry
+from gateway.outbox import queue_outbound
+from gateway.reconcile import run_scopes, scopes_of
+from gateway.reconcile_data import safe_load
+from gateway.reconcile_models import InvoiceCheck
+from gateway.runtime import Runtime
+from gateway.store.archive import Archive
+from gateway.store.engine import session_scope
+from gateway.store.models import AuditEntry, Document, DocumentMessage, Message, utcnow
+
+log = logging.getLogger(__name__)
+
+STATES = ("draft", "blocked", "queued", "sent", "accepted", "rejected")
+#: States from which an invoice may (after a passing check) be sent.
+SENDABLE = frozenset({"draft", "blocked", "rejected"})
+
+
+class InvoiceBlocked(InvoicingError):
+    """An invoice that fails its compliance checks; ``reasons`` lists every one."""
+
+    def __init__(self, number: str, reasons: list[Reason]) -> None:
+        self.reasons = reasons
+        listed = "".join(f"\n  - {r}" for r in reasons)
+        super().__init__(f"invoice {number} is blocked ({len(reasons)} reason(s)):{listed}")
+
+
+def _audit(
+    session: Session, actor: str, action: str, row: Document, reason: str | None = None, **detail: Any
+) -> None:
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            target_type="document",
+            target_id=str(row.id),
+            reason=reason,
+            detail={"invoice_number": row.invoice_number, **detail},
+        )
+    )
+
+
+def _invoice_row(session: Session, document_id: int) -> tuple[Document, Invoice]:
+    row = session.get(Document, document_id)
+    if row is None or row.type != "invoice":
+        raise InvoicingError(f"no invoice document {document_id}")
+    doc = safe_load(row)
+    if not isinstance(doc, Invoice):
+        raise InvoicingError(f"invoice document {document_id} no longer loads")
+    return row, doc
+
+
+def _check_row(session: Session, document_id: int) -> InvoiceCheck:
+    check = session.get(InvoiceCheck, document_id)
+    if check is None:
+        check = InvoiceCheck(document_id=document_id)
+        session.add(check)
+    return check
+
+
+def check_invoice(
+    session: Session, partners: PartnerDirectory, document_id: int, *, today: date | None = None
+) -> list[Reason]:
+    """Run every compliance check on invoice ``document_id``, store the reasons, set draft/blocked.
+
+    An invoice already queued, sent or accepted keeps its status (the reasons are stored).
+    Raises :class:`InvoicingError` for an unknown document. The caller commits.
+    """
+    row, doc = _invoice_row(session, document_id)
+    reasons = compliance_reasons(session, partners, row, doc, today=today or utcnow().date())
+    check = _check_row(session, document_id)
+    check.reasons = [r.to_json() for r in reasons]
+    check.checked_at = utcnow()
+    session.add(check)
+    if row.status in ("draft", "blocked"):
+        status = "blocked" if reasons else "draft"
+        if status != row.status:
+            row.status = status
+            row.updated_at = utcnow()
+            session.add(row)
+            _audit(session, "gateway", f"invoice.{status}", row, "; ".join(map(str, reasons)) or None)
+    session.flush()
+    return reasons
+
+
+def queue_invoice(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    document_id: int,
+    actor: str,
+    *,
+    today: date | None = None,
+) -> Message:
+    """Check, render and queue invoice ``document_id`` (status ``queued``); the caller commits.
+
+    Raises :class:`InvoiceBlocked` (the blocked status and reasons are set in the session:
+    commit them), or :class:`InvoicingError` (not sendable, not approved, cannot render).
+    """
+    row, doc = _invoice_row(session, document_id)
+    if row.status not in SENDABLE:
+        raise InvoicingError(f"invoice {doc.invoice_number} is {row.status}: it cannot be sent again")
+    profile, settings = invoice_settings(partners, row.partner)
+    was = row.status
+    reasons = check_invoice(session, partners, document_id, today=today)
+    if reasons:
+        if was == "rejected":
+            row.status = "blocked"
+            session.add(row)
+        raise InvoiceBlocked(doc.invoice_number, reasons)
+    check = _check_row(session, document_id)
+    if settings.mode == "manual" and not check.approved_by:
+        raise InvoicingError(
+            f"invoice {doc.invoice_number} waits for approval ({profile.name} invoices in manual mode)"
+        )
+    payload = render_payload(session, partners, mappings, row, doc)
+    message = queue_outbound(
+        session,
+        archive,
+        row.partner,
+        mailbox_for(partners, row.partner),
+        payload,
+        document_ids=[document_id],
+        actor=actor,
+        note=f"{doc.kind} {doc.invoice_number}",
+    )
+    row.status = "queued"
+    row.updated_at = utcnow()
+    session.add(row)
+    _audit(session, actor, "invoice.queued", row, None, message_id=message.id, filename=payload.filename)
+    session.flush()
+    run_scopes(session, partners, scopes_of([row]), today=today)  # it counts as invoiced from now on
+    log.info("queued %s %s for %s as %s", doc.kind, doc.invoice_number, row.partner, payload.filename)
+    return message
+
+
+def send_invoice(runtime: Runtime, document_id: int, actor: str, *, today: date | None = None) -> Message:
+    """Check, render and queue invoice ``document_id`` in its own transaction.
+
+    Raises :class:`InvoiceBlocked` (after saving the blocked status and its reasons) or
+    :class:`InvoicingError`.
+    """
+    blocked: InvoiceBlocked | None = None
+    with session_scope(runtime.engine) as session:
+        try:
+            return queue_invoice(
+                session, runtime.partners, runtime.mappings, runtime.archive, document_id, actor, today=today
+            )
+        except InvoiceBlocked as exc:
+            blocked = exc  # commit the blocked status and the reasons, then raise
+    raise blocked
+
+
+def approve_invoice(
+    runtime: Runtime, document_id: int, actor: str, note: str | None = None, *, today: date | None = None
+) -> Message:
+    """Approve invoice ``document_id`` (manual mode) and send it; audited.
+
+    Raises :class:`InvoiceBlocked` when it fails its checks (nothing is approved) or
+    :class:`InvoicingError`.
+    """
+    blocked: InvoiceBlocked | None = None
+    with session_scope(runtime.engine) as session:
+        row, doc = _invoice_row(session, document_id)
+        if row.status not in SENDABLE:
+            raise InvoicingError(f"invoice {doc.invoice_number} is {row.status}: nothing to approve")
+        reasons = check_invoice(session, runtime.partners, document_id, today=today)
+        if reasons:
+            blocked = InvoiceBlocked(doc.invoice_number, reasons)
+        else:
+            check = _check_row(session, document_id)
+            check.approved_by, check.approved_at = actor, utcnow()
+            session.add(check)
+            _audit(session, actor, "invoice.approved", row, note)
+            return queue_invoice(
+                session, runtime.partners, runtime.mappings, runtime.archive, document_id, actor, today=today
+            )
+    assert blocked is not None
+    raise blocked
+
+
+def _linked(session: Session, message_id: int) -> list[Document]:
+    query = (
+        select(Document)
+        .join(DocumentMessage, col(DocumentMessage.document_id) == Document.id)
+        .where(
+            DocumentMessage.message_id == message_id,
+            DocumentMessage.role == "sent",
+            Document.type == "invoice",
+        )
+    )
+    return list(session.exec(query).all())
+
+
+def record_invoice_sent(session: Session, message_id: int) -> list[Document]:
+    """The invoices queued in outbound message ``message_id`` are now ``sent``; the caller commits."""
+    rows = []
+    for row in _linked(session, message_id):
+        if row.status == "queued":
+            row.status, row.updated_at = "sent", utcnow()
+            session.add(row)
+            _audit(session, "gateway", "invoice.sent", row, None, message_id=message_id)
+            rows.append(row)
+    session.flush()
+    return rows
+
+
+def record_invoice_ack(
+    session: Session,
+    message_id: int,
+    accepted: bool,
+    codes: Sequence[str] = (),
+    partners: PartnerDirectory | None = None,
+) -> list[Document]:
+    """The partner's 997/CONTRL on outbound message ``message_id``: its invoices become
+    ``accepted`` or ``rejected`` (with ``codes``); the caller commits. With ``partners``, the
+    POs of rejected invoices are reconciled again (a rejected invoice no longer counts)."""
+    status = "accepted" if accepted else "rejected"
+    rows = []
+    for row in _linked(session, message_id):
+        if row.status in ("queued", "sent", "accepted", "rejected"):
+            row.status, row.updated_at = status, utcnow()
+            session.add(row)
+            _audit(
+                session,
+                "partner",
+                f"invoice.{status}",
+                row,
+                ", ".join(codes) or None,
+                message_id=message_id,
+                codes=list(codes),
+            )
+            rows.append(row)
+    session.flush()
+    if partners is not None and not accepted and rows:
+        run_scopes(session, partners, scopes_of(rows))
+    return rows
