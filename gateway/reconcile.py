@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from gateway.canonical import Invoice, PurchaseOrder, ReturnAuthorization, Shipment
 from gateway.config import PartnerDirectory
 from gateway.config.rules import PartnerRules
-from gateway.reconcile_aging import check_aging
+from gateway.reconcile_aging import check_aging, run_aging_checks
 from gateway.reconcile_data import Loaded, chunks, is_live, load_bundles, safe_load
 from gateway.reconcile_doc_rules import NumberUse, number_findings, return_findings, shipment_findings, use_of
 from gateway.reconcile_findings import Finding
@@ -64,6 +64,8 @@ __all__ = [
     "reconcile_documents",
     "reconcile_po",
     "rules_for",
+    "run_aging_checks",
+    "run_scopes",
     "scopes_of",
     "set_discrepancy_status",
 ]

@@ -37,7 +37,9 @@ from gateway.config.rules import AgingRules, PartnerRules
 from gateway.reconcile_data import CASE_UOMS, NOT_LIVE, PoLines, chunks, safe_load
 from gateway.reconcile_findings import Collector, Finding
 from gateway.reconcile_sync import scope_rows, sync_findings
-from gateway.store.models import Document, DocumentLine, DocumentMessage, Message
+from gateway.runtime import Runtime
+from gateway.store.engine import session_scope
+from gateway.store.models import Document, DocumentLine, DocumentMessage, Message, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -375,3 +377,11 @@ def _subject(f: Finding) -> str:
     if f.po_number:
         return f"PO {f.po_number}"
     return f"returns of {f.partner}"
+
+
+def run_aging_checks(runtime: Runtime, *, today: date | None = None, notify: bool = True) -> list[Alert]:
+    """:func:`check_aging` in its own transaction, for the scheduler (today by default)."""
+    with session_scope(runtime.engine) as session:
+        return check_aging(
+            session, runtime.partners, runtime.settings, today or utcnow().date(), notify=notify
+        )

@@ -27,11 +27,12 @@ from gateway.invoicing import (
     record_invoice_sent,
     send_invoice,
 )
+from gateway.reconcile import reconcile_documents, run_aging_checks
 from gateway.reconcile_models import InvoiceCheck
 from gateway.store import session_scope
 from gateway.store.documents import load_document
-from gateway.store.models import AuditEntry, Document, DocumentMessage, Message
-from tests.money.conftest import asn, open_runtime, po, rma, store
+from gateway.store.models import AuditEntry, Discrepancy, Document, DocumentMessage, Message
+from tests.money.conftest import PG_SKIP, asn, open_runtime, po, rma, store
 
 US, EU, WH = "amazon-us", "amazon-eu", "warehouse"
 DAY = date(2026, 1, 16)
@@ -196,3 +197,31 @@ def test_any_built_invoice_passes_and_round_trips(runtime, quantities: list[int]
     assert invoice.total == sum((ln.quantity * ln.unit_price for ln in invoice.lines), Decimal(0)).quantize(
         Decimal("0.01")
     )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=PG_SKIP)])
+def test_returns_credit_notes_and_aging_on_each_backend(tmp_path, backend) -> None:
+    from tests.money.conftest import _url
+
+    urls = _url(backend, tmp_path)
+    runtime = open_runtime(tmp_path, url=next(urls))
+    try:
+        with session_scope(runtime.engine) as session:
+            store(session, US, po())
+            row = store(session, WH, asn("ASN-1", {"1": 24}))
+            (inv_row,) = on_documents_stored(runtime, session, [row], today=DAY)
+            inv_row.status = "accepted"
+            ret = store(session, US, rma("RMA-1", {"1": 2}))
+            reconcile_documents(session, runtime.partners, [ret], today=date(2026, 2, 20))
+            assert {d.kind for d in session.exec(select(Discrepancy)).all()} == {"credit_note_missing"}
+            (note_row,) = on_documents_stored(runtime, session, [ret], today=date(2026, 2, 20))
+            assert note_row.status == "queued"
+            assert {(d.kind, d.status) for d in session.exec(select(Discrepancy)).all()} == {
+                ("credit_note_missing", "resolved")
+            }
+        alerts = run_aging_checks(runtime, today=date(2026, 2, 20), notify=False)
+        assert alerts == []
+    finally:
+        runtime.close()
+        for _ in urls:  # drop the PostgreSQL schema
+            pass
