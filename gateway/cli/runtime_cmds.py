@@ -42,12 +42,15 @@ def open_runtime(ctx: click.Context) -> Runtime:
 
 @click.command("run")
 @click.option("--once", is_flag=True, help="Poll every mailbox once, send what is due, and exit.")
+@click.option("--console/--no-console", default=True, show_default=True,
+              help="Also serve the console (and the AS2 endpoint) on console.host:console.port.")  # fmt: skip
 @click.pass_context
-def run_command(ctx: click.Context, once: bool) -> None:
+def run_command(ctx: click.Context, once: bool, console: bool) -> None:
     """Start the gateway: poll mailboxes, process messages, send the outbox (until SIGTERM)."""
     from gateway.scheduler import Gateway, run_once
 
     runtime = open_runtime(ctx)
+    server = None
     try:
         if once:
             totals = run_once(runtime)
@@ -59,9 +62,35 @@ def run_command(ctx: click.Context, once: bool) -> None:
             f"database {runtime.engine.url.render_as_string(hide_password=True)}; Ctrl-C to stop",
             err=True,
         )
+        if console:
+            server = _start_console(runtime)
         Gateway(runtime).run_forever()
     finally:
+        if server is not None:
+            server.close()
         runtime.close()
+
+
+def _start_console(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """The console in a background thread (waitress); ``None`` when its address is taken."""
+    import threading
+
+    from waitress import create_server
+
+    from gateway.console import create_app
+
+    host, port = runtime.settings.console.host, runtime.settings.console.port
+    try:
+        server = create_server(create_app(runtime), host=host, port=port, threads=8, ident="acorn")
+    except OSError as exc:
+        log.warning("console not started: %s:%d: %s", host, port, exc.strerror)
+        return None
+    threading.Thread(target=server.run, name="console", daemon=True).start()
+    click.echo(
+        f"acorn: console on http://{host}:{port}/ (create a login with `acorn users add NAME --role admin`)",
+        err=True,
+    )
+    return server
 
 
 @click.command("ingest")

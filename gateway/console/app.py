@@ -99,6 +99,11 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
         api.bp,
     ):
         app.register_blueprint(blueprint)
+    from gateway.as2_inbound import make_blueprint as as2_blueprint
+
+    as2 = as2_blueprint(runtime)  # partners POST AS2 messages (and async MDNs) here: signed, not a form
+    app.register_blueprint(as2)
+    csrf.exempt(as2)
     csrf.exempt(api.bp)  # token-authenticated: a browser never sends the token by itself
     csrf.exempt(health.bp)  # GET only
 

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "as2.receive"}  # AS2 authenticates by signature
 TOKEN_PREFIXES = ("/api/", "/metrics")
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -33,7 +33,7 @@ def test_random_sigkills_lose_nothing_and_process_nothing_twice(home: Path) -> N
     rng = random.Random(20261123)
     for _ in range(KILLS):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "run"], env=env, cwd=home,
+            [sys.executable, "-m", "gateway", "run", "--no-console"], env=env, cwd=home,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         time.sleep(rng.uniform(0.8, 2.5))

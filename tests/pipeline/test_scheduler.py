@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+import urllib.request
 import signal
 import subprocess
 import sys
@@ -19,11 +22,22 @@ from tests.conftest import PROJECT_ROOT
 from tests.pipeline.conftest import sample
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def test_backoff_doubles_up_to_the_maximum() -> None:
     assert [backoff_seconds(n, 5, 60) for n in range(6)] == [0, 5, 10, 20, 40, 60]
 
 
-def test_acorn_run_processes_the_inbox_sends_the_997_and_stops_on_sigterm(home: Path) -> None:
+def test_acorn_run_processes_the_inbox_sends_the_997_serves_the_console_and_stops_on_sigterm(
+    home: Path,
+) -> None:
+    port = _free_port()
+    with (home / "config.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(f"console:\n  host: 127.0.0.1\n  port: {port}\n")
     inbox = home / "run" / "mailboxes" / "amazon-us" / "inbox"
     inbox.mkdir(parents=True)
     (inbox / "po.edi").write_bytes(sample("x12_4010_850_new_po.edi"))
@@ -37,6 +51,8 @@ def test_acorn_run_processes_the_inbox_sends_the_997_and_stops_on_sigterm(home: 
         while time.monotonic() < deadline and not (outbox.is_dir() and any(outbox.iterdir())):
             time.sleep(0.2)
         assert outbox.is_dir() and len(list(outbox.iterdir())) == 1, "no 997 was sent"
+        health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).read())
+        assert health["status"] == "ok", health
     finally:
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=60)
