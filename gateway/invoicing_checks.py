@@ -157,6 +157,9 @@ def _parties(r: _Reasons, invoice: Invoice, vendor_code: str | None, fc: str | N
         r.add("vendor_code", f"remit-to id {remit.id} is not the vendor code {vendor_code}")
     if bill is None or not (bill.id or bill.name):
         r.add("bill_to_missing", "no bill-to party")
+    terms = invoice.terms
+    if terms is None or not (terms.type_code or terms.net_days is not None or terms.due_date):
+        r.add("terms_missing", "no payment terms (ITD / PAT is mandatory): give invoice.terms in the profile")
     party = invoice.maybe_party("ship_to")
     ship_to = invoice.ship_to_location or (party.id if party else None)
     if fc and invoice.kind == "invoice" and (ship_to or "").upper() != fc.upper():

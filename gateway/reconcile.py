@@ -224,7 +224,7 @@ def run_scopes(
     for bundle in bundles.values():
         owner = bundle.po.row.partner if bundle.po else None
         findings += po_findings(bundle, rules_for(partners, owner).reconcile, owner or "")
-    findings += _shipment_scope(session, partners, by_kind["asn"])
+    findings += _shipment_scope(session, partners, by_kind["asn"], today)
     findings += _number_scope(session, partners, by_kind["inv"])
     findings += _return_scope(session, partners, by_kind["rma"], today)
     counts = sync_findings(session, scopes, findings)
@@ -242,12 +242,14 @@ def _documents(session: Session, kind: str, column: Any, values: Collection[str]
     return rows
 
 
-def _shipment_scope(session: Session, partners: PartnerDirectory, ids: Collection[str]) -> list[Finding]:
+def _shipment_scope(
+    session: Session, partners: PartnerDirectory, ids: Collection[str], today: date
+) -> list[Finding]:
     found: list[Finding] = []
     for row in _documents(session, "shipment", Document.shipment_id, ids):
         doc = safe_load(row)
         if isinstance(doc, Shipment):
-            found += shipment_findings(Loaded(row, doc), rules_for(partners, row.partner).reconcile)
+            found += shipment_findings(Loaded(row, doc), rules_for(partners, row.partner).reconcile, today)
     return found
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,10 +22,39 @@ from gateway.reconcile_data import Loaded, item_keys, item_label, qty_text, shar
 from gateway.reconcile_findings import Collector, Finding
 
 
-def shipment_findings(s: Loaded[Shipment], rules: ReconciliationRules) -> list[Finding]:
-    """Cartons (SSCC) adding up to the item totals; no SSCC twice (scope ``asn:S``)."""
+def _looks_like_date(text: str) -> bool:
+    """``20260115``, ``2026-01-15`` or ``260115``: what a BOL must never be (AMAZON-RULES.md, 856)."""
+    digits = text.replace("-", "").replace("/", "")
+    if not digits.isdigit() or len(digits) not in (6, 8):
+        return False
+    try:
+        datetime.strptime(digits, "%Y%m%d" if len(digits) == 8 else "%y%m%d")
+    except ValueError:
+        return False
+    return True
+
+
+def shipment_findings(s: Loaded[Shipment], rules: ReconciliationRules, today: date) -> list[Finding]:
+    """An ASN's own rules (scope ``asn:S``): cartons (SSCC) adding up to the item totals, no SSCC
+    twice, a ship date not in the future, a bill of lading that is not a date."""
     doc = s.doc
     c = Collector(f"asn:{doc.shipment_id}", s.row.partner, rules)
+    if doc.ship_date > today:
+        c.add(
+            "asn_ship_date_in_future",
+            (),
+            shipment_id=doc.shipment_id,
+            expected=f"<= {today}",
+            actual=str(doc.ship_date),
+        )
+    if doc.bol and _looks_like_date(doc.bol):
+        c.add(
+            "asn_bol_is_date",
+            (),
+            shipment_id=doc.shipment_id,
+            expected="a bill of lading number",
+            actual=doc.bol,
+        )
     seen: dict[str, int] = defaultdict(int)
     for package in doc.packages:
         seen[package.sscc] += 1

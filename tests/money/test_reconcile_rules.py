@@ -369,3 +369,21 @@ def test_rules_are_per_partner(session, tmp_path) -> None:
     assert "price_mismatch" not in found
     (row,) = found["over_shipment"]  # line 1 is within the tolerance of one each
     assert (row.line_no, row.severity) == ("2", "warning")
+
+
+def test_an_asns_own_fields(session, partners) -> None:
+    found = reconcile_stored(
+        session,
+        partners,
+        (US, po()),
+        (WH, asn("ASN-1", {"1": 12}, ship_date=date(2026, 1, 21), bol="20260121")),
+        (WH, asn("ASN-2", {"1": 12}, bol="ACMEBOL2601150001")),
+    )
+    (future,) = found["asn_ship_date_in_future"]
+    assert (future.shipment_id, future.expected, future.actual) == ("ASN-1", "<= 2026-01-20", "2026-01-21")
+    (bol,) = found["asn_bol_is_date"]
+    assert (bol.shipment_id, bol.actual) == ("ASN-1", "20260121")
+    found = reconcile_stored(
+        session, partners, (WH, asn("ASN-1", {"1": 12}, bol="BOL-1")), today=date(2026, 1, 22)
+    )
+    assert not {"asn_ship_date_in_future", "asn_bol_is_date"} & set(found)
