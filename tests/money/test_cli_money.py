@@ -101,10 +101,22 @@ def test_build_check_send_and_list_invoices(config: Path) -> None:
         {k: i[k] for k in ("invoice_number", "po_number", "shipment_id", "state", "total", "blocked_reasons")}
         for i in listed
     ]
-    assert {"invoice_number": "ACME-EU-2026-000001", "po_number": "EU123456", "shipment_id": "ASN-EU", "state": "queued",
-            "total": "148.75", "blocked_reasons": []} in fields  # fmt: skip
-    assert {"invoice_number": "INV-1", "po_number": "4TQ8ZK2M", "shipment_id": "ASN-1", "state": "received",
-            "total": "237.60", "blocked_reasons": []} in fields  # fmt: skip
+    assert {
+        "invoice_number": "ACME-EU-2026-000001",
+        "po_number": "EU123456",
+        "shipment_id": "ASN-EU",
+        "state": "queued",
+        "total": "148.75",
+        "blocked_reasons": [],
+    } in fields
+    assert {
+        "invoice_number": "INV-1",
+        "po_number": "4TQ8ZK2M",
+        "shipment_id": "ASN-1",
+        "state": "received",
+        "total": "237.60",
+        "blocked_reasons": [],
+    } in fields
 
 
 def test_a_blocked_invoice_exits_3_with_every_reason(config: Path) -> None:
