@@ -66,7 +66,7 @@ API_POSTS = [
     "/api/bulk-replay",
 ]
 PUBLIC = ["/login", "/healthz", "/static/console.css"]
-COVERED_ELSEWHERE = {"/logout", "/jobs/<job_id>", "/api/jobs/<job_id>"}  # test_auth, test_replay
+COVERED_ELSEWHERE = {"/logout", "/jobs/<job_id>", "/api/jobs/<job_id>", "/as2"}  # test_auth, test_replay, below
 
 
 def fill(path: str, seeded) -> str:
@@ -176,3 +176,10 @@ def test_security_headers(client, runtime, seeded) -> None:
     raw = client.get(f"/messages/{seeded['po_message']}/raw")
     assert raw.mimetype == "application/octet-stream"
     assert raw.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_the_as2_endpoint_is_public_and_needs_no_csrf_token_but_an_as2_message(client) -> None:
+    """Partners POST AS2 without a login or a form token; what is not AS2 is refused, not redirected."""
+    response = client.post("/as2", data=b"hello", headers={"Content-Type": "text/plain"})
+    assert response.status_code == 400
+    assert b"not an AS2 message" in response.data
