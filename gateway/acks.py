@@ -7,8 +7,8 @@ themselves are never acknowledged.
 
 :func:`apply_acknowledgement` reads an inbound 997/CONTRL, finds the outbound message it
 answers (by group control number for a 997, by interchange control number for a CONTRL) and
-marks it ``acknowledged`` or ``rejected`` with the AK/UCM codes; documents sent in it (an
-invoice) take the status ``accepted`` or ``rejected``.
+marks it ``acknowledged`` or ``rejected`` with the AK/UCM codes (the pipeline then tells
+invoicing, so an invoice sent in it becomes ``accepted`` or ``rejected``).
 """
 
 from __future__ import annotations
@@ -27,15 +27,7 @@ from gateway.envelopes import edi_delimiters, outbound_filename, readdress, to_p
 from gateway.outbox import queue_outbound
 from gateway.store.archive import Archive
 from gateway.store.counters import ST_CONTROL, UNH_REFERENCE, next_value
-from gateway.store.models import (
-    Direction,
-    Document,
-    DocumentMessage,
-    Message,
-    MessageEvent,
-    MessageState,
-    utcnow,
-)
+from gateway.store.models import Direction, Message, MessageEvent, MessageState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -128,13 +120,4 @@ def apply_acknowledgement(
     codes = sorted({c for t in result.transactions for c in t.codes} | set(result.codes))
     note = f"{result.status}" + (f" ({', '.join(codes)})" if codes else "")
     session.add(MessageEvent(message_id=target.id, state=target.state, actor="partner", note=note))  # type: ignore[arg-type]
-    links = session.exec(
-        select(DocumentMessage).where(DocumentMessage.message_id == target.id, DocumentMessage.role == "sent")
-    ).all()
-    for link in links:
-        document = session.get(Document, link.document_id)
-        if document is not None:
-            document.status = "accepted" if accepted else "rejected"
-            document.updated_at = utcnow()
-            session.add(document)
     return target

@@ -27,7 +27,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from gateway import pipeline
+from gateway import invoicing, pipeline
 from gateway.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Direction, MailboxStatus, Message, MessageEvent, MessageState, utcnow
@@ -287,6 +287,7 @@ def send_one(runtime: Runtime, message_id: int) -> str:
         row = _status_row(session, partner, mailbox_name)
         row.sent += 1
         session.add(row)
+        invoicing.record_invoice_sent(session, message_id)
     log.info("message %s %s", message_id, note)
     return "sent"
 

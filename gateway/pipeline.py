@@ -468,11 +468,14 @@ def _process(runtime: Runtime, message_id: int, actor: str) -> ProcessSummary:
                 else "acknowledges nothing we sent"
             )
             _event(session, message, note, actor)
+            if target is not None:
+                _invoice_ack(session, runtime, target, result)
         if documents or acks:
             _set_state(
                 session, message, MessageState.TRANSLATED, f"{len(documents)} document(s) stored", actor
             )
         _reconcile(session, runtime, rows, message)
+        _invoice(session, runtime, rows, message)
 
     # 6. done, or failed with every problem listed
     envelope = [
@@ -571,6 +574,31 @@ def _reconcile(session: Session, runtime: Runtime, rows: list[Document], message
     except Exception as exc:  # reported; the documents stay stored
         log.exception("reconciliation after message %s failed", message.id)
         _event(session, message, f"reconciliation failed: {type(exc).__name__}: {exc}")
+
+
+def _invoice(session: Session, runtime: Runtime, rows: list[Document], message: Message) -> None:
+    """Invoices and credit notes the new documents call for (queued in automatic mode)."""
+    if not rows:
+        return
+    from gateway import invoicing
+
+    try:
+        with session.begin_nested():
+            built = invoicing.on_documents_stored(runtime, session, rows)
+    except Exception as exc:  # reported; the documents stay stored and `acorn invoices build` can retry
+        log.exception("invoicing after message %s failed", message.id)
+        _event(session, message, f"invoicing failed: {type(exc).__name__}: {exc}")
+        return
+    for document in built:
+        _event(session, message, f"{document.status} invoice {document.business_key} built")
+
+
+def _invoice_ack(session: Session, runtime: Runtime, target: Message, result: Any) -> None:
+    from gateway import invoicing
+
+    accepted = result.status in ("accepted", "accepted_with_errors")
+    codes = sorted({c for t in result.transactions for c in t.codes} | set(result.codes))
+    invoicing.record_invoice_ack(session, int(target.id), accepted, codes, partners=runtime.partners)  # type: ignore[arg-type]
 
 
 # -- replay ----------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ One job per enabled mailbox runs at the mailbox's ``interval``; a mailbox that f
 (``backoff_initial_seconds`` doubling up to ``backoff_max_seconds``) while the others go on.
 The outbox job sends queued messages; the heartbeat job records this worker in the ``workers``
 table (``/healthz`` reads it); the main thread adds and removes mailbox jobs when partner profiles
-change; a daily job prunes the archive when a retention is set. At start, unfinished messages
+change; an hourly job queues automatic invoices that now pass and runs the aging checks
+(alerts); a daily job prunes the archive when a retention is set. At start, unfinished messages
 left by a crash are processed first.
 
 SIGTERM and SIGINT stop the scheduler gracefully: no new job starts, and running jobs finish
@@ -23,6 +24,8 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from gateway import __version__, mailboxes, pipeline
+from gateway.invoicing import send_ready_invoices
+from gateway.reconcile import run_aging_checks
 from gateway.retention import prune_archive
 from gateway.runtime import Runtime
 from gateway.store import session_scope
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10.0
 SYNC_SECONDS = 30.0
+MONEY_SECONDS = 3600.0
 
 
 def backoff_seconds(failures: int, initial: float, maximum: float) -> float:
@@ -111,6 +115,19 @@ class Gateway:
             except Exception:
                 log.exception("outbox: sending failed unexpectedly")
 
+    def money(self) -> None:
+        """Queue automatic invoices that now pass their checks; run the aging checks and alerts."""
+        if self.stopping.is_set():
+            return
+        try:
+            send_ready_invoices(self.runtime)
+        except Exception:
+            log.exception("queuing ready invoices failed")
+        try:
+            run_aging_checks(self.runtime)
+        except Exception:
+            log.exception("aging checks failed")
+
     def prune(self) -> None:
         try:
             prune_archive(self.runtime)
@@ -160,6 +177,9 @@ class Gateway:
             seconds=settings.outbox_interval_seconds,
             id="outbox",
             next_run_time=utcnow(),
+        )
+        self.scheduler.add_job(
+            self.money, "interval", seconds=MONEY_SECONDS, id="money", next_run_time=utcnow()
         )
         if self.runtime.settings.archive_retention_days:
             self.scheduler.add_job(self.prune, "interval", hours=24, id="retention", next_run_time=utcnow())

@@ -52,7 +52,5 @@ def render_summary(file: Path, parsed: ParsedFile) -> str:
             label = "implicit group" if gh.implicit else f"group {gh.control_number} {gh.functional_id}"
             lines.append(f"    {label} version {gh.version}: {len(g.transactions)} transaction(s)")
             for t in g.transactions:
-                lines.append(
-                    f"      {t.type} {t.control_number} ({t.version}): {len(t.segments)} segments"
-                )
+                lines.append(f"      {t.type} {t.control_number} ({t.version}): {len(t.segments)} segments")
     return "\n".join(lines)

@@ -59,10 +59,6 @@ def _looks_binary(sample: str) -> bool:
     """True when too many characters are undecodable bytes or control codes."""
     if not sample:
         return False
-    odd = sum(
-        1
-        for ch in sample
-        if ("\udc80" <= ch <= "\udcff") or (ord(ch) < 32 and ch not in "\r\n\t")
-    )
+    odd = sum(1 for ch in sample if ("\udc80" <= ch <= "\udcff") or (ord(ch) < 32 and ch not in "\r\n\t"))
     # Separators may be control characters (e.g. 0x1D, 0x15), so allow a good share.
     return odd > len(sample) // 3

@@ -152,8 +152,15 @@ def _delivery_date(doc: CanonicalDocument) -> date | None:
     return None
 
 
-def _line(line_no: str | None, po_number: str | None, item: ItemIds, quantity: Decimal, uom: str,
-          case_size: Decimal | None = None, unit_price: Decimal | None = None) -> DocumentLine:
+def _line(
+    line_no: str | None,
+    po_number: str | None,
+    item: ItemIds,
+    quantity: Decimal,
+    uom: str,
+    case_size: Decimal | None = None,
+    unit_price: Decimal | None = None,
+) -> DocumentLine:
     return DocumentLine(
         line_no=line_no or "", po_number=po_number, asin=item.asin, ean=item.ean, upc=item.upc,
         vendor_sku=item.vendor_sku, buyer_sku=item.buyer_sku, quantity=quantity, uom=uom,

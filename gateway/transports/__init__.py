@@ -16,7 +16,11 @@ def open_mailbox(partner: str, config: object) -> Mailbox:
         from gateway.transports.local import LocalMailbox
 
         return LocalMailbox(
-            partner, config.name, Path(config.inbox), Path(config.outbox), Path(config.processed)  # type: ignore[attr-defined]
+            partner,
+            config.name,
+            Path(config.inbox),
+            Path(config.outbox),
+            Path(config.processed),  # type: ignore[attr-defined]
         )
     if kind == "sftp":
         from gateway.transports.sftp import SftpMailbox

@@ -145,9 +145,9 @@ def seeded(runtime: Runtime, accounts: dict[str, int]) -> dict[str, int | str]:
             )
         )  # fmt: skip
         invoice = Document(
-            partner="amazon-us", type="invoice", business_key="ACME-2026-000001", status="blocked",
-            po_number="4TQ8ZK2M", invoice_number="ACME-2026-000001", currency="USD", total=Decimal("99.00"),
-            data={"invoice_number": "ACME-2026-000001"},
+            partner="amazon-us", type="invoice", business_key="ACME-SEED-000001", status="blocked",
+            po_number="4TQ8ZK2M", invoice_number="ACME-SEED-000001", currency="USD", total=Decimal("99.00"),
+            data={"invoice_number": "ACME-SEED-000001"},
         )  # fmt: skip
         session.add(invoice)
         now = utcnow()

@@ -52,7 +52,7 @@ def test_sending_an_invoice_that_cannot_go_says_why(client, runtime, seeded) -> 
         return
     response = post_form(client, path, {}, "/invoices", follow_redirects=True)
     assert response.status_code == 200
-    assert "Invoice ACME-2026-000001:" in response.get_data(as_text=True)
+    assert "Invoice ACME-SEED-000001:" in response.get_data(as_text=True)
     with session_scope(runtime.engine) as session:
         assert session.get(Document, seeded["invoice"]).status != "queued"
 
@@ -60,5 +60,5 @@ def test_sending_an_invoice_that_cannot_go_says_why(client, runtime, seeded) -> 
 def test_invoice_list_shows_blocked_reasons_when_checks_exist(client, runtime, seeded) -> None:
     login_as(client, runtime, "viewer")
     html = client.get("/invoices?status=blocked").get_data(as_text=True)
-    assert "ACME-2026-000001" in html
+    assert "ACME-SEED-000001" in html
     assert "approve" not in html  # a viewer gets no action buttons

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import urllib.request
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from sqlmodel import select

@@ -84,12 +84,14 @@ def build_contrl(
     interchange sender). ``control_number`` is our UNB05 for the CONTRL.
     """
     header = interchange.header
-    errors = [
-        i for i in issues if i.severity is Severity.ERROR and i.position.interchange == header.index
-    ]
+    errors = [i for i in issues if i.severity is Severity.ERROR and i.position.interchange == header.index]
     top = [i for i in errors if i.position.transaction is None]
-    uci: Segment = ["UCI", header.control_number, _party(header.sender_id, header.sender_qualifier),
-                    _party(header.receiver_id, header.receiver_qualifier)]
+    uci: Segment = [
+        "UCI",
+        header.control_number,
+        _party(header.sender_id, header.sender_qualifier),
+        _party(header.receiver_id, header.receiver_qualifier),
+    ]
     if not sender_known:
         uci += [REJECTED, UNKNOWN_SENDER]
     elif top:
@@ -114,8 +116,9 @@ def build_contrl(
         receiver_id=header.sender_id,
         control_number=control_number,
         timestamp=timestamp,
-        groups=[OutboundGroup("CONTRL", header.receiver_id, header.sender_id, "", "D3", [message],
-                              implicit=True)],
+        groups=[
+            OutboundGroup("CONTRL", header.receiver_id, header.sender_id, "", "D3", [message], implicit=True)
+        ],
         version=header.version or "UNOA:3",
         delimiters=delimiters or header.delimiters,
     )
@@ -125,7 +128,8 @@ def _ucm(transaction: Transaction, errors: list[Issue]) -> Segment:
     unh = transaction.segments[0]
     identifier = unh[2] if len(unh) > 2 and isinstance(unh[2], list) else [transaction.type]
     mine = [
-        i for i in errors
+        i
+        for i in errors
         if i.position.group == transaction.group.index and i.position.transaction == transaction.index
     ]
     ucm: Segment = ["UCM", transaction.control_number, list(identifier)]
@@ -169,12 +173,14 @@ def read_contrl(transaction: Transaction) -> AckResult:
         elif segment[0] == "UCM":
             rejected = part(segment, 3) == REJECTED
             code = part(segment, 4)
-            acks.append(TransactionAck(
-                type=part(segment, 2),
-                control_number=part(segment, 1),
-                status="rejected" if rejected else "accepted",
-                codes=[code] if code else [],
-            ))
+            acks.append(
+                TransactionAck(
+                    type=part(segment, 2),
+                    control_number=part(segment, 1),
+                    status="rejected" if rejected else "accepted",
+                    codes=[code] if code else [],
+                )
+            )
     status: AckStatus
     rejected_count = sum(1 for a in acks if a.status == "rejected")
     if part(uci, 4) == REJECTED or (acks and rejected_count == len(acks)):

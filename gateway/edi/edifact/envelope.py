@@ -121,8 +121,9 @@ class Envelope:
 
     # --- the driver ----------------------------------------------------------
 
-    def run(self, steps: tuple[str, ...], token: tuple | None,
-            delimiters: Delimiters | None = None) -> list[Event]:
+    def run(
+        self, steps: tuple[str, ...], token: tuple | None, delimiters: Delimiters | None = None
+    ) -> list[Event]:
         """Run ``steps`` for ``token`` (``None`` at end of input); return the events."""
         self.token = token[:3] if token is not None else None
         out: list[Event] = []
@@ -130,11 +131,11 @@ class Envelope:
             getattr(self, step)(out, delimiters)
         return out
 
-    def where(self, element: int | None = None, *, transaction: bool = False,
-              group: bool = True) -> Position:
+    def where(self, element: int | None = None, *, transaction: bool = False, group: bool = True) -> Position:
         """The position of the current segment within the open envelopes."""
-        ordinal, offset, tag = (self.token[0], self.token[1], self.token[2][0]) if self.token else (
-            None, None, None)
+        ordinal, offset, tag = (
+            (self.token[0], self.token[1], self.token[2][0]) if self.token else (None, None, None)
+        )
         return Position(
             interchange=self.interchanges if self.interchange else None,
             group=self.groups if group and self.group else None,
@@ -181,8 +182,13 @@ class Envelope:
         self.groups += 1
         self.explicit_groups += 1
         self.group_messages = 0
-        at = Position(interchange=self.interchanges, group=self.groups, segment=self.token[0], tag="UNG",
-                      offset=self.token[1])
+        at = Position(
+            interchange=self.interchanges,
+            group=self.groups,
+            segment=self.token[0],
+            tag="UNG",
+            offset=self.token[1],
+        )
         fields, issues = read_ung(segment, at)
         self.group = GroupHeader(
             index=self.groups,
@@ -208,19 +214,31 @@ class Envelope:
             self.group_messages = 0
             ic = self.interchange
             self.group = GroupHeader(
-                index=self.groups, functional_id="", sender_id=ic.sender_id,
-                receiver_id=ic.receiver_id, control_number="",
-                version=part(segment, 2, 2) + part(segment, 2, 3), date=ic.date,
-                time=ic.time, segment=None, position=self.where(), implicit=True,
+                index=self.groups,
+                functional_id="",
+                sender_id=ic.sender_id,
+                receiver_id=ic.receiver_id,
+                control_number="",
+                version=part(segment, 2, 2) + part(segment, 2, 3),
+                date=ic.date,
+                time=ic.time,
+                segment=None,
+                position=self.where(),
+                implicit=True,
             )
             out.append(self.group)
         self.group_messages += 1
         self.messages += 1
         self.body = [segment]
         message_type, version, reference, issues = read_unh(segment, self.where(transaction=True))
-        self.message = {"type": message_type, "version": version or self.group.version,
-                        "reference": reference, "first": ordinal, "index": self.group_messages,
-                        "issues": issues}
+        self.message = {
+            "type": message_type,
+            "version": version or self.group.version,
+            "reference": reference,
+            "first": ordinal,
+            "index": self.group_messages,
+            "issues": issues,
+        }
         out.extend(issues)
         self.state = State.MESSAGE
 
@@ -236,10 +254,16 @@ class Envelope:
         self.body.append(segment)
         issues: list[Issue] = self.message["issues"]
         found = []
-        found += self._check_count(IssueCode.EDIFACT_UNT_COUNT_MISMATCH, segment, len(self.body),
-                                   "segments UNH..UNT", transaction=True)
-        found += self._check_reference(IssueCode.EDIFACT_UNT_CONTROL_MISMATCH, segment,
-                                       self.message["reference"], transaction=True)
+        found += self._check_count(
+            IssueCode.EDIFACT_UNT_COUNT_MISMATCH,
+            segment,
+            len(self.body),
+            "segments UNH..UNT",
+            transaction=True,
+        )
+        found += self._check_reference(
+            IssueCode.EDIFACT_UNT_CONTROL_MISMATCH, segment, self.message["reference"], transaction=True
+        )
         issues.extend(found)
         out.extend(found)
         self._emit_message(out)
@@ -250,10 +274,12 @@ class Envelope:
         if self.group is None or self.group.implicit:
             self.unexpected(out, delimiters)
             return
-        out += self._check_count(IssueCode.EDIFACT_UNE_COUNT_MISMATCH, segment, self.group_messages,
-                                 "messages in the group")
-        out += self._check_reference(IssueCode.EDIFACT_UNE_CONTROL_MISMATCH, segment,
-                                     self.group.control_number)
+        out += self._check_count(
+            IssueCode.EDIFACT_UNE_COUNT_MISMATCH, segment, self.group_messages, "messages in the group"
+        )
+        out += self._check_reference(
+            IssueCode.EDIFACT_UNE_CONTROL_MISMATCH, segment, self.group.control_number
+        )
         out.append(GroupEnd(self.group, self.group_messages, segment))
         self.group = None
         self.state = State.INTERCHANGE
@@ -265,10 +291,10 @@ class Envelope:
             expected, what = self.explicit_groups, "groups (UNG) in the interchange"
         else:
             expected, what = self.messages, "messages in the interchange"
-        out += self._check_count(IssueCode.EDIFACT_UNZ_COUNT_MISMATCH, segment, expected, what,
-                                 group=False)
-        out += self._check_reference(IssueCode.EDIFACT_UNZ_CONTROL_MISMATCH, segment,
-                                     self.interchange.control_number, group=False)
+        out += self._check_count(IssueCode.EDIFACT_UNZ_COUNT_MISMATCH, segment, expected, what, group=False)
+        out += self._check_reference(
+            IssueCode.EDIFACT_UNZ_CONTROL_MISMATCH, segment, self.interchange.control_number, group=False
+        )
         out.append(InterchangeEnd(self.interchange, self.groups, self.messages, segment))
         self.interchange = None
         self.state = State.OUTSIDE
@@ -278,9 +304,11 @@ class Envelope:
     def drop_message(self, out: list[Event], delimiters: Delimiters | None) -> None:
         if self.body is None:
             return
-        issue = Issue(IssueCode.EDIFACT_UNT_MISSING,
-                      f"message {self.message['reference']!r} ends without its UNT",
-                      self.where(transaction=True))
+        issue = Issue(
+            IssueCode.EDIFACT_UNT_MISSING,
+            f"message {self.message['reference']!r} ends without its UNT",
+            self.where(transaction=True),
+        )
         self.message["issues"].append(issue)
         out.append(issue)
         self._emit_message(out)
@@ -289,8 +317,13 @@ class Envelope:
         if self.group is None:
             return
         if not self.group.implicit:
-            out.append(Issue(IssueCode.EDIFACT_UNE_MISSING,
-                             f"group {self.group.control_number!r} ends without its UNE", self.where()))
+            out.append(
+                Issue(
+                    IssueCode.EDIFACT_UNE_MISSING,
+                    f"group {self.group.control_number!r} ends without its UNE",
+                    self.where(),
+                )
+            )
         out.append(GroupEnd(self.group, self.group_messages, None))
         self.group = None
         self.state = State.INTERCHANGE
@@ -298,9 +331,13 @@ class Envelope:
     def drop_interchange(self, out: list[Event], delimiters: Delimiters | None) -> None:
         if self.interchange is None:
             return
-        out.append(Issue(IssueCode.EDIFACT_UNZ_MISSING,
-                         f"interchange {self.interchange.control_number!r} ends without its UNZ",
-                         self.where(group=False)))
+        out.append(
+            Issue(
+                IssueCode.EDIFACT_UNZ_MISSING,
+                f"interchange {self.interchange.control_number!r} ends without its UNZ",
+                self.where(group=False),
+            )
+        )
         out.append(InterchangeEnd(self.interchange, self.groups, self.messages, None))
         self.interchange = None
         self.state = State.OUTSIDE
@@ -327,29 +364,55 @@ class Envelope:
     def _emit_message(self, out: list[Event]) -> None:
         assert self.body is not None and self.interchange is not None and self.group is not None
         m = self.message
-        out.append(Transaction(
-            type=m["type"], control_number=m["reference"], version=m["version"], segments=self.body,
-            interchange=self.interchange, group=self.group, index=m["index"], first_segment=m["first"],
-            issues=m["issues"],
-        ))
+        out.append(
+            Transaction(
+                type=m["type"],
+                control_number=m["reference"],
+                version=m["version"],
+                segments=self.body,
+                interchange=self.interchange,
+                group=self.group,
+                index=m["index"],
+                first_segment=m["first"],
+                issues=m["issues"],
+            )
+        )
         self.body = None
         self.message = {}
         self.state = State.GROUP
 
-    def _check_count(self, code: IssueCode, segment: Segment, actual: int, what: str,
-                     transaction: bool = False, group: bool = True) -> list[Issue]:
+    def _check_count(
+        self,
+        code: IssueCode,
+        segment: Segment,
+        actual: int,
+        what: str,
+        transaction: bool = False,
+        group: bool = True,
+    ) -> list[Issue]:
         stated = part(segment, 1)
         if count_of(stated) == actual:
             return []
         tag = segment[0]
-        return [Issue(code, f"{tag}01 says {stated!r} but there are {actual} {what}",
-                      self.where(1, transaction=transaction, group=group))]
+        return [
+            Issue(
+                code,
+                f"{tag}01 says {stated!r} but there are {actual} {what}",
+                self.where(1, transaction=transaction, group=group),
+            )
+        ]
 
-    def _check_reference(self, code: IssueCode, segment: Segment, expected: str,
-                         transaction: bool = False, group: bool = True) -> list[Issue]:
+    def _check_reference(
+        self, code: IssueCode, segment: Segment, expected: str, transaction: bool = False, group: bool = True
+    ) -> list[Issue]:
         stated = part(segment, 2)
         if same_reference(expected, stated):
             return []
         tag = segment[0]
-        return [Issue(code, f"{tag}02 {stated!r} differs from {_TRAILER_OF[tag]} reference {expected!r}",
-                      self.where(2, transaction=transaction, group=group))]
+        return [
+            Issue(
+                code,
+                f"{tag}02 {stated!r} differs from {_TRAILER_OF[tag]} reference {expected!r}",
+                self.where(2, transaction=transaction, group=group),
+            )
+        ]

@@ -79,10 +79,19 @@ def _step(envelope: Envelope, token: Token) -> list[Event]:
     if len(tag) != 3 or not tag.isalnum():
         envelope.token = token[:3]
         if tag == "" and len(segment) == 1:
-            return [Issue(IssueCode.EMPTY_SEGMENT, "an empty segment (two terminators in a row)",
-                          envelope.where(transaction=True), Severity.WARNING)]
-        issue = Issue(IssueCode.BAD_SEGMENT_TAG, f"the segment tag {tag[:10]!r} is not valid",
-                      envelope.where(transaction=True))
+            return [
+                Issue(
+                    IssueCode.EMPTY_SEGMENT,
+                    "an empty segment (two terminators in a row)",
+                    envelope.where(transaction=True),
+                    Severity.WARNING,
+                )
+            ]
+        issue = Issue(
+            IssueCode.BAD_SEGMENT_TAG,
+            f"the segment tag {tag[:10]!r} is not valid",
+            envelope.where(transaction=True),
+        )
         if state is State.MESSAGE:
             return [issue, *envelope.run(("append",), token)]
         return [issue]

@@ -71,8 +71,16 @@ def envelope_segments(interchange: OutboundInterchange) -> Iterator[Segment]:
         if not group.implicit:
             explicit += 1
             version = _identifier(group.version)
-            yield ["UNG", group.functional_id, group.sender_id, group.receiver_id, [date, time],
-                   group.control_number, "UN", version[:2]]
+            yield [
+                "UNG",
+                group.functional_id,
+                group.sender_id,
+                group.receiver_id,
+                [date, time],
+                group.control_number,
+                "UN",
+                version[:2],
+            ]
         for transaction in group.transactions:
             messages += 1
             yield from message_segments(transaction, group.version)

@@ -51,8 +51,15 @@ AK9_CODES = {
     IssueCode.X12_GE_CONTROL_MISMATCH: "4",
     IssueCode.X12_GE_COUNT_MISMATCH: "5",
 }
-STATUS = {"A": "accepted", "E": "accepted_with_errors", "P": "partially_accepted", "R": "rejected",
-          "M": "rejected", "W": "rejected", "X": "rejected"}
+STATUS = {
+    "A": "accepted",
+    "E": "accepted_with_errors",
+    "P": "partially_accepted",
+    "R": "rejected",
+    "M": "rejected",
+    "W": "rejected",
+    "X": "rejected",
+}
 _MAX_CODES = 5  # AK502..AK506, AK905..AK909
 
 
@@ -70,13 +77,15 @@ def _codes(issues: Iterable[Issue], table: dict[IssueCode, str], default: str | 
     return sorted(found)[:_MAX_CODES]
 
 
-def _group_997(interchange: ParsedInterchange, group: ParsedGroup, issues: list[Issue],
-               control_number: str) -> OutboundTransaction:
+def _group_997(
+    interchange: ParsedInterchange, group: ParsedGroup, issues: list[Issue], control_number: str
+) -> OutboundTransaction:
     header = group.header
     v5010 = _from_5010(header.version)
     mine = [i for i in issues if i.position.group == header.index]
-    body: list[Segment] = [["AK1", header.functional_id, header.control_number]
-                           + ([header.version] if v5010 else [])]
+    body: list[Segment] = [
+        ["AK1", header.functional_id, header.control_number] + ([header.version] if v5010 else [])
+    ]
     accepted = 0
     for transaction in group.transactions:
         found = [i for i in mine if i.position.transaction == transaction.index]
@@ -97,12 +106,12 @@ def _group_997(interchange: ParsedInterchange, group: ParsedGroup, issues: list[
     else:
         status = "R" if accepted == 0 else "P"
     body.append(["AK9", status, included, str(received), str(accepted), *group_codes])
-    return OutboundTransaction(type="997", control_number=control_number, segments=body,
-                               version=None)
+    return OutboundTransaction(type="997", control_number=control_number, segments=body, version=None)
 
 
-def build_997(interchange: ParsedInterchange, issues: Iterable[Issue], *,
-              first_control_number: int = 1) -> list[OutboundTransaction]:
+def build_997(
+    interchange: ParsedInterchange, issues: Iterable[Issue], *, first_control_number: int = 1
+) -> list[OutboundTransaction]:
     """One 997 per functional group of ``interchange``, in the order of the groups.
 
     ``issues`` may be all the issues of the file: only errors positioned in this
@@ -117,9 +126,16 @@ def build_997(interchange: ParsedInterchange, issues: Iterable[Issue], *,
     ]
 
 
-def ack_interchange(interchange: ParsedInterchange, acks: list[OutboundTransaction], *,
-                    control_number: str, first_group_control_number: int, timestamp: datetime,
-                    delimiters: Delimiters | None = None, test: bool | None = None) -> OutboundInterchange:
+def ack_interchange(
+    interchange: ParsedInterchange,
+    acks: list[OutboundTransaction],
+    *,
+    control_number: str,
+    first_group_control_number: int,
+    timestamp: datetime,
+    delimiters: Delimiters | None = None,
+    test: bool | None = None,
+) -> OutboundInterchange:
     """Wrap the 997s of :func:`build_997` in an interchange back to ``interchange``'s sender.
 
     ``acks[i]`` answers ``interchange.groups[i]``; 997s answering groups of the same
@@ -136,19 +152,29 @@ def ack_interchange(interchange: ParsedInterchange, acks: list[OutboundTransacti
         version = group.header.version
         if version not in by_version:
             by_version[version] = OutboundGroup(
-                functional_id="FA", sender_id=group.header.receiver_id, receiver_id=group.header.sender_id,
-                control_number=str(first_group_control_number + len(by_version)), version=version,
-                transactions=[])
+                functional_id="FA",
+                sender_id=group.header.receiver_id,
+                receiver_id=group.header.sender_id,
+                control_number=str(first_group_control_number + len(by_version)),
+                version=version,
+                transactions=[],
+            )
         by_version[version].transactions.append(ack)
     chosen = delimiters or inbound.delimiters
     if has_repetition(inbound.version) and chosen.repetition is None:
         spare = next(c for c in "^{}|!" if c not in (chosen.element, chosen.component, chosen.segment))
         chosen = Delimiters(chosen.element, chosen.component, chosen.segment, spare, suffix=chosen.suffix)
     return OutboundInterchange(
-        sender_qualifier=inbound.receiver_qualifier, sender_id=inbound.receiver_id,
-        receiver_qualifier=inbound.sender_qualifier, receiver_id=inbound.sender_id,
-        control_number=control_number, timestamp=timestamp, groups=list(by_version.values()),
-        version=inbound.version, delimiters=chosen, test=inbound.test if test is None else test,
+        sender_qualifier=inbound.receiver_qualifier,
+        sender_id=inbound.receiver_id,
+        receiver_qualifier=inbound.sender_qualifier,
+        receiver_id=inbound.sender_id,
+        control_number=control_number,
+        timestamp=timestamp,
+        groups=list(by_version.values()),
+        version=inbound.version,
+        delimiters=chosen,
+        test=inbound.test if test is None else test,
     )
 
 
@@ -164,16 +190,21 @@ def read_997(transaction: Transaction) -> AckResult:
     for segment in transaction.segments:
         tag = segment[0]
         if tag == "AK1":
-            result = AckResult(standard="x12", status="accepted",
-                               group_control_number=element_text(segment, 2),
-                               functional_id=element_text(segment, 1))
+            result = AckResult(
+                standard="x12",
+                status="accepted",
+                group_control_number=element_text(segment, 2),
+                functional_id=element_text(segment, 1),
+            )
         elif tag == "AK2" and result is not None:
-            current = TransactionAck(type=element_text(segment, 1), control_number=element_text(segment, 2),
-                                     status="accepted")
+            current = TransactionAck(
+                type=element_text(segment, 1), control_number=element_text(segment, 2), status="accepted"
+            )
             result.transactions.append(current)
         elif tag in ("AK3", "AK4") and current is not None:
-            current.codes.append(f"{tag}:" + ":".join(element_text(segment, i) for i in
-                                                      range(1, len(segment))))
+            current.codes.append(
+                f"{tag}:" + ":".join(element_text(segment, i) for i in range(1, len(segment)))
+            )
         elif tag == "AK5" and current is not None:
             current.status = _status(element_text(segment, 1))
             current.codes[:0] = [c for c in (element_text(segment, i) for i in range(2, len(segment))) if c]

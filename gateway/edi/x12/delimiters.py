@@ -72,8 +72,10 @@ def read_isa(head: str, at: Position | None = None) -> tuple[Delimiters, list[st
     if not usable_separator(element):
         raise fail(IssueCode.X12_BAD_DELIMITERS, f"the element separator {element!r} is not usable")
     if element in (component, terminator):
-        raise fail(IssueCode.X12_BAD_DELIMITERS,
-                   f"the element separator {element!r} is also the component separator or terminator")
+        raise fail(
+            IssueCode.X12_BAD_DELIMITERS,
+            f"the element separator {element!r} is also the component separator or terminator",
+        )
     elements = head[:TERMINATOR_INDEX].split(element)
     if len(elements) != ISA_ELEMENTS + 1 or elements[16] != component:
         raise fail(
@@ -86,12 +88,16 @@ def read_isa(head: str, at: Position | None = None) -> tuple[Delimiters, list[st
         if not usable_separator(char):
             raise fail(IssueCode.X12_BAD_DELIMITERS, f"the {name} {char!r} is not usable", index)
     if component == terminator:
-        raise fail(IssueCode.X12_BAD_DELIMITERS,
-                   f"the component separator and the terminator are both {component!r}")
+        raise fail(
+            IssueCode.X12_BAD_DELIMITERS, f"the component separator and the terminator are both {component!r}"
+        )
     # A sloppy 00402+ ISA may still carry "U" in ISA11: then there is no repetition separator.
     repetition = elements[11] if has_repetition(elements[12]) and usable_separator(elements[11]) else None
     if repetition in (element, component, terminator):
-        raise fail(IssueCode.X12_BAD_DELIMITERS,
-                   f"the repetition separator (ISA11) {repetition!r} is also another separator", 11)
+        raise fail(
+            IssueCode.X12_BAD_DELIMITERS,
+            f"the repetition separator (ISA11) {repetition!r} is also another separator",
+            11,
+        )
     delimiters = Delimiters(element=element, component=component, segment=terminator, repetition=repetition)
     return delimiters, elements

@@ -146,8 +146,14 @@ class Envelope:
         self.run, self.index, self.segment = run, index, segment
         tag = segment[0]
         if tag == "" and len(segment) == 1:
-            return [Issue(IssueCode.EMPTY_SEGMENT, "an empty segment (two terminators in a row)",
-                          self.where(transaction=True), Severity.WARNING)]
+            return [
+                Issue(
+                    IssueCode.EMPTY_SEGMENT,
+                    "an empty segment (two terminators in a row)",
+                    self.where(transaction=True),
+                    Severity.WARNING,
+                )
+            ]
         row = TRANSITIONS[self.state]
         steps = row.get(tag)
         if steps is None:
@@ -172,8 +178,7 @@ class Envelope:
             getattr(self, name)(out)
         return out
 
-    def where(self, element: int | None = None, *, transaction: bool = False,
-              group: bool = True) -> Position:
+    def where(self, element: int | None = None, *, transaction: bool = False, group: bool = True) -> Position:
         """The position of the current segment within the open envelopes."""
         run = self.run
         if run is None:
@@ -238,8 +243,13 @@ class Envelope:
         )
         out.append(self.group)
         if len(gs) < 9 or not element(gs, 1) or not element(gs, 6):
-            out.append(Issue(IssueCode.X12_GS_INVALID,
-                             f"GS needs 8 elements with GS01 and GS06 present, found {len(gs) - 1}", at))
+            out.append(
+                Issue(
+                    IssueCode.X12_GS_INVALID,
+                    f"GS needs 8 elements with GS01 and GS06 present, found {len(gs) - 1}",
+                    at,
+                )
+            )
         self.state = State.GROUP
 
     def open_transaction(self, out: list[Event]) -> None:
@@ -250,14 +260,22 @@ class Envelope:
         self.body = [st]
         issues: list[Issue] = []
         if not element(st, 1) or not element(st, 2):
-            issues.append(Issue(IssueCode.X12_ST_INVALID,
-                                "ST needs ST01 (transaction set identifier) and ST02 (control number)",
-                                self.where(1 if not element(st, 1) else 2, transaction=True)))
+            issues.append(
+                Issue(
+                    IssueCode.X12_ST_INVALID,
+                    "ST needs ST01 (transaction set identifier) and ST02 (control number)",
+                    self.where(1 if not element(st, 1) else 2, transaction=True),
+                )
+            )
         out.extend(issues)
-        self.transaction = {"type": element(st, 1), "control": element(st, 2),
-                            "version": element(st, 3) or self.group.version,
-                            "first": self.run.first + self.index, "index": self.transactions,
-                            "issues": issues}
+        self.transaction = {
+            "type": element(st, 1),
+            "control": element(st, 2),
+            "version": element(st, 3) or self.group.version,
+            "first": self.run.first + self.index,
+            "index": self.transactions,
+            "issues": issues,
+        }
         self.state = State.TRANSACTION
 
     # --- closing with a trailer ----------------------------------------------
@@ -270,9 +288,16 @@ class Envelope:
         assert self.run is not None and self.body is not None
         se = self.segment
         self.body.append(se)
-        found = self._check(se, IssueCode.X12_SE_COUNT_MISMATCH, len(self.body), "segments ST..SE",
-                            IssueCode.X12_SE_CONTROL_MISMATCH, self.transaction["control"], "ST02",
-                            transaction=True)
+        found = self._check(
+            se,
+            IssueCode.X12_SE_COUNT_MISMATCH,
+            len(self.body),
+            "segments ST..SE",
+            IssueCode.X12_SE_CONTROL_MISMATCH,
+            self.transaction["control"],
+            "ST02",
+            transaction=True,
+        )
         self.transaction["issues"].extend(found)
         out.extend(found)
         self._emit_transaction(out)
@@ -280,9 +305,15 @@ class Envelope:
     def close_group(self, out: list[Event]) -> None:
         assert self.run is not None and self.group is not None
         ge = self.segment
-        out += self._check(ge, IssueCode.X12_GE_COUNT_MISMATCH, self.transactions,
-                           "transaction sets in the group", IssueCode.X12_GE_CONTROL_MISMATCH,
-                           self.group.control_number, "GS06")
+        out += self._check(
+            ge,
+            IssueCode.X12_GE_COUNT_MISMATCH,
+            self.transactions,
+            "transaction sets in the group",
+            IssueCode.X12_GE_CONTROL_MISMATCH,
+            self.group.control_number,
+            "GS06",
+        )
         out.append(GroupEnd(self.group, self.transactions, ge))
         self.group = None
         self.state = State.INTERCHANGE
@@ -290,9 +321,16 @@ class Envelope:
     def close_interchange(self, out: list[Event]) -> None:
         assert self.run is not None and self.interchange is not None
         iea = self.segment
-        out += self._check(iea, IssueCode.X12_IEA_COUNT_MISMATCH, self.groups, "groups in the interchange",
-                           IssueCode.X12_IEA_CONTROL_MISMATCH, self.interchange.control_number, "ISA13",
-                           group=False)
+        out += self._check(
+            iea,
+            IssueCode.X12_IEA_COUNT_MISMATCH,
+            self.groups,
+            "groups in the interchange",
+            IssueCode.X12_IEA_CONTROL_MISMATCH,
+            self.interchange.control_number,
+            "ISA13",
+            group=False,
+        )
         out.append(InterchangeEnd(self.interchange, self.groups, self.interchange_transactions, iea))
         self.interchange = None
         self.state = State.OUTSIDE
@@ -302,9 +340,11 @@ class Envelope:
     def drop_transaction(self, out: list[Event]) -> None:
         if self.body is None:
             return
-        issue = Issue(IssueCode.X12_SE_MISSING,
-                      f"transaction set {self.transaction['control']!r} ends without its SE",
-                      self.where(transaction=True))
+        issue = Issue(
+            IssueCode.X12_SE_MISSING,
+            f"transaction set {self.transaction['control']!r} ends without its SE",
+            self.where(transaction=True),
+        )
         self.transaction["issues"].append(issue)
         out.append(issue)
         self._emit_transaction(out)
@@ -312,8 +352,13 @@ class Envelope:
     def drop_group(self, out: list[Event]) -> None:
         if self.group is None:
             return
-        out.append(Issue(IssueCode.X12_GE_MISSING, f"group {self.group.control_number!r} ends without its GE",
-                         self.where()))
+        out.append(
+            Issue(
+                IssueCode.X12_GE_MISSING,
+                f"group {self.group.control_number!r} ends without its GE",
+                self.where(),
+            )
+        )
         out.append(GroupEnd(self.group, self.transactions, None))
         self.group = None
         self.state = State.INTERCHANGE
@@ -321,9 +366,13 @@ class Envelope:
     def drop_interchange(self, out: list[Event]) -> None:
         if self.interchange is None:
             return
-        out.append(Issue(IssueCode.X12_IEA_MISSING,
-                         f"interchange {self.interchange.control_number!r} ends without its IEA",
-                         self.where(group=False)))
+        out.append(
+            Issue(
+                IssueCode.X12_IEA_MISSING,
+                f"interchange {self.interchange.control_number!r} ends without its IEA",
+                self.where(group=False),
+            )
+        )
         out.append(InterchangeEnd(self.interchange, self.groups, self.interchange_transactions, None))
         self.interchange = None
         self.state = State.OUTSIDE
@@ -338,12 +387,18 @@ class Envelope:
         out.append(Issue(IssueCode.SEGMENT_OUTSIDE_ENVELOPE, f"a data segment {where}", self.where()))
 
     def gs_outside(self, out: list[Event]) -> None:
-        out.append(Issue(IssueCode.X12_GS_OUTSIDE_INTERCHANGE, "GS outside any interchange (no open ISA)",
-                         self.where()))
+        out.append(
+            Issue(
+                IssueCode.X12_GS_OUTSIDE_INTERCHANGE, "GS outside any interchange (no open ISA)", self.where()
+            )
+        )
 
     def st_outside(self, out: list[Event]) -> None:
-        out.append(Issue(IssueCode.X12_ST_OUTSIDE_GROUP, "ST outside any functional group (no open GS)",
-                         self.where()))
+        out.append(
+            Issue(
+                IssueCode.X12_ST_OUTSIDE_GROUP, "ST outside any functional group (no open GS)", self.where()
+            )
+        )
 
     def unexpected(self, out: list[Event]) -> None:
         assert self.run is not None
@@ -356,27 +411,54 @@ class Envelope:
     def _emit_transaction(self, out: list[Event]) -> None:
         assert self.body is not None and self.interchange is not None and self.group is not None
         t = self.transaction
-        out.append(Transaction(
-            type=t["type"], control_number=t["control"], version=t["version"], segments=self.body,
-            interchange=self.interchange, group=self.group, index=t["index"], first_segment=t["first"],
-            issues=t["issues"],
-        ))
+        out.append(
+            Transaction(
+                type=t["type"],
+                control_number=t["control"],
+                version=t["version"],
+                segments=self.body,
+                interchange=self.interchange,
+                group=self.group,
+                index=t["index"],
+                first_segment=t["first"],
+                issues=t["issues"],
+            )
+        )
         self.body = None
         self.transaction = {}
         self.state = State.GROUP
 
-    def _check(self, trailer: Segment, count_code: IssueCode, actual: int, what: str,
-               control_code: IssueCode, expected: str, header_element: str,
-               transaction: bool = False, group: bool = True) -> list[Issue]:
+    def _check(
+        self,
+        trailer: Segment,
+        count_code: IssueCode,
+        actual: int,
+        what: str,
+        control_code: IssueCode,
+        expected: str,
+        header_element: str,
+        transaction: bool = False,
+        group: bool = True,
+    ) -> list[Issue]:
         """Issues of a trailer whose element 1 must be ``actual`` and element 2 ``expected``."""
         tag = trailer[0]
         found: list[Issue] = []
         stated = element(trailer, 1)
         if count_of(stated) != actual:
-            found.append(Issue(count_code, f"{tag}01 says {stated!r} but there are {actual} {what}",
-                               self.where(1, transaction=transaction, group=group)))
+            found.append(
+                Issue(
+                    count_code,
+                    f"{tag}01 says {stated!r} but there are {actual} {what}",
+                    self.where(1, transaction=transaction, group=group),
+                )
+            )
         stated = element(trailer, 2)
         if not same_control(expected, stated):
-            found.append(Issue(control_code, f"{tag}02 {stated!r} differs from {header_element} {expected!r}",
-                               self.where(2, transaction=transaction, group=group)))
+            found.append(
+                Issue(
+                    control_code,
+                    f"{tag}02 {stated!r} differs from {header_element} {expected!r}",
+                    self.where(2, transaction=transaction, group=group),
+                )
+            )
         return found

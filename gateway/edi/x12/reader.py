@@ -51,8 +51,9 @@ def read_x12(chunks: Iterable[str]) -> Iterator[Event]:
         if tokenizer.truncated is not None:
             open_interchange = envelope.interchanges if envelope.interchange else None
             at = replace(tokenizer.truncated, interchange=open_interchange)
-            yield Issue(IssueCode.TRUNCATED_INPUT, "the last segment has no segment terminator", at,
-                        Severity.WARNING)
+            yield Issue(
+                IssueCode.TRUNCATED_INPUT, "the last segment has no segment terminator", at, Severity.WARNING
+            )
         for run in runs:
             last = run
             yield from _route(envelope, run)

@@ -57,8 +57,9 @@ class Run:
 
     __slots__ = ("_at", "_at_offset", "_base", "_raw", "delimiters", "first", "pieces")
 
-    def __init__(self, pieces: list[str], first: int, delimiters: Delimiters, raw: list[str],
-                 base: int) -> None:
+    def __init__(
+        self, pieces: list[str], first: int, delimiters: Delimiters, raw: list[str], base: int
+    ) -> None:
         self.pieces = pieces
         self.first = first
         self.delimiters = delimiters
@@ -78,7 +79,7 @@ class Run:
         raw = self._raw
         if index < self._at:
             self._at, self._at_offset = 0, self._base
-        start = self._at_offset + sum(map(len, raw[self._at:index])) + (index - self._at)
+        start = self._at_offset + sum(map(len, raw[self._at : index])) + (index - self._at)
         self._at, self._at_offset = index, start
         piece = raw[index]
         return start + len(piece) - len(piece.lstrip(_LINE_BREAKS))
@@ -191,9 +192,14 @@ class Tokenizer:
             return -1
         if buf.startswith("ISA", pos) or (n - pos < 3 and "ISA".startswith(buf[pos:]) and not final):
             return pos if n - pos >= 3 else -1
-        preview = buf[pos:pos + 20].encode("unicode_escape").decode("ascii")
-        raise EdiError(Issue(IssueCode.X12_ISA_INVALID, f"X12 input must start with an ISA, not {preview!r}",
-                             Position(interchange=1, segment=1, offset=self._base + pos)))
+        preview = buf[pos : pos + 20].encode("unicode_escape").decode("ascii")
+        raise EdiError(
+            Issue(
+                IssueCode.X12_ISA_INVALID,
+                f"X12 input must start with an ISA, not {preview!r}",
+                Position(interchange=1, segment=1, offset=self._base + pos),
+            )
+        )
 
     def _find_isa(self, buf: str, start: int, final: bool) -> int:
         """Index of the next ISA that starts a segment at or after ``start``, else ``-1``."""
@@ -235,10 +241,11 @@ class Tokenizer:
         return end if last else end - len(tail)
 
     def _read_isa(self, buf: str, pos: int, out: list[Run]) -> None:
-        at = Position(interchange=self._interchanges + 1, segment=self._ordinal + 1, tag="ISA",
-                      offset=self._base + pos)
-        delims, _ = read_isa(buf[pos:pos + ISA_LENGTH], at)
-        after = buf[pos + ISA_LENGTH:pos + ISA_LENGTH + _SUFFIX_LOOKAHEAD]
+        at = Position(
+            interchange=self._interchanges + 1, segment=self._ordinal + 1, tag="ISA", offset=self._base + pos
+        )
+        delims, _ = read_isa(buf[pos : pos + ISA_LENGTH], at)
+        after = buf[pos + ISA_LENGTH : pos + ISA_LENGTH + _SUFFIX_LOOKAHEAD]
         seps = {delims.element, delims.component, delims.segment, delims.repetition}
         suffix = ""
         for ch in after:
@@ -246,15 +253,16 @@ class Tokenizer:
                 break
             suffix += ch
         if suffix:
-            delims = Delimiters(delims.element, delims.component, delims.segment, delims.repetition,
-                                suffix=suffix)
+            delims = Delimiters(
+                delims.element, delims.component, delims.segment, delims.repetition, suffix=suffix
+            )
         self._delims = delims
         self._interchanges += 1
         self._strip = "".join(ch for ch in _LINE_BREAKS if ch not in seps)
         self._skip = "".join(ch for ch in _BETWEEN if ch not in seps)
         self._trailing = "".join(ch for ch in _TRAILING if ch not in seps)
         self._ordinal += 1
-        raw = [buf[pos:pos + TERMINATOR_INDEX]]
+        raw = [buf[pos : pos + TERMINATOR_INDEX]]
         out.append(Run(raw, self._ordinal, delims, raw, self._base + pos))
 
 

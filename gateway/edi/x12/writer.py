@@ -28,21 +28,23 @@ ENCODING_ERRORS = "surrogateescape"  # bytes the reader kept as surrogates go ba
 
 def check_delimiters(delimiters: Delimiters, repetition: bool = True) -> None:
     """Raise ``ValueError`` unless the delimiters can be written in an ISA."""
-    chosen = {"element": delimiters.element, "component": delimiters.component,
-              "segment": delimiters.segment}
+    chosen = {"element": delimiters.element, "component": delimiters.component, "segment": delimiters.segment}
     if repetition:
         if delimiters.repetition is None:
             raise ValueError("ISA12 00402 and later need a repetition separator (Delimiters.repetition)")
         chosen["repetition"] = delimiters.repetition
     for name, char in chosen.items():
         if not usable_separator(char):
-            raise ValueError(f"the {name} separator {char!r} must be one character, "
-                             "not an ASCII letter or digit nor a space")
+            raise ValueError(
+                f"the {name} separator {char!r} must be one character, "
+                "not an ASCII letter or digit nor a space"
+            )
     if len(set(chosen.values())) != len(chosen):
         raise ValueError(f"the separators must be distinct: {chosen}")
     if any(ch not in "\r\n" for ch in delimiters.suffix) or set(delimiters.suffix) & set(chosen.values()):
-        raise ValueError(f"the suffix {delimiters.suffix!r} may hold only line breaks "
-                         "that are not separators")
+        raise ValueError(
+            f"the suffix {delimiters.suffix!r} may hold only line breaks that are not separators"
+        )
 
 
 def _text(value: str, delimiters: Delimiters, where: str, component: bool) -> str:
@@ -92,11 +94,21 @@ def isa_segment(interchange: OutboundInterchange) -> Segment:
     if not (control.isascii() and control.isdigit()) or len(control) > 9:
         raise ValueError(f"the interchange control number {control!r} must be up to 9 digits")
     values = [
-        "00", "", "00", "",
-        ic.sender_qualifier, ic.sender_id, ic.receiver_qualifier, ic.receiver_id,
-        ic.timestamp.strftime("%y%m%d"), ic.timestamp.strftime("%H%M"),
+        "00",
+        "",
+        "00",
+        "",
+        ic.sender_qualifier,
+        ic.sender_id,
+        ic.receiver_qualifier,
+        ic.receiver_id,
+        ic.timestamp.strftime("%y%m%d"),
+        ic.timestamp.strftime("%H%M"),
         d.repetition if repetition and d.repetition else "U",
-        ic.version, control.zfill(9), "1" if ic.ack_requested else "0", "T" if ic.test else "P",
+        ic.version,
+        control.zfill(9),
+        "1" if ic.ack_requested else "0",
+        "T" if ic.test else "P",
         d.component,
     ]
     return ["ISA", *(_pad(v, i) for i, v in enumerate(values, 1))]
@@ -108,13 +120,26 @@ def envelope_segments(interchange: OutboundInterchange) -> list[Segment]:
     out: list[Segment] = [isa_segment(ic)]
     stamp_date, stamp_time = ic.timestamp.strftime("%Y%m%d"), ic.timestamp.strftime("%H%M")
     for group in ic.groups:
-        out.append(["GS", group.functional_id, group.sender_id, group.receiver_id, stamp_date, stamp_time,
-                    group.control_number, "X", group.version])
+        out.append(
+            [
+                "GS",
+                group.functional_id,
+                group.sender_id,
+                group.receiver_id,
+                stamp_date,
+                stamp_time,
+                group.control_number,
+                "X",
+                group.version,
+            ]
+        )
         for transaction in group.transactions:
             for segment in transaction.segments:
                 if segment and segment[0] in ENVELOPE_TAGS:
-                    raise ValueError(f"transaction {transaction.control_number!r} holds an envelope "
-                                     f"segment {segment[0]!r}: the writer adds those")
+                    raise ValueError(
+                        f"transaction {transaction.control_number!r} holds an envelope "
+                        f"segment {segment[0]!r}: the writer adds those"
+                    )
             st = ["ST", transaction.type, transaction.control_number]
             if transaction.version:
                 version = transaction.version
