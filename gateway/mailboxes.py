@@ -20,7 +20,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import or_, update
@@ -106,11 +106,19 @@ def _claim_mailbox(runtime: Runtime, partner: str, mailbox: str) -> bool:
 
 
 def _finish_poll(
-    runtime: Runtime, partner: str, mailbox: str, started: float, error: str | None, received: int
+    runtime: Runtime,
+    partner: str,
+    mailbox: str,
+    started: float,
+    error: str | None,
+    received: int,
+    next_run: datetime | None,
 ) -> None:
     with session_scope(runtime.engine) as session:
         row = _status_row(session, partner, mailbox)
         now = utcnow()
+        if next_run is not None:
+            row.next_run_at = next_run
         row.last_poll_at = now
         row.last_duration_ms = int((time.monotonic() - started) * 1000)
         row.polls += 1
@@ -129,7 +137,7 @@ def _finish_poll(
         session.add(row)
 
 
-def record_next_run(runtime: Runtime, partner: str, mailbox: str, when) -> None:  # type: ignore[no-untyped-def]
+def record_next_run(runtime: Runtime, partner: str, mailbox: str, when: datetime) -> None:
     """Remember when the scheduler will poll the mailbox next (shown on the dashboard)."""
     with session_scope(runtime.engine) as session:
         row = _status_row(session, partner, mailbox)
@@ -137,8 +145,12 @@ def record_next_run(runtime: Runtime, partner: str, mailbox: str, when) -> None:
         session.add(row)
 
 
-def poll_mailbox(runtime: Runtime, partner: str, mailbox_name: str) -> PollSummary:
-    """Take every ready file from one mailbox. Raises :class:`TransportError` when it cannot be read."""
+def poll_mailbox(
+    runtime: Runtime, partner: str, mailbox_name: str, next_run: datetime | None = None
+) -> PollSummary:
+    """Take every ready file from one mailbox. Raises :class:`TransportError` when it cannot be read.
+
+    ``next_run`` (when the scheduler will come back) is recorded with the poll's outcome."""
     summary = PollSummary(partner, mailbox_name)
     if not _claim_mailbox(runtime, partner, mailbox_name):
         summary.skipped = True
@@ -154,7 +166,7 @@ def poll_mailbox(runtime: Runtime, partner: str, mailbox_name: str) -> PollSumma
         error = str(exc)
         raise
     finally:
-        _finish_poll(runtime, partner, mailbox_name, started, error, summary.taken)
+        _finish_poll(runtime, partner, mailbox_name, started, error, summary.taken, next_run)
         if summary.taken:
             log.info(
                 "%s/%s: %d file(s): %d done, %d failed, %d duplicate",
@@ -208,21 +220,6 @@ def _take(runtime: Runtime, box, item, summary: PollSummary) -> None:  # type: i
 # -- sending ---------------------------------------------------------------------------------
 
 
-def _claim_outbound(runtime: Runtime, message_id: int) -> bool:
-    now = utcnow()
-    with session_scope(runtime.engine) as session:
-        result = session.execute(
-            update(Message)
-            .where(
-                Message.id == message_id,
-                Message.state == MessageState.QUEUED.value,
-                or_(Message.lease_until.is_(None), Message.lease_until < now),  # type: ignore[union-attr,operator]
-            )
-            .values(lease_owner=runtime.worker_id, lease_until=now + MAILBOX_LEASE)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 def send_due(runtime: Runtime, partner: str | None = None, limit: int = 500) -> SendSummary:
     """Send queued outbound messages whose ``next_attempt_at`` has come."""
     summary = SendSummary()
@@ -237,7 +234,7 @@ def send_due(runtime: Runtime, partner: str | None = None, limit: int = 500) -> 
             query = query.where(Message.partner == partner)
         ids = [int(i) for i in session.exec(query.order_by(Message.id).limit(limit)).all()]  # type: ignore[arg-type]
     for message_id in ids:
-        if _claim_outbound(runtime, message_id):
+        if pipeline.claim(runtime, message_id, states=(MessageState.QUEUED.value,)):
             outcome = send_one(runtime, message_id)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
     return summary

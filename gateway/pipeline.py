@@ -401,6 +401,7 @@ def _process(runtime: Runtime, message_id: int, actor: str) -> ProcessSummary:
     documents: list[CanonicalDocument] = []
     problems: list[StageError] = []
     acks = []
+    registry = runtime.mappings  # today's mappings, looked up once per message
     for tx in parsed.transactions:
         if any(issue.severity.value == "error" for issue in tx.issues):
             continue  # rejected in the 997/CONTRL; reported below with the envelope errors
@@ -418,7 +419,7 @@ def _process(runtime: Runtime, message_id: int, actor: str) -> ProcessSummary:
                 )
             continue
         try:
-            mapping = runtime.mappings.select(tx.standard, tx.version, tx.type, "inbound", profile.mappings)
+            mapping = registry.select(tx.standard, tx.version, tx.type, "inbound", profile.mappings)
         except MappingError as exc:
             problems.append(
                 StageError(

@@ -87,7 +87,8 @@ class Gateway:
         if self.stopping.is_set() or now < self.not_before.get(job_id, now):
             return
         try:
-            summary = mailboxes.poll_mailbox(self.runtime, partner, mailbox)
+            next_run = now + timedelta(seconds=interval)
+            summary = mailboxes.poll_mailbox(self.runtime, partner, mailbox, next_run)
             if summary.taken:
                 mailboxes.send_due(self.runtime, partner)  # acknowledgements leave at once
         except (TransportError, KeyError) as exc:
@@ -106,7 +107,6 @@ class Gateway:
         self.not_before.pop(job_id, None)
         if self.failures.pop(job_id, 0):
             log.info("%s/%s: reachable again", partner, mailbox)
-        mailboxes.record_next_run(self.runtime, partner, mailbox, utcnow() + timedelta(seconds=interval))
 
     def send(self) -> None:
         if not self.stopping.is_set():

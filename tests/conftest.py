@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,3 +27,29 @@ def corpus_dir() -> Path:
     if not CORPUS_DIR.is_dir():
         pytest.skip(f"public corpus not present at {CORPUS_DIR}")
     return CORPUS_DIR
+
+
+#: PostgreSQL for the tests that use it (``.ci/run`` sets it; tests skip without it).
+PG_URL = os.environ.get("ACORN_TEST_DATABASE_URL", "")
+NEEDS_PG = pytest.mark.skipif(not PG_URL, reason="ACORN_TEST_DATABASE_URL not set (PostgreSQL tests)")
+#: Parametrise a fixture over both backends: ``@pytest.fixture(params=BACKENDS)``.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=NEEDS_PG)]
+
+
+@contextmanager
+def pg_schema(prefix: str = "t") -> Iterator[str]:
+    """A fresh PostgreSQL schema, dropped afterwards; yields a URL whose ``search_path`` is it, so
+    tests never see each other's rows nor another suite's tables."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

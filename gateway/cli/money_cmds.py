@@ -16,22 +16,10 @@ from typing import Any, NoReturn
 
 import click
 
-from gateway.cli.admin_cmds import settings_from
-from gateway.config import ConfigError
-from gateway.runtime import Runtime
+from gateway.cli.runtime_cmds import open_runtime
 from gateway.store import session_scope
 
 BLOCKED_EXIT = 3
-
-
-def _runtime(ctx: click.Context) -> Runtime:
-    settings = settings_from(ctx)
-    try:
-        return Runtime.open(settings=settings)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(2)
 
 
 def _fail(message: str, status: int = 2) -> NoReturn:
@@ -68,7 +56,7 @@ def reconcile_command(ctx: click.Context, partner: str | None, po_number: str | 
     """Match POs, ASNs, invoices and returns; file, update and close discrepancies."""
     from gateway.reconcile import reconcile_all, reconcile_po
 
-    runtime = _runtime(ctx)
+    runtime = open_runtime(ctx)
     try:
         if partner and partner not in runtime.partners:
             _fail(f"unknown partner {partner!r} (known: {', '.join(runtime.partners.names())})")
@@ -132,7 +120,7 @@ def discrepancies_group(
     unknown = wanted - set(STATUSES)
     if unknown:
         _fail(f"unknown status {', '.join(sorted(unknown))}; use {', '.join(STATUSES)}")
-    runtime = _runtime(ctx)
+    runtime = open_runtime(ctx)
     try:
         with session_scope(runtime.engine) as session:
             rows = list_discrepancies(
@@ -176,7 +164,7 @@ def set_command(
     """Move a discrepancy: open -> acknowledged -> resolved | disputed (resolved -> open reopens)."""
     from gateway.reconcile import DiscrepancyError, set_discrepancy_status
 
-    runtime = _runtime(ctx)
+    runtime = open_runtime(ctx)
     try:
         with session_scope(runtime.engine) as session:
             row = set_discrepancy_status(session, discrepancy_id, status, _actor(actor), note)
@@ -230,7 +218,7 @@ def build_command(
     if bool(shipment_id) == bool(rma_number):
         _fail("give --shipment ID or --rma NUMBER")
     day: date | None = today.date() if today else None
-    runtime = _runtime(ctx)
+    runtime = open_runtime(ctx)
     blocked = False
     try:
         with session_scope(runtime.engine) as session:
@@ -293,7 +281,7 @@ def list_command(
     """Invoices and credit notes, newest first (``received``: an ERP's, not built here)."""
     from gateway.invoicing import invoice_json, list_invoices
 
-    runtime = _runtime(ctx)
+    runtime = open_runtime(ctx)
     try:
         with session_scope(runtime.engine) as session:
             data = [
@@ -323,7 +311,7 @@ def check_command(ctx: click.Context, document_id: int) -> None:
     """Run the compliance checks; exit 3 and list every reason when the invoice is blocked."""
     from gateway.invoicing import InvoicingError, check_invoice
 
-    runtime = _runtime(ctx)
+    runtime = open_runtime(ctx)
     try:
         with session_scope(runtime.engine) as session:
             reasons = check_invoice(session, runtime.partners, document_id)
@@ -341,7 +329,7 @@ def check_command(ctx: click.Context, document_id: int) -> None:
 def _send(ctx: click.Context, document_id: int, actor: str | None, note: str | None, approve: bool) -> None:
     from gateway.invoicing import InvoiceBlocked, InvoicingError, approve_invoice, send_invoice
 
-    runtime = _runtime(ctx)
+    runtime = open_runtime(ctx)
     try:
         if approve:
             message = approve_invoice(runtime, document_id, _actor(actor), note)
@@ -395,7 +383,7 @@ def alerts_check_command(ctx: click.Context, today: Any, no_notify: bool, as_jso
     from gateway.reconcile import check_aging
     from gateway.store.models import utcnow
 
-    runtime = _runtime(ctx)
+    runtime = open_runtime(ctx)
     try:
         with session_scope(runtime.engine) as session:
             alerts = check_aging(

@@ -7,18 +7,15 @@ the login tests post the real form.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from werkzeug.security import generate_password_hash
@@ -28,7 +25,8 @@ from gateway.console import create_app, users
 from gateway.runtime import Runtime
 from gateway.store import make_engine, session_scope, upgrade_database
 from gateway.store.models import User
-from tests.conftest import DATA_DIR, PROJECT_ROOT
+from tests.conftest import BACKENDS, DATA_DIR, PROJECT_ROOT
+from tests.conftest import pg_schema as shared_pg_schema
 
 MESSAGES = DATA_DIR / "messages"
 PASSWORD = "correct horse battery"
@@ -193,29 +191,11 @@ def fix_mapping(runtime: Runtime, original: str) -> None:
     (runtime.settings.mappings_dir / "x12-004010-850-in.yaml").write_text(original, encoding="utf-8")
 
 
-PG_URL = os.environ.get("ACORN_TEST_DATABASE_URL", "")
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql", marks=pytest.mark.skipif(not PG_URL, reason="ACORN_TEST_DATABASE_URL not set")
-    ),
-]
 
 
-@contextmanager
-def pg_schema() -> Iterator[str]:
-    """A fresh PostgreSQL schema (dropped afterwards); yields a URL whose search_path is it."""
-    schema = f"console_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+def pg_schema() -> AbstractContextManager[str]:
+    """A fresh PostgreSQL schema for a console test (see :func:`tests.conftest.pg_schema`)."""
+    return shared_pg_schema("console")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -7,10 +7,8 @@ Each PostgreSQL test gets a fresh schema (dropped afterwards) through the connec
 
 from __future__ import annotations
 
-import os
 import shutil
 import textwrap
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -18,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -28,16 +25,10 @@ from gateway.config import PartnerDirectory, load_partners
 from gateway.store import make_engine, upgrade_database
 from gateway.store.documents import save_document
 from gateway.store.models import Document
+from tests.conftest import BACKENDS, NEEDS_PG, pg_schema
 
-PG_URL = os.environ.get("ACORN_TEST_DATABASE_URL", "")
-PG_SKIP = pytest.mark.skipif(not PG_URL, reason="ACORN_TEST_DATABASE_URL not set")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=PG_SKIP)]
+PG_SKIP = NEEDS_PG
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _pg_schema_url(schema: str) -> str:
-    sep = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
 
 
 _TEMPLATE: list[Path] = []
@@ -65,16 +56,8 @@ def _url(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield migrated_sqlite(tmp_path / "acorn.sqlite3")
         return
-    schema = f"m_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield _pg_schema_url(schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with pg_schema("m") as url:
+        yield url
 
 
 @pytest.fixture

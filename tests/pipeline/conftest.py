@@ -42,3 +42,10 @@ def runtime(home: Path) -> Iterator[Runtime]:
 
 def sample(name: str) -> bytes:
     return (MESSAGES / name).read_bytes()
+
+
+def numbered_po(n: int) -> bytes:
+    """The sample 850 with its own interchange/group control numbers and PO number."""
+    return sample("x12_4010_850_new_po.edi").replace(b"4101", f"{n:04d}".encode()).replace(
+        b"4TQ8ZK2M", f"P{n:07d}".encode()
+    )

@@ -17,7 +17,7 @@ from gateway.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Document, Message
 from tests.conftest import PROJECT_ROOT
-from tests.pipeline.test_workers import numbered_po
+from tests.pipeline.conftest import numbered_po
 
 FILES = 40
 KILLS = 5

@@ -10,7 +10,7 @@ from gateway.retention import prune_archive
 from gateway.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Discrepancy, Message
-from tests.pipeline.test_workers import numbered_po
+from tests.pipeline.conftest import numbered_po
 
 
 def _age(runtime: Runtime, sha256: str, days: int = 400) -> None:

@@ -6,45 +6,26 @@ import os
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlmodel import select
 
 from gateway import pipeline
 from gateway.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Document, Message
-from tests.conftest import PROJECT_ROOT
-from tests.pipeline.conftest import make_home, sample
+from tests.conftest import NEEDS_PG, PROJECT_ROOT, pg_schema
+from tests.pipeline.conftest import make_home, numbered_po
 
-PG_URL = os.environ.get("ACORN_TEST_DATABASE_URL", "")
-needs_pg = pytest.mark.skipif(not PG_URL, reason="ACORN_TEST_DATABASE_URL not set (PostgreSQL tests)")
+needs_pg = NEEDS_PG
 
 
 @pytest.fixture
 def pg_home(tmp_path: Path) -> Iterator[Path]:
-    schema = f"w_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield make_home(tmp_path / "gw", f"{PG_URL}{sep}options=-csearch_path%3D{schema}").parent
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
-def numbered_po(n: int) -> bytes:
-    """The sample 850 with its own interchange/group control numbers and PO number."""
-    return sample("x12_4010_850_new_po.edi").replace(b"4101", f"{n:04d}".encode()).replace(
-        b"4TQ8ZK2M", f"P{n:07d}".encode()
-    )
+    with pg_schema("w") as url:
+        yield make_home(tmp_path / "gw", url).parent
 
 
 @needs_pg
