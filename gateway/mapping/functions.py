@@ -61,6 +61,8 @@ def _as_text(value: Any) -> str:
 
 def _parse_date(text: str, layout: str) -> date:
     try:
+        if DATE_FORMATS[layout] == "%Y%m%d" and len(text) == 8 and text.isascii() and text.isdigit():
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))  # the common case, 20x strptime
         return datetime.strptime(text, DATE_FORMATS[layout]).date()
     except ValueError:
         raise ValueError(f"{text!r} is not a date in the form {layout}") from None
@@ -122,7 +124,9 @@ def _time(args: list[str]) -> Call:
     return Call(f"time({args[0]})", read, write)
 
 
-def _to_decimal(text: str) -> Decimal:
+def _to_decimal(value: Any) -> Decimal:
+    """EDI numeric text (or a composite's first component) as a finite Decimal."""
+    text = value if type(value) is str else _as_text(value)
     if "," in text:  # a decimal comma (EDIFACT UNA, or an ERP's habit)
         text = text.replace(",", ".")
     try:
@@ -147,16 +151,13 @@ def _decimal(args: list[str]) -> Call:
         raise ValueError("decimal takes no argument, or the number of places to write, e.g. decimal(2)")
     places = int(args[0]) if args else None
 
-    def read(value: Any) -> Decimal:
-        return _to_decimal(value if type(value) is str else _as_text(value))
-
     def write(value: Any) -> str:
         number = Decimal(value)
         if places is not None:
             return format(number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), "f")
         return _plain(number)
 
-    return Call(f"decimal({places})" if args else "decimal", read, write)
+    return Call(f"decimal({places})" if args else "decimal", _to_decimal, write)
 
 
 def _implied(args: list[str]) -> Call:

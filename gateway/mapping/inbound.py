@@ -31,6 +31,7 @@ any conversion error) becomes a :class:`TranslationError` naming segment, elemen
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
@@ -38,17 +39,18 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gateway.edi.errors import Position
-from gateway.edi.model import Transaction, components
+from gateway.edi.model import Transaction
 from gateway.mapping.errors import TranslationError, dotted
+from gateway.mapping.fastpath import Scanner, Unfilled, compile_scanner
 from gateway.mapping.hierarchy import Node, build_tree, descendants
 from gateway.mapping.paths import Index, Path, id_pairs
 from gateway.mapping.plan import (
-    COMPONENT,
-    FILTERED,
+    SMALL_SCOPE,
     Plan,
     SkipItem,
     TagHandlers,
     build_plan,
+    handler_value,
     place,
     place_object,
     plan_of,
@@ -56,10 +58,9 @@ from gateway.mapping.plan import (
 from gateway.mapping.schema import Hierarchy
 from gateway.mapping.specs import PARENT, ROOT, THIS, GroupSpec, ValueSpec
 
-__all__ = ["PARENT", "ROOT", "THIS", "GroupSpec", "ValueSpec", "translate_transaction"]
+log = logging.getLogger(__name__)
 
-#: A scope at most this long is read segment by segment; a longer one tag by tag.
-SMALL_SCOPE = 24
+__all__ = ["PARENT", "ROOT", "THIS", "GroupSpec", "ValueSpec", "translate_transaction"]
 
 
 @dataclass(slots=True)
@@ -138,58 +139,13 @@ class _Run:
 
         Raises :class:`TranslationError`, or :class:`SkipItem` for a list item to leave out.
         """
-        out: dict[str, Any] = {}
-        slots = plan.slots
-        if slots:
-            found: list[Any] = [None] * len(slots)
-            by_tag = plan.by_tag
-            segs = self.segs
-            start, end = scope.start, scope.end
-            if end - start <= SMALL_SCOPE:
-                for i in range(start, end):
-                    seg = segs[i]
-                    handlers = by_tag.get(seg[0])
-                    if handlers is not None:
-                        self.offer(handlers, seg, i, found)
-            else:
-                ordinals = self.index.ordinals
-                for tag, handlers in by_tag.items():
-                    for i in ordinals(tag, start, end):
-                        self.offer(handlers, segs[i], i, found)
-            record = self.record
-            for slot, hit in zip(slots, found, strict=True):
-                if hit is None:
-                    if not slot.fallback:
-                        continue
-                    spec = slot.spec
-                    if spec.default is None:
-                        wanted = " or ".join(p.text for p in spec.paths)
-                        raise self.error(
-                            f"required value missing: no {wanted}", scope.start, None, (*loc, *slot.dest)
-                        )
-                    value: Any = spec.default
-                else:
-                    raw = hit[1]
-                    if record:
-                        self.positions[(*loc, *slot.dest)] = (hit[2], hit[3])
-                    read = slot.read
-                    if read is None:
-                        value = raw.strip() if type(raw) is str else (raw[0] if raw else "").strip()
-                    else:
-                        try:
-                            value = read(raw)
-                        except ValueError as exc:
-                            raise self.error(str(exc), hit[2], hit[3], (*loc, *slot.dest)) from None
-                head = slot.head
-                if not head:
-                    out[slot.key] = value
-                elif len(head) == 1:
-                    inner = out.get(head[0])
-                    if inner is None:
-                        inner = out[head[0]] = {}
-                    inner[slot.key] = value
-                else:
-                    place(out, slot.dest, value)
+        if plan.slots and not self.record:
+            scan = self.scanner(plan, loc)
+            out: dict[str, Any] = scan(
+                self.segs, scope.start, scope.end, self.index.ordinals, self.delimiters
+            )
+        else:
+            out = self.read_slots(plan, scope, loc)
         for vspec, prefix in plan.others:
             value = self.value(vspec, scope, (*loc, *prefix))
             if value is not None:
@@ -203,6 +159,70 @@ class _Run:
                 self.positions.setdefault((*loc, *dest), (scope.start, None))
             if required:
                 place_object(out, dest)
+        return out
+
+    def scanner(self, plan: Plan, loc: tuple[Any, ...]) -> Scanner:
+        """The compiled scan of ``plan``'s slots (compiled on first use, then kept on the plan)."""
+        scan = plan.scan
+        if scan is None:
+            scan = plan.scan = compile_scanner(plan, f"{self.mapping} {dotted(loc) or 'fields'}")
+        return scan
+
+    def read_slots(self, plan: Plan, scope: Scope, loc: tuple[Any, ...]) -> dict[str, Any]:
+        """The reference (interpreted) read of ``plan``'s slots, noting positions when recording."""
+        out: dict[str, Any] = {}
+        slots = plan.slots
+        if not slots:
+            return out
+        found: list[Any] = [None] * len(slots)
+        by_tag = plan.by_tag
+        segs = self.segs
+        start, end = scope.start, scope.end
+        if end - start <= SMALL_SCOPE:
+            for i in range(start, end):
+                seg = segs[i]
+                handlers = by_tag.get(seg[0])
+                if handlers is not None:
+                    self.offer(handlers, seg, i, found)
+        else:
+            ordinals = self.index.ordinals
+            for tag, handlers in by_tag.items():
+                for i in ordinals(tag, start, end):
+                    self.offer(handlers, segs[i], i, found)
+        record = self.record
+        for slot, hit in zip(slots, found, strict=True):
+            if hit is None:
+                if not slot.fallback:
+                    continue
+                spec = slot.spec
+                if spec.default is None:
+                    wanted = " or ".join(p.text for p in spec.paths)
+                    raise self.error(
+                        f"required value missing: no {wanted}", scope.start, None, (*loc, *slot.dest)
+                    )
+                value: Any = spec.default
+            else:
+                raw = hit[1]
+                if record:
+                    self.positions[(*loc, *slot.dest)] = (hit[2], hit[3])
+                read = slot.read
+                if read is None:
+                    value = raw.strip() if type(raw) is str else (raw[0] if raw else "").strip()
+                else:
+                    try:
+                        value = read(raw)
+                    except ValueError as exc:
+                        raise self.error(str(exc), hit[2], hit[3], (*loc, *slot.dest)) from None
+            head = slot.head
+            if not head:
+                out[slot.key] = value
+            elif len(head) == 1:
+                inner = out.get(head[0])
+                if inner is None:
+                    inner = out[head[0]] = {}
+                inner[slot.key] = value
+            else:
+                place(out, slot.dest, value)
         return out
 
     def offer(self, handlers: TagHandlers, seg: list[Any], i: int, found: list[Any]) -> None:
@@ -229,48 +249,24 @@ class _Run:
             current = found[h.slot]
             if current is not None and current[0] <= h.priority:
                 continue
-            kind = h.kind
-            el = h.element
-            if kind in (FILTERED, COMPONENT):
-                if kind == FILTERED:
-                    test = h.test_element
-                    value = seg[test] if test < size else ""
-                    number = h.test_component or 1  # a composite without a component: its first
-                    if type(value) is list:
-                        value = value[number - 1] if number <= len(value) else ""
-                    elif number > 1 or h.test_component is not None:
-                        value = self.component(value, number)
-                    if (value in h.codes) == h.negate:
-                        continue
-                raw = seg[el] if el < size else ""
-                number = h.component
-                if number is not None:
-                    if type(raw) is list:
-                        raw = raw[number - 1] if number <= len(raw) else ""
-                    else:
-                        raw = self.component(raw, number)
-            else:
-                path = h.path
-                if path.conditions and not path.matches(seg, self.delimiters):
-                    continue
-                raw, el = path.extract(seg, self.delimiters)  # an [id=..] path gives "" when absent
-            if raw and (type(raw) is str or any(raw)):
-                found[h.slot] = (h.priority, raw, i, el)
-
-    def component(self, value: Any, number: int) -> Any:
-        """Component ``number`` (1-based) of an element: ``""`` when it has fewer."""
-        if type(value) is list:
-            return value[number - 1] if number <= len(value) else ""
-        if number == 1 and (self.delimiters.release is not None or self.delimiters.component not in value):
-            return value
-        comps = components(value, self.delimiters)
-        return comps[number - 1] if number <= len(comps) else ""
+            hit = handler_value(h, seg, self.delimiters)
+            if hit is not None:
+                found[h.slot] = (h.priority, hit[0], i, hit[1])
 
     def group(self, spec: GroupSpec, scope: Scope, loc: tuple[Any, ...]) -> Any:
         instances = self.instances(spec, scope)
         plan = plan_of(spec)
         if spec.kind == "list":
-            items = []
+            items: list[Any] = []
+            if plan.slots_only and not self.record:  # the common loop (PO1, LIN): one call per item
+                scan = self.scanner(plan, loc)
+                segs, ordinals, delimiters = self.segs, self.index.ordinals, self.delimiters
+                for inst in instances:
+                    try:
+                        items.append(scan(segs, inst.start, inst.end, ordinals, delimiters))
+                    except SkipItem:
+                        continue
+                instances = []
             for inst in instances:
                 k = len(items)
                 if self.record:
@@ -313,19 +309,27 @@ class _Run:
         if spec.selector is None:
             return [scope]
         found: list[Scope] = []
-        segs = self.tx.segments
-        tag = spec.selector.tag
-        for s in self.index.find(spec.selector, scope.start, scope.end):
+        segs = self.segs
+        selector = spec.selector
+        tag = selector.tag
+        until, members, having = spec.until, spec.members, spec.having
+        hierarchy = tag == self.node_tag
+        start, end = scope.start, scope.end
+        if selector.conditions or selector.id_codes is not None:
+            starts: Any = self.index.find(selector, start, end)
+        else:
+            starts = self.index.ordinals(tag, start, end)
+        for s in starts:
             e = s + 1
-            while e < scope.end:
+            while e < end:
                 t = segs[e][0]
-                if t == tag or t in spec.until or (spec.members is not None and t not in spec.members):
+                if t == tag or t in until or (members is not None and t not in members):
                     break
                 e += 1
-            if spec.having is not None and self.index.first(spec.having, s, e) is None:
+            if having is not None and self.index.first(having, s, e) is None:
                 continue
-            found.append(Scope(s, e, self.node_at(s) if tag == self.node_tag else scope.node))
-            if spec.kind == "object" and spec.having is None:
+            found.append(Scope(s, e, self.node_at(s) if hierarchy else scope.node))
+            if spec.kind == "object" and having is None:
                 break
         return found
 
@@ -447,15 +451,24 @@ def translate_transaction(
     mapping: str = "",
     extra: dict[str, Any] | None = None,
     plan: Plan | None = None,
+    reference: bool = False,
 ) -> BaseModel:
     """Fill ``model`` from ``tx`` following compiled ``fields`` (``plan``: their plan, if built).
 
     ``extra`` values (e.g. the partner's name) are set where the mapping left them unset.
-    Raises :class:`TranslationError` when the transaction does not fit.
+    Raises :class:`TranslationError` when the transaction does not fit. ``reference``: read
+    with the interpreter only, not the compiled scanners (the tests compare the two).
     """
     plan = plan or build_plan(fields)
-    run = _Run(tx, hierarchy, mapping)
-    data = run.fill(plan, Scope(0, run.n), ())
+    run = _Run(tx, hierarchy, mapping, record=reference)
+    try:
+        data = run.fill(plan, Scope(0, run.n), ())
+    except (ValueError, Unfilled):
+        # A scanner met a value it cannot convert or missed a required one: read again with
+        # the reference reader, which names the segment, element and field.
+        run = _Run(tx, hierarchy, mapping, record=True)
+        data = run.fill(plan, Scope(0, run.n), ())
+        log.error("%s: the compiled scanner failed where the reference reader did not", mapping or "mapping")
     if extra:
         for key, value in extra.items():
             if value is not None and data.get(key) is None and key in model.model_fields:

@@ -22,10 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.edi.model import Delimiters, Segment, components
 from gateway.mapping.paths import Path
 from gateway.mapping.specs import GroupSpec, ValueSpec
 
 Dest = tuple[str, ...]
+
+#: A scope at most this long is read segment by segment; a longer one tag by tag.
+SMALL_SCOPE = 24
 
 # Handler kinds, from the cheapest to read to the most general.
 ELEMENT = 0  # BEG03: a bare element
@@ -118,6 +122,7 @@ class TagHandlers:
     elements: tuple[tuple[int, int, int], ...]  # (slot, priority, element)
     ids: tuple[tuple[int, int, tuple[str, ...]], ...]  # (slot, priority, qualifiers in preference order)
     others: tuple[Handler, ...]
+    standard: str = ""  # of the id handlers' paths: where the segment keeps its id pairs
 
 
 @dataclass(slots=True)
@@ -127,6 +132,13 @@ class Plan:
     others: list[tuple[ValueSpec, Dest]] = field(default_factory=list)  # looked up one by one
     groups: list[tuple[GroupSpec, Dest]] = field(default_factory=list)  # with instances of their own
     objects: list[tuple[Dest, bool]] = field(default_factory=list)  # flattened objects: dest, required
+    scan: Any = None  # the slots' one-pass read as a compiled function (gateway.mapping.fastpath)
+
+    @property
+    def slots_only(self) -> bool:
+        """True when reading a scope is just its slots: nothing looked up apart, no nested group."""
+        required_objects = any(required for _, required in self.objects)
+        return bool(self.slots) and not self.others and not self.groups and not required_objects
 
 
 def build_plan(specs: list[ValueSpec | GroupSpec]) -> Plan:
@@ -139,6 +151,7 @@ def build_plan(specs: list[ValueSpec | GroupSpec]) -> Plan:
             tuple((h.slot, h.priority, h.element) for h in found if h.kind == ELEMENT),
             tuple((h.slot, h.priority, h.path.id_codes or ()) for h in found if h.kind == IDS),
             tuple(h for h in found if h.kind not in (ELEMENT, IDS)),
+            next((h.path.standard for h in found if h.kind == IDS), ""),
         )
         for tag, found in handlers.items()
     }
@@ -168,6 +181,49 @@ def plan_of(spec: GroupSpec) -> Plan:
     if plan is None:
         plan = spec.plan = build_plan(spec.fields)
     return plan
+
+
+def handler_value(h: Handler, seg: Segment, delimiters: Delimiters) -> tuple[Any, int | None] | None:
+    """The non-empty value a COMPONENT, FILTERED or GENERAL handler reads in ``seg``, or ``None``.
+
+    Returns ``(raw, element number)``. ELEMENT and IDS handlers are read inline by the engine.
+    """
+    size = len(seg)
+    el: int | None = h.element
+    kind = h.kind
+    if kind in (FILTERED, COMPONENT):
+        if kind == FILTERED:
+            test = h.test_element
+            value = seg[test] if test < size else ""
+            number = h.test_component or 1  # a composite without a component: its first
+            if type(value) is list:
+                value = value[number - 1] if number <= len(value) else ""
+            elif number > 1 or h.test_component is not None:
+                value = component(value, number, delimiters)
+            if (value in h.codes) == h.negate:
+                return None
+        raw = seg[el] if el < size else ""  # type: ignore[operator]
+        number = h.component
+        if number is not None:
+            raw = component(raw, number, delimiters)
+    else:
+        path = h.path
+        if path.conditions and not path.matches(seg, delimiters):
+            return None
+        raw, el = path.extract(seg, delimiters)  # an [id=..] path gives "" when absent
+    if raw and (type(raw) is str or any(raw)):
+        return raw, el
+    return None
+
+
+def component(value: Any, number: int, delimiters: Delimiters) -> Any:
+    """Component ``number`` (1-based) of an element: ``""`` when it has fewer."""
+    if type(value) is list:
+        return value[number - 1] if number <= len(value) else ""
+    if number == 1 and (delimiters.release is not None or delimiters.component not in value):
+        return value
+    comps = components(value, delimiters)
+    return comps[number - 1] if number <= len(comps) else ""
 
 
 def place(out: dict[str, Any], dest: Dest, value: Any) -> None:

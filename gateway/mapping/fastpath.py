@@ -1,0 +1,227 @@
+"""Compiled scanners: a plan's one-pass read turned into a Python function, once per mapping.
+
+Strategy. The inbound engine (:mod:`gateway.mapping.inbound`) reads a scope by offering
+each segment to the handlers of its tag (:mod:`gateway.mapping.plan`). Interpreted, that
+costs a few generic loops and tuple allocations per segment and per value, which made
+translation several times slower than parsing. Here a plan's scan is written out once as
+straight-line Python, the way ``dataclasses`` and ``namedtuple`` write ``__init__``: one
+local variable per value, one ``if tag == ...`` branch per tag, each handler inlined as
+a couple of comparisons, then each value converted and stored in the output dict.
+
+Safety. The mapping file never becomes code. The generated text is built from a closed
+set of templates; the only things written into it are variable names the generator
+makes up (``v3``, ``K12``) and integers (element numbers, priorities). Every piece of the
+mapping file (tags, codes, keys, defaults, converters) is handed to the function as a
+constant bound through a closure, never formatted into the source.
+
+Division of labour. The scanner is the fast path only: it does not record where values
+came from and it does not phrase errors. When a value fails to convert (``ValueError``)
+or a required value is missing (:class:`Unfilled`), the engine translates the
+transaction again with the interpreted reader in recording mode, which raises the
+:class:`~gateway.mapping.errors.TranslationError` naming segment, element and field.
+The interpreter stays the reference: a test checks that both give the same documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gateway.mapping.paths import id_pairs
+from gateway.mapping.plan import (
+    FILTERED,
+    GENERAL,
+    SMALL_SCOPE,
+    Handler,
+    Plan,
+    Slot,
+    component,
+    handler_value,
+    place,
+)
+
+Scanner = Callable[[list, int, int, Callable[[str, int, int], list[int]], Any], dict[str, Any]]
+
+
+class Unfilled(Exception):
+    """A required value without a default was not found (the reference reader explains it)."""
+
+
+def _first_text(raw: list[str]) -> str:
+    return (raw[0] if raw else "").strip()
+
+
+class _Source:
+    """Lines of generated code and the constants they refer to."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: list[Any] = []
+        self.texts: dict[str, str] = {}  # text constants are shared: one K per tag or key
+
+    def const(self, value: Any) -> str:
+        if type(value) is str and value in self.texts:
+            return self.texts[value]
+        self.constants.append(value)
+        name = f"K{len(self.constants) - 1}"
+        if type(value) is str:
+            self.texts[value] = name
+        return name
+
+    def emit(self, depth: int, text: str) -> None:
+        self.lines.append("    " * depth + text)
+
+
+def compile_scanner(plan: Plan, name: str = "scan") -> Scanner:
+    """The scan of ``plan``'s slots as a function ``(segs, start, end, ordinals, delimiters) -> dict``.
+
+    ``name`` only labels the generated code in tracebacks (it is not part of the code).
+    """
+    src = _Source()
+    slots = plan.slots
+    ranked = {k for k, slot in enumerate(slots) if len(slot.spec.paths) > 1}
+
+    def unset(k: int, priority: int) -> str:
+        return f"(v{k} is None or q{k} > {priority})" if k in ranked else f"v{k} is None"
+
+    def take(depth: int, k: int, priority: int, value: str) -> None:
+        src.emit(depth, f"v{k} = {value}")
+        if k in ranked:
+            src.emit(depth, f"q{k} = {priority}")
+
+    bodies: list[tuple[str, list[str]]] = []
+    for tag, tag_handlers in plan.by_tag.items():
+        start = len(src.lines)
+        src.emit(0, "n = len(seg)")
+        for k, priority, el in tag_handlers.elements:
+            src.emit(0, f"if {unset(k, priority)} and n > {int(el)}:")
+            src.emit(1, f"r = seg[{int(el)}]")
+            src.emit(1, "if r and (r.__class__ is str or any(r)):")
+            take(2, k, priority, "r")
+        if tag_handlers.ids:
+            src.emit(0, f"pairs = id_pairs(seg, {src.const(tag_handlers.standard)}, delimiters)")
+            for k, priority, codes in tag_handlers.ids:
+                lookups = " or ".join(f"pairs.get({src.const(code)})" for code in codes)
+                src.emit(0, f"if {unset(k, priority)}:")
+                src.emit(1, f"hit = {lookups}")
+                src.emit(1, "if hit is not None:")
+                take(2, k, priority, "hit[0]")
+        for h in tag_handlers.others:
+            _emit_other(src, h, unset(h.slot, h.priority), lambda d, v, h=h: take(d, h.slot, h.priority, v))
+        bodies.append((tag, src.lines[start:]))
+        del src.lines[start:]
+
+    src.emit(1, "def scan(segs, start, end, ordinals, delimiters):")
+    if slots:
+        src.emit(2, " = ".join([*(f"v{k}" for k in range(len(slots))), "None"]))
+        for k in sorted(ranked):
+            src.emit(2, f"q{k} = 0")
+    if bodies:
+        src.emit(2, f"if end - start <= {SMALL_SCOPE}:")
+        src.emit(3, "for i in range(start, end):")
+        src.emit(4, "seg = segs[i]")
+        src.emit(4, "tag = seg[0]")
+        for j, (tag, body) in enumerate(bodies):
+            src.emit(4, f"{'if' if j == 0 else 'elif'} tag == {src.const(tag)}:")
+            for line in body:
+                src.emit(5, line)
+        src.emit(2, "else:")
+        for tag, body in bodies:
+            src.emit(3, f"for i in ordinals({src.const(tag)}, start, end):")
+            src.emit(4, "seg = segs[i]")
+            for line in body:
+                src.emit(4, line)
+    src.emit(2, "out = {}")
+    for k, slot in enumerate(slots):
+        _emit_store(src, k, slot)
+    src.emit(2, "return out")
+
+    helpers = {
+        "id_pairs": id_pairs,
+        "place": place,
+        "handler_value": handler_value,
+        "component": component,
+        "Unfilled": Unfilled,
+        "_first_text": _first_text,
+    }
+    params = ", ".join([*helpers, *(f"K{k}" for k in range(len(src.constants)))])
+    source = "\n".join([f"def _make({params}):", *src.lines, "    return scan"])
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<scanner {name}>", "exec"), namespace)  # our own template: see the module's essay
+    scanner = namespace["_make"](*helpers.values(), *src.constants)
+    scanner.source = source  # for a curious maintainer: print(plan.scan.source)
+    return scanner
+
+
+def _emit_other(src: _Source, h: Handler, unset: str, take: Callable[[int, str], None]) -> None:
+    """FILTERED and COMPONENT handlers inline; GENERAL ones through ``handler_value``."""
+    if h.kind == GENERAL:
+        src.emit(0, f"if {unset}:")
+        src.emit(1, f"hit = handler_value({src.const(h)}, seg, delimiters)")
+        src.emit(1, "if hit is not None:")
+        take(2, "hit[0]")
+        return
+    src.emit(0, f"if {unset}:")
+    depth = 1
+    if h.kind == FILTERED:
+        test = int(h.test_element)
+        src.emit(1, f'r = seg[{test}] if n > {test} else ""')
+        _emit_component(src, 1, h.test_component or 1, h.test_component is not None)
+        src.emit(1, f"if r {'not in' if h.negate else 'in'} {src.const(h.codes)}:")
+        depth = 2
+    el = int(h.element)
+    src.emit(depth, f'r = seg[{el}] if n > {el} else ""')
+    if h.component is not None:
+        _emit_component(src, depth, h.component, True)
+    src.emit(depth, "if r and (r.__class__ is str or any(r)):")
+    take(depth + 1, "r")
+
+
+def _emit_component(src: _Source, depth: int, number: int, split_text: bool) -> None:
+    """``r = component number of r``: a composite (list) is indexed, text split only if asked.
+
+    Mirrors :func:`gateway.mapping.plan.handler_value` (and the reference reader).
+    """
+    number = int(number)
+    src.emit(depth, "if r.__class__ is list:")
+    src.emit(depth + 1, f'r = r[{number - 1}] if len(r) > {number - 1} else ""')
+    if split_text:
+        src.emit(depth, "else:")
+        src.emit(depth + 1, f"r = component(r, {number}, delimiters)")
+
+
+def _emit_store(src: _Source, k: int, slot: Slot) -> None:
+    """Convert slot ``k``'s raw value (or take its default) and put it in ``out``."""
+    spec = slot.spec
+    if spec.default is not None:
+        src.emit(2, f"if v{k} is None:")
+        src.emit(3, f"value = {src.const(spec.default)}")
+        _emit_put(src, 3, slot)
+        src.emit(2, "else:")
+    elif spec.required:
+        src.emit(2, f"if v{k} is None:")
+        src.emit(3, "raise Unfilled")
+        src.emit(2, "else:")
+    else:
+        src.emit(2, f"if v{k} is not None:")
+    if slot.read is None:
+        src.emit(3, f"value = v{k}.strip() if v{k}.__class__ is str else _first_text(v{k})")
+    else:
+        src.emit(3, f"value = {src.const(slot.read)}(v{k})")
+    _emit_put(src, 3, slot)
+
+
+def _emit_put(src: _Source, depth: int, slot: Slot) -> None:
+    if not slot.head:
+        src.emit(depth, f"out[{src.const(slot.key)}] = value")
+    elif len(slot.head) == 1:
+        head = src.const(slot.head[0])
+        src.emit(depth, f"inner = out.get({head})")
+        src.emit(depth, "if inner is None:")
+        src.emit(depth + 1, f"inner = out[{head}] = {{}}")
+        src.emit(depth, f"inner[{src.const(slot.key)}] = value")
+    else:
+        src.emit(depth, f"place(out, {src.const(slot.dest)}, value)")
+
+
+__all__ = ["Scanner", "Unfilled", "compile_scanner"]
