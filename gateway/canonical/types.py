@@ -9,9 +9,9 @@ the scale they were given and never use an exponent: ``Decimal("12.50")`` -> ``"
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
 
 from gateway.canonical.currencies import ISO_4217
 
@@ -21,10 +21,8 @@ def decimal_text(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
+def _blank_to_none(value: str) -> None:
+    return None
 
 
 def _currency(value: str) -> str:
@@ -45,8 +43,12 @@ _decimal_json = PlainSerializer(decimal_text, return_type=str, when_used="json")
 
 #: A required piece of text: surrounding spaces stripped, never empty.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-#: Optional text: blank becomes ``None``.
-OptText = Annotated[Text | None, BeforeValidator(_blank_to_none)]
+#: Optional text: blank becomes ``None``. Tried left to right, so only a blank text reaches
+#: Python (``_blank_to_none``): validating the usual non-blank text stays inside pydantic-core.
+OptText = Annotated[
+    Text | Annotated[str, AfterValidator(_blank_to_none)] | None,
+    Field(union_mode="left_to_right"),
+]
 #: Any finite decimal amount (may be negative: a total, a tax adjustment).
 Amount = Annotated[Decimal, Field(allow_inf_nan=False), _decimal_json]
 #: A quantity, a price, a percentage: a finite decimal, never negative.

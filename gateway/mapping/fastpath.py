@@ -25,6 +25,7 @@ The interpreter stays the reference: a test checks that both give the same docum
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from gateway.mapping.paths import id_pairs
@@ -89,6 +90,9 @@ def compile_scanner(plan: Plan, name: str = "scan") -> Scanner:
         if k in ranked:
             src.emit(depth, f"q{k} = {priority}")
 
+    def take_for(h: Handler, depth: int, value: str) -> None:
+        take(depth, h.slot, h.priority, value)
+
     bodies: list[tuple[str, list[str]]] = []
     for tag, tag_handlers in plan.by_tag.items():
         start = len(src.lines)
@@ -106,8 +110,20 @@ def compile_scanner(plan: Plan, name: str = "scan") -> Scanner:
                 src.emit(1, f"hit = {lookups}")
                 src.emit(1, "if hit is not None:")
                 take(2, k, priority, "hit[0]")
+        tested: dict[tuple[int, int | None], list[Handler]] = {}  # FILTERED handlers by the element they test
         for h in tag_handlers.others:
-            _emit_other(src, h, unset(h.slot, h.priority), lambda d, v, h=h: take(d, h.slot, h.priority, v))
+            if h.kind == FILTERED:
+                tested.setdefault((h.test_element, h.test_component), []).append(h)
+            else:
+                _emit_other(src, h, unset(h.slot, h.priority), partial(take_for, h))
+        for (test, test_component), group in tested.items():
+            # the tested element is read once for all handlers that test it (RFF+ON, RFF+IV, ...)
+            src.emit(0, f't = seg[{int(test)}] if n > {int(test)} else ""')
+            src.emit(0, "r = t")
+            _emit_component(src, 0, test_component or 1, test_component is not None)
+            src.emit(0, "t = r")
+            for h in group:
+                _emit_filtered(src, h, unset(h.slot, h.priority), partial(take_for, h))
         bodies.append((tag, src.lines[start:]))
         del src.lines[start:]
 
@@ -154,21 +170,24 @@ def compile_scanner(plan: Plan, name: str = "scan") -> Scanner:
 
 
 def _emit_other(src: _Source, h: Handler, unset: str, take: Callable[[int, str], None]) -> None:
-    """FILTERED and COMPONENT handlers inline; GENERAL ones through ``handler_value``."""
+    """A COMPONENT handler inline; a GENERAL one through ``handler_value``."""
+    src.emit(0, f"if {unset}:")
     if h.kind == GENERAL:
-        src.emit(0, f"if {unset}:")
         src.emit(1, f"hit = handler_value({src.const(h)}, seg, delimiters)")
         src.emit(1, "if hit is not None:")
         take(2, "hit[0]")
         return
-    src.emit(0, f"if {unset}:")
-    depth = 1
-    if h.kind == FILTERED:
-        test = int(h.test_element)
-        src.emit(1, f'r = seg[{test}] if n > {test} else ""')
-        _emit_component(src, 1, h.test_component or 1, h.test_component is not None)
-        src.emit(1, f"if r {'not in' if h.negate else 'in'} {src.const(h.codes)}:")
-        depth = 2
+    _emit_value(src, 1, h, take)
+
+
+def _emit_filtered(src: _Source, h: Handler, unset: str, take: Callable[[int, str], None]) -> None:
+    """A FILTERED handler, its tested element already read into ``t``."""
+    src.emit(0, f"if {unset} and t {'not in' if h.negate else 'in'} {src.const(h.codes)}:")
+    _emit_value(src, 1, h, take)
+
+
+def _emit_value(src: _Source, depth: int, h: Handler, take: Callable[[int, str], None]) -> None:
+    """``r = `` the handler's element (and component); taken when not empty."""
     el = int(h.element)
     src.emit(depth, f'r = seg[{el}] if n > {el} else ""')
     if h.component is not None:

@@ -442,6 +442,30 @@ def _describe(spec: GroupSpec) -> str:
     return spec.name
 
 
+def read_fields(
+    tx: Transaction,
+    plan: Plan,
+    *,
+    hierarchy: Hierarchy | None = None,
+    mapping: str = "",
+    reference: bool = False,
+) -> dict[str, Any]:
+    """The values ``plan`` reads from ``tx`` as a nested dict, before the canonical model checks them.
+
+    Raises :class:`TranslationError` when a value is missing or does not convert.
+    """
+    run = _Run(tx, hierarchy, mapping, record=reference)
+    try:
+        return run.fill(plan, Scope(0, run.n), ())
+    except (ValueError, Unfilled):
+        # A scanner met a value it cannot convert or missed a required one: read again with
+        # the reference reader, which names the segment, element and field.
+        run = _Run(tx, hierarchy, mapping, record=True)
+        data = run.fill(plan, Scope(0, run.n), ())
+        log.error("%s: the compiled scanner failed where the reference reader did not", mapping or "mapping")
+        return data
+
+
 def translate_transaction(
     tx: Transaction,
     fields: list[ValueSpec | GroupSpec],
@@ -460,15 +484,7 @@ def translate_transaction(
     with the interpreter only, not the compiled scanners (the tests compare the two).
     """
     plan = plan or build_plan(fields)
-    run = _Run(tx, hierarchy, mapping, record=reference)
-    try:
-        data = run.fill(plan, Scope(0, run.n), ())
-    except (ValueError, Unfilled):
-        # A scanner met a value it cannot convert or missed a required one: read again with
-        # the reference reader, which names the segment, element and field.
-        run = _Run(tx, hierarchy, mapping, record=True)
-        data = run.fill(plan, Scope(0, run.n), ())
-        log.error("%s: the compiled scanner failed where the reference reader did not", mapping or "mapping")
+    data = read_fields(tx, plan, hierarchy=hierarchy, mapping=mapping, reference=reference)
     if extra:
         for key, value in extra.items():
             if value is not None and data.get(key) is None and key in model.model_fields:

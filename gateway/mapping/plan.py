@@ -133,12 +133,8 @@ class Plan:
     groups: list[tuple[GroupSpec, Dest]] = field(default_factory=list)  # with instances of their own
     objects: list[tuple[Dest, bool]] = field(default_factory=list)  # flattened objects: dest, required
     scan: Any = None  # the slots' one-pass read as a compiled function (gateway.mapping.fastpath)
-
-    @property
-    def slots_only(self) -> bool:
-        """True when reading a scope is just its slots: nothing looked up apart, no nested group."""
-        required_objects = any(required for _, required in self.objects)
-        return bool(self.slots) and not self.others and not self.groups and not required_objects
+    #: reading a scope is just its slots: nothing looked up apart, no nested group
+    slots_only: bool = False
 
 
 def build_plan(specs: list[ValueSpec | GroupSpec]) -> Plan:
@@ -155,6 +151,8 @@ def build_plan(specs: list[ValueSpec | GroupSpec]) -> Plan:
         )
         for tag, found in handlers.items()
     }
+    required_objects = any(required for _, required in plan.objects)
+    plan.slots_only = bool(plan.slots) and not plan.others and not plan.groups and not required_objects
     return plan
 
 
