@@ -24,6 +24,11 @@ Loops:
   section names another hierarchy segment (EDIFACT ``CPS``); ``each:`` over that
   segment gives its instances their node.
 
+Each plan's one pass runs as a compiled scanner (:mod:`gateway.mapping.fastpath`): the
+slot-reading code of this module is the reference it was written from. That reference runs
+when recording (to explain an error) and whenever a scanner gives up on a value; tests
+check that both give the same result.
+
 The dict built this way is validated by the canonical pydantic model. When validation
 fails, the transaction is read again noting where each value came from, so the error (and
 any conversion error) becomes a :class:`TranslationError` naming segment, element and field.
