@@ -3,14 +3,19 @@ accepted or rejected by the partner's 997."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from collections.abc import Iterator
+from pathlib import Path
 
-from gateway import mailboxes, pipeline
+import pytest
+from sqlmodel import Session, select
+
+from gateway import invoicing, mailboxes, pipeline, reconcile
 from gateway.edi import parse
 from gateway.runtime import Runtime
 from gateway.store import session_scope
-from gateway.store.models import Document, Message
-from tests.pipeline.conftest import sample
+from gateway.store.models import Discrepancy, Document, Message, MessageEvent
+from tests.conftest import BACKENDS, pg_schema
+from tests.pipeline.conftest import make_home, sample
 
 
 def test_an_asn_makes_our_invoice_which_is_sent_and_then_accepted(runtime: Runtime) -> None:
@@ -38,3 +43,46 @@ def test_an_asn_makes_our_invoice_which_is_sent_and_then_accepted(runtime: Runti
     with session_scope(runtime.engine) as session:
         assert session.get(Document, invoice.id).status == "accepted"
         assert session.get(Message, sent.id).state == "acknowledged"
+
+
+@pytest.fixture(params=BACKENDS)
+def any_runtime(request, tmp_path: Path) -> Iterator[Runtime]:
+    """A runtime on SQLite or on a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        rt = Runtime.open(make_home(tmp_path / "gw"))
+        yield rt
+        rt.close()
+        return
+    with pg_schema("wiring") as url:
+        rt = Runtime.open(make_home(tmp_path / "gw", url))
+        yield rt
+        rt.close()
+
+
+@pytest.mark.parametrize("stage", ["reconcile", "invoice"])
+def test_a_failing_money_step_rolls_back_its_own_writes_and_keeps_the_documents(
+    any_runtime: Runtime, monkeypatch: pytest.MonkeyPatch, stage: str
+) -> None:
+    """Reconciliation and invoicing run in a SAVEPOINT: what they wrote before failing is undone,
+    the message is still done, its documents stored, and the failure is on its timeline."""
+
+    def half_done_then_broken(*args: object, **kwargs: object) -> None:
+        session = next(a for a in (*args, *kwargs.values()) if isinstance(a, Session))
+        session.add(Discrepancy(key=f"half-done-{stage}", partner="amazon-us", kind="test"))
+        session.flush()  # really written inside the savepoint
+        raise RuntimeError("boom")
+
+    if stage == "reconcile":
+        monkeypatch.setattr(reconcile, "reconcile_documents", half_done_then_broken)
+    else:
+        monkeypatch.setattr(invoicing, "on_documents_stored", half_done_then_broken)
+    pipeline.ingest(any_runtime, sample("x12_4010_850_new_po.edi"), "po.edi")
+    message = pipeline.ingest(any_runtime, sample("x12_4010_856_partial_shipment.edi"), "asn.edi")
+    assert message.state == "done"
+    with session_scope(any_runtime.engine) as session:
+        assert session.exec(select(Discrepancy).where(Discrepancy.key.startswith("half-done"))).all() == []  # type: ignore[attr-defined]
+        shipment = session.exec(select(Document).where(Document.type == "shipment")).one()
+        assert shipment.source_message_id == message.message_id
+        notes = [e.note or "" for e in session.exec(select(MessageEvent).where(MessageEvent.message_id == message.message_id))]
+    what = "reconciliation" if stage == "reconcile" else "invoicing"
+    assert any(f"{what} failed: RuntimeError: boom" in note for note in notes), notes
