@@ -54,6 +54,18 @@ def _int_arg(name: str) -> int | None:
     return int(value)
 
 
+def _page(query: Any, id_column: Any, filters: tuple[tuple[str, Any], ...]) -> list[Any]:
+    """``query`` narrowed by the equality ``filters`` given as query arguments, newest first,
+    one page of ``?limit`` rows below the id ``?before`` (keyset paging)."""
+    for arg, column in filters:
+        if request.args.get(arg):
+            query = query.where(column == request.args[arg])
+    before = _int_arg("before")
+    if before is not None:
+        query = query.where(id_column < before)
+    return list(db().exec(query.order_by(id_column.desc()).limit(_limit())))
+
+
 def _body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
@@ -255,36 +267,20 @@ def document(document_id: int) -> Any:
 
 @bp.route("/discrepancies")
 def discrepancies() -> Any:
-    query = select(Discrepancy)
-    for arg, column in (
+    filters = (
         ("status", Discrepancy.status),
         ("partner", Discrepancy.partner),
         ("kind", Discrepancy.kind),
         ("po", Discrepancy.po_number),
-    ):
-        if request.args.get(arg):
-            query = query.where(column == request.args[arg])
-    before = _int_arg("before")
-    if before is not None:
-        query = query.where(Discrepancy.id < before)
-    rows = list(db().exec(query.order_by(Discrepancy.id.desc()).limit(_limit())))
+    )
+    rows = _page(select(Discrepancy), Discrepancy.id, filters)
     return jsonify({"items": [serialize.discrepancy(d) for d in rows]})
 
 
 @bp.route("/invoices")
 def invoices() -> Any:
-    query = select(Document).where(Document.type == "invoice")
-    for arg, column in (
-        ("status", Document.status),
-        ("partner", Document.partner),
-        ("po", Document.po_number),
-    ):
-        if request.args.get(arg):
-            query = query.where(column == request.args[arg])
-    before = _int_arg("before")
-    if before is not None:
-        query = query.where(Document.id < before)
-    rows = list(db().exec(query.order_by(Document.id.desc()).limit(_limit())))
+    filters = (("status", Document.status), ("partner", Document.partner), ("po", Document.po_number))
+    rows = _page(select(Document).where(Document.type == "invoice"), Document.id, filters)
     reasons = blocked_reasons([d.id for d in rows if d.id is not None])
     return jsonify(
         {"items": [{**serialize.document(d), "blocked_reasons": reasons.get(d.id, [])} for d in rows]}
@@ -323,19 +319,13 @@ def partners() -> Any:
 
 @bp.route("/audit")
 def audit() -> Any:
-    query = select(AuditEntry)
-    for arg, column in (
+    filters = (
         ("actor", AuditEntry.actor),
         ("action", AuditEntry.action),
         ("target_type", AuditEntry.target_type),
         ("target_id", AuditEntry.target_id),
-    ):
-        if request.args.get(arg):
-            query = query.where(column == request.args[arg])
-    before = _int_arg("before")
-    if before is not None:
-        query = query.where(AuditEntry.id < before)
-    rows = list(db().exec(query.order_by(AuditEntry.id.desc()).limit(_limit())))
+    )
+    rows = _page(select(AuditEntry), AuditEntry.id, filters)
     return jsonify({"items": [serialize.audit(a) for a in rows]})
 
 
