@@ -35,13 +35,17 @@ from gateway.mapping.plan import (
     SMALL_SCOPE,
     Handler,
     Plan,
+    SkipItem,
     Slot,
     component,
     handler_value,
     place,
+    plan_of,
 )
+from gateway.mapping.specs import GroupSpec
 
 Scanner = Callable[[list, int, int, Callable[[str, int, int], list[int]], Any], dict[str, Any]]
+ItemsReader = Callable[[list, int, int, Callable[[str, int, int], list[int]], Any], list[dict[str, Any]]]
 
 
 class Unfilled(Exception):
@@ -243,4 +247,75 @@ def _emit_put(src: _Source, depth: int, slot: Slot) -> None:
         src.emit(depth, f"place(out, {src.const(slot.dest)}, value)")
 
 
-__all__ = ["Scanner", "Unfilled", "compile_scanner"]
+def items_reader(spec: GroupSpec, name: str) -> ItemsReader | None:
+    """A plain list group (``each: LIN`` with its nested ``each: TAX``) read by one function.
+
+    Plain means: the loop starts at a bare tag (no filter, no ``having``, no ``level``, no
+    ``after`` or ``before``) and its items are only scanned values and plain lists, with
+    nothing looked up elsewhere. The function finds the instances the way the reference
+    reader does (an instance runs to the next start tag, an ``until`` tag, a non-member or the
+    end of the scope), scans each and fills its nested lists, with no :class:`Scope` or
+    location tuples on the way. ``None`` when the group is not plain; the reader is built once
+    and kept on the group's plan. A required list with no item raises :class:`Unfilled`, so the
+    reference reader phrases the error.
+    """
+    plan = plan_of(spec)
+    if plan.items is None:
+        plan.items = _build_items_reader(spec, plan, name) or False
+    return plan.items or None
+
+
+def _build_items_reader(spec: GroupSpec, plan: Plan, name: str) -> ItemsReader | None:
+    selector = spec.selector
+    if (
+        spec.kind != "list"
+        or selector is None
+        or selector.conditions
+        or selector.id_codes is not None
+        or spec.having is not None
+        or spec.levels is not None
+        or spec.after is not None
+        or spec.before is not None
+        or not plan.slots
+        or plan.others
+        or any(required for _, required in plan.objects)
+    ):
+        return None
+    nested: list[tuple[str, tuple[str, ...], ItemsReader]] = []
+    for group, prefix in plan.groups:
+        reader = items_reader(group, f"{name}.{group.name}")
+        if reader is None:
+            return None
+        nested.append((group.name, (*prefix, group.name) if prefix else (), reader))
+    if plan.scan is None:
+        plan.scan = compile_scanner(plan, name)
+    scan = plan.scan
+    tag, until, members, required = selector.tag, spec.until, spec.members, spec.required
+
+    def read(segs: list, start: int, end: int, ordinals: Callable, delimiters: Any) -> list[dict[str, Any]]:
+        items = []
+        for s in ordinals(tag, start, end):
+            e = s + 1
+            while e < end:
+                t = segs[e][0]
+                if t == tag or t in until or (members is not None and t not in members):
+                    break
+                e += 1
+            try:
+                item = scan(segs, s, e, ordinals, delimiters)
+            except SkipItem:
+                continue
+            for key, dest, sub in nested:
+                if dest:
+                    place(item, dest, sub(segs, s, e, ordinals, delimiters))
+                else:
+                    item[key] = sub(segs, s, e, ordinals, delimiters)
+            items.append(item)
+        if not items and required:
+            raise Unfilled
+        return items
+
+    return read
+
+
+__all__ = ["ItemsReader", "Scanner", "Unfilled", "compile_scanner", "items_reader"]

@@ -46,7 +46,7 @@ from pydantic import BaseModel, ValidationError
 from gateway.edi.errors import Position
 from gateway.edi.model import Transaction
 from gateway.mapping.errors import TranslationError, dotted
-from gateway.mapping.fastpath import Scanner, Unfilled, compile_scanner
+from gateway.mapping.fastpath import Scanner, Unfilled, compile_scanner, items_reader
 from gateway.mapping.hierarchy import Node, build_tree, descendants
 from gateway.mapping.paths import Index, Path, id_pairs
 from gateway.mapping.plan import (
@@ -259,6 +259,10 @@ class _Run:
                 found[h.slot] = (h.priority, hit[0], i, hit[1])
 
     def group(self, spec: GroupSpec, scope: Scope, loc: tuple[Any, ...]) -> Any:
+        if spec.kind == "list" and not self.record:
+            read = items_reader(spec, f"{self.mapping} {dotted(loc)}")
+            if read is not None:  # a plain loop (PO1, LIN with its TAX): one call for the lot
+                return read(self.segs, scope.start, scope.end, self.index.ordinals, self.delimiters)
         instances = self.instances(spec, scope)
         plan = plan_of(spec)
         if spec.kind == "list":

@@ -133,6 +133,9 @@ class Plan:
     groups: list[tuple[GroupSpec, Dest]] = field(default_factory=list)  # with instances of their own
     objects: list[tuple[Dest, bool]] = field(default_factory=list)  # flattened objects: dest, required
     scan: Any = None  # the slots' one-pass read as a compiled function (gateway.mapping.fastpath)
+    #: a list group's whole read as one function (gateway.mapping.fastpath.items_reader);
+    #: ``False`` once found to need the interpreter
+    items: Any = None
     #: reading a scope is just its slots: nothing looked up apart, no nested group
     slots_only: bool = False
 
