@@ -1,26 +1,33 @@
-"""Bulk replays in the background, with progress the console can poll.
+"""Bulk replays in the background, with progress kept in the database for the console to poll.
 
 A bulk replay takes every failed message of a partner (optionally since a date), as
-:func:`gateway.pipeline.failed_message_ids` lists them when the job starts, and replays them
-in batches on a background thread, so the request that started it returns at once. The
-job table is in memory (one per console process): the page polls it. The audit log keeps
-the durable record: an entry when the job starts, updated with the counts when it ends.
+:func:`gateway.console.actions.failed_message_ids` lists them when the job starts, and replays
+them in batches on a background thread, so the request that started it returns at once.
+After every batch the job's row in ``replay_jobs`` gets its counts, its first errors and a
+heartbeat, so any console process (after a restart, or beside it behind the same database)
+shows the same progress. A ``running`` row whose process is gone (same host: its pid no longer
+exists; another host: no heartbeat for :data:`STALE_AFTER`) reads as ``interrupted`` and no
+longer blocks a new replay of that partner; replaying again picks up what is still failed.
+The audit log keeps the durable record: an entry when the job starts, updated with the counts
+when it ends.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from gateway.console import actions
 from gateway.console.audit import record
-from gateway.store.models import AuditEntry, utcnow
+from gateway.store.models import AuditEntry, ReplayJob, utcnow
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -29,11 +36,15 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 25
 MAX_ERRORS_KEPT = 50
+#: a running job on another host with no heartbeat for this long is taken as interrupted
+STALE_AFTER = timedelta(minutes=15)
+#: how many jobs the bulk replay page lists
+LISTED = 20
 
 
 @dataclass
 class Job:
-    """One bulk replay and how far it got."""
+    """One bulk replay and how far it got (a snapshot of its row)."""
 
     id: str
     partner: str | None
@@ -45,7 +56,7 @@ class Job:
     processed: int = 0
     succeeded: int = 0
     failed: int = 0
-    state: str = "running"  # running | finished | crashed
+    state: str = "running"  # running | finished | crashed | interrupted
     error: str | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     started_at: datetime = field(default_factory=utcnow)
@@ -61,7 +72,8 @@ class Job:
         return self.state == "running"
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job ends (True) or ``timeout`` passes (False)."""
+        """Block until the job ends (True) or ``timeout`` passes (False); at once for a job
+        this process is not running."""
         return self.done.wait(timeout)
 
     def as_dict(self) -> dict[str, Any]:
@@ -85,57 +97,135 @@ class Job:
         }
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back naive (they are UTC)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
 class JobBusy(RuntimeError):
     """A bulk replay for the same partner is still running."""
 
 
 class JobTable:
-    """The bulk replays of this console process."""
+    """The bulk replays: started here, read from the database."""
 
     def __init__(self, runtime: Runtime, batch_size: int = BATCH_SIZE) -> None:
         self.runtime = runtime
         self.batch_size = batch_size
-        self._jobs: dict[str, Job] = {}
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self._running: dict[str, threading.Event] = {}  # the jobs this process runs
         self._lock = threading.Lock()
 
     def get(self, job_id: str) -> Job | None:
-        with self._lock:
-            return self._jobs.get(job_id)
+        with Session(self.runtime.engine) as session:
+            row = session.get(ReplayJob, job_id)
+            return self._job(row) if row is not None else None
 
-    def all(self) -> list[Job]:
-        with self._lock:
-            return sorted(self._jobs.values(), key=lambda j: j.started_at, reverse=True)
+    def all(self, limit: int = LISTED) -> list[Job]:
+        """The newest jobs, newest first."""
+        with Session(self.runtime.engine) as session:
+            rows = session.exec(select(ReplayJob).order_by(ReplayJob.started_at.desc()).limit(limit))  # type: ignore[attr-defined]
+            return [self._job(row) for row in rows]
 
     def start_bulk_replay(
         self, *, actor: str, reason: str, partner: str | None, since: datetime | None = None
     ) -> Job:
         """Start replaying ``partner``'s failed messages. Raises :class:`JobBusy`,
         :class:`~gateway.console.actions.ActionUnavailable`."""
-        with self._lock:
-            if any(j.running and j.partner == partner for j in self._jobs.values()):
-                raise JobBusy(f"a bulk replay of {partner or 'all partners'} is already running")
-            with Session(self.runtime.engine, expire_on_commit=False) as session:
-                ids = actions.failed_message_ids(session, partner=partner, since=since)
-                job_id = uuid.uuid4().hex[:12]
-                entry = record(
-                    session,
-                    actor,
-                    "bulk_replay.start",
-                    "partner",
-                    partner or "*",
-                    reason,
-                    {"job": job_id, "total": len(ids), "since": since.isoformat() if since else None},
-                )
-                session.commit()
-                audit_id = int(entry.id or 0)
-            job = Job(job_id, partner, actor, reason, since, len(ids), audit_id)
-            self._jobs[job_id] = job
+        with self._lock, Session(self.runtime.engine, expire_on_commit=False) as session:
+            same = ReplayJob.partner == partner if partner is not None else ReplayJob.partner.is_(None)  # type: ignore[union-attr]
+            for other in session.exec(select(ReplayJob).where(ReplayJob.state == "running", same)):
+                if self._alive(other):
+                    raise JobBusy(f"a bulk replay of {partner or 'all partners'} is already running")
+            ids = actions.failed_message_ids(session, partner=partner, since=since)
+            job_id = uuid.uuid4().hex[:12]
+            entry = record(
+                session,
+                actor,
+                "bulk_replay.start",
+                "partner",
+                partner or "*",
+                reason,
+                {"job": job_id, "total": len(ids), "since": since.isoformat() if since else None},
+            )
+            session.flush()
+            row = ReplayJob(
+                id=job_id,
+                partner=partner,
+                actor=actor,
+                reason=reason,
+                since=since,
+                total=len(ids),
+                owner=self.owner,
+                audit_id=entry.id,
+            )
+            session.add(row)
+            session.commit()
+            self._running[job_id] = threading.Event()
+            job = self._job(row)
         thread = threading.Thread(
             target=self._run, args=(job, ids), name=f"bulk-replay-{job_id}", daemon=True
         )
         thread.start()
         log.info("bulk replay %s started by %s: %d failed message(s) of %s", job_id, actor, len(ids), partner)
         return job
+
+    def _alive(self, row: ReplayJob) -> bool:
+        """Whether the process running ``row`` still runs it."""
+        if row.owner == self.owner:
+            event = self._running.get(row.id)
+            return event is not None and not event.is_set()
+        host, _, pid = row.owner.rpartition(":")
+        if host == socket.gethostname() and pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                return False
+            except PermissionError:  # someone else's process: it exists
+                return True
+            return True
+        heartbeat = _aware(row.heartbeat_at)
+        return heartbeat is not None and utcnow() - heartbeat < STALE_AFTER
+
+    def _job(self, row: ReplayJob) -> Job:
+        state = row.state
+        if state == "running" and not self._alive(row):
+            state = "interrupted"
+        done = self._running.get(row.id)
+        if done is None:
+            done = threading.Event()
+            done.set()  # nothing to wait for here
+        return Job(
+            id=row.id,
+            partner=row.partner,
+            actor=row.actor,
+            reason=row.reason,
+            since=_aware(row.since),
+            total=row.total,
+            audit_id=row.audit_id or 0,
+            processed=row.processed,
+            succeeded=row.succeeded,
+            failed=row.failed,
+            state=state,
+            error=row.error,
+            errors=list(row.errors or []),
+            started_at=_aware(row.started_at) or utcnow(),
+            finished_at=_aware(row.finished_at),
+            done=done,
+        )
+
+    def _save(self, job: Job) -> None:
+        """Write ``job``'s progress to its row (and its end, once it has one)."""
+        with Session(self.runtime.engine) as session:
+            row = session.get(ReplayJob, job.id)
+            if row is None:
+                return
+            row.processed, row.succeeded, row.failed = job.processed, job.succeeded, job.failed
+            row.errors = list(job.errors)
+            row.state, row.error, row.finished_at = job.state, job.error, job.finished_at
+            row.heartbeat_at = utcnow()
+            session.add(row)
+            session.commit()
 
     def _run(self, job: Job, ids: list[int]) -> None:
         try:
@@ -156,6 +246,7 @@ class JobTable:
                         if len(job.errors) < MAX_ERRORS_KEPT:
                             job.errors.append({"message_id": outcome.message_id, "error": outcome.error})
                 job.processed += len(batch)
+                self._save(job)
             job.state = "finished"
         except Exception as exc:
             log.exception("bulk replay %s stopped", job.id)
@@ -163,6 +254,10 @@ class JobTable:
             job.error = f"{type(exc).__name__}: {exc}"
         finally:
             job.finished_at = utcnow()
+            try:
+                self._save(job)
+            except Exception:
+                log.exception("bulk replay %s: could not record its end", job.id)
             self._close_audit(job)
             job.done.set()
             log.info(

@@ -31,12 +31,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import String, cast, func, literal
+from sqlalchemy import func, literal
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
 from gateway.store.archive import Archive
-from gateway.store.models import Direction, Document, DocumentLine, DocumentMessage, Message, MessageState
+from gateway.store.models import (
+    Direction,
+    Document,
+    DocumentLine,
+    DocumentMessage,
+    Message,
+    MessageState,
+    MessageType,
+)
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
@@ -300,23 +308,33 @@ def list_messages(
     bounds = _id_bounds(session)
     if bounds is None:
         return Page([], None, None, 0)
+    # A type filter walks the (type, message id) index instead of the primary key: the page's
+    # order, keyset and id bounds are then written on message_types.message_id, which the
+    # planner can read in order.
+    key = MessageType.message_id if flt.document_type else Message.id
     indexed: list[ColumnElement[bool]] = []
     if flt.state:
         indexed.append(Message.state == flt.state)
     if flt.partner:
         indexed.append(Message.partner == flt.partner)
-    dated: list[ColumnElement[bool]] = []
-    if flt.since:
-        dated.append(Message.created_at >= flt.since)
-        dated.append(Message.id >= first_id_from(session, flt.since, bounds) - ID_SLACK)
-    if flt.until:
-        dated.append(Message.created_at < flt.until)
-        dated.append(Message.id < first_id_from(session, flt.until, bounds) + ID_SLACK)
+    low = first_id_from(session, flt.since, bounds) - ID_SLACK if flt.since else None
+    high = first_id_from(session, flt.until, bounds) + ID_SLACK if flt.until else None
+
+    def dated_on(column: ColumnElement[int]) -> list[ColumnElement[bool]]:
+        out = []
+        if low is not None:
+            out += [Message.created_at >= flt.since, column >= low]
+        if high is not None:
+            out += [Message.created_at < flt.until, column < high]
+        return out
+
+    dated = dated_on(key)
     unindexed: list[ColumnElement[bool]] = []
     if flt.direction:
         unindexed.append(Message.direction == flt.direction)
     if flt.document_type:
-        unindexed.append(cast(Message.document_types, String).like(f'%"{flt.document_type}"%'))
+        unindexed.append(MessageType.document_type == flt.document_type)
+        unindexed.append(MessageType.message_id == Message.id)
     others = [*dated, *unindexed]
 
     total: int | None = None
@@ -328,7 +346,7 @@ def list_messages(
             total = len(ids)
             capped = len(ids) >= SEARCH_CAP
     elif indexed:
-        count = _capped_count(session, [*indexed, *dated])
+        count = _capped_count(session, [*indexed, *dated_on(Message.id)])
         selective = count <= COUNT_CAP
         if not unindexed:
             total, capped = min(count, COUNT_CAP), not selective
@@ -342,13 +360,13 @@ def list_messages(
 
     ids_first = bool(indexed) and not flt.q and not unindexed and selective_plan
     if after is not None:
-        rows = _fetch(session, conditions, Message.id > after, Message.id.asc(), limit + 1, ids_first)
+        rows = _fetch(session, conditions, key > after, key.asc(), limit + 1, ids_first)
         has_newer = len(rows) > limit
         rows = list(reversed(rows[:limit]))
-        has_older = bool(rows) and _exists(session, conditions, rows[-1].id)
+        has_older = bool(rows) and _exists(session, conditions, key, rows[-1].id)
     else:
-        keyset = Message.id < before if before is not None else None
-        rows = _fetch(session, conditions, keyset, Message.id.desc(), limit + 1, ids_first)
+        keyset = key < before if before is not None else None
+        rows = _fetch(session, conditions, keyset, key.desc(), limit + 1, ids_first)
         has_older = len(rows) > limit
         rows = rows[:limit]
         has_newer = before is not None and bool(rows)
@@ -395,12 +413,12 @@ def _unindexed(flt: MessageFilter) -> list[ColumnElement[bool]]:
     return out
 
 
-def _exists(session: Session, conditions: list[ColumnElement[bool]], below: int | None) -> bool:
+def _exists(
+    session: Session, conditions: list[ColumnElement[bool]], key: ColumnElement[int], below: int | None
+) -> bool:
     if below is None:
         return False
-    return (
-        session.exec(select(Message.id).where(*conditions, Message.id < below).limit(1)).first() is not None
-    )
+    return session.exec(select(Message.id).where(*conditions, key < below).limit(1)).first() is not None
 
 
 def with_filter(flt: MessageFilter, **changes: str | None) -> MessageFilter:

@@ -8,7 +8,8 @@ Only runtime state lives here; configuration stays in files. Conventions:
 - Structured values (error positions, control-number lists, canonical documents) are JSON.
 - Money and quantities are ``Numeric(18, 4)`` and come back as :class:`~decimal.Decimal`.
 - Every column the console searches on has an index (PO / shipment / invoice / RMA number,
-  control number, filename, sha256, and state + partner + created_at for the lists).
+  control number, filename, sha256, and state + partner + created_at for the lists); the
+  document types of a message (a JSON list) are indexed through the derived ``message_types``.
 
 The schema is created and changed only through the Alembic migrations in
 ``gateway/migrations`` (see :mod:`gateway.store.migrate`); a test of the store checks that
@@ -22,7 +23,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -116,6 +117,22 @@ class Message(SQLModel, table=True):
     updated_at: datetime = _created()
     next_attempt_at: datetime | None = _ts(index=True)
     completed_at: datetime | None = _ts()
+
+
+class MessageType(SQLModel, table=True):
+    """One document type a message carries (``850``, ``INVOIC``...): the index of the console's type filter.
+
+    Derived from :attr:`Message.document_types` by the database itself: triggers written by
+    migration 0005 fill it on every insert and on every update of that column, so no writer
+    has to remember it. The key (type, message id) lets the list walk one type newest first.
+    """
+
+    __tablename__ = "message_types"
+
+    document_type: str = Field(max_length=35, primary_key=True)
+    message_id: int = Field(
+        sa_column_args=[ForeignKey("messages.id", ondelete="CASCADE")], primary_key=True, index=True
+    )
 
 
 class MessageEvent(SQLModel, table=True):
@@ -297,3 +314,33 @@ class Worker(SQLModel, table=True):
     heartbeat_at: datetime = _created()
     stopped_at: datetime | None = _ts()
     version: str | None = Field(default=None, max_length=32)
+
+
+class ReplayJob(SQLModel, table=True):
+    """A bulk replay and how far it got, written after every batch (the console's job pages read it).
+
+    ``owner`` is the console process running it (``host:pid``) and ``heartbeat_at`` the end of
+    its last batch: a ``running`` job whose owner is gone is shown as ``interrupted``.
+    """
+
+    __tablename__ = "replay_jobs"
+
+    id: str = Field(max_length=32, primary_key=True)
+    partner: str | None = Field(default=None, max_length=64, index=True)
+    actor: str = Field(max_length=64)
+    reason: str = Field(sa_type=Text)
+    since: datetime | None = _ts()
+    state: str = Field(default="running", max_length=16)
+    total: int = 0
+    processed: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    error: str | None = Field(default=None, sa_type=Text)
+    errors: list[dict[str, Any]] = _json(list)
+    owner: str = Field(max_length=128)
+    audit_id: int | None = None
+    started_at: datetime = Field(
+        default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False, index=True
+    )
+    heartbeat_at: datetime = _created()
+    finished_at: datetime | None = _ts()

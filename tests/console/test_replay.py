@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+from datetime import timedelta
+
 from sqlmodel import select
 
 from gateway import pipeline
 from gateway.console import users
+from gateway.console.jobs import JobTable
 from gateway.store import session_scope
-from gateway.store.models import AuditEntry, Message
+from gateway.store.models import AuditEntry, Message, ReplayJob, utcnow
 from tests.console.conftest import break_mapping, csrf_token, fix_mapping, login_as, post_form, sample
 
 
@@ -107,16 +113,68 @@ def test_bulk_replay_of_a_partner_with_progress(client, runtime, app, accounts) 
     assert start.detail["total"] == 7 and start.detail["succeeded"] == 7 and start.actor == "operator"
 
 
-def test_a_running_job_page_refreshes_itself(client, runtime, app, accounts) -> None:
-    from gateway.console.jobs import Job
+def _job_row(runtime, job_id: str, owner: str, *, heartbeat_age: timedelta = timedelta(0), **values) -> None:
+    now = utcnow()
+    with session_scope(runtime.engine) as session:
+        session.add(
+            ReplayJob(
+                id=job_id, partner="amazon-us", actor="operator", reason="why", owner=owner,
+                started_at=now, heartbeat_at=now - heartbeat_age, **values,
+            )
+        )  # fmt: skip
 
-    job = Job("abc123", "amazon-us", "operator", "why", None, total=10, audit_id=0, processed=4)
-    app.extensions["acorn.jobs"]._jobs[job.id] = job
+
+def test_a_running_job_page_refreshes_itself(client, runtime, app, accounts) -> None:
+    _job_row(runtime, "abc123", "another-host:4242", total=10, processed=4)  # alive: a fresh heartbeat
     login_as(client, runtime, "viewer")
     page = client.get("/jobs/abc123").get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="2">' in page
     assert "4 of 10 processed (40%)" in page
     assert client.get("/api/jobs/abc123").get_json()["percent"] == 40
+    assert client.get("/api/jobs/nope").status_code == 404
+
+
+def test_a_job_whose_process_is_gone_reads_as_interrupted_and_blocks_nothing(
+    client, runtime, app, accounts
+) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    _job_row(runtime, "deadpid", f"{socket.gethostname()}:{gone.stdout.strip()}", total=10, processed=3)
+    _job_row(runtime, "silent", "another-host:1", heartbeat_age=timedelta(hours=1), total=5, processed=1)
+    login_as(client, runtime, "operator")
+    page = client.get("/jobs/deadpid").get_data(as_text=True)
+    assert "http-equiv" not in page and "<b>interrupted</b>: 3 of 10 processed" in page
+    assert client.get("/api/jobs/silent").get_json()["state"] == "interrupted"
+    # a new bulk replay of the same partner is not refused because of them
+    response = post_form(client, "/bulk-replay", {"partner": "amazon-us", "reason": "again"}, "/bulk-replay")
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    app.extensions["acorn.jobs"].get(response.headers["Location"].rsplit("/", 1)[1]).wait(60)
+
+
+def test_a_live_job_blocks_a_second_one_for_the_same_partner(client, runtime, app, accounts) -> None:
+    _job_row(runtime, "live", "another-host:7", total=10, processed=1)
+    login_as(client, runtime, "operator")
+    response = post_form(client, "/bulk-replay", {"partner": "amazon-us", "reason": "again"}, "/bulk-replay")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        "/bulk-replay?partner=amazon-us"
+    )
+    assert "already running" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_progress_outlives_the_console_process(client, runtime, app, accounts) -> None:
+    original = break_mapping(runtime)
+    _many_failing(runtime, 4)
+    fix_mapping(runtime, original)
+    login_as(client, runtime, "operator")
+    app.extensions["acorn.jobs"].batch_size = 3
+    response = post_form(client, "/bulk-replay", {"partner": "amazon-us", "reason": "fixed"}, "/bulk-replay")
+    job_id = response.headers["Location"].rsplit("/", 1)[1]
+    assert app.extensions["acorn.jobs"].get(job_id).wait(120)
+    fresh = JobTable(runtime)  # what a restarted console process sees
+    job = fresh.get(job_id)
+    assert (job.state, job.total, job.processed, job.succeeded, job.failed) == ("finished", 4, 4, 4, 0)
+    assert job.finished_at is not None and fresh.all()[0].id == job_id
 
 
 def test_replay_and_bulk_replay_through_the_api(client, runtime, app, accounts) -> None:

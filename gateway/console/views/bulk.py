@@ -64,5 +64,5 @@ def start() -> Any:
 def job(job_id: str) -> Any:
     found = jobs().get(job_id)
     if found is None:
-        abort(404, description="no such job in this console process (jobs are kept until it restarts)")
+        abort(404, description="no such bulk replay")
     return render_template("job.html", job=found)
