@@ -260,6 +260,7 @@ class JobTable:
                 log.exception("bulk replay %s: could not record its end", job.id)
             self._close_audit(job)
             job.done.set()
+            self._running.pop(job.id, None)  # its row says how it ended (or, if that failed, "interrupted")
             log.info(
                 "bulk replay %s %s: %d of %d processed, %d ok, %d failed",
                 job.id,

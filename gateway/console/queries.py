@@ -18,6 +18,9 @@ Performance rules (the list must answer in well under 200 ms on a million messag
   primary key (about 20 point reads) finds where a day starts; the exact ``created_at``
   predicate is kept, and the bound is widened by :data:`ID_SLACK` for rows written out of
   order by concurrent workers.
+- The document-type filter reads ``message_types`` (type, message id), an index table the
+  database keeps from each message's JSON ``document_types`` (migration 0005): the page walks
+  that key newest first, so a rare or absent type costs a few index reads, not a table scan.
 - Search (PO / shipment / invoice / RMA number, control number, filename, sha256, id) runs one
   indexed lookup per kind and ends as ``id IN (...)``. A message that failed before its
   documents were stored is found by reading the bytes of the newest :data:`FAILED_SCAN`
