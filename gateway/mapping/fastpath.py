@@ -39,6 +39,7 @@ from gateway.mapping.plan import (
     Slot,
     component,
     handler_value,
+    instance_end,
     place,
     plan_of,
 )
@@ -295,12 +296,7 @@ def _build_items_reader(spec: GroupSpec, plan: Plan, name: str) -> ItemsReader |
     def read(segs: list, start: int, end: int, ordinals: Callable, delimiters: Any) -> list[dict[str, Any]]:
         items = []
         for s in ordinals(tag, start, end):
-            e = s + 1
-            while e < end:
-                t = segs[e][0]
-                if t == tag or t in until or (members is not None and t not in members):
-                    break
-                e += 1
+            e = instance_end(segs, s, end, tag, until, members)
             try:
                 item = scan(segs, s, e, ordinals, delimiters)
             except SkipItem:

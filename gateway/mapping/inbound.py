@@ -56,6 +56,7 @@ from gateway.mapping.plan import (
     TagHandlers,
     build_plan,
     handler_value,
+    instance_end,
     place,
     place_object,
     plan_of,
@@ -329,12 +330,7 @@ class _Run:
         else:
             starts = self.index.ordinals(tag, start, end)
         for s in starts:
-            e = s + 1
-            while e < end:
-                t = segs[e][0]
-                if t == tag or t in until or (members is not None and t not in members):
-                    break
-                e += 1
+            e = instance_end(segs, s, end, tag, until, members)
             if having is not None and self.index.first(having, s, e) is None:
                 continue
             found.append(Scope(s, e, self.node_at(s) if hierarchy else scope.node))

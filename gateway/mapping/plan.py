@@ -184,6 +184,20 @@ def plan_of(spec: GroupSpec) -> Plan:
     return plan
 
 
+def instance_end(
+    segs: list[Segment], start: int, end: int, tag: str, until: frozenset[str], members: frozenset[str] | None
+) -> int:
+    """Where a loop instance that starts at ``segs[start]`` ends: at the next ``tag``, an ``until``
+    tag, a segment not in ``members`` (when given) or ``end``, whichever comes first."""
+    e = start + 1
+    while e < end:
+        t = segs[e][0]
+        if t == tag or t in until or (members is not None and t not in members):
+            break
+        e += 1
+    return e
+
+
 def handler_value(h: Handler, seg: Segment, delimiters: Delimiters) -> tuple[Any, int | None] | None:
     """The non-empty value a COMPONENT, FILTERED or GENERAL handler reads in ``seg``, or ``None``.
 
