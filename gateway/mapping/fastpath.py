@@ -25,10 +25,13 @@ The interpreter stays the reference: a test checks that both give the same docum
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
-from gateway.mapping.paths import id_pairs
+from gateway.edi.model import components
+from gateway.mapping.functions import to_decimal
+from gateway.mapping.paths import ID_PAIRS, id_pairs
 from gateway.mapping.plan import (
     FILTERED,
     GENERAL,
@@ -108,13 +111,13 @@ def compile_scanner(plan: Plan, name: str = "scan") -> Scanner:
             src.emit(1, "if r and (r.__class__ is str or any(r)):")
             take(2, k, priority, "r")
         if tag_handlers.ids:
-            src.emit(0, f"pairs = id_pairs(seg, {src.const(tag_handlers.standard)}, delimiters)")
+            found = _emit_id_pairs(src, tag, tag_handlers.standard)
             for k, priority, codes in tag_handlers.ids:
                 lookups = " or ".join(f"pairs.get({src.const(code)})" for code in codes)
                 src.emit(0, f"if {unset(k, priority)}:")
                 src.emit(1, f"hit = {lookups}")
                 src.emit(1, "if hit is not None:")
-                take(2, k, priority, "hit[0]")
+                take(2, k, priority, found)
         tested: dict[tuple[int, int | None], list[Handler]] = {}  # FILTERED handlers by the element they test
         for h in tag_handlers.others:
             if h.kind == FILTERED:
@@ -159,11 +162,14 @@ def compile_scanner(plan: Plan, name: str = "scan") -> Scanner:
 
     helpers = {
         "id_pairs": id_pairs,
+        "components": components,
         "place": place,
         "handler_value": handler_value,
         "component": component,
         "Unfilled": Unfilled,
         "_first_text": _first_text,
+        "Decimal": Decimal,
+        "InvalidOperation": InvalidOperation,
     }
     params = ", ".join([*helpers, *(f"K{k}" for k in range(len(src.constants)))])
     source = "\n".join([f"def _make({params}):", *src.lines, "    return scan"])
@@ -172,6 +178,33 @@ def compile_scanner(plan: Plan, name: str = "scan") -> Scanner:
     scanner = namespace["_make"](*helpers.values(), *src.constants)
     scanner.source = source  # for a curious maintainer: print(plan.scan.source)
     return scanner
+
+
+def _emit_id_pairs(src: _Source, tag: str, standard: str) -> str:
+    """``pairs = `` the segment's product ids by qualifier, the first of each (as
+    :func:`gateway.mapping.paths.id_pairs` reads them, inlined); returns how a hit gives its id."""
+    first, last, layout = ID_PAIRS[standard][tag]
+    first, last = int(first), int(last)
+    if layout == "pair":  # X12 PO106/PO107, PO108/PO109...: qualifier, then id
+        src.emit(0, "pairs = {}")
+        src.emit(0, f"for q in range({first}, min({last}, n - 2) + 1, 2):")
+        src.emit(1, "c = seg[q]")
+        src.emit(1, "if c and c not in pairs:")
+        src.emit(2, "w = seg[q + 1]")
+        src.emit(2, "if w:")
+        src.emit(3, "pairs[c] = w")
+        return "hit"
+    if layout == "composite":  # EDIFACT PIA+5+id:BP: each element an id and its qualifier
+        src.emit(0, "pairs = {}")
+        src.emit(0, f"for q in range({first}, min({last}, n - 1) + 1):")
+        src.emit(1, "c = seg[q]")
+        src.emit(1, "if c.__class__ is not list:")
+        src.emit(2, "c = components(c, delimiters)")
+        src.emit(1, "if len(c) > 1 and c[0] and c[1] not in pairs:")
+        src.emit(2, "pairs[c[1]] = c[0]")
+        return "hit"
+    src.emit(0, f"pairs = id_pairs(seg, {src.const(standard)}, delimiters)")
+    return "hit[0]"
 
 
 def _emit_other(src: _Source, h: Handler, unset: str, take: Callable[[int, str], None]) -> None:
@@ -230,6 +263,17 @@ def _emit_store(src: _Source, k: int, slot: Slot) -> None:
         src.emit(2, f"if v{k} is not None:")
     if slot.read is None:
         src.emit(3, f"value = v{k}.strip() if v{k}.__class__ is str else _first_text(v{k})")
+    elif slot.read is to_decimal:
+        # inline the usual case of functions.to_decimal: plain text without a decimal comma
+        src.emit(3, f'if v{k}.__class__ is str and "," not in v{k}:')
+        src.emit(4, "try:")
+        src.emit(5, f"value = Decimal(v{k})")
+        src.emit(4, "except InvalidOperation:")
+        src.emit(5, "raise ValueError from None")
+        src.emit(4, "if not value.is_finite():")
+        src.emit(5, "raise ValueError")
+        src.emit(3, "else:")
+        src.emit(4, f"value = {src.const(slot.read)}(v{k})")
     else:
         src.emit(3, f"value = {src.const(slot.read)}(v{k})")
     _emit_put(src, 3, slot)

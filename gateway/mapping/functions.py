@@ -124,7 +124,7 @@ def _time(args: list[str]) -> Call:
     return Call(f"time({args[0]})", read, write)
 
 
-def _to_decimal(value: Any) -> Decimal:
+def to_decimal(value: Any) -> Decimal:
     """EDI numeric text (or a composite's first component) as a finite Decimal."""
     text = value if type(value) is str else _as_text(value)
     if "," in text:  # a decimal comma (EDIFACT UNA, or an ERP's habit)
@@ -157,7 +157,7 @@ def _decimal(args: list[str]) -> Call:
             return format(number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), "f")
         return _plain(number)
 
-    return Call(f"decimal({places})" if args else "decimal", _to_decimal, write)
+    return Call(f"decimal({places})" if args else "decimal", to_decimal, write)
 
 
 def _implied(args: list[str]) -> Call:
