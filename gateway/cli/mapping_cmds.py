@@ -1,20 +1,46 @@
-"""``acorn translate`` and ``acorn mappings check|test``: the EDI coordinator's commands."""
+"""``acorn translate`` and ``acorn mappings check|test``: the EDI coordinator's commands.
+
+They read the folders the gateway itself reads, so what a coordinator checks is what runs:
+``--mappings`` if given, else ``$ACORN_MAPPINGS``, else the ``mappings_dir`` of the gateway's
+configuration file (``--config`` / ``ACORN_CONFIG`` / ``./config.yaml``) when there is one, else
+the project's ``mappings/``. Partner profiles (for ``--partner`` overlays) come from the
+configuration's ``partners_dir`` when the mappings do, else from ``partners/`` beside the mappings.
+"""
 
 from __future__ import annotations
 
 import difflib
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
+from gateway.cli.admin_cmds import settings_from
 from gateway.mapping import MappingRegistry, default_root
 from gateway.mapping.translate import partner_overlays, translate_payload
 
+MAPPINGS_OPTION_HELP = (
+    "Mappings folder (default: ACORN_MAPPINGS, else the config's mappings_dir, else mappings/)."
+)
 
-def _registry(root: Path | None) -> MappingRegistry:
-    return MappingRegistry(root or default_root())
+
+def _folders(root: Path | None) -> tuple[Path, Path]:
+    """The mappings folder and the partners folder these commands read (see the module's text)."""
+    if root is None and not os.environ.get("ACORN_MAPPINGS"):
+        ctx = click.get_current_context()
+        config = Path((ctx.obj or {}).get("config_path") or "config.yaml")
+        if config.is_file():
+            settings = settings_from(ctx)  # a broken configuration exits 2 with its problems
+            return settings.mappings_dir, settings.partners_dir
+    mappings = root or default_root()
+    return mappings, mappings.parent / "partners"
+
+
+def _registry(root: Path | None) -> tuple[MappingRegistry, Path]:
+    mappings, partners = _folders(root)
+    return MappingRegistry(mappings), partners
 
 
 @click.command("translate")
@@ -28,7 +54,7 @@ def _registry(root: Path | None) -> MappingRegistry:
     "root",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Mappings folder (default: the project's mappings/, or ACORN_MAPPINGS).",
+    help=MAPPINGS_OPTION_HELP,
 )
 def translate_command(file: Path, partner: str | None, as_json: bool, root: Path | None) -> None:
     """Translate each transaction of FILE into canonical documents.
@@ -36,7 +62,8 @@ def translate_command(file: Path, partner: str | None, as_json: bool, root: Path
     Exits with status 2, naming the segment and field, when a transaction does not fit
     its mapping or the file has EDI errors.
     """
-    result = translate_payload(file, _registry(root), partner_overlays(partner), partner)
+    registry, partners = _registry(root)
+    result = translate_payload(file, registry, partner_overlays(partner, partners), partner)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -54,10 +81,16 @@ def mappings_group() -> None:
 
 
 @mappings_group.command("check")
-@click.option("--mappings", "root", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--mappings",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=MAPPINGS_OPTION_HELP,
+)
 def check_command(root: Path | None) -> None:
     """Validate every mapping and overlay; list problems as file:line: key: message."""
-    registry = _registry(root)
+    registry, _partners = _registry(root)
     problems = registry.check_all()
     for problem in problems:
         click.echo(str(problem), err=True)
@@ -69,10 +102,16 @@ def check_command(root: Path | None) -> None:
 
 @mappings_group.command("test")
 @click.option("--update", is_flag=True, help="Rewrite the expected JSON from today's output.")
-@click.option("--mappings", "root", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--mappings",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=MAPPINGS_OPTION_HELP,
+)
 def test_command(update: bool, root: Path | None) -> None:
     """Run the golden pairs of mappings/tests/ (NAME.edi and NAME.expected.json)."""
-    registry = _registry(root)
+    registry, partners = _registry(root)
     folder = registry.root / "tests"
     cases = sorted(folder.rglob("*.edi")) if folder.is_dir() else []
     failed = 0
@@ -80,7 +119,7 @@ def test_command(update: bool, root: Path | None) -> None:
         expected_path = edi.with_suffix(".expected.json")
         partner_file = edi.with_suffix(".partner")
         partner = partner_file.read_text().strip() if partner_file.is_file() else None
-        overlays = partner_overlays(partner, registry.root.parent / "partners")
+        overlays = partner_overlays(partner, partners)
         result = translate_payload(edi, registry, overlays, partner)
         actual = (
             json.dumps({"documents": result.to_json(), "errors": result.errors}, indent=2, ensure_ascii=False)
@@ -111,6 +150,6 @@ def test_command(update: bool, root: Path | None) -> None:
             expected.splitlines(), actual.splitlines(), f"{name} (expected)", f"{name} (actual)", lineterm=""
         )
         click.echo("\n".join(diff))
-    click.echo(f"{len(cases) - failed} passed, {failed} failed")
+    click.echo(f"{len(cases) - failed} passed, {failed} failed in {folder}")
     if failed:
         sys.exit(2)

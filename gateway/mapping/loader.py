@@ -187,12 +187,18 @@ def _read_tree(path: Path, depth: int, root: Path) -> tuple[Any, list[str]]:
             str(path), tree.key_lines.get("overlay"), "overlay", f"no base mapping named {overlay.overlay!r}"
         ) from None
     base, chain = _read_tree(base_path, depth + 1, root)
-    merged = apply_overlay(base, tree)
+    merged = apply_overlay(base, tree, load_shared_codes(root)[0])
     return merged, [*chain, str(path)]
 
 
-def apply_overlay(base: MarkedDict, overlay: MarkedDict) -> MarkedDict:
-    """A copy of ``base`` with ``overlay`` applied. Raises :class:`MappingError` on a bad target."""
+def apply_overlay(
+    base: MarkedDict, overlay: MarkedDict, shared: MappingABC[str, Any] | None = None
+) -> MarkedDict:
+    """A copy of ``base`` with ``overlay`` applied. Raises :class:`MappingError` on a bad target.
+
+    An overlay's code list adds to (or changes codes of) the list of that name the base
+    mapping uses: its own ``codes:`` entry, else the shared list of ``shared`` (``codes/*.yaml``).
+    """
     ck = Checker("x12", default_file=overlay.file)
     checked = ck.validate(OverlayFile, overlay, "")
     if checked is None:
@@ -208,7 +214,8 @@ def apply_overlay(base: MarkedDict, overlay: MarkedDict) -> MarkedDict:
         codes = marked(dict(base.get("codes") or {}), overlay.file, overlay.key_lines.get("codes"))
         codes.key_lines = dict(getattr(base.get("codes"), "key_lines", {}))
         for name, table in overlay["codes"].items():
-            merged = marked(dict(codes.get(name) or {}), overlay.file, overlay["codes"].key_lines[name])
+            current = codes.get(name) or (shared or {}).get(name) or {}
+            merged = marked(dict(current), overlay.file, overlay["codes"].key_lines[name])
             merged.update(table)
             codes[name] = merged
             codes.key_lines[name] = overlay["codes"].key_lines[name]
@@ -356,6 +363,7 @@ def load_mapping(
     root = root or default_root()
     path = resolve(base, root)
     tree, chain = _read_tree(path, 0, root)
+    shared = load_shared_codes(root)[0] if overlays else {}
     for overlay in overlays:
         opath = resolve(overlay, root)
         otree = load_yaml_file(opath)
@@ -366,7 +374,7 @@ def load_mapping(
                 "overlay",
                 "a partner overlay names its base with overlay: <mapping name>",
             )
-        tree = apply_overlay(tree, otree)
+        tree = apply_overlay(tree, otree, shared)
         chain.append(str(opath))
     return compile_tree(tree, path, root=root, models=models, chain=chain)
 

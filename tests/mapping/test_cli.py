@@ -101,3 +101,61 @@ def test_translate_json_contract_and_misfit() -> None:
     assert doc["type"] == "purchase_order" and doc["po_number"] == "T3XB8ZQ4"
     assert doc["lines"][0]["item"]["asin"] == "B07XJ8C8F5"
     assert doc["lines"][0]["unit_price"] == "12.50"
+
+
+def _gateway_home(tmp_path, *, broken: bool = False):
+    """A gateway folder whose config.yaml names its own mappings and partners folders."""
+    import shutil
+
+    home = tmp_path / "gw"
+    shutil.copytree(default_root(), home / "edi-maps")
+    (home / "profiles").mkdir(parents=True)
+    (home / "profiles" / "acme.yaml").write_text("name: acme\nmappings: [example-partner-850]\n")
+    if broken:
+        (home / "edi-maps" / "x12-004010-850-in.yaml").write_text(BROKEN)
+    config = home / "config.yaml"
+    config.write_text(
+        "database_url: sqlite:///acorn.sqlite3\npartners_dir: profiles\nmappings_dir: edi-maps\n"
+    )
+    return home, config
+
+
+def test_the_commands_read_the_folders_the_gateway_reads(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("ACORN_MAPPINGS", raising=False)
+    home, config = _gateway_home(tmp_path, broken=True)
+    result = CliRunner().invoke(cli, ["--config", str(config), "mappings", "check"])
+    assert result.exit_code == 2
+    assert (
+        f"{home / 'edi-maps' / 'x12-004010-850-in.yaml'}:8: po_number: 'BEG3' is not a path" in result.output
+    )
+    # --mappings and ACORN_MAPPINGS still win over the configuration
+    ok = CliRunner().invoke(
+        cli, ["--config", str(config), "mappings", "check", "--mappings", str(default_root())]
+    )
+    assert ok.exit_code == 0 and f"OK in {default_root()}" in ok.output
+    monkeypatch.setenv("ACORN_MAPPINGS", str(default_root()))
+    assert CliRunner().invoke(cli, ["--config", str(config), "mappings", "check"]).exit_code == 0
+
+
+@pytest.mark.skipif(
+    not (readers_available() and canonical_available()), reason="readers/canonical not built yet"
+)
+def test_translate_applies_overlays_of_the_configured_partners_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("ACORN_MAPPINGS", raising=False)
+    _home, config = _gateway_home(tmp_path)
+    sample = default_root() / "tests" / "x12-850-amazon.edi"
+    args = ["--config", str(config), "translate", str(sample), "--json", "--partner", "acme"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.output)
+    assert doc["lines"][0]["list_price"] is None  # the overlay removes it
+    assert doc["lines"][1]["item"]["vendor_sku"] == "ACM-200"  # and reads VP only
+
+
+def test_a_broken_configuration_is_reported_not_ignored(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("ACORN_MAPPINGS", raising=False)
+    config = tmp_path / "config.yaml"
+    config.write_text("mappings_dirr: elsewhere\n")
+    result = CliRunner().invoke(cli, ["--config", str(config), "mappings", "check"])
+    assert result.exit_code == 2
+    assert "mappings_dirr" in result.output and "Traceback" not in result.output

@@ -192,6 +192,29 @@ def test_overlay_changes_and_adds_without_copying(write, models, tx) -> None:
     )
 
 
+@pytest.mark.parametrize("shared", [True, False], ids=["shared list", "the base file's own list"])
+def test_an_overlay_code_list_adds_to_the_list_it_names(write, models, tx, shared) -> None:
+    base = GOOD.replace("order_type: {NE: new}", "order_type: {NE: new, RO: rush}")
+    if shared:  # the list lives in codes/*.yaml, not in the base file
+        write("codes/common.yaml", "version: 1\ncodes:\n  order_kind: {NE: new, RO: rush}\n")
+        base = base.replace("code: order_type", "code: order_kind").replace(
+            "  order_type: {NE: new, RO: rush}\n", ""
+        )
+        base = base.replace("codes:\n", "")
+    write("base-850.yaml", base)
+    name = "order_kind" if shared else "order_type"
+    overlay = write(
+        "overlays/partner-z.yaml", f"version: 1\noverlay: base-850\ncodes:\n  {name}: {{ZR: rush, NE: new}}\n"
+    )
+    over = load_mapping("base-850", [overlay], root=overlay.parent.parent, models=models)
+
+    def order_type(code: str) -> str | None:
+        segments = [["ST", "850", "1"], ["BEG", "00", code, "PO1", "", "20240101"], ["SE", "3", "1"]]
+        return over.translate(tx(segments)).order_type
+
+    assert (order_type("ZR"), order_type("RO"), order_type("NE")) == ("rush", "rush", "new")
+
+
 def test_overlay_problems_point_into_the_overlay(write, models) -> None:
     write("base-850.yaml", GOOD)
     text = OVERLAY.replace("lines.item.asin: PO1[id=VP]", "lines.item.asin: PO1[id=VP\n  nolines.x: BEG01")
