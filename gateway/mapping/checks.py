@@ -16,7 +16,7 @@ from gateway.mapping.codes import CodeList
 from gateway.mapping.errors import MappingProblem
 from gateway.mapping.functions import Call, compile_call
 from gateway.mapping.paths import Path, PathSyntaxError, compile_path
-from gateway.mapping.yamlfile import MarkedDict, line_of
+from gateway.mapping.yamlfile import MarkedDict, file_of, line_of
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -31,7 +31,7 @@ class Checker:
     default_file: str = ""
 
     def add(self, node: Any, key: str, message: str, loc: Sequence[Any] = ()) -> None:
-        file = getattr(node, "file", "") or self.default_file
+        file = (file_of(node, loc) if loc else getattr(node, "file", "")) or self.default_file
         line = line_of(node, loc) if loc else getattr(node, "line", None)
         self.problems.append(MappingProblem(file, line, key, message))
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from gateway.mapping.checks import Checker
+from gateway.mapping.errors import MappingProblem
 from gateway.mapping.models import field_shape, required_fields
 from gateway.mapping.outbound import Condition, ElementSpec, FieldRef, Product, SegmentSpec
 from gateway.mapping.paths import TAG_RE
@@ -36,6 +37,7 @@ _PART_RE = re.compile(rf"^(?P<name>{_NAME})(?:\[(?P<by>{_NAME})=(?P<codes>[^\]]+
 def expand_dotted(fields: dict[str, Any]) -> dict[str, Any]:
     """``item.asin: PO1[id=BP]`` -> ``item: {fields: {asin: PO1[id=BP]}}`` (merging into a group)."""
     result = marked({}, getattr(fields, "file", ""), getattr(fields, "line", None))
+    result.removed = dict(getattr(fields, "removed", {}))  # rules an overlay removed (see loader)
     key_lines = getattr(fields, "key_lines", {})
     for key, value in fields.items():
         head, dot, rest = str(key).partition(".")
@@ -101,7 +103,12 @@ def compile_inbound_fields(
             alias = model.model_fields[name].alias
             if name not in filled and (alias is None or alias not in filled):
                 message = f"required canonical field {model.__name__}.{name} is not filled by any rule"
-                if owner is not None and "fields" in getattr(owner, "key_lines", {}):
+                removed = getattr(fields, "removed", {}).get(name)
+                if removed is not None:  # an overlay removed its rule: point at that line
+                    ck.problems.append(
+                        MappingProblem(removed[0], removed[1], "remove", f"{message} once removed")
+                    )
+                elif owner is not None and "fields" in getattr(owner, "key_lines", {}):
                     ck.add(owner, where or "fields", message, ("fields",))
                 else:
                     ck.add(fields, where or "fields", message)

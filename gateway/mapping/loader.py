@@ -42,7 +42,7 @@ from gateway.mapping.outbound import SegmentSpec, render_document
 from gateway.mapping.plan import Plan, build_plan
 from gateway.mapping.schema import CodesFile, Hierarchy, InboundFile, OutboundFile, OverlayFile
 from gateway.mapping.specs import GroupSpec, ValueSpec
-from gateway.mapping.yamlfile import MarkedDict, MarkedList, load_yaml_file, marked
+from gateway.mapping.yamlfile import MarkedDict, MarkedList, line_of, load_yaml_file, marked
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +279,11 @@ def _overlay_fields(result: MarkedDict, overlay: MarkedDict, checked: OverlayFil
                 ck.add(overlay, "remove", f"the base mapping has no field {dotted!r}", ("remove", i))
             else:
                 del node[last]
+                # remembered, so that a required field left unfilled is blamed on this line
+                node.removed = {
+                    **getattr(node, "removed", {}),
+                    last: (overlay.file, line_of(overlay, ("remove", i))),
+                }
 
 
 def _overlay_segments(result: MarkedDict, overlay: MarkedDict, checked: OverlayFile, ck: Checker) -> None:

@@ -26,11 +26,16 @@ except AttributeError:  # pragma: no cover
 
 
 class MarkedDict(dict):
-    """A dict that knows its file, the line of itself and of each key."""
+    """A dict that knows its file, the line of itself and of each key.
+
+    ``removed`` (set by a partner overlay's ``remove:``) maps a removed key to the file and
+    line of the removal, so a required field left without a rule is blamed on that line.
+    """
 
     file: str = ""
     line: int | None = None
     key_lines: dict[Any, int]
+    removed: dict[str, tuple[str, int | None]]
 
 
 class MarkedList(list):
@@ -124,6 +129,25 @@ def load_yaml_file(path: Path) -> Any:
     except OSError as exc:
         raise MappingError.one(str(path), None, "", f"cannot read: {exc.strerror}") from None
     return load_yaml_text(text, str(path))
+
+
+def file_of(tree: Any, loc: Iterable[Any]) -> str:
+    """The file of the deepest marked node of ``tree`` reachable along ``loc``.
+
+    An overlay's rule placed into its base mapping keeps the overlay's file, so a problem
+    with it is reported in the overlay, at the overlay's line (:func:`line_of`).
+    """
+    file = getattr(tree, "file", "")
+    node = tree
+    for step in loc:
+        if (isinstance(node, MarkedDict) and step in node) or (
+            isinstance(node, MarkedList) and isinstance(step, int) and 0 <= step < len(node)
+        ):
+            node = node[step]
+        else:
+            break
+        file = getattr(node, "file", "") or file
+    return file
 
 
 def line_of(tree: Any, loc: Iterable[Any]) -> int | None:

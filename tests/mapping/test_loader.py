@@ -237,6 +237,43 @@ def test_overlay_compile_problem_points_into_the_overlay(write, models) -> None:
     assert hit.file.endswith("partner-x.yaml") and hit.line == line_of(text, "lines.item.asin")
 
 
+@pytest.mark.parametrize("rule", ["BEG01", "{path: BEG01}"], ids=["shorthand", "rule"])
+def test_an_overlay_rule_for_a_field_that_does_not_exist_is_blamed_on_the_overlay(
+    write, models, rule
+) -> None:
+    write("base-850.yaml", GOOD)
+    text = f"version: 1\noverlay: base-850\nfields:\n  lines.colour: {rule}\n"
+    overlay = write("overlays/partner-x.yaml", text)
+    with pytest.raises(MappingError) as err:
+        load_mapping("base-850", [overlay], root=overlay.parent.parent, models=models)
+    (hit,) = err.value.problems
+    assert (Path(hit.file).name, hit.line, hit.key) == ("partner-x.yaml", 4, "lines.colour")
+    assert "has no field 'colour'" in hit.message
+
+
+def test_removing_a_required_field_is_blamed_on_the_removal(write, models) -> None:
+    write("base-850.yaml", GOOD)
+    text = "version: 1\noverlay: base-850\nremove:\n  - order_type\n  - po_number\n  - order_date\n"
+    overlay = write("overlays/partner-x.yaml", text)
+    with pytest.raises(MappingError) as err:
+        load_mapping("base-850", [overlay], root=overlay.parent.parent, models=models)
+    found = {(Path(p.file).name, p.line, p.key, p.message) for p in err.value.problems}
+    assert found == {  # order_type is optional: removing it is fine
+        (
+            "partner-x.yaml",
+            5,
+            "remove",
+            "required canonical field Order.po_number is not filled by any rule once removed",
+        ),
+        (
+            "partner-x.yaml",
+            6,
+            "remove",
+            "required canonical field Order.order_date is not filled by any rule once removed",
+        ),
+    }
+
+
 def test_overlay_of_unknown_base(write, models) -> None:
     path = write("o.yaml", OVERLAY.replace("base-850", "missing-base"))
     with pytest.raises(MappingError, match="no base mapping named 'missing-base'"):
