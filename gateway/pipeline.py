@@ -19,6 +19,10 @@ Rules that keep messages safe:
   crash or a replay replaces what the earlier attempt produced instead of duplicating it.
 - :func:`replay` re-runs messages from their archived bytes with today's mappings and partner
   profiles, and writes who and why to the audit log.
+
+Canonical XML (from an ERP or warehouse that does not speak EDI, :mod:`gateway.xml_inbound`)
+takes the same path without the EDI steps: the mailbox's partner is its sender, the XSD and
+the canonical model check it in place of parsing and translating, and no 997 is queued.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from gateway.store import session_scope
 from gateway.store.archive import ArchivedPayload
 from gateway.store.documents import save_document
 from gateway.store.models import AuditEntry, Direction, Document, Message, MessageEvent, MessageState, utcnow
+from gateway.xml_inbound import XmlRefused, looks_like_xml, read_xml_message
 
 log = logging.getLogger(__name__)
 
@@ -339,7 +344,7 @@ def _position(position: Position | None) -> dict[str, Any] | None:
 
 
 def _process(runtime: Runtime, message_id: int, actor: str) -> ProcessSummary:
-    # 1. parse and validate the envelopes
+    # 1. parse and validate the envelopes (or read canonical XML)
     with session_scope(runtime.engine) as session:
         message = session.get(Message, message_id)
         assert message is not None
@@ -349,24 +354,37 @@ def _process(runtime: Runtime, message_id: int, actor: str) -> ProcessSummary:
             raise StageError(
                 "archive", "ARCHIVE_MISSING", f"{filename}: archived payload {message.sha256} is missing"
             )
-        try:
-            parsed = parse(path)
-        except EdiError as exc:
-            raise StageError(
-                "parse", exc.issue.code.value, f"{filename}: {exc.issue}", _position(exc.issue.position)
-            ) from None
-        if parsed.interchanges:
-            _record_envelope(message, parsed)
-        try:
-            profile = _identify(runtime, message, parsed)
-        except StageError as exc:
-            unknown: StageError | None = exc  # raised once the envelope ids are committed
+        parsed: ParsedFile | None = None
+        documents: list[CanonicalDocument] = []  # canonical XML gives its document here
+        unknown: StageError | None = None
+        if looks_like_xml(path):
+            try:
+                profile, doc = read_xml_message(
+                    runtime.partners, message.partner, filename, path.read_bytes(), message_id
+                )
+            except XmlRefused as exc:
+                raise StageError("parse", exc.code, exc.message, exc.position) from None
+            documents.append(doc)
+            message.standard, message.document_types = "xml", [doc.type_key]
+            note = f"parsed: canonical XML {doc.type_key}"
         else:
-            unknown = None
+            try:
+                parsed = parse(path)
+            except EdiError as exc:
+                raise StageError(
+                    "parse", exc.issue.code.value, f"{filename}: {exc.issue}", _position(exc.issue.position)
+                ) from None
+            if parsed.interchanges:
+                _record_envelope(message, parsed)
+            try:
+                profile = _identify(runtime, message, parsed)
+            except StageError as exc:
+                unknown = exc  # raised once the envelope ids are committed
+            note = f"parsed: {len(parsed.transactions)} transaction(s)"
+        if unknown is None:
             message.partner = profile.name
             message.error_stage = message.error_code = message.error_message = None
             message.error_position = None
-            note = f"parsed: {len(parsed.transactions)} transaction(s)"
             _set_state(session, message, MessageState.PARSED, note, actor)
         session.add(message)
     if unknown is not None:
@@ -388,7 +406,7 @@ def _process(runtime: Runtime, message_id: int, actor: str) -> ProcessSummary:
     with session_scope(runtime.engine) as session:
         message = session.get(Message, message_id)
         assert message is not None
-        if message.ack_message_id is None:
+        if parsed is not None and message.ack_message_id is None:  # XML has no acknowledgement
             ack = queue_acknowledgement(
                 session, runtime.archive, profile, parsed, _reply_mailbox(profile, message)
             )
@@ -398,11 +416,10 @@ def _process(runtime: Runtime, message_id: int, actor: str) -> ProcessSummary:
                 session.add(message)
 
     # 4. translate every transaction (acks are applied, not translated)
-    documents: list[CanonicalDocument] = []
     problems: list[StageError] = []
     acks = []
     registry = runtime.mappings  # today's mappings, looked up once per message
-    for tx in parsed.transactions:
+    for tx in parsed.transactions if parsed is not None else []:
         if any(issue.severity.value == "error" for issue in tx.issues):
             continue  # rejected in the 997/CONTRL; reported below with the envelope errors
         if is_acknowledgement(tx):
@@ -481,7 +498,7 @@ def _process(runtime: Runtime, message_id: int, actor: str) -> ProcessSummary:
     # 6. done, or failed with every problem listed
     envelope = [
         StageError("envelope", issue.code.value, f"{filename}: {issue}", _position(issue.position))
-        for issue in parsed.errors
+        for issue in (parsed.errors if parsed is not None else [])
     ]
     failures = envelope + problems
     if failures:
@@ -535,19 +552,24 @@ def _record_envelope(message: Message, parsed: ParsedFile) -> None:
 
 
 def _earlier_duplicate(session: Session, message: Message) -> Message | None:
-    """An earlier inbound message, not failed, with the same interchange identity or the same bytes."""
-    same_interchange = (
-        (Message.sender_id == message.sender_id)
-        & (Message.receiver_id == message.receiver_id)
-        & (Message.interchange_control == message.interchange_control)
-    )
+    """An earlier inbound message, not failed, with the same interchange identity or the same bytes.
+
+    A message without an interchange (canonical XML) is a duplicate by its bytes alone."""
+    same = Message.sha256 == message.sha256
+    if message.interchange_control is not None:
+        same = or_(
+            same,
+            (Message.sender_id == message.sender_id)
+            & (Message.receiver_id == message.receiver_id)
+            & (Message.interchange_control == message.interchange_control),
+        )
     return session.exec(
         select(Message)
         .where(
             Message.direction == Direction.IN.value,
             Message.id < message.id,  # type: ignore[operator]
             Message.state != MessageState.FAILED.value,
-            or_(Message.sha256 == message.sha256, same_interchange),
+            same,
         )
         .order_by(Message.id)  # type: ignore[arg-type]
     ).first()

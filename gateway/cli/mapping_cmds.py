@@ -17,9 +17,11 @@ from pathlib import Path
 
 import click
 
+from gateway.canonical.xml import CanonicalXmlError, from_xml
 from gateway.cli.admin_cmds import settings_from
 from gateway.mapping import MappingRegistry, default_root
-from gateway.mapping.translate import partner_overlays, translate_payload
+from gateway.mapping.translate import TranslatedFile, partner_overlays, translate_payload
+from gateway.xml_inbound import looks_like_xml
 
 MAPPINGS_OPTION_HELP = (
     "Mappings folder (default: ACORN_MAPPINGS, else the config's mappings_dir, else mappings/)."
@@ -60,10 +62,19 @@ def translate_command(file: Path, partner: str | None, as_json: bool, root: Path
     """Translate each transaction of FILE into canonical documents.
 
     Exits with status 2, naming the segment and field, when a transaction does not fit
-    its mapping or the file has EDI errors.
+    its mapping or the file has EDI errors. A canonical XML file is read and checked
+    (schema and model) instead, its problems named by line and element.
     """
-    registry, partners = _registry(root)
-    result = translate_payload(file, registry, partner_overlays(partner, partners), partner)
+    if looks_like_xml(file):  # canonical XML from an ERP: checked by the XSD and the model
+        result = TranslatedFile()
+        try:
+            doc = from_xml(file.read_bytes())
+            result.documents.append((doc.type_key, doc))
+        except CanonicalXmlError as exc:
+            result.errors.append(str(exc))
+    else:
+        registry, partners = _registry(root)
+        result = translate_payload(file, registry, partner_overlays(partner, partners), partner)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -315,6 +315,9 @@ class PartnerProfile(_Part):
     acks: AckPolicy = AckPolicy()
     mailboxes: list[Mailbox] = []
     mappings: list[str] = []
+    #: canonical document types this partner may send as canonical XML through its mailboxes
+    #: (an ERP or warehouse that does not speak EDI); none by default
+    accept_xml: list[Literal["purchase_order", "shipment", "invoice", "return_authorization"]] = []
     invoice: InvoiceSettings | None = None
     rules: PartnerRules = PartnerRules()
 

@@ -159,3 +159,26 @@ def test_a_broken_configuration_is_reported_not_ignored(tmp_path, monkeypatch) -
     result = CliRunner().invoke(cli, ["--config", str(config), "mappings", "check"])
     assert result.exit_code == 2
     assert "mappings_dirr" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(
+    not (readers_available() and canonical_available()), reason="readers/canonical not built yet"
+)
+def test_translate_reads_and_checks_canonical_xml(tmp_path) -> None:
+    from gateway.canonical.xml import to_xml
+    from gateway.mapping import MappingRegistry
+    from gateway.mapping.translate import translate_payload
+
+    (_, shipment), *_ = translate_payload(
+        default_root() / "tests" / "x12-856-4010-sotpi.edi", MappingRegistry()
+    ).documents
+    good = tmp_path / "ship.xml"
+    good.write_bytes(to_xml(shipment))
+    result = CliRunner().invoke(cli, ["translate", str(good), "--json"])
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.output)
+    assert doc["type"] == "shipment" and doc["shipment_id"] == shipment.shipment_id
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(to_xml(shipment).replace(b"<ship_date>", b"<ship_date>x", 1))
+    result = CliRunner().invoke(cli, ["translate", str(bad)])
+    assert result.exit_code == 2 and "element ship_date" in result.output
