@@ -3,7 +3,8 @@
 Segment ordinals come from the same tokenizers the parser uses, so the ``segment`` of an
 error position points at the right line. Each line is the exact text of the segment, its
 terminator included; bytes that are not UTF-8 are shown as U+FFFD. Escaping is left to the
-templates (Jinja autoescape). Payloads that cannot be tokenized at all are shown line by line.
+templates (Jinja autoescape). Payloads that cannot be tokenized at all are shown line by line;
+canonical XML is shown by line, numbered, so an XML error's ``line`` points at the right one.
 """
 
 from __future__ import annotations
@@ -35,7 +36,12 @@ class RawLine:
         """``(before, element, after)`` for element ``element`` (1-based) of this segment, to mark it;
         ``None`` when unknown or ambiguous (a release character in the segment)."""
         sep = self.element_separator
-        if not element or element < 1 or not sep or (self.release and self.release in self.text):
+        if (
+            not sep
+            or not isinstance(element, int)
+            or element < 1
+            or (self.release and self.release in self.text)
+        ):
             return None
         body, tail = self.text, ""
         if self.terminator and body.endswith(self.terminator):
@@ -79,8 +85,16 @@ def _edifact_offsets(text: str) -> Iterator[tuple[int, int, Delimiters]]:
 
 
 def raw_lines(data: bytes, limit: int = MAX_SEGMENTS) -> RawView:
-    """Split ``data`` into numbered segment lines (at most ``limit``; ``truncated`` says if more)."""
-    text, _skipped = strip_preamble(data.decode("utf-8", "surrogateescape"))
+    """Split ``data`` into numbered segment lines (at most ``limit``; ``truncated`` says if more).
+
+    Canonical XML is shown line by line, numbered as its errors are (by line).
+    """
+    decoded = data.decode("utf-8", "surrogateescape")
+    if decoded.lstrip("\ufeff \t\r\n").startswith("<"):
+        xml_lines = decoded.splitlines()
+        numbered = [RawLine(n, _display(line)) for n, line in enumerate(xml_lines[:limit], start=1)]
+        return RawView(numbered, len(xml_lines) > limit)
+    text, _skipped = strip_preamble(decoded)
     note = None
     offsets: list[tuple[int, int, Delimiters]] = []
     try:

@@ -97,3 +97,26 @@ def test_replayed_duplicate_links_show_as_related(client, runtime, seeded) -> No
     login_as(client, runtime, "viewer")
     html = client.get(f"/messages/{again.message_id}").get_data(as_text=True)
     assert f'Duplicate of</dt><dd><a href="/messages/{seeded["po_message"]}"' in html
+
+
+def test_a_failed_canonical_xml_message_shows_the_line_at_fault(client, runtime, home) -> None:
+    import json
+
+    from gateway.canonical import Shipment
+    from gateway.canonical.xml import to_xml
+    from tests.conftest import DATA_DIR
+
+    profile = home / "partners" / "warehouse.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + "\naccept_xml: [shipment]\n", encoding="utf-8")
+    (data,) = json.loads((DATA_DIR / "messages" / "x12_4010_856_partial_shipment.expected.json").read_text())
+    xml = to_xml(Shipment.from_json_dict(data)).replace(b"<ship_date>", b"<ship_date>soon &amp; ", 1)
+    receipt = pipeline.ingest(runtime, xml, "ship.xml", partner="warehouse", mailbox="local")
+    assert receipt.state == "failed"
+    line = xml[: xml.index(b"<ship_date>")].count(b"\n") + 1
+    login_as(client, runtime, "viewer")
+    html = client.get(f"/messages/{receipt.message_id}").get_data(as_text=True)
+    assert "XML_INVALID" in html and f"<span>line <b>{line}</b></span>" in html
+    assert "<span>element <b>ship_date</b></span>" in html and "interchange <b>" not in html
+    assert f'<li id="seg-{line}" class="failing"><span class="n">{line}</span>' in html
+    assert f'<a href="#seg-{line}">show the line</a>' in html
+    assert "&lt;ship_date&gt;soon &amp;amp; " in html  # the raw XML, escaped

@@ -106,7 +106,9 @@ def detail(message_id: int) -> Any:
     message = _message_or_404(message_id)
     data, payload_error = load_payload(message)
     raw = raw_lines(data) if data is not None else None
-    envelope, envelope_error = envelope_summary(data) if data is not None else (None, None)
+    # canonical XML has no envelope, and its errors are placed by line, not by segment
+    xml = data is not None and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    envelope, envelope_error = envelope_summary(data) if data is not None and not xml else (None, None)
     events = list(
         session.exec(
             select(MessageEvent).where(MessageEvent.message_id == message_id).order_by(MessageEvent.id)
@@ -123,7 +125,7 @@ def detail(message_id: int) -> Any:
         events=events,
         documents=message_documents(message_id),
         related=related_messages(session, message),
-        failing_segment=position.get("segment"),
+        failing_segment=position.get("line") if xml else position.get("segment"),
         position=position,
     )
 
