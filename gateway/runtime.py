@@ -56,6 +56,13 @@ class Runtime:
     ) -> Runtime:
         """Load settings (unless given), upgrade the database, check partners. Raises ConfigError."""
         settings = settings if settings is not None else load_settings(config)
+        if not settings.mappings_dir.is_dir():  # every message would fail NO_MAPPING: say so now
+            raise ConfigError.one(
+                str(config or "config.yaml"),
+                None,
+                "mappings_dir",
+                f"{settings.mappings_dir} is not a folder (the mapping files the gateway translates with)",
+            )
         engine = make_engine(settings.database_url)
         if upgrade:
             upgrade_database(settings.database_url, engine)

@@ -91,3 +91,10 @@ def test_bad_config_file_exits_2(tmp_path: Path) -> None:
     result = run("--config", str(config), "partners", "check")
     assert result.exit_code == 2
     assert f"{config}:2: console.port:" in result.output
+
+
+def test_a_gateway_without_its_mappings_folder_does_not_start(tmp_path: Path) -> None:
+    config = project(tmp_path, "database_url: sqlite:///acorn.sqlite3\nmappings_dir: no-such-folder\n")
+    result = run("--config", str(config), "run", "--once")
+    assert result.exit_code == 2
+    assert "mappings_dir:" in result.output and "no-such-folder is not a folder" in result.output

@@ -42,6 +42,13 @@ def _folders(root: Path | None) -> tuple[Path, Path]:
 
 def _registry(root: Path | None) -> tuple[MappingRegistry, Path]:
     mappings, partners = _folders(root)
+    if not mappings.is_dir():
+        click.echo(
+            f"{mappings}: no such mappings folder (give --mappings DIR, ACORN_MAPPINGS or mappings_dir "
+            "in config.yaml)",
+            err=True,
+        )
+        sys.exit(2)
     return MappingRegistry(mappings), partners
 
 
@@ -107,6 +114,9 @@ def check_command(root: Path | None) -> None:
         click.echo(str(problem), err=True)
     if problems:
         click.echo(f"{len(problems)} problem(s)", err=True)
+        sys.exit(2)
+    if not registry.entries:
+        click.echo(f"{registry.root}: no mapping files here", err=True)
         sys.exit(2)
     click.echo(f"{len(registry.entries)} mappings OK in {registry.root}")
 

@@ -182,3 +182,10 @@ def test_translate_reads_and_checks_canonical_xml(tmp_path) -> None:
     bad.write_bytes(to_xml(shipment).replace(b"<ship_date>", b"<ship_date>x", 1))
     result = CliRunner().invoke(cli, ["translate", str(bad)])
     assert result.exit_code == 2 and "element ship_date" in result.output
+
+
+def test_a_missing_or_empty_mappings_folder_is_an_error_not_ok(tmp_path) -> None:
+    result = CliRunner().invoke(cli, ["mappings", "check", "--mappings", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "no such mappings folder" in result.output
+    result = CliRunner().invoke(cli, ["mappings", "check", "--mappings", str(tmp_path)])
+    assert result.exit_code == 2 and "no mapping files here" in result.output
