@@ -23,8 +23,13 @@ from gateway.mapping import MappingRegistry, default_root
 from gateway.mapping.translate import TranslatedFile, partner_overlays, translate_payload
 from gateway.xml_inbound import looks_like_xml
 
-MAPPINGS_OPTION_HELP = (
-    "Mappings folder (default: ACORN_MAPPINGS, else the config's mappings_dir, else mappings/)."
+#: ``--mappings DIR``, the same on every command
+mappings_option = click.option(
+    "--mappings",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Mappings folder (default: ACORN_MAPPINGS, else the config's mappings_dir, else mappings/).",
 )
 
 
@@ -58,13 +63,7 @@ def _registry(root: Path | None) -> tuple[MappingRegistry, Path]:
     "--partner", "partner", default=None, help="Apply this partner's mapping overlays (partners/P.yaml)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the documents as a JSON array.")
-@click.option(
-    "--mappings",
-    "root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help=MAPPINGS_OPTION_HELP,
-)
+@mappings_option
 def translate_command(file: Path, partner: str | None, as_json: bool, root: Path | None) -> None:
     """Translate each transaction of FILE into canonical documents.
 
@@ -99,13 +98,7 @@ def mappings_group() -> None:
 
 
 @mappings_group.command("check")
-@click.option(
-    "--mappings",
-    "root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help=MAPPINGS_OPTION_HELP,
-)
+@mappings_option
 def check_command(root: Path | None) -> None:
     """Validate every mapping and overlay; list problems as file:line: key: message."""
     registry, _partners = _registry(root)
@@ -123,13 +116,7 @@ def check_command(root: Path | None) -> None:
 
 @mappings_group.command("test")
 @click.option("--update", is_flag=True, help="Rewrite the expected JSON from today's output.")
-@click.option(
-    "--mappings",
-    "root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help=MAPPINGS_OPTION_HELP,
-)
+@mappings_option
 def test_command(update: bool, root: Path | None) -> None:
     """Run the golden pairs of mappings/tests/ (NAME.edi and NAME.expected.json)."""
     registry, partners = _registry(root)
