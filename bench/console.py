@@ -147,34 +147,40 @@ LINE_COLUMNS = "document_id, line_no, po_number, asin, quantity, uom"
 LINK_COLUMNS = "document_id, message_id, role, created_at"
 
 
+BATCH = 50_000
+
+
+def batches(
+    n: int, shas: list[str], ts: Callable[[datetime], str]
+) -> Iterator[tuple[list, list, list, list]]:
+    """The rows to load, ``BATCH`` messages at a time: (messages, documents, lines, links)."""
+    batch: list[tuple] = []
+    docs: list[tuple] = []
+    lines: list[tuple] = []
+    links: list[tuple] = []
+    for row in rows(n, shas):
+        batch.append(_message_values(row, ts))
+        extra = _documents(row, ts)
+        if extra:
+            docs.append(extra[0])
+            lines.append(extra[1])
+            links.append(extra[2])
+        if len(batch) >= BATCH:
+            yield batch, docs, lines, links
+            batch, docs, lines, links = [], [], [], []
+    yield batch, docs, lines, links
+
+
 def fill_sqlite(path: Path, n: int, shas: list[str]) -> None:
     import sqlite3
 
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA synchronous=OFF")
-    batch: list[tuple] = []
-    docs: list[tuple] = []
-    lines: list[tuple] = []
-    links: list[tuple] = []
-
-    def flush() -> None:
+    for batch, docs, lines, links in batches(n, shas, _ts_sqlite):
         conn.executemany(f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({','.join('?' * 22)})", batch)
         conn.executemany(f"INSERT INTO documents ({DOC_COLUMNS}) VALUES ({','.join('?' * 12)})", docs)
         conn.executemany(f"INSERT INTO document_lines ({LINE_COLUMNS}) VALUES (?,?,?,?,?,?)", lines)
         conn.executemany(f"INSERT INTO document_messages ({LINK_COLUMNS}) VALUES (?,?,?,?)", links)
-        for rows_ in (batch, docs, lines, links):
-            rows_.clear()
-
-    for row in rows(n, shas):
-        batch.append(_message_values(row, _ts_sqlite))
-        extra = _documents(row, _ts_sqlite)
-        if extra:
-            docs.append(extra[0])
-            lines.append(extra[1])
-            links.append(extra[2])
-        if len(batch) >= 50_000:
-            flush()
-    flush()
     conn.commit()
     conn.close()
 
@@ -190,32 +196,11 @@ def fill_postgresql(url: str, n: int, shas: list[str]) -> None:
 
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(plain) as conn, conn.cursor() as cur:
-        batch: list[tuple] = []
-        docs: list[tuple] = []
-        lines: list[tuple] = []
-        links: list[tuple] = []
-
-        def flush() -> None:
+        for batch, docs, lines, links in batches(n, shas, datetime.isoformat):
             _copy(cur, "messages", MESSAGE_COLUMNS, batch)
             _copy(cur, "documents", DOC_COLUMNS, docs)
             _copy(cur, "document_lines", LINE_COLUMNS, lines)
             _copy(cur, "document_messages", LINK_COLUMNS, links)
-            for rows_ in (batch, docs, lines, links):
-                rows_.clear()
-
-        def iso(moment: datetime) -> str:
-            return moment.isoformat()
-
-        for row in rows(n, shas):
-            batch.append(_message_values(row, iso))
-            extra = _documents(row, iso)
-            if extra:
-                docs.append(extra[0])
-                lines.append(extra[1])
-                links.append(extra[2])
-            if len(batch) >= 50_000:
-                flush()
-        flush()
         for table in ("messages", "documents", "document_lines", "document_messages"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                         if table != "document_messages" else "SELECT 1")  # fmt: skip

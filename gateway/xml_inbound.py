@@ -32,11 +32,15 @@ class XmlRefused(Exception):
         self.position = position
 
 
+def is_xml(data: bytes) -> bool:
+    """Whether ``data`` starts like XML (``<``, after a byte-order mark and white space); EDI never does."""
+    return data[:_SNIFF].removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+
+
 def looks_like_xml(path: Path) -> bool:
-    """Whether the file starts like XML (``<``, after a byte-order mark and white space)."""
+    """:func:`is_xml` for a file, reading only its first bytes."""
     with path.open("rb") as handle:
-        head = handle.read(_SNIFF)
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+        return is_xml(handle.read(_SNIFF))
 
 
 def read_xml_message(

@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from gateway.console import actions, overview, serialize
 from gateway.console.auth import requires
-from gateway.console.context import current_user, db, runtime
+from gateway.console.context import current_user, db, int_arg, runtime
 from gateway.console.jobs import JobBusy, JobTable
 from gateway.console.openapi import openapi_document
 from gateway.console.queries import FilterError, MessageFilter, list_messages, parse_day, related_messages
@@ -45,22 +45,13 @@ def _limit(default: int = 50) -> int:
     return int(value)
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        abort(400, description=f"{name} must be a number")
-    return int(value)
-
-
 def _page(query: Any, id_column: Any, filters: tuple[tuple[str, Any], ...]) -> list[Any]:
     """``query`` narrowed by the equality ``filters`` given as query arguments, newest first,
     one page of ``?limit`` rows below the id ``?before`` (keyset paging)."""
     for arg, column in filters:
         if request.args.get(arg):
             query = query.where(column == request.args[arg])
-    before = _int_arg("before")
+    before = int_arg("before")
     if before is not None:
         query = query.where(id_column < before)
     return list(db().exec(query.order_by(id_column.desc()).limit(_limit())))
@@ -95,8 +86,8 @@ def messages() -> Any:
     page = list_messages(
         db(),
         flt,
-        before=_int_arg("before"),
-        after=_int_arg("after"),
+        before=int_arg("before"),
+        after=int_arg("after"),
         limit=_limit(),
         archive=runtime().archive,
     )

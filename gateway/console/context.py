@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import current_app, g
+from flask import abort, current_app, g, request
 from sqlmodel import Session
 
 if TYPE_CHECKING:
@@ -39,3 +39,13 @@ def close_db(_exc: BaseException | None = None) -> None:
 def current_user() -> User | None:
     """The user of this request (session cookie or API token), or ``None``."""
     return g.get("user")
+
+
+def int_arg(name: str) -> int | None:
+    """The query argument ``name`` as a whole number, ``None`` when absent; 400 when not a number."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        abort(400, description=f"{name} must be a number")
+    return int(value)

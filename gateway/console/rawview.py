@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from gateway.edi.detect import sniff, strip_preamble
 from gateway.edi.errors import EdiError
 from gateway.edi.model import Delimiters
+from gateway.xml_inbound import is_xml
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def raw_lines(data: bytes, limit: int = MAX_SEGMENTS) -> RawView:
     Canonical XML is shown line by line, numbered as its errors are (by line).
     """
     decoded = data.decode("utf-8", "surrogateescape")
-    if decoded.lstrip("\ufeff \t\r\n").startswith("<"):
+    if is_xml(data):
         xml_lines = decoded.splitlines()
         numbered = [RawLine(n, _display(line)) for n, line in enumerate(xml_lines[:limit], start=1)]
         return RawView(numbered, len(xml_lines) > limit)

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from gateway.console import actions, overview
 from gateway.console.auth import requires
-from gateway.console.context import current_user, db, runtime
+from gateway.console.context import current_user, db, int_arg, runtime
 from gateway.console.queries import (
     DIRECTIONS,
     STATES,
@@ -23,21 +23,13 @@ from gateway.console.rawview import raw_lines
 from gateway.edi import EdiError, parse
 from gateway.store.archive import ArchiveCorrupted
 from gateway.store.models import Document, DocumentMessage, Message, MessageEvent
+from gateway.xml_inbound import is_xml
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("messages", __name__)
 
 REASON_MAX = 500
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        abort(400, description=f"{name} must be a number")
-    return int(value)
 
 
 @bp.route("/messages")
@@ -49,7 +41,7 @@ def index() -> Any:
     except FilterError as exc:
         error, flt = str(exc), MessageFilter()
     page = list_messages(
-        session, flt, before=_int_arg("before"), after=_int_arg("after"), archive=runtime().archive
+        session, flt, before=int_arg("before"), after=int_arg("after"), archive=runtime().archive
     )
     return render_template(
         "messages.html",
@@ -107,7 +99,7 @@ def detail(message_id: int) -> Any:
     data, payload_error = load_payload(message)
     raw = raw_lines(data) if data is not None else None
     # canonical XML has no envelope, and its errors are placed by line, not by segment
-    xml = data is not None and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    xml = data is not None and is_xml(data)
     envelope, envelope_error = envelope_summary(data) if data is not None and not xml else (None, None)
     events = list(
         session.exec(
