@@ -36,13 +36,13 @@ from gateway.mapping.plan import (
     FILTERED,
     GENERAL,
     SMALL_SCOPE,
+    Dest,
     Handler,
     Plan,
     SkipItem,
     Slot,
     component,
     handler_value,
-    instance_end,
     place,
     plan_of,
 )
@@ -87,16 +87,63 @@ def compile_scanner(plan: Plan, name: str = "scan") -> Scanner:
     ``name`` only labels the generated code in tracebacks (it is not part of the code).
     """
     src = _Source()
+    bodies, ranked = _emit_bodies(src, plan, "v")
+    src.emit(1, "def scan(segs, start, end, ordinals, delimiters):")
+    _emit_reset(src, 2, plan, "v", ranked)
+    if bodies:
+        src.emit(2, f"if end - start <= {SMALL_SCOPE}:")
+        src.emit(3, "for i in range(start, end):")
+        src.emit(4, "seg = segs[i]")
+        src.emit(4, "tag = seg[0]")
+        _emit_dispatch(src, 4, bodies)
+        src.emit(2, "else:")
+        for tag, body in bodies:
+            src.emit(3, f"for i in ordinals({src.const(tag)}, start, end):")
+            src.emit(4, "seg = segs[i]")
+            for line in body:
+                src.emit(4, line)
+    _emit_stores(src, 2, plan, "v", "out")
+    src.emit(2, "return out")
+    return _build(src, "scan", name)
+
+
+def _build(src: _Source, function: str, name: str) -> Any:
+    """Compile ``src`` (the body of ``_make``, which returns ``function``) and make the function."""
+    helpers = {
+        "id_pairs": id_pairs,
+        "components": components,
+        "place": place,
+        "handler_value": handler_value,
+        "component": component,
+        "Unfilled": Unfilled,
+        "SkipItem": SkipItem,
+        "_first_text": _first_text,
+        "Decimal": Decimal,
+        "InvalidOperation": InvalidOperation,
+    }
+    params = ", ".join([*helpers, *(f"K{k}" for k in range(len(src.constants)))])
+    source = "\n".join([f"def _make({params}):", *src.lines, f"    return {function}"])
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<scanner {name}>", "exec"), namespace)  # our own template: see the module's essay
+    made = namespace["_make"](*helpers.values(), *src.constants)
+    made.source = source  # for a curious maintainer: print(plan.scan.source)
+    return made
+
+
+def _emit_bodies(src: _Source, plan: Plan, var: str) -> tuple[list[tuple[str, list[str]]], set[int]]:
+    """Per tag, the lines (indented from 0) that offer ``seg`` to the tag's handlers, keeping
+    each slot's raw value in ``{var}0``, ``{var}1``...; and the slots ranked by priority
+    (several paths), whose rank is kept in ``q{var}0``..."""
     slots = plan.slots
     ranked = {k for k, slot in enumerate(slots) if len(slot.spec.paths) > 1}
 
     def unset(k: int, priority: int) -> str:
-        return f"(v{k} is None or q{k} > {priority})" if k in ranked else f"v{k} is None"
+        return f"({var}{k} is None or q{var}{k} > {priority})" if k in ranked else f"{var}{k} is None"
 
     def take(depth: int, k: int, priority: int, value: str) -> None:
-        src.emit(depth, f"v{k} = {value}")
+        src.emit(depth, f"{var}{k} = {value}")
         if k in ranked:
-            src.emit(depth, f"q{k} = {priority}")
+            src.emit(depth, f"q{var}{k} = {priority}")
 
     def take_for(h: Handler, depth: int, value: str) -> None:
         take(depth, h.slot, h.priority, value)
@@ -134,50 +181,30 @@ def compile_scanner(plan: Plan, name: str = "scan") -> Scanner:
                 _emit_filtered(src, h, unset(h.slot, h.priority), partial(take_for, h))
         bodies.append((tag, src.lines[start:]))
         del src.lines[start:]
+    return bodies, ranked
 
-    src.emit(1, "def scan(segs, start, end, ordinals, delimiters):")
-    if slots:
-        src.emit(2, " = ".join([*(f"v{k}" for k in range(len(slots))), "None"]))
-        for k in sorted(ranked):
-            src.emit(2, f"q{k} = 0")
-    if bodies:
-        src.emit(2, f"if end - start <= {SMALL_SCOPE}:")
-        src.emit(3, "for i in range(start, end):")
-        src.emit(4, "seg = segs[i]")
-        src.emit(4, "tag = seg[0]")
-        for j, (tag, body) in enumerate(bodies):
-            src.emit(4, f"{'if' if j == 0 else 'elif'} tag == {src.const(tag)}:")
-            for line in body:
-                src.emit(5, line)
-        src.emit(2, "else:")
-        for tag, body in bodies:
-            src.emit(3, f"for i in ordinals({src.const(tag)}, start, end):")
-            src.emit(4, "seg = segs[i]")
-            for line in body:
-                src.emit(4, line)
-    src.emit(2, "out = {}")
-    for k, slot in enumerate(slots):
-        _emit_store(src, k, slot)
-    src.emit(2, "return out")
 
-    helpers = {
-        "id_pairs": id_pairs,
-        "components": components,
-        "place": place,
-        "handler_value": handler_value,
-        "component": component,
-        "Unfilled": Unfilled,
-        "_first_text": _first_text,
-        "Decimal": Decimal,
-        "InvalidOperation": InvalidOperation,
-    }
-    params = ", ".join([*helpers, *(f"K{k}" for k in range(len(src.constants)))])
-    source = "\n".join([f"def _make({params}):", *src.lines, "    return scan"])
-    namespace: dict[str, Any] = {}
-    exec(compile(source, f"<scanner {name}>", "exec"), namespace)  # our own template: see the module's essay
-    scanner = namespace["_make"](*helpers.values(), *src.constants)
-    scanner.source = source  # for a curious maintainer: print(plan.scan.source)
-    return scanner
+def _emit_reset(src: _Source, depth: int, plan: Plan, var: str, ranked: set[int]) -> None:
+    """Every slot's raw value unset (and its rank 0)."""
+    if plan.slots:
+        src.emit(depth, " = ".join([*(f"{var}{k}" for k in range(len(plan.slots))), "None"]))
+    for k in sorted(ranked):
+        src.emit(depth, f"q{var}{k} = 0")
+
+
+def _emit_dispatch(src: _Source, depth: int, bodies: list[tuple[str, list[str]]]) -> None:
+    """``if tag == ...: <body> elif ...`` over the tags of ``bodies``."""
+    for j, (tag, body) in enumerate(bodies):
+        src.emit(depth, f"{'if' if j == 0 else 'elif'} tag == {src.const(tag)}:")
+        for line in body:
+            src.emit(depth + 1, line)
+
+
+def _emit_stores(src: _Source, depth: int, plan: Plan, var: str, out: str) -> None:
+    """``{out} = {}``, then every slot's value converted (or defaulted) and put in it."""
+    src.emit(depth, f"{out} = {{}}")
+    for k, slot in enumerate(plan.slots):
+        _emit_store(src, depth, k, slot, var, out)
 
 
 def _emit_id_pairs(src: _Source, tag: str, standard: str) -> str:
@@ -247,62 +274,72 @@ def _emit_component(src: _Source, depth: int, number: int, split_text: bool) -> 
         src.emit(depth + 1, f"r = component(r, {number}, delimiters)")
 
 
-def _emit_store(src: _Source, k: int, slot: Slot) -> None:
-    """Convert slot ``k``'s raw value (or take its default) and put it in ``out``."""
+def _emit_store(src: _Source, depth: int, k: int, slot: Slot, var: str, out: str) -> None:
+    """Convert slot ``k``'s raw value ``{var}{k}`` (or take its default) and put it in ``out``."""
     spec = slot.spec
+    v = f"{var}{k}"
     if spec.default is not None:
-        src.emit(2, f"if v{k} is None:")
-        src.emit(3, f"value = {src.const(spec.default)}")
-        _emit_put(src, 3, slot)
-        src.emit(2, "else:")
+        src.emit(depth, f"if {v} is None:")
+        src.emit(depth + 1, f"value = {src.const(spec.default)}")
+        _emit_put(src, depth + 1, slot, out)
+        src.emit(depth, "else:")
     elif spec.required:
-        src.emit(2, f"if v{k} is None:")
-        src.emit(3, "raise Unfilled")
-        src.emit(2, "else:")
+        src.emit(depth, f"if {v} is None:")
+        src.emit(depth + 1, "raise Unfilled")
+        src.emit(depth, "else:")
     else:
-        src.emit(2, f"if v{k} is not None:")
+        src.emit(depth, f"if {v} is not None:")
+    inner = depth + 1
     if slot.read is None:
-        src.emit(3, f"value = v{k}.strip() if v{k}.__class__ is str else _first_text(v{k})")
+        src.emit(inner, f"value = {v}.strip() if {v}.__class__ is str else _first_text({v})")
     elif slot.read is to_decimal:
         # inline the usual case of functions.to_decimal: plain text without a decimal comma
-        src.emit(3, f'if v{k}.__class__ is str and "," not in v{k}:')
-        src.emit(4, "try:")
-        src.emit(5, f"value = Decimal(v{k})")
-        src.emit(4, "except InvalidOperation:")
-        src.emit(5, "raise ValueError from None")
-        src.emit(4, "if not value.is_finite():")
-        src.emit(5, "raise ValueError")
-        src.emit(3, "else:")
-        src.emit(4, f"value = {src.const(slot.read)}(v{k})")
+        src.emit(inner, f'if {v}.__class__ is str and "," not in {v}:')
+        src.emit(inner + 1, "try:")
+        src.emit(inner + 2, f"value = Decimal({v})")
+        src.emit(inner + 1, "except InvalidOperation:")
+        src.emit(inner + 2, "raise ValueError from None")
+        src.emit(inner + 1, "if not value.is_finite():")
+        src.emit(inner + 2, "raise ValueError")
+        src.emit(inner, "else:")
+        src.emit(inner + 1, f"value = {src.const(slot.read)}({v})")
     else:
-        src.emit(3, f"value = {src.const(slot.read)}(v{k})")
-    _emit_put(src, 3, slot)
+        src.emit(inner, f"value = {src.const(slot.read)}({v})")
+    _emit_put(src, inner, slot, out)
 
 
-def _emit_put(src: _Source, depth: int, slot: Slot) -> None:
+def _emit_put(src: _Source, depth: int, slot: Slot, out: str) -> None:
     if not slot.head:
-        src.emit(depth, f"out[{src.const(slot.key)}] = value")
+        src.emit(depth, f"{out}[{src.const(slot.key)}] = value")
     elif len(slot.head) == 1:
         head = src.const(slot.head[0])
-        src.emit(depth, f"inner = out.get({head})")
+        src.emit(depth, f"inner = {out}.get({head})")
         src.emit(depth, "if inner is None:")
-        src.emit(depth + 1, f"inner = out[{head}] = {{}}")
+        src.emit(depth + 1, f"inner = {out}[{head}] = {{}}")
         src.emit(depth, f"inner[{src.const(slot.key)}] = value")
     else:
-        src.emit(depth, f"place(out, {src.const(slot.dest)}, value)")
+        src.emit(depth, f"place({out}, {src.const(slot.dest)}, value)")
 
 
 def items_reader(spec: GroupSpec, name: str) -> ItemsReader | None:
     """A plain list group (``each: LIN`` with its nested ``each: TAX``) read by one function.
 
-    Plain means: the loop starts at a bare tag (no filter, no ``having``, no ``level``, no
-    ``after`` or ``before``) and its items are only scanned values and plain lists, with
-    nothing looked up elsewhere. The function finds the instances the way the reference
-    reader does (an instance runs to the next start tag, an ``until`` tag, a non-member or the
-    end of the scope), scans each and fills its nested lists, with no :class:`Scope` or
-    location tuples on the way. ``None`` when the group is not plain; the reader is built once
-    and kept on the group's plan. A required list with no item raises :class:`Unfilled`, so the
-    reference reader phrases the error.
+    Plain means: the loop starts at a bare tag (no filter, no ``having``, no ``level``) and
+    its items are only scanned values and plain lists of scanned values (one level deep),
+    with nothing looked up elsewhere. ``after`` and ``before`` narrow the scope first, as in
+    the reference reader. ``None`` when the group is not plain; the reader is built once and
+    kept on the group's plan.
+
+    The generated function walks each instance once, segment by segment, the way a
+    hand-written translator would: an instance runs to the next start tag, an ``until`` tag,
+    a non-member or the end of the scope (as :func:`~gateway.mapping.plan.instance_end`
+    says); each segment is offered to the item's handlers and, while a nested instance is
+    open, to the nested list's handlers. Nested instances open at their start tag and close
+    at the next one, at one of their ``until`` tags, at a non-member or with the item: the
+    same instances the reference reader finds. Raw values are converted once the walk is
+    done, the item's first and then its nested items', so a conversion that fails or an item
+    left out (:class:`SkipItem`) behaves as in the reference reader. A required list with no
+    item raises :class:`Unfilled`, so the reference reader phrases the error.
     """
     plan = plan_of(spec)
     if plan.items is None:
@@ -310,52 +347,119 @@ def items_reader(spec: GroupSpec, name: str) -> ItemsReader | None:
     return plan.items or None
 
 
-def _build_items_reader(spec: GroupSpec, plan: Plan, name: str) -> ItemsReader | None:
+def _plain(spec: GroupSpec, plan: Plan) -> bool:
+    """``spec`` is a list started by a bare tag whose items hold only scanned values."""
     selector = spec.selector
-    if (
+    return not (
         spec.kind != "list"
         or selector is None
         or selector.conditions
         or selector.id_codes is not None
         or spec.having is not None
         or spec.levels is not None
-        or spec.after is not None
-        or spec.before is not None
         or not plan.slots
         or plan.others
         or any(required for _, required in plan.objects)
-    ):
+    )
+
+
+def _build_items_reader(spec: GroupSpec, plan: Plan, name: str) -> ItemsReader | None:
+    if not _plain(spec, plan):
         return None
-    nested: list[tuple[str, tuple[str, ...], ItemsReader]] = []
+    nested: list[tuple[GroupSpec, Dest, Plan]] = []
     for group, prefix in plan.groups:
-        reader = items_reader(group, f"{name}.{group.name}")
-        if reader is None:
+        inner = plan_of(group)
+        if not _plain(group, inner) or group.after or group.before or inner.groups:
             return None
-        nested.append((group.name, (*prefix, group.name) if prefix else (), reader))
-    if plan.scan is None:
-        plan.scan = compile_scanner(plan, name)
-    scan = plan.scan
-    tag, until, members, required = selector.tag, spec.until, spec.members, spec.required
+        nested.append((group, (*prefix, group.name), inner))
+    assert spec.selector is not None  # _plain
+    src = _Source()
+    bodies, ranked = _emit_bodies(src, plan, "v")
+    inner_bodies = [_emit_bodies(src, inner, f"x{j}_") for j, (_, _, inner) in enumerate(nested)]
 
-    def read(segs: list, start: int, end: int, ordinals: Callable, delimiters: Any) -> list[dict[str, Any]]:
-        items = []
-        for s in ordinals(tag, start, end):
-            e = instance_end(segs, s, end, tag, until, members)
-            try:
-                item = scan(segs, s, e, ordinals, delimiters)
-            except SkipItem:
-                continue
-            for key, dest, sub in nested:
-                if dest:
-                    place(item, dest, sub(segs, s, e, ordinals, delimiters))
-                else:
-                    item[key] = sub(segs, s, e, ordinals, delimiters)
-            items.append(item)
-        if not items and required:
-            raise Unfilled
-        return items
+    def close(depth: int, j: int) -> None:
+        """Keep nested instance ``j``'s raw values (and ranks) for converting later."""
+        values = [f"x{j}_{k}" for k in range(len(nested[j][2].slots))]
+        values += [f"qx{j}_{k}" for k in sorted(inner_bodies[j][1])]
+        src.emit(depth, f"R{j}.append(({', '.join(values)},))")
 
-    return read
+    def ends(tag: str, group: GroupSpec) -> str:
+        """The test that a segment with tag ``tag`` ends an instance of ``group``."""
+        test = f"{tag} == {src.const(group.selector.tag)}"  # type: ignore[union-attr]
+        if group.until:
+            test += f" or {tag} in {src.const(group.until)}"
+        if group.members is not None:
+            test += f" or {tag} not in {src.const(group.members)}"
+        return test
+
+    src.emit(1, "def read(segs, start, end, ordinals, delimiters):")
+    src.emit(2, "items = []")
+    if spec.after is not None:
+        src.emit(2, f"found = ordinals({src.const(spec.after)}, start, end)")
+        src.emit(2, "start = found[0] + 1 if found else end")
+    if spec.before is not None:
+        src.emit(2, f"found = ordinals({src.const(spec.before)}, start, end)")
+        src.emit(2, "if found:")
+        src.emit(3, "end = found[0]")
+    src.emit(2, f"for s in ordinals({src.const(spec.selector.tag)}, start, end):")
+    src.emit(3, "e = s + 1")
+    src.emit(3, "while e < end:")
+    src.emit(4, "t = segs[e][0]")
+    src.emit(4, f"if {ends('t', spec)}:")
+    src.emit(5, "break")
+    src.emit(4, "e += 1")
+    _emit_reset(src, 3, plan, "v", ranked)
+    for j in range(len(nested)):
+        src.emit(3, f"R{j} = []")
+        src.emit(3, f"o{j} = False")
+    src.emit(3, "for i in range(s, e):")
+    src.emit(4, "seg = segs[i]")
+    src.emit(4, "tag = seg[0]")
+    for j, (group, _, inner) in enumerate(nested):
+        src.emit(4, f"if tag == {src.const(group.selector.tag)}:")  # type: ignore[union-attr]
+        src.emit(5, f"if o{j}:")
+        close(6, j)
+        src.emit(5, f"o{j} = True")
+        _emit_reset(src, 5, inner, f"x{j}_", inner_bodies[j][1])
+        if group.until or group.members is not None:
+            src.emit(4, f"elif o{j} and ({ends('tag', group)}):")
+            close(5, j)
+            src.emit(5, f"o{j} = False")
+    _emit_dispatch(src, 4, bodies)
+    for j, (inner_tags, _) in enumerate(inner_bodies):
+        if inner_tags:
+            src.emit(4, f"if o{j}:")
+            _emit_dispatch(src, 5, inner_tags)
+    for j in range(len(nested)):
+        src.emit(3, f"if o{j}:")
+        close(4, j)
+    src.emit(3, "try:")
+    _emit_stores(src, 4, plan, "v", "out")
+    src.emit(3, "except SkipItem:")
+    src.emit(4, "continue")
+    for j, (group, dest, inner) in enumerate(nested):
+        values = [f"x{j}_{k}" for k in range(len(inner.slots))]
+        values += [f"qx{j}_{k}" for k in sorted(inner_bodies[j][1])]
+        src.emit(3, f"L{j} = []")
+        src.emit(3, f"for {', '.join(values)}, in R{j}:")
+        src.emit(4, "try:")
+        _emit_stores(src, 5, inner, f"x{j}_", "sub")
+        src.emit(4, "except SkipItem:")
+        src.emit(5, "continue")
+        src.emit(4, f"L{j}.append(sub)")
+        if group.required:
+            src.emit(3, f"if not L{j}:")
+            src.emit(4, "raise Unfilled")
+        if len(dest) == 1:
+            src.emit(3, f"out[{src.const(dest[0])}] = L{j}")
+        else:
+            src.emit(3, f"place(out, {src.const(dest)}, L{j})")
+    src.emit(3, "items.append(out)")
+    if spec.required:
+        src.emit(2, "if not items:")
+        src.emit(3, "raise Unfilled")
+    src.emit(2, "return items")
+    return _build(src, "read", name)
 
 
 __all__ = ["ItemsReader", "Scanner", "Unfilled", "compile_scanner", "items_reader"]

@@ -3,7 +3,8 @@
 Mapping files are edited by hand, so every error must say *where*. PyYAML's composer
 gives each node a start mark; this loader builds plain ``dict``/``list`` subclasses that
 remember those lines (:class:`MarkedDict`, :class:`MarkedList`). Everything else is the
-safe loader: no tags, no Python objects.
+safe loader: no tags, no Python objects, except that every key is the text as written
+(``00:`` is the code ``"00"``, ``no:`` a field named ``no``).
 
 :func:`line_of` walks a location (as pydantic reports it, e.g. ``("fields", "po_number",
 "path")``) down a marked tree and returns the deepest line it can find.
@@ -56,12 +57,13 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Marke
     result.key_lines = {}
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str | int | float | bool) and key is not None:
+        if not isinstance(key_node, yaml.ScalarNode):
             raise yaml.constructor.ConstructorError(
                 None, None, "a key must be plain text", key_node.start_mark
             )
-        key = str(key) if not isinstance(key, str) else key
+        # A key is the text as written: the code 00 stays "00" (not 0), a field named no
+        # stays "no" (not False), whatever YAML would make of the same word as a value.
+        key = key_node.value
         if key in result:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)

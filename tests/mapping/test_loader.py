@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.mapping import MappingError, load_mapping
+from gateway.mapping import MappingError, TranslationError, load_mapping
 
 GOOD = """
 version: 1
@@ -149,6 +149,21 @@ def test_shared_code_lists(write, models) -> None:
     text = GOOD.replace("code: order_type", "code: order_kind")
     path = write("m.yaml", text)
     assert load_mapping(path, root=path.parent, models=models).fields
+
+
+def test_keys_are_read_as_written(write, models, tx) -> None:
+    """YAML would make the unquoted key 00 the number 0 and no the boolean false: in a mapping
+    file a key is the text the coordinator wrote, so a purpose code 00 is found."""
+    text = GOOD.replace("order_type: {NE: new}", "order_type: {NE: new, 00: new, no: rush, 1.50: new}")
+    path = write("m.yaml", text)
+    mapping = load_mapping(path, root=path.parent, models=models)
+    segments = [["ST", "850", "1"], ["BEG", "", "00", "PO1", "", "20240115"], ["PO1", "1", "2"], ["SE", "4", "1"]]
+    assert mapping.translate(tx(segments)).order_type == "new"
+    segments[1][2] = "no"
+    assert mapping.translate(tx(segments)).order_type == "rush"
+    segments[1][2] = "0"
+    with pytest.raises(TranslationError, match="'0' is not in code list order_type"):
+        mapping.translate(tx(segments))
 
 
 # --- overlays ----------------------------------------------------------------------------
