@@ -56,6 +56,9 @@ class Unfilled(Exception):
     """A required value without a default was not found (the reference reader explains it)."""
 
 
+_MISSING = object()  # a code not in its list's table
+
+
 def _first_text(raw: list[str]) -> str:
     return (raw[0] if raw else "").strip()
 
@@ -118,6 +121,7 @@ def _build(src: _Source, function: str, name: str) -> Any:
         "Unfilled": Unfilled,
         "SkipItem": SkipItem,
         "_first_text": _first_text,
+        "MISSING": _MISSING,
         "Decimal": Decimal,
         "InvalidOperation": InvalidOperation,
     }
@@ -173,12 +177,10 @@ def _emit_bodies(src: _Source, plan: Plan, var: str) -> tuple[list[tuple[str, li
                 _emit_other(src, h, unset(h.slot, h.priority), partial(take_for, h))
         for (test, test_component), group in tested.items():
             # the tested element is read once for all handlers that test it (RFF+ON, RFF+IV, ...)
-            src.emit(0, f't = seg[{int(test)}] if n > {int(test)} else ""')
-            src.emit(0, "r = t")
-            _emit_component(src, 0, test_component or 1, test_component is not None)
-            src.emit(0, "t = r")
+            src.emit(0, f'el = t = seg[{int(test)}] if n > {int(test)} else ""')
+            _emit_component(src, 0, test_component or 1, test_component is not None, "t")
             for h in group:
-                _emit_filtered(src, h, unset(h.slot, h.priority), partial(take_for, h))
+                _emit_filtered(src, h, unset(h.slot, h.priority), partial(take_for, h), test)
         bodies.append((tag, src.lines[start:]))
         del src.lines[start:]
     return bodies, ranked
@@ -214,17 +216,13 @@ def _emit_id_pairs(src: _Source, tag: str, standard: str) -> str:
     first, last = int(first), int(last)
     if layout == "pair":  # X12 PO106/PO107, PO108/PO109...: qualifier, then id
         src.emit(0, "pairs = {}")
-        src.emit(0, f"for q in range({first}, min({last}, n - 2) + 1, 2):")
-        src.emit(1, "c = seg[q]")
-        src.emit(1, "if c and c not in pairs:")
-        src.emit(2, "w = seg[q + 1]")
-        src.emit(2, "if w:")
-        src.emit(3, "pairs[c] = w")
+        src.emit(0, f"for c, w in zip(seg[{first}:{last + 1}:2], seg[{first + 1}:{last + 2}:2]):")
+        src.emit(1, "if c and w and c not in pairs:")
+        src.emit(2, "pairs[c] = w")
         return "hit"
     if layout == "composite":  # EDIFACT PIA+5+id:BP: each element an id and its qualifier
         src.emit(0, "pairs = {}")
-        src.emit(0, f"for q in range({first}, min({last}, n - 1) + 1):")
-        src.emit(1, "c = seg[q]")
+        src.emit(0, f"for c in seg[{first}:{last + 1}]:")
         src.emit(1, "if c.__class__ is not list:")
         src.emit(2, "c = components(c, delimiters)")
         src.emit(1, "if len(c) > 1 and c[0] and c[1] not in pairs:")
@@ -245,33 +243,40 @@ def _emit_other(src: _Source, h: Handler, unset: str, take: Callable[[int, str],
     _emit_value(src, 1, h, take)
 
 
-def _emit_filtered(src: _Source, h: Handler, unset: str, take: Callable[[int, str], None]) -> None:
-    """A FILTERED handler, its tested element already read into ``t``."""
+def _emit_filtered(src: _Source, h: Handler, unset: str, take: Callable[[int, str], None], test: int) -> None:
+    """A FILTERED handler, its tested element ``test`` already read: whole into ``el``, the
+    tested part into ``t``."""
     src.emit(0, f"if {unset} and t {'not in' if h.negate else 'in'} {src.const(h.codes)}:")
-    _emit_value(src, 1, h, take)
+    _emit_value(src, 1, h, take, test)
 
 
-def _emit_value(src: _Source, depth: int, h: Handler, take: Callable[[int, str], None]) -> None:
-    """``r = `` the handler's element (and component); taken when not empty."""
-    el = int(h.element)
-    src.emit(depth, f'r = seg[{el}] if n > {el} else ""')
+def _emit_value(
+    src: _Source, depth: int, h: Handler, take: Callable[[int, str], None], read: int = 0
+) -> None:
+    """``r = `` the handler's element (and component); taken when not empty. Element ``read``
+    (when not 0) is already in ``el``."""
+    element = int(h.element)
+    src.emit(depth, "r = el" if element == read else f'r = seg[{element}] if n > {element} else ""')
     if h.component is not None:
         _emit_component(src, depth, h.component, True)
     src.emit(depth, "if r and (r.__class__ is str or any(r)):")
     take(depth + 1, "r")
 
 
-def _emit_component(src: _Source, depth: int, number: int, split_text: bool) -> None:
-    """``r = component number of r``: a composite (list) is indexed, text split only if asked.
+def _emit_component(src: _Source, depth: int, number: int, split_text: bool, var: str = "r") -> None:
+    """``var = component number of var``: a composite (list) is indexed, text split only if asked.
 
     Mirrors :func:`gateway.mapping.plan.handler_value` (and the reference reader).
     """
     number = int(number)
-    src.emit(depth, "if r.__class__ is list:")
-    src.emit(depth + 1, f'r = r[{number - 1}] if len(r) > {number - 1} else ""')
+    src.emit(depth, f"if {var}.__class__ is list:")
+    if number == 1:
+        src.emit(depth + 1, f'{var} = {var}[0] if {var} else ""')
+    else:
+        src.emit(depth + 1, f'{var} = {var}[{number - 1}] if len({var}) > {number - 1} else ""')
     if split_text:
         src.emit(depth, "else:")
-        src.emit(depth + 1, f"r = component(r, {number}, delimiters)")
+        src.emit(depth + 1, f"{var} = component({var}, {number}, delimiters)")
 
 
 def _emit_store(src: _Source, depth: int, k: int, slot: Slot, var: str, out: str) -> None:
@@ -292,6 +297,12 @@ def _emit_store(src: _Source, depth: int, k: int, slot: Slot, var: str, out: str
     inner = depth + 1
     if slot.read is None:
         src.emit(inner, f"value = {v}.strip() if {v}.__class__ is str else _first_text({v})")
+    elif spec.code is not None and not spec.calls:
+        # a listed code is looked up inline; anything else (unknown, "*", skip) asks the reader
+        text = f"{v}.strip() if {v}.__class__ is str else _first_text({v})"
+        src.emit(inner, f"value = {src.const(spec.code.values)}.get({text}, MISSING)")
+        src.emit(inner, "if value is MISSING:")
+        src.emit(inner + 1, f"value = {src.const(slot.read)}({v})")
     elif slot.read is to_decimal:
         # inline the usual case of functions.to_decimal: plain text without a decimal comma
         src.emit(inner, f'if {v}.__class__ is str and "," not in {v}:')
@@ -402,19 +413,15 @@ def _build_items_reader(spec: GroupSpec, plan: Plan, name: str) -> ItemsReader |
         src.emit(2, "if found:")
         src.emit(3, "end = found[0]")
     src.emit(2, f"for s in ordinals({src.const(spec.selector.tag)}, start, end):")
-    src.emit(3, "e = s + 1")
-    src.emit(3, "while e < end:")
-    src.emit(4, "t = segs[e][0]")
-    src.emit(4, f"if {ends('t', spec)}:")
-    src.emit(5, "break")
-    src.emit(4, "e += 1")
     _emit_reset(src, 3, plan, "v", ranked)
     for j in range(len(nested)):
         src.emit(3, f"R{j} = []")
         src.emit(3, f"o{j} = False")
-    src.emit(3, "for i in range(s, e):")
+    src.emit(3, "for i in range(s, end):")
     src.emit(4, "seg = segs[i]")
     src.emit(4, "tag = seg[0]")
+    src.emit(4, f"if i != s and ({ends('tag', spec)}):")  # the instance ends before this segment
+    src.emit(5, "break")
     for j, (group, _, inner) in enumerate(nested):
         src.emit(4, f"if tag == {src.const(group.selector.tag)}:")  # type: ignore[union-attr]
         src.emit(5, f"if o{j}:")

@@ -261,8 +261,10 @@ class _Run:
 
     def group(self, spec: GroupSpec, scope: Scope, loc: tuple[Any, ...]) -> Any:
         if spec.kind == "list" and not self.record:
-            read = items_reader(spec, f"{self.mapping} {dotted(loc)}")
-            if read is not None:  # a plain loop (PO1, LIN with its TAX): one call for the lot
+            read = plan_of(spec).items  # built once: None until then, False when not plain
+            if read is None:
+                read = items_reader(spec, f"{self.mapping} {dotted(loc)}")
+            if read:  # a plain loop (PO1, LIN with its TAX): one call for the lot
                 return read(self.segs, scope.start, scope.end, self.index.ordinals, self.delimiters)
         instances = self.instances(spec, scope)
         plan = plan_of(spec)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -224,14 +225,9 @@ class Index:
     def __init__(self, segments: list[Segment], delimiters: Delimiters) -> None:
         self.segments = segments
         self.delimiters = delimiters
-        by_tag: dict[str, list[int]] = {}
+        by_tag: defaultdict[str, list[int]] = defaultdict(list)  # read with .get() only
         for i, seg in enumerate(segments):
-            tag = seg[0]
-            found = by_tag.get(tag)
-            if found is None:
-                by_tag[tag] = [i]
-            else:
-                found.append(i)
+            by_tag[seg[0]].append(i)
         self.by_tag = by_tag
 
     def ordinals(self, tag: str, start: int, end: int) -> list[int]:
