@@ -161,7 +161,17 @@ def _emit_bodies(src: _Source, plan: Plan, var: str) -> tuple[list[tuple[str, li
             src.emit(1, f"r = seg[{int(el)}]")
             src.emit(1, "if r and (r.__class__ is str or any(r)):")
             take(2, k, priority, "r")
-        if tag_handlers.ids:
+        first, last, layout = ID_PAIRS.get(tag_handlers.standard, {}).get(tag, (0, 1, ""))
+        if tag_handlers.ids and first == last and layout == "composite":
+            # one id in the segment (EDIFACT LIN+1++id:EN): no table, its qualifier is tested
+            src.emit(0, f'c = seg[{int(first)}] if n > {int(first)} else ""')
+            src.emit(0, "if c.__class__ is not list:")
+            src.emit(1, "c = components(c, delimiters)")
+            src.emit(0, "if len(c) > 1 and c[0]:")
+            for k, priority, codes in tag_handlers.ids:
+                src.emit(1, f"if {unset(k, priority)} and c[1] in {src.const(frozenset(codes))}:")
+                take(2, k, priority, "c[0]")
+        elif tag_handlers.ids:
             found = _emit_id_pairs(src, tag, tag_handlers.standard)
             for k, priority, codes in tag_handlers.ids:
                 lookups = " or ".join(f"pairs.get({src.const(code)})" for code in codes)
