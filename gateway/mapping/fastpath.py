@@ -215,8 +215,16 @@ def _emit_dispatch(src: _Source, depth: int, bodies: list[tuple[str, list[str]]]
 def _emit_stores(src: _Source, depth: int, plan: Plan, var: str, out: str) -> None:
     """``{out} = {}``, then every slot's value converted (or defaulted) and put in it."""
     src.emit(depth, f"{out} = {{}}")
+    # a nested object of the output (``item`` of ``item.asin``) is made by the first value put
+    # in it and then kept in a local: ``{out}_0`` for the first such object...
+    heads: dict[str, str] = {}
+    for slot in plan.slots:
+        if len(slot.head) == 1 and slot.head[0] not in heads:
+            heads[slot.head[0]] = f"{out}_{len(heads)}"
+    if heads:
+        src.emit(depth, " = ".join([*heads.values(), "None"]))
     for k, slot in enumerate(plan.slots):
-        _emit_store(src, depth, k, slot, var, out)
+        _emit_store(src, depth, k, slot, var, out, heads)
 
 
 def _emit_id_pairs(src: _Source, tag: str, standard: str) -> str:
@@ -289,14 +297,16 @@ def _emit_component(src: _Source, depth: int, number: int, split_text: bool, var
         src.emit(depth + 1, f"{var} = component({var}, {number}, delimiters)")
 
 
-def _emit_store(src: _Source, depth: int, k: int, slot: Slot, var: str, out: str) -> None:
+def _emit_store(
+    src: _Source, depth: int, k: int, slot: Slot, var: str, out: str, heads: dict[str, str]
+) -> None:
     """Convert slot ``k``'s raw value ``{var}{k}`` (or take its default) and put it in ``out``."""
     spec = slot.spec
     v = f"{var}{k}"
     if spec.default is not None:
         src.emit(depth, f"if {v} is None:")
         src.emit(depth + 1, f"value = {src.const(spec.default)}")
-        _emit_put(src, depth + 1, slot, out)
+        _emit_put(src, depth + 1, slot, out, heads)
         src.emit(depth, "else:")
     elif spec.required:
         src.emit(depth, f"if {v} is None:")
@@ -314,30 +324,30 @@ def _emit_store(src: _Source, depth: int, k: int, slot: Slot, var: str, out: str
         src.emit(inner, "if value is MISSING:")
         src.emit(inner + 1, f"value = {src.const(slot.read)}({v})")
     elif slot.read is to_decimal:
-        # inline the usual case of functions.to_decimal: plain text without a decimal comma
-        src.emit(inner, f'if {v}.__class__ is str and "," not in {v}:')
+        # inline the usual case of functions.to_decimal, plain numeric text; anything Decimal
+        # refuses (a decimal comma, junk) goes to to_decimal, which reads or names it
+        src.emit(inner, f"if {v}.__class__ is str:")
         src.emit(inner + 1, "try:")
         src.emit(inner + 2, f"value = Decimal({v})")
         src.emit(inner + 1, "except InvalidOperation:")
-        src.emit(inner + 2, "raise ValueError from None")
+        src.emit(inner + 2, f"value = {src.const(slot.read)}({v})")
         src.emit(inner + 1, "if not value.is_finite():")
         src.emit(inner + 2, "raise ValueError")
         src.emit(inner, "else:")
         src.emit(inner + 1, f"value = {src.const(slot.read)}({v})")
     else:
         src.emit(inner, f"value = {src.const(slot.read)}({v})")
-    _emit_put(src, inner, slot, out)
+    _emit_put(src, inner, slot, out, heads)
 
 
-def _emit_put(src: _Source, depth: int, slot: Slot, out: str) -> None:
+def _emit_put(src: _Source, depth: int, slot: Slot, out: str, heads: dict[str, str]) -> None:
     if not slot.head:
         src.emit(depth, f"{out}[{src.const(slot.key)}] = value")
     elif len(slot.head) == 1:
-        head = src.const(slot.head[0])
-        src.emit(depth, f"inner = {out}.get({head})")
-        src.emit(depth, "if inner is None:")
-        src.emit(depth + 1, f"inner = {out}[{head}] = {{}}")
-        src.emit(depth, f"inner[{src.const(slot.key)}] = value")
+        inner = heads[slot.head[0]]
+        src.emit(depth, f"if {inner} is None:")
+        src.emit(depth + 1, f"{inner} = {out}[{src.const(slot.head[0])}] = {{}}")
+        src.emit(depth, f"{inner}[{src.const(slot.key)}] = value")
     else:
         src.emit(depth, f"place({out}, {src.const(slot.dest)}, value)")
 
