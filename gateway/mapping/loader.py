@@ -167,13 +167,14 @@ def load_shared_codes(root: Path) -> tuple[dict[str, dict[str, Any]], list[Mappi
     return tables, problems
 
 
-def _read_tree(path: Path, depth: int, root: Path) -> tuple[Any, list[str]]:
-    """The YAML tree of ``path`` with its overlay chain applied; the chain of files."""
+def _read_tree(path: Path, depth: int, root: Path) -> tuple[Any, list[str], list[MappingProblem]]:
+    """The YAML tree of ``path`` with its overlay chain applied; the chain of files; the
+    overlays' problems (see :func:`merge_overlay`)."""
     tree = load_yaml_file(path)
     if not isinstance(tree, dict):
         raise MappingError.one(str(path), getattr(tree, "line", 1), "", "a mapping file is a YAML mapping")
     if "overlay" not in tree:
-        return tree, [str(path)]
+        return tree, [str(path)], []
     if depth > _MAX_OVERLAY_DEPTH:
         raise MappingError.one(str(path), tree.key_lines.get("overlay"), "overlay", "overlays nest too deep")
     ck = Checker("x12", default_file=str(path))
@@ -186,23 +187,27 @@ def _read_tree(path: Path, depth: int, root: Path) -> tuple[Any, list[str]]:
         raise MappingError.one(
             str(path), tree.key_lines.get("overlay"), "overlay", f"no base mapping named {overlay.overlay!r}"
         ) from None
-    base, chain = _read_tree(base_path, depth + 1, root)
-    merged = apply_overlay(base, tree, load_shared_codes(root)[0])
-    return merged, [*chain, str(path)]
+    base, chain, problems = _read_tree(base_path, depth + 1, root)
+    merged, more = merge_overlay(base, tree, load_shared_codes(root)[0])
+    return merged, [*chain, str(path)], problems + more
 
 
-def apply_overlay(
+def merge_overlay(
     base: MarkedDict, overlay: MarkedDict, shared: MappingABC[str, Any] | None = None
-) -> MarkedDict:
-    """A copy of ``base`` with ``overlay`` applied. Raises :class:`MappingError` on a bad target.
+) -> tuple[MarkedDict, list[MappingProblem]]:
+    """``base`` with as much of ``overlay`` applied as can be, and what could not.
 
     An overlay's code list adds to (or changes codes of) the list of that name the base
     mapping uses: its own ``codes:`` entry, else the shared list of ``shared`` (``codes/*.yaml``).
+
+    A rule whose target is missing (a group the base lacks, a field to remove that is not
+    there) is left out and reported, so the merged mapping can still be checked and every
+    problem of the overlay shown at once. An overlay whose own keys are wrong changes nothing.
     """
     ck = Checker("x12", default_file=overlay.file)
     checked = ck.validate(OverlayFile, overlay, "")
     if checked is None:
-        raise MappingError(ck.problems)
+        return base, ck.problems
     result = copy.copy(base)
     result.key_lines = dict(base.key_lines)
     if checked.versions is not None:
@@ -226,9 +231,7 @@ def apply_overlay(
         _overlay_segments(result, overlay, checked, ck)
     else:
         _overlay_fields(result, overlay, checked, ck)
-    if ck.problems:
-        raise MappingError(ck.problems)
-    return result
+    return result, ck.problems
 
 
 def _copy_group(node: Any) -> Any:
@@ -367,7 +370,7 @@ def load_mapping(
     """
     root = root or default_root()
     path = resolve(base, root)
-    tree, chain = _read_tree(path, 0, root)
+    tree, chain, problems = _read_tree(path, 0, root)
     shared = load_shared_codes(root)[0] if overlays else {}
     for overlay in overlays:
         opath = resolve(overlay, root)
@@ -379,9 +382,17 @@ def load_mapping(
                 "overlay",
                 "a partner overlay names its base with overlay: <mapping name>",
             )
-        tree = apply_overlay(tree, otree, shared)
+        tree, more = merge_overlay(tree, otree, shared)
+        problems += more
         chain.append(str(opath))
-    return compile_tree(tree, path, root=root, models=models, chain=chain)
+    # the overlays' own problems and those of the mapping they make, all in one report
+    try:
+        mapping = compile_tree(tree, path, root=root, models=models, chain=chain)
+    except MappingError as exc:
+        raise MappingError(problems + exc.problems) from None
+    if problems:
+        raise MappingError(problems)
+    return mapping
 
 
 def compile_tree(

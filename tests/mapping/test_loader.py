@@ -302,6 +302,37 @@ def test_overlay_removing_unknown_field(write, models) -> None:
         load_mapping("base-850", [overlay], root=overlay.parent, models=models)
 
 
+BAD_OVERLAY = """
+version: 1
+overlay: base-850
+fields:
+  order_type: {path: BEG02, code: no_such_list}
+  lines.unit_price: {path: "PO1[01=]04"}
+  parties.name: N102
+remove: [lines.colour]
+"""
+
+
+@pytest.mark.parametrize("as_partner", [True, False], ids=["partner-overlay", "versioned-overlay"])
+def test_every_problem_of_an_overlay_is_reported_at_once(write, models, as_partner) -> None:
+    """A remove of a missing field does not hide the overlay's other problems: the group it
+    cannot reach, the path it cannot read and the code list nobody defined, each with its line."""
+    write("base-850.yaml", GOOD)
+    overlay = write("o.yaml", BAD_OVERLAY)
+    with pytest.raises(MappingError) as err:
+        if as_partner:
+            load_mapping("base-850", [overlay], root=overlay.parent, models=models)
+        else:
+            load_mapping(overlay, root=overlay.parent, models=models)
+    found = {(Path(p.file).name, p.line, p.message) for p in err.value.problems}
+    assert found == {
+        ("o.yaml", 4, "unknown code list 'no_such_list' (known: order_type)"),
+        ("o.yaml", 5, "'PO1[01=]04': filter [01=] must look like [01=ST], [01!=22] or [id=BP]"),
+        ("o.yaml", 6, "the base mapping has no group 'parties' to reach 'parties.name'"),
+        ("o.yaml", 7, "the base mapping has no field 'lines.colour'"),
+    }
+
+
 def test_versioned_overlay_is_a_mapping_of_its_own(write, models) -> None:
     write("base-850.yaml", GOOD)
     path = write("x12-005010-850-in.yaml", "version: 1\noverlay: base-850\nversions: ['005010']\n")
