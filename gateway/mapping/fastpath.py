@@ -407,12 +407,15 @@ def _build_items_reader(spec: GroupSpec, plan: Plan, name: str) -> ItemsReader |
     src = _Source()
     bodies, ranked = _emit_bodies(src, plan, "v")
     inner_bodies = [_emit_bodies(src, inner, f"x{j}_") for j, (_, _, inner) in enumerate(nested)]
+    # the variables of nested list j: its raw values, then the ranks of its ranked slots
+    raw = [
+        ", ".join([*(f"x{j}_{k}" for k in range(len(inner.slots))), *(f"qx{j}_{k}" for k in sorted(rank))])
+        for j, ((_, _, inner), (_, rank)) in enumerate(zip(nested, inner_bodies, strict=True))
+    ]
 
     def close(depth: int, j: int) -> None:
         """Keep nested instance ``j``'s raw values (and ranks) for converting later."""
-        values = [f"x{j}_{k}" for k in range(len(nested[j][2].slots))]
-        values += [f"qx{j}_{k}" for k in sorted(inner_bodies[j][1])]
-        src.emit(depth, f"R{j}.append(({', '.join(values)},))")
+        src.emit(depth, f"R{j}.append(({raw[j]},))")
 
     def ends(tag: str, group: GroupSpec) -> str:
         """The test that a segment with tag ``tag`` ends an instance of ``group``."""
@@ -465,10 +468,8 @@ def _build_items_reader(spec: GroupSpec, plan: Plan, name: str) -> ItemsReader |
     src.emit(3, "except SkipItem:")
     src.emit(4, "continue")
     for j, (group, dest, inner) in enumerate(nested):
-        values = [f"x{j}_{k}" for k in range(len(inner.slots))]
-        values += [f"qx{j}_{k}" for k in sorted(inner_bodies[j][1])]
         src.emit(3, f"L{j} = []")
-        src.emit(3, f"for {', '.join(values)}, in R{j}:")
+        src.emit(3, f"for {raw[j]}, in R{j}:")
         src.emit(4, "try:")
         _emit_stores(src, 5, inner, f"x{j}_", "sub")
         src.emit(4, "except SkipItem:")
