@@ -168,6 +168,25 @@ def test_mapping_text_never_becomes_code(tmp_path: Path) -> None:
     assert scan(segments, 0, 3, lambda tag, a, b: [], None) == {"note": "hello"}
     assert scan([["ST"], ["SE"]], 0, 2, lambda tag, a, b: [], None) == {"note": evil}
 
+    # the same for a loop reader, its nested loop, their until/members tags and list names
+    from gateway.mapping.specs import GroupSpec
+
+    inner = GroupSpec(evil + "2", "list", selector=compile_path("MSG", "x12"), members=frozenset({"NTE"}))
+    inner.fields = [ValueSpec("text", paths=(compile_path("MSG01", "x12"),), default=evil)]
+    loop = GroupSpec(evil, "list", selector=compile_path("REF", "x12"), until=frozenset({"CTT"}))
+    loop.fields = [spec, inner]
+    read = items_reader(loop, name=evil)
+    assert read is not None
+    assert not any(text in read.source for text in (evil, "ZZ", "REF", "MSG", "NTE", "CTT"))
+    segments = [["ST"], ["REF", "ZZ", "a"], ["MSG", ""], ["NTE"], ["REF", "ZZ", "b"], ["CTT"], ["SE"]]
+    table = {"REF": [1, 4], "MSG": [2]}
+
+    def ordinals(tag: str, start: int, end: int) -> list[int]:
+        return [i for i in table.get(tag, []) if start <= i < end]
+
+    found = read(segments, 0, len(segments), ordinals, None)
+    assert found == [{"note": "a", evil + "2": [{"text": evil}]}, {"note": "b", evil + "2": []}]
+
 
 # --- the fused list readers on every shape they accept -------------------------------------
 
