@@ -63,9 +63,12 @@ def _parse_date(text: str, layout: str) -> date:
     try:
         if DATE_FORMATS[layout] == "%Y%m%d" and len(text) == 8 and text.isascii() and text.isdigit():
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))  # the common case, 20x strptime
-        return datetime.strptime(text, DATE_FORMATS[layout]).date()
+        parsed = datetime.strptime(text, DATE_FORMATS[layout])
     except ValueError:
         raise ValueError(f"{text!r} is not a date in the form {layout}") from None
+    if parsed.strftime(DATE_FORMATS[layout]) != text:  # strptime takes 2024011 as 2024-01-01
+        raise ValueError(f"{text!r} is not a date in the form {layout}")
+    return parsed.date()
 
 
 def _date(args: list[str]) -> Call:
@@ -112,9 +115,12 @@ def _time(args: list[str]) -> Call:
     def read(value: Any) -> time:
         text = _as_text(value)
         try:
-            return datetime.strptime(text, pattern).time()
+            parsed = datetime.strptime(text, pattern)
         except ValueError:
             raise ValueError(f"{text!r} is not a time in the form {args[0]}") from None
+        if parsed.strftime(pattern) != text:  # strptime takes 930 as 09:30 for HHMM
+            raise ValueError(f"{text!r} is not a time in the form {args[0]}")
+        return parsed.time()
 
     def write(value: Any) -> str:
         if isinstance(value, str):
@@ -185,9 +191,12 @@ def _integer(args: list[str]) -> Call:
     def read(value: Any) -> int:
         text = _as_text(value).strip()
         try:
-            return int(Decimal(text)) if text else 0
+            number = Decimal(text) if text else Decimal(0)
         except InvalidOperation:
             raise ValueError(f"{text!r} is not a whole number") from None
+        if not number.is_finite() or number != number.to_integral_value():
+            raise ValueError(f"{text!r} is not a whole number")  # 2.7 is not read as 2
+        return int(number)
 
     return Call("int", read, lambda v: str(int(v)))
 

@@ -24,6 +24,7 @@ from gateway.mapping.functions import compile_call
         ("decimal", "12.50", Decimal("12.50")),
         ("decimal", "12,5", Decimal("12.5")),
         ("int", "0003", 3),
+        ("int", "2.0", 2),
         ("strip_zeros", "000123", "123"),
         ("upper", "ea", "EA"),
     ],
@@ -55,6 +56,17 @@ def test_edifact_dtm_format_codes(composite: list[str], value: date) -> None:
         ("decimal", "abc", "not a number"),
         ("decimal", "NaN", "not a number"),
         ("time(HHMM)", "2561", "not a time"),
+        # strptime alone takes a digit short as a shorter field: 2024011 would be 2024-01-01
+        ("date(CCYYMMDD)", "2024011", "not a date"),
+        ("date(YYMMDD)", "2421", "not a date"),
+        ("date(CCYYMMDD)", "2024-1-15", "not a date"),
+        ("date(dtm)", ["137", "2402031200", "203"], "not a date"),
+        ("date(dtm)", ["137", "2024013", "102"], "not a date"),
+        ("time(HHMM)", "930", "not a time"),
+        # a count is whole: 2.7 is not read as 2
+        ("int", "2.7", "not a whole number"),
+        ("int", "Infinity", "not a whole number"),
+        ("int", "x", "not a whole number"),
     ],
 )
 def test_bad_input_says_why(call: str, text: object, reason: str) -> None:
