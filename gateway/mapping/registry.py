@@ -43,6 +43,15 @@ class Entry:
     direction: str
     versions: tuple[str, ...]
 
+    def overlaps(self, other: Entry) -> bool:
+        """Whether ``other`` handles some of the same documents (so only one of the two can be used)."""
+        same = (other.standard, other.document, other.direction)
+        if (self.standard, self.document, self.direction) != same:
+            return False
+        return any(self.accepts(v.rstrip("*")) for v in other.versions) or any(
+            other.accepts(v.rstrip("*")) for v in self.versions
+        )
+
     def accepts(self, version: str) -> bool:
         v = normalize_version(version)
         for pattern in self.versions:
@@ -111,6 +120,20 @@ class MappingRegistry:
                         str(path), 1, "", "a mapping needs standard, document, direction and versions"
                     )
                 )
+        for k, entry in enumerate(self.entries):
+            for earlier in self.entries[:k]:
+                if earlier.overlaps(entry):
+                    self.problems.append(
+                        MappingProblem(
+                            str(entry.path),
+                            None,
+                            "versions",
+                            f"{entry.standard} {entry.document} {entry.direction} "
+                            f"{'/'.join(entry.versions)} is also mapped by {earlier.path.name}: "
+                            "keep one file per document and version (until then a message they both "
+                            "fit fails, rather than take either)",
+                        )
+                    )
 
     def _find(self, name: str) -> Path:
         for path in mapping_files(self.root):
@@ -119,16 +142,28 @@ class MappingRegistry:
         raise MappingError.one(name, None, "", f"no mapping named {name!r}")
 
     def find(self, standard: str, version: str, document: str, direction: str = "inbound") -> Entry | None:
-        """The entry for a document, or ``None`` when no mapping handles it."""
-        for entry in self.entries:
-            if (
-                entry.standard == standard
-                and entry.document == document
-                and entry.direction == direction
-                and entry.accepts(version)
-            ):
-                return entry
-        return None
+        """The entry for a document, or ``None`` when no mapping handles it.
+
+        Raises :class:`MappingError` when two files handle it: which one the coordinator
+        meant is theirs to say, not the file order's.
+        """
+        found = [
+            entry
+            for entry in self.entries
+            if entry.standard == standard
+            and entry.document == document
+            and entry.direction == direction
+            and entry.accepts(version)
+        ]
+        if len(found) > 1:
+            names = " and ".join(entry.path.name for entry in found)
+            raise MappingError.one(
+                str(found[-1].path),
+                None,
+                "versions",
+                f"{names} both map {standard} {document} {direction} version {version}: keep one",
+            )
+        return found[0] if found else None
 
     def get(self, name: str | Path, overlays: Sequence[str | Path] = ()) -> Mapping:
         """The compiled mapping ``name`` with overlays. Raises :class:`MappingError`."""

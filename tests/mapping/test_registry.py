@@ -100,3 +100,21 @@ def test_check_all_lists_problems_with_lines(registry) -> None:
 
 def test_version_normalisation() -> None:
     assert normalize_version("D:96A") == normalize_version("d96a") == "D96A"
+
+
+def test_two_files_for_one_document_fail_its_messages_and_are_reported(write, models, tx) -> None:
+    write("x12-004010-850-in.yaml", BASE)
+    write("a-copy.yaml", BASE.replace("BEG03", "BEG02").replace('["004010"]', '["004010", "005010"]'))
+    invoice = BASE.replace('"850"', '"810"')
+    write("x12-004010-810-in.yaml", invoice.replace('["004010"]', '["004010*"]'))
+    last = write("x12-005010-810-in.yaml", invoice.replace('["004010"]', '["005010"]'))
+    registry = MappingRegistry(last.parent, models=models)
+
+    problems = registry.check_all()
+    assert [(p.file.rsplit("/", 1)[-1], p.key) for p in problems] == [("x12-004010-850-in.yaml", "versions")]
+    assert "also mapped by a-copy.yaml" in problems[0].message
+    with pytest.raises(TranslationError, match=r"a-copy\.yaml and x12-004010-850-in\.yaml both map x12 850"):
+        registry.translate(tx(SEGMENTS))
+    # a version only one of them maps, and the other documents, still translate
+    assert registry.translate(tx(SEGMENTS, version="005010")).po_number == "NE"
+    assert registry.select("x12", "005010", "810").name == "x12-005010-810-in"
