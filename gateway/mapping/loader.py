@@ -192,6 +192,37 @@ def _read_tree(path: Path, depth: int, root: Path) -> tuple[Any, list[str], list
     return merged, [*chain, str(path)], problems + more
 
 
+def partner_chain(path: Path, root: Path) -> list[tuple[Path, MarkedDict]]:
+    """The partner overlay ``path`` with the partner overlays it builds on, parents first.
+
+    An overlay may name another partner overlay (one without ``versions:``) as its base:
+    ``overlay: example-partner-850`` means "that overlay, then mine". The chain stops at the
+    first file that is a mapping of its own. Raises :class:`MappingError`.
+    """
+    found: list[tuple[Path, MarkedDict]] = []
+    while True:
+        tree = load_yaml_file(path)
+        if not isinstance(tree, dict) or "overlay" not in tree:
+            raise MappingError.one(
+                str(path),
+                getattr(tree, "line", 1),
+                "overlay",
+                "a partner overlay names its base with overlay: <mapping name>",
+            )
+        found.insert(0, (path, tree))
+        if len(found) > _MAX_OVERLAY_DEPTH:
+            line = tree.key_lines.get("overlay")
+            raise MappingError.one(str(path), line, "overlay", "overlays nest too deep")
+        try:
+            base_path = resolve(str(tree["overlay"]), root)
+        except MappingError:
+            return found  # compiling reports the unknown base with its line
+        base = load_yaml_file(base_path)
+        if not isinstance(base, dict) or "overlay" not in base or base.get("versions"):
+            return found
+        path = base_path
+
+
 def merge_overlay(
     base: MarkedDict, overlay: MarkedDict, shared: MappingABC[str, Any] | None = None
 ) -> tuple[MarkedDict, list[MappingProblem]]:
@@ -373,18 +404,12 @@ def load_mapping(
     tree, chain, problems = _read_tree(path, 0, root)
     shared = load_shared_codes(root)[0] if overlays else {}
     for overlay in overlays:
-        opath = resolve(overlay, root)
-        otree = load_yaml_file(opath)
-        if not isinstance(otree, dict) or "overlay" not in otree:
-            raise MappingError.one(
-                str(opath),
-                getattr(otree, "line", 1),
-                "overlay",
-                "a partner overlay names its base with overlay: <mapping name>",
-            )
-        tree, more = merge_overlay(tree, otree, shared)
-        problems += more
-        chain.append(str(opath))
+        for opath, otree in partner_chain(resolve(overlay, root), root):
+            if str(opath) in chain:  # a parent overlay the partner also lists: applied once
+                continue
+            tree, more = merge_overlay(tree, otree, shared)
+            problems += more
+            chain.append(str(opath))
     # the overlays' own problems and those of the mapping they make, all in one report
     try:
         mapping = compile_tree(tree, path, root=root, models=models, chain=chain)

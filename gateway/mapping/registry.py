@@ -24,7 +24,15 @@ from pydantic import BaseModel
 
 from gateway.edi.model import OutboundTransaction, Transaction
 from gateway.mapping.errors import MappingError, MappingProblem, TranslationError
-from gateway.mapping.loader import CODES_SUBDIR, Mapping, default_root, load_mapping, load_shared_codes
+from gateway.mapping.loader import (
+    CODES_SUBDIR,
+    Mapping,
+    default_root,
+    load_mapping,
+    load_shared_codes,
+    partner_chain,
+    resolve,
+)
 from gateway.mapping.yamlfile import load_yaml_file
 
 log = logging.getLogger(__name__)
@@ -178,12 +186,32 @@ class MappingRegistry:
                     models=self.models,
                 )
             except MappingError as exc:
-                log.warning("mapping %s is broken: %s", name, exc)
+                missing = self._missing_overlays(overlays)
+                if missing:
+                    log.warning(
+                        "overlay %s not found under %s (check the mappings: list of the partner profile "
+                        "that names it); mapping %s is not used with it",
+                        ", ".join(repr(o) for o in missing),
+                        self.root,
+                        Path(name).stem,
+                    )
+                else:
+                    log.warning("mapping %s is broken: %s", name, exc)
                 cached = exc
             self._cache[key] = cached
         if isinstance(cached, MappingError):
             raise cached
         return cached
+
+    def _missing_overlays(self, overlays: Sequence[str | Path]) -> list[str]:
+        """The overlays of ``overlays`` that name no file under the mappings folder."""
+        missing = []
+        for overlay in overlays:
+            try:
+                resolve(overlay, self.root)
+            except MappingError:
+                missing.append(str(overlay))
+        return missing
 
     def select(
         self,
@@ -206,10 +234,12 @@ class MappingRegistry:
         return self.get(entry.path, applicable)
 
     def _overlay_base(self, overlay: str | Path) -> str | None:
+        """The mapping a partner overlay applies to, through the overlays it builds on."""
         try:
             path = Path(overlay) if Path(overlay).suffix == ".yaml" else self._find(str(overlay))
-            return str(load_yaml_file(path).get("overlay"))
-        except (MappingError, AttributeError):
+            base = str(partner_chain(path, self.root)[0][1]["overlay"])
+            return Path(base).stem if base.endswith((".yaml", ".yml")) else base
+        except MappingError:
             return None
 
     def translate(

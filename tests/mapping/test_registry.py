@@ -118,3 +118,16 @@ def test_two_files_for_one_document_fail_its_messages_and_are_reported(write, mo
     # a version only one of them maps, and the other documents, still translate
     assert registry.translate(tx(SEGMENTS, version="005010")).po_number == "NE"
     assert registry.select("x12", "005010", "810").name == "x12-005010-810-in"
+
+
+def test_an_overlay_can_build_on_a_partner_overlay(registry, write, tx) -> None:
+    write(
+        "overlays/acme-east.yaml",
+        "version: 1\noverlay: acme\nfields:\n  order_date: {const: '2024-02-02'}\n",
+    )
+    fresh = MappingRegistry(registry.root, models=registry.models)
+    for overlays in (["acme-east"], ["acme", "acme-east"]):
+        doc = fresh.translate(tx(SEGMENTS), overlays=overlays)
+        assert (doc.po_number, str(doc.order_date)) == ("ACME", "2024-02-02")  # acme's rule, then its own
+    assert fresh.translate(tx(SEGMENTS)).po_number == "PO7"
+    assert len(fresh.check_all()) == 1  # only the broken ORDERS mapping of the fixture
