@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo
 
 if TYPE_CHECKING:
     from gateway.canonical.parties import Party
@@ -48,3 +48,15 @@ class CanonicalDocument(CanonicalModel):
     def from_json_dict(cls, data: dict[str, Any]) -> Self:
         """A document from its JSON contract shape. Raises ``pydantic.ValidationError``."""
         return cls.model_validate(data)
+
+
+def count_matches_lines(value: int | None, info: ValidationInfo, noun: str) -> int | None:
+    """The rule of a ``line_count`` field (CTT01, CNT+2): it equals the number of ``lines``.
+
+    Run as a validator of ``line_count`` itself (declared after ``lines``), so an error is
+    located at that field, and so at the segment that carried it.
+    """
+    lines = info.data.get("lines")
+    if value is not None and lines is not None and value != len(lines):
+        raise ValueError(f"line_count is {value} but the {noun} has {len(lines)} lines")
+    return value

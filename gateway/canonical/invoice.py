@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar, Literal, Self
+from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from gateway.canonical.base import CanonicalDocument, CanonicalModel
+from gateway.canonical.base import CanonicalDocument, CanonicalModel, count_matches_lines
 from gateway.canonical.parties import AllowanceCharge, ItemIds, Party, Tax, Terms
 from gateway.canonical.types import Amount, Currency, NonNegative, OptText, Text
 
@@ -56,11 +56,10 @@ class Invoice(CanonicalDocument):
     return_authorization: OptText = None
     return_date: date | None = None
 
-    @model_validator(mode="after")
-    def _line_count(self) -> Self:
-        if self.line_count is not None and self.line_count != len(self.lines):
-            raise ValueError(f"line_count is {self.line_count} but the invoice has {len(self.lines)} lines")
-        return self
+    @field_validator("line_count")
+    @classmethod
+    def _line_count(cls, value: int | None, info: ValidationInfo) -> int | None:
+        return count_matches_lines(value, info, "invoice")
 
     def lines_total(self) -> Decimal:
         """The sum of the lines' net amounts."""

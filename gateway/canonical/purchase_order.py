@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, Literal, Self
+from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from gateway.canonical.base import CanonicalDocument, CanonicalModel
+from gateway.canonical.base import CanonicalDocument, CanonicalModel, count_matches_lines
 from gateway.canonical.parties import ItemIds, Party
 from gateway.canonical.types import Currency, NonNegative, OptText, Text
 
@@ -45,11 +45,15 @@ class PurchaseOrder(CanonicalDocument):
     lines: list[OrderLine] = Field(min_length=1)
     line_count: int | None = Field(default=None, ge=0)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if self.line_count is not None and self.line_count != len(self.lines):
-            raise ValueError(f"line_count is {self.line_count} but the order has {len(self.lines)} lines")
-        start, end = self.deliver_not_before, self.deliver_not_after
-        if start is not None and end is not None and start > end:
-            raise ValueError("deliver_not_before is after deliver_not_after")
-        return self
+    @field_validator("line_count")
+    @classmethod
+    def _line_count(cls, value: int | None, info: ValidationInfo) -> int | None:
+        return count_matches_lines(value, info, "order")
+
+    @field_validator("deliver_not_after")
+    @classmethod
+    def _window(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("deliver_not_before")
+        if start is not None and value is not None and start > value:
+            raise ValueError(f"deliver_not_after ({value}) is before deliver_not_before ({start})")
+        return value

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +114,16 @@ class _Run:
     ) -> TranslationError:
         position = self.tx.position(seg, element) if seg is not None else None
         return TranslationError(message, position, dotted(loc), self.mapping)
+
+    def missing(self, paths: Sequence[Path], scope: Scope, loc: tuple[Any, ...]) -> TranslationError:
+        """A required value is missing: named at the segment that should carry it when that
+        segment is there with the element empty (``BEG03`` blank), else at the scope's start."""
+        wanted = " or ".join(p.text for p in paths)
+        for path in paths:
+            i = self.index.first(path, scope.start, scope.end)
+            if i is not None:
+                return self.error(f"required value missing: {wanted} is empty", i, path.element, loc)
+        return self.error(f"required value missing: no {wanted}", scope.start, None, loc)
 
     # --- hierarchy ----------------------------------------------------------------
 
@@ -202,10 +213,7 @@ class _Run:
                     continue
                 spec = slot.spec
                 if spec.default is None:
-                    wanted = " or ".join(p.text for p in spec.paths)
-                    raise self.error(
-                        f"required value missing: no {wanted}", scope.start, None, (*loc, *slot.dest)
-                    )
+                    raise self.missing(spec.paths, scope, (*loc, *slot.dest))
                 value: Any = spec.default
             else:
                 raw = hit[1]
@@ -406,8 +414,7 @@ class _Run:
             if spec.default is not None:
                 return spec.default
             if spec.required:
-                wanted = " or ".join(p.text for p in spec.paths)
-                raise self.error(f"required value missing: no {wanted}", scope.start, None, (*loc, spec.name))
+                raise self.missing(spec.paths, scope, (*loc, spec.name))
             return [] if spec.all else None
         if spec.all:
             values = []
@@ -512,8 +519,11 @@ def translate_transaction(
         )
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
         raw = err.get("input")
-        shown = f": got {raw!r}" if raw is not None and not isinstance(raw, dict | list) else ""
-        raise TranslationError(f"{err['msg']}{shown}{more}", position, dotted(loc), mapping) from None
+        shown = ""
+        if raw is not None and not isinstance(raw, dict | list):
+            shown = f": got {raw!r}" if isinstance(raw, str) else f": got {raw}"  # 2024-01-01, not date(...)
+        message = err["msg"].removeprefix("Value error, ")  # our own rules' messages read whole
+        raise TranslationError(f"{message}{shown}{more}", position, dotted(loc), mapping) from None
 
 
 def _nearest(

@@ -278,6 +278,32 @@ def test_bad_date_names_segment_element_and_field(registry) -> None:
     assert "20261345" in err.value.message
 
 
+@pytest.mark.parametrize(
+    ("sample", "old", "new", "where", "field", "says"),
+    [
+        # a blank required element is named at its own segment, not at the transaction's start
+        ("x12-850-amazon.edi", "BEG*00*NE*T3XB8ZQ4*", "BEG*00*NE**", ("BEG", 3), "po_number", "BEG03 is empty"),
+        ("edifact-invoic-credit.edi", "BGM+381+CN-24-0007+", "BGM+381++", ("BGM", 2), "invoice_number", "empty"),
+        # the document's own consistency rules are named at the segment of the field they check
+        ("x12-850-amazon.edi", "CTT*2", "CTT*3", ("CTT", 1), "line_count", "line_count is 3 but the order has 2"),
+        ("edifact-invoic-credit.edi", "CNT+2:1", "CNT+2:4", ("CNT", 1), "line_count", "the invoice has 1 lines"),
+        ("x12-850-amazon.edi", "DTM*063*20240127", "DTM*063*20240101", ("DTM", 2), "deliver_not_after",
+         "deliver_not_after (2024-01-01) is before deliver_not_before (2024-01-20): got 2024-01-01"),
+    ],
+)  # fmt: skip
+def test_misfits_name_the_segment_and_element_that_carry_them(
+    registry, tmp_path, sample, old, new, where, field, says
+) -> None:
+    text = (SAMPLES / sample).read_text()
+    assert old in text
+    (tmp_path / sample).write_text(text.replace(old, new))
+    (tx,) = parse(tmp_path / sample).transactions
+    with pytest.raises(TranslationError) as err:
+        registry.translate(tx)
+    assert ((err.value.position.tag, err.value.position.element), err.value.field) == (where, field)
+    assert says in err.value.message
+
+
 @pytest.mark.parametrize("small_scope", [0, 10**6])
 def test_both_scan_strategies_read_the_same(registry, monkeypatch, small_scope) -> None:
     """A scope is read segment by segment when small, tag by tag when large: same documents."""
