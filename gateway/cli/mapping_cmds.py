@@ -5,6 +5,12 @@ They read the folders the gateway itself reads, so what a coordinator checks is 
 configuration file (``--config`` / ``ACORN_CONFIG`` / ``./config.yaml``) when there is one, else
 the project's ``mappings/``. Partner profiles (for ``--partner`` overlays) come from the
 configuration's ``partners_dir`` when the mappings do, else from ``partners/`` beside the mappings.
+
+A partner's overlays are looked up as the gateway looks them up: every profile is read and
+validated by :func:`gateway.config.load_partners`, and the partner's ``mappings:`` list is
+used as it stands. So a profile the gateway would refuse (bad YAML, ``mappings:`` not a
+list...) is refused here with the same ``FILE:LINE: key: problem`` lines, and an unknown
+partner or an overlay that is not in the mappings folder is an error, never silently nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +25,12 @@ import click
 
 from gateway.canonical.xml import CanonicalXmlError, from_xml
 from gateway.cli.admin_cmds import settings_from
-from gateway.mapping import MappingRegistry, default_root
-from gateway.mapping.translate import TranslatedFile, partner_overlays, translate_payload
+from gateway.config import ConfigError, ConfigProblem, PartnerDirectory, load_partners
+from gateway.config.source import read_yaml
+from gateway.mapping import MappingError, MappingRegistry, default_root
+from gateway.mapping.loader import resolve
+from gateway.mapping.translate import TranslatedFile, translate_payload
+from gateway.mapping.yamlfile import line_of
 from gateway.xml_inbound import looks_like_xml
 
 #: ``--mappings DIR``, the same on every command
@@ -57,10 +67,60 @@ def _registry(root: Path | None) -> tuple[MappingRegistry, Path]:
     return MappingRegistry(mappings), partners
 
 
+def partner_overlays(partner: str, partners: Path, mappings: Path) -> list[str]:
+    """The overlay names the profile of ``partner`` in folder ``partners`` lists under ``mappings:``.
+
+    Raises :class:`ConfigError` when the profiles do not validate (as the gateway would
+    refuse them), when no profile is called ``partner`` (naming the folder and the known
+    partners), or when a listed overlay is not found under ``mappings`` (naming the profile
+    file and line).
+    """
+    directory = load_partners(partners) if partners.is_dir() else PartnerDirectory([])
+    if partner not in directory:
+        known = ", ".join(directory.names()) or "none"
+        found = f"no {partner}.yaml there" if partners.is_dir() else "there is no such folder"
+        raise ConfigError.one(
+            str(partners), None, "", f"unknown partner {partner!r}: {found} (known partners: {known})"
+        )
+    names = list(directory.get(partner).mappings)
+    file = directory.files.get(partner)
+    problems = []
+    for index, name in enumerate(names):
+        try:
+            resolve(name, mappings)
+        except MappingError:
+            line = line_of(read_yaml(file), ("mappings", index)) if file is not None else None
+            problems.append(
+                ConfigProblem(
+                    str(file or partner),
+                    line,
+                    f"mappings[{index}]",
+                    f"partner {partner}: overlay {name!r} not found under {mappings}",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
+    return names
+
+
+def _overlays_of(partner: str, root: Path | None) -> list[str]:
+    """:func:`partner_overlays` for this command line, or exit 2 with its problems."""
+    mappings, partners = _folders(root)
+    try:
+        return partner_overlays(partner, partners, mappings)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(2)
+
+
 @click.command("translate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--partner", "partner", default=None, help="Apply this partner's mapping overlays (partners/P.yaml)."
+    "--partner",
+    "partner",
+    default=None,
+    help="Apply the overlays this partner's profile lists (partners/P.yaml); an unknown partner exits 2.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the documents as a JSON array.")
 @mappings_option
@@ -68,9 +128,11 @@ def translate_command(file: Path, partner: str | None, as_json: bool, root: Path
     """Translate each transaction of FILE into canonical documents.
 
     Exits with status 2, naming the segment and field, when a transaction does not fit
-    its mapping or the file has EDI errors. A canonical XML file is read and checked
-    (schema and model) instead, its problems named by line and element.
+    its mapping or the file has EDI errors, and when the partner is unknown or its profile
+    does not validate. A canonical XML file is read and checked (schema and model) instead,
+    its problems named by line and element.
     """
+    overlays = _overlays_of(partner, root) if partner is not None else []
     if looks_like_xml(file):  # canonical XML from an ERP: checked by the XSD and the model
         result = TranslatedFile()
         try:
@@ -79,8 +141,8 @@ def translate_command(file: Path, partner: str | None, as_json: bool, root: Path
         except CanonicalXmlError as exc:
             result.errors.append(str(exc))
     else:
-        registry, partners = _registry(root)
-        result = translate_payload(file, registry, partner_overlays(partner, partners), partner)
+        registry, _partners = _registry(root)
+        result = translate_payload(file, registry, overlays, partner)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -118,22 +180,34 @@ def check_command(root: Path | None) -> None:
 @click.option("--update", is_flag=True, help="Rewrite the expected JSON from today's output.")
 @mappings_option
 def test_command(update: bool, root: Path | None) -> None:
-    """Run the golden pairs of mappings/tests/ (NAME.edi and NAME.expected.json)."""
+    """Run the golden pairs of mappings/tests/ (NAME.edi and NAME.expected.json).
+
+    A pair with a ``NAME.partner`` file (one partner name) is translated with that partner's
+    overlays; an unknown partner or a profile that does not validate fails the pair.
+    """
     registry, partners = _registry(root)
     folder = registry.root / "tests"
     cases = sorted(folder.rglob("*.edi")) if folder.is_dir() else []
     failed = 0
     for edi in cases:
+        name = edi.relative_to(folder)
         expected_path = edi.with_suffix(".expected.json")
         partner_file = edi.with_suffix(".partner")
-        partner = partner_file.read_text().strip() if partner_file.is_file() else None
-        overlays = partner_overlays(partner, partners)
+        partner = partner_file.read_text(encoding="utf-8").strip() if partner_file.is_file() else None
+        overlays: list[str] = []
+        if partner:
+            try:
+                overlays = partner_overlays(partner, partners, registry.root)
+            except ConfigError as exc:
+                failed += 1
+                click.echo(f"FAIL {name}: {partner_file.name}: partner {partner!r} cannot be used:")
+                click.echo("\n".join(f"  {problem}" for problem in exc.problems))
+                continue
         result = translate_payload(edi, registry, overlays, partner)
         actual = (
             json.dumps({"documents": result.to_json(), "errors": result.errors}, indent=2, ensure_ascii=False)
             + "\n"
         )
-        name = edi.relative_to(folder)
         if update:
             expected_path.write_text(actual, encoding="utf-8")
             click.echo(f"updated {name}")

@@ -3,6 +3,10 @@
 This is what ``acorn translate`` and ``acorn mappings test`` run, and what the pipeline
 can call per message. Envelope defects and misfits are collected as readable lines
 (``errors``), never raised: one bad transaction does not hide the good ones.
+
+Partner overlays come in as names. Looking a partner up is the caller's job (see
+:mod:`gateway.cli.mapping_cmds`): :mod:`gateway.config` builds on this package, not the
+other way round.
 """
 
 from __future__ import annotations
@@ -46,23 +50,12 @@ def document_json(name: str, doc: BaseModel) -> dict[str, Any]:
     return {"type": data.pop("type", name), **data}
 
 
-def partner_overlays(partner: str | None, partners_dir: Path = Path("partners")) -> list[str]:
-    """The overlay names a partner profile lists under ``mappings:`` (empty when there is none).
-
-    Accepts ``mappings: [name, ...]`` or ``mappings: {overlays: [name, ...]}``.
-    """
-    if not partner:
-        return []
-    import yaml
-
-    path = partners_dir / f"{partner}.yaml"
-    if not path.is_file():
-        return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    listed = data.get("mappings") if isinstance(data, dict) else None
-    if isinstance(listed, dict):
-        listed = listed.get("overlays")
-    return [str(name) for name in listed or []]
+def _overlays_note(overlays: Sequence[str], partner: str | None) -> str:
+    """`` (overlays a, b of partner P)`` for a mapping error, so the reader knows where to look."""
+    if not overlays:
+        return ""
+    whose = f" of partner {partner}" if partner else ""
+    return f" (overlays {', '.join(map(str, overlays))}{whose})"
 
 
 def translate_payload(
@@ -71,7 +64,13 @@ def translate_payload(
     overlays: Sequence[str] = (),
     partner: str | None = None,
 ) -> TranslatedFile:
-    """Parse ``source`` and translate each of its transactions."""
+    """Parse ``source`` and translate each of its transactions.
+
+    ``overlays`` are the partner overlays to apply (names or paths), ``partner`` the partner
+    they were taken from: the caller looks them up (``acorn translate`` reads the partner
+    profiles through :mod:`gateway.config`, which this layer does not import). Raises nothing:
+    every problem is a line of ``errors``.
+    """
     result = TranslatedFile()
     try:
         parsed = parse(source)
@@ -86,7 +85,8 @@ def translate_payload(
         try:
             mapping = registry.select(tx.standard, tx.version, tx.type, "inbound", overlays)
         except MappingError as exc:
-            result.errors.append(f"{tx.position(0).describe()}: {tx.type} {tx.version}: {exc}")
+            note = _overlays_note(overlays, partner)
+            result.errors.append(f"{tx.position(0).describe()}: {tx.type} {tx.version}{note}: {exc}")
             continue
         try:
             result.documents.append((mapping.canonical, mapping.translate(tx, extra)))

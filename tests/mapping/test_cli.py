@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from gateway.cli import cli
+from gateway.cli.mapping_cmds import partner_overlays
+from gateway.config import ConfigError, load_partners
 from gateway.mapping import default_root
-from gateway.mapping.translate import partner_overlays
 
 BROKEN = """version: 1
 standard: x12
@@ -21,6 +22,16 @@ canonical: purchase_order
 fields:
   po_number: BEG3
 """
+
+
+def profile(name: str, mappings: str = "[example-partner-850]") -> str:
+    """A partner profile that validates, listing ``mappings`` (YAML text) as its overlays."""
+    return (
+        f"name: {name}\nstandard: x12\nversion: \"004010\"\n"
+        f"identities: {{x12: {{isa_qualifier: ZZ, isa_id: {name.upper()}}}}}\n"
+        "our_identity: {x12: {isa_qualifier: ZZ, isa_id: US}}\n"
+        f"mappings: {mappings}\n"
+    )
 
 
 def readers_available() -> bool:
@@ -82,12 +93,12 @@ def test_translate_of_non_edi_exits_2(tmp_path) -> None:
 
 
 def test_partner_overlays_from_profile(tmp_path) -> None:
-    (tmp_path / "acme.yaml").write_text("name: acme\nmappings: [example-partner-850]\n")
-    (tmp_path / "other.yaml").write_text("name: other\nmappings: {overlays: [a, b]}\n")
-    assert partner_overlays("acme", tmp_path) == ["example-partner-850"]
-    assert partner_overlays("other", tmp_path) == ["a", "b"]
-    assert partner_overlays("nobody", tmp_path) == []
-    assert partner_overlays(None, tmp_path) == []
+    (tmp_path / "acme.yaml").write_text(profile("acme"))
+    (tmp_path / "plain.yaml").write_text(profile("plain", "[]"))
+    assert partner_overlays("acme", tmp_path, default_root()) == ["example-partner-850"]
+    assert partner_overlays("plain", tmp_path, default_root()) == []
+    with pytest.raises(ConfigError, match=r"unknown partner 'nobody'.*known partners: acme, plain"):
+        partner_overlays("nobody", tmp_path, default_root())
 
 
 @pytest.mark.skipif(
@@ -110,7 +121,7 @@ def _gateway_home(tmp_path, *, broken: bool = False):
     home = tmp_path / "gw"
     shutil.copytree(default_root(), home / "edi-maps")
     (home / "profiles").mkdir(parents=True)
-    (home / "profiles" / "acme.yaml").write_text("name: acme\nmappings: [example-partner-850]\n")
+    (home / "profiles" / "acme.yaml").write_text(profile("acme"))
     if broken:
         (home / "edi-maps" / "x12-004010-850-in.yaml").write_text(BROKEN)
     config = home / "config.yaml"
@@ -189,3 +200,90 @@ def test_a_missing_or_empty_mappings_folder_is_an_error_not_ok(tmp_path) -> None
     assert result.exit_code == 2 and "no such mappings folder" in result.output
     result = CliRunner().invoke(cli, ["mappings", "check", "--mappings", str(tmp_path)])
     assert result.exit_code == 2 and "no mapping files here" in result.output
+
+
+# -- --partner: the partner is looked up as the gateway looks it up ------------------------
+
+SAMPLE = default_root() / "tests" / "x12-850-amazon.edi"
+
+
+def _translate_with(tmp_path, partner: str, *extra: str):
+    """``acorn translate SAMPLE --partner P`` over the shipped mappings, partners in ``tmp_path/partners``."""
+    import shutil
+
+    shutil.copytree(default_root(), tmp_path / "mappings")
+    args = ["translate", str(SAMPLE), "--mappings", str(tmp_path / "mappings"), "--partner", partner, *extra]
+    return CliRunner().invoke(cli, args)
+
+
+def test_translate_with_an_unknown_partner_exits_2_naming_it_and_the_folder(tmp_path) -> None:
+    (tmp_path / "partners").mkdir()
+    (tmp_path / "partners" / "acme.yaml").write_text(profile("acme"))
+    result = _translate_with(tmp_path, "nosuch")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'partners'}: unknown partner 'nosuch'" in result.output
+    assert "known partners: acme" in result.output
+    assert "purchase_order" not in result.output  # nothing translated without the partner's overlays
+
+
+def test_translate_with_no_partners_folder_says_so(tmp_path) -> None:
+    result = _translate_with(tmp_path, "acme")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'partners'}: unknown partner 'acme': there is no such folder" in result.output
+
+
+def test_translate_with_a_profile_that_is_not_yaml_names_file_and_line(tmp_path) -> None:
+    (tmp_path / "partners").mkdir()
+    (tmp_path / "partners" / "x.yaml").write_text("name: x\nmappings: [a\n")
+    result = _translate_with(tmp_path, "x")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'partners' / 'x.yaml'}:3: not valid YAML" in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit 2, not a traceback
+
+
+def test_translate_refuses_mappings_given_as_one_name_as_the_gateway_does(tmp_path) -> None:
+    (tmp_path / "partners").mkdir()
+    (tmp_path / "partners" / "x.yaml").write_text(profile("x", "example-partner-850"))
+    result = _translate_with(tmp_path, "x")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'partners' / 'x.yaml'}:6: mappings:" in result.output
+    assert "no mapping named 'e'" not in result.output
+    with pytest.raises(ConfigError) as gateway:  # the gateway's own loading says the same
+        load_partners(tmp_path / "partners")
+    assert all(str(problem) in result.output for problem in gateway.value.problems)
+
+
+def test_translate_with_an_overlay_that_does_not_exist_names_profile_and_overlay(tmp_path) -> None:
+    (tmp_path / "partners").mkdir()
+    (tmp_path / "partners" / "x.yaml").write_text(profile("x", "[example-partner-850, nosuch-overlay]"))
+    result = _translate_with(tmp_path, "x")
+    assert result.exit_code == 2
+    assert (
+        f"{tmp_path / 'partners' / 'x.yaml'}:6: mappings[1]: partner x: overlay 'nosuch-overlay' not found"
+        in result.output
+    )
+    assert "is broken" not in result.output
+
+
+@pytest.mark.skipif(
+    not (readers_available() and canonical_available()), reason="readers/canonical not built yet"
+)
+def test_mappings_test_applies_the_partner_a_pair_names_and_fails_an_unknown_one(tmp_path) -> None:
+    import shutil
+
+    mappings = tmp_path / "mappings"
+    shutil.copytree(default_root(), mappings)
+    (tmp_path / "partners").mkdir()
+    (tmp_path / "partners" / "acme.yaml").write_text(profile("acme"))
+    pair = mappings / "tests" / "x12-850-amazon.partner"
+    pair.write_text("acme\n")
+    result = CliRunner().invoke(cli, ["mappings", "test", "--mappings", str(mappings)])
+    assert result.exit_code == 2
+    assert "FAIL x12-850-amazon.edi" in result.output
+    assert '+      "partner": "acme",' in result.output  # translated with acme's overlays
+    pair.write_text("nosuch\n")
+    result = CliRunner().invoke(cli, ["mappings", "test", "--mappings", str(mappings)])
+    assert result.exit_code == 2
+    assert "FAIL x12-850-amazon.edi: x12-850-amazon.partner: partner 'nosuch' cannot be used" in result.output
+    assert f"{tmp_path / 'partners'}: unknown partner 'nosuch'" in result.output
+    assert "1 failed" in result.output

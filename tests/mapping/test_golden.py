@@ -2,8 +2,10 @@
 
 ``mappings/tests/NAME.edi`` is translated as ``acorn translate`` does and compared with
 ``NAME.expected.json`` (refresh with ``acorn mappings test --update`` after an intended
-change). The sample helper's ``tests/data/messages/*.edi`` carry hand-written contract-level
-expectations: those must be a subset of our output. Round trips go through the real
+change), with the overlays of the partner ``NAME.partner`` names when there is one (looked up
+in ``partners/`` as ``acorn mappings test`` does). The sample helper's
+``tests/data/messages/*.edi`` carry hand-written contract-level expectations: those must be
+a subset of our output. Round trips go through the real
 writers: canonical Invoice -> outbound mapping -> write -> parse -> inbound mapping.
 """
 
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.cli.mapping_cmds import partner_overlays
 from gateway.mapping import MappingRegistry, default_root
 from gateway.mapping.translate import translate_payload
 
@@ -48,7 +51,11 @@ def registry() -> MappingRegistry:
 def test_golden_pair(registry, edi: Path) -> None:
     expected_path = edi.with_suffix(".expected.json")
     assert expected_path.is_file(), f"no {expected_path.name}: run acorn mappings test --update and review it"
-    result = translate_payload(edi, registry)
+    partner_file = edi.with_suffix(".partner")
+    partner = partner_file.read_text(encoding="utf-8").strip() if partner_file.is_file() else None
+    partners = default_root().parent / "partners"
+    overlays = partner_overlays(partner, partners, default_root()) if partner else []
+    result = translate_payload(edi, registry, overlays, partner)
     actual = {"documents": result.to_json(), "errors": result.errors}
     assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
     assert result.errors == []
