@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from gateway.mapping.checks import Checker
 from gateway.mapping.errors import MappingProblem
-from gateway.mapping.models import field_shape, required_fields
+from gateway.mapping.models import field_shape, required_fields, value_problem
 from gateway.mapping.outbound import Condition, ElementSpec, FieldRef, Product, SegmentSpec
 from gateway.mapping.paths import TAG_RE
 from gateway.mapping.schema import ElementRule, GroupRule, SegmentControls, ValueRule, When
@@ -142,6 +142,14 @@ def _value(
     if checked.path is None and checked.const is None and checked.default is None:
         ck.add(parent, key, "a rule needs a path, a const or a default", (name,))
         return None
+    if checked.const is not None and checked.path is not None:
+        message = "const: and path: do not go together (a const is the value whatever the message says)"
+        ck.add(node, key, message, ("const",))
+    for which in ("const", "default"):
+        written = getattr(checked, which)
+        problem = value_problem(shape, written) if shape is not None and written is not None else None
+        if problem is not None:
+            ck.add(node, key, f"{which}: {written!r} does not fit {name}: {problem}", (which,))
     texts = checked.path if isinstance(checked.path, list) else ([checked.path] if checked.path else [])
     paths = []
     for i, text in enumerate(texts):
@@ -165,7 +173,11 @@ def _value(
             )
         elif not has_hierarchy:
             ck.add(
-                node, key, f"up: {checked.up} needs a hierarchy (X12 HL, or a hierarchy: section)", ("up",)
+                node,
+                key,
+                f"up: {checked.up} reads a level above, but this mapping reads no hierarchy "
+                "(no level: group, no hierarchy: section)",
+                ("up",),
             )
     if checked.skip_unknown and (checked.code is None or not in_list):
         ck.add(

@@ -474,7 +474,7 @@ def compile_tree(
                 tree["fields"],
                 model,
                 ck,
-                has_hierarchy=header.hierarchy is not None or header.standard == "x12",
+                has_hierarchy=header.hierarchy is not None or _has_levels(tree["fields"]),
                 owner=tree,
             )
     else:
@@ -497,6 +497,14 @@ def _relined(problems: list[MappingProblem], tree: MarkedDict) -> list[MappingPr
         line = tree.key_lines.get(first, p.line) if first else p.line
         result.append(MappingProblem(p.file or tree.file, line or tree.line, p.key, p.message))
     return result
+
+
+def _has_levels(fields: Any) -> bool:
+    """True when a group of ``fields`` (at any depth) is read per hierarchy level (``level:``)."""
+    if not isinstance(fields, dict):
+        return False
+    groups = [rule for rule in fields.values() if isinstance(rule, dict)]
+    return any("level" in rule or _has_levels(rule.get("fields")) for rule in groups)
 
 
 def _uses_levels(fields: Any) -> bool:
