@@ -76,7 +76,7 @@ class Checker:
         result = []
         for i, text in enumerate(items):
             try:
-                result.append(compile_call(text))
+                result.append(compile_call(text, self.standard))
             except ValueError as exc:
                 self.add(node, key, str(exc), (*loc, i) if isinstance(convert, list) else loc)
         return tuple(result)

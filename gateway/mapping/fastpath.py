@@ -30,7 +30,7 @@ from functools import partial
 from typing import Any
 
 from gateway.edi.model import components
-from gateway.mapping.functions import to_decimal
+from gateway.mapping.functions import to_decimal, to_decimal_point
 from gateway.mapping.paths import ID_PAIRS, id_pairs
 from gateway.mapping.plan import (
     FILTERED,
@@ -323,9 +323,9 @@ def _emit_store(
         src.emit(inner, f"value = {src.const(spec.code.values)}.get({text}, MISSING)")
         src.emit(inner, "if value is MISSING:")
         src.emit(inner + 1, f"value = {src.const(slot.read)}({v})")
-    elif slot.read is to_decimal:
+    elif slot.read is to_decimal or slot.read is to_decimal_point:
         # inline the usual case of functions.to_decimal, plain numeric text; anything Decimal
-        # refuses (a decimal comma, junk) goes to to_decimal, which reads or names it
+        # refuses (a decimal comma, junk) goes to the function, which reads or names it
         src.emit(inner, f"if {v}.__class__ is str:")
         src.emit(inner + 1, "try:")
         src.emit(inner + 2, f"value = Decimal({v})")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -130,8 +130,23 @@ def _time(args: list[str]) -> Call:
     return Call(f"time({args[0]})", read, write)
 
 
+def to_decimal_point(value: Any) -> Decimal:
+    """X12 numeric text as a finite Decimal: a decimal point only, never a comma.
+
+    X12 has no decimal comma, so ``1,000`` is refused rather than read as 1.000 (or 1000).
+    """
+    text = value if type(value) is str else _as_text(value)
+    if "," in text:
+        raise ValueError(f"{text!r} is not a number (X12 numbers have a point, no comma)")
+    return to_decimal(text)
+
+
 def to_decimal(value: Any) -> Decimal:
-    """EDI numeric text (or a composite's first component) as a finite Decimal."""
+    """EDI numeric text (or a composite's first component) as a finite Decimal.
+
+    A comma is read as the decimal mark (EDIFACT's UNA allows it); X12 mappings read with
+    :func:`to_decimal_point` instead.
+    """
     text = value if type(value) is str else _as_text(value)
     if "," in text:  # a decimal comma (EDIFACT UNA, or an ERP's habit)
         text = text.replace(",", ".")
@@ -227,8 +242,12 @@ FUNCTIONS: dict[str, Callable[[list[str]], Call]] = {
 }
 
 
-def compile_call(text: str) -> Call:
-    """Compile ``name`` or ``name(args)``. Raises ``ValueError`` for unknown names or bad arguments."""
+def compile_call(text: str, standard: str = "") -> Call:
+    """Compile ``name`` or ``name(args)``. Raises ``ValueError`` for unknown names or bad arguments.
+
+    ``standard`` (``x12``, ``edifact``) picks what differs between them: ``decimal`` in an X12
+    mapping refuses a decimal comma.
+    """
     if not isinstance(text, str):
         raise ValueError(f"a function call is text like date(CCYYMMDD), not {type(text).__name__}")
     match = _CALL_RE.match(text)
@@ -239,6 +258,9 @@ def compile_call(text: str) -> Call:
         raise ValueError(f"unknown function {name!r} (known: {', '.join(sorted(FUNCTIONS))})")
     args = [a.strip() for a in match["args"].split(",")] if match["args"] and match["args"].strip() else []
     try:
-        return FUNCTIONS[name](args)
+        call = FUNCTIONS[name](args)
     except ValueError as exc:
         raise ValueError(f"{text}: {exc}") from None
+    if standard == "x12" and call.read is to_decimal:
+        call = replace(call, read=to_decimal_point)
+    return call

@@ -148,7 +148,7 @@ def test_a_conversion_failure_is_still_named_by_segment_element_and_field(regist
     assert mapping is not None
     with pytest.raises(TranslationError) as caught:
         mapping.translate(tx)
-    assert "'12.5x' is not a number" in str(caught.value)
+    assert "'12,5x' is not a number" in str(caught.value)
     assert caught.value.field == "lines[1].unit_price"
     assert caught.value.position is not None
     assert caught.value.position.tag == "PO1" and caught.value.position.element == 4

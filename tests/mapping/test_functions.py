@@ -101,3 +101,13 @@ def test_implied_round_trips(value: Decimal) -> None:
 def test_dates_round_trip(value: date, layout: str) -> None:
     call = compile_call(f"date({layout})")
     assert call.read(call.write(value)) == value
+
+
+def test_a_decimal_comma_is_edifact_only() -> None:
+    assert compile_call("decimal", "edifact").read("12,5") == Decimal("12.5")
+    assert compile_call("decimal").read("12,5") == Decimal("12.5")
+    x12 = compile_call("decimal", "x12")
+    assert x12.read("1000.50") == Decimal("1000.50")
+    for text in ("1,000", "12,5"):  # X12 has no decimal comma: never 1.000, never 1000
+        with pytest.raises(ValueError, match="X12 numbers have a point, no comma"):
+            x12.read(text)
