@@ -2,8 +2,8 @@
 through the inbound mapping is the same canonical invoice (X12 810 and EDIFACT INVOIC).
 
 The generator builds invoices as invoicing would, holding only what each standard carries:
-X12 810 states no line amount, tax category or taxable amount, and an EDIFACT invoice's
-NAD+SU / NAD+IV read back as remit-to / bill-to (so ``supplier`` and ``invoicee`` are left
+X12 810 states no line amount or tax category (a tax's taxable amount is TXI08), and an
+EDIFACT invoice's NAD+SU / NAD+IV read back as remit-to / bill-to (so ``supplier`` and ``invoicee`` are left
 to the X12 side and bill-to respectively). Both read the line count back from CTT / CNT.
 """
 
@@ -65,7 +65,7 @@ def taxes(draw, edifact: bool) -> list[dict]:
             "rate": draw(st.none() | rates),
             "amount": draw(money),
             "category": draw(st.none() | st.sampled_from(["S", "Z", "E"])) if edifact else None,
-            "taxable_amount": draw(st.none() | money) if edifact else None,
+            "taxable_amount": draw(st.none() | money),
         }
         for _ in range(draw(st.integers(0, 2)))
     ]
