@@ -490,12 +490,17 @@ def compile_tree(
 
 
 def _relined(problems: list[MappingProblem], tree: MarkedDict) -> list[MappingProblem]:
-    """Header problems were found on a copy: take their lines from the tree."""
+    """Header problems were found on a copy: take their lines, and their files, from the tree.
+
+    A merged tree keeps the file each key came from: a bad key of the base mapping is the
+    base's problem (at its line there), not the overlay's that was being checked.
+    """
     result = []
     for p in problems:
         first = p.key.split(".")[0] if p.key else ""
         line = tree.key_lines.get(first, p.line) if first else p.line
-        result.append(MappingProblem(p.file or tree.file, line or tree.line, p.key, p.message))
+        file = (getattr(tree.get(first), "file", None) or tree.file) if first in tree else p.file
+        result.append(MappingProblem(file or tree.file, line or tree.line, p.key, p.message))
     return result
 
 
