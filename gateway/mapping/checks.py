@@ -2,6 +2,11 @@
 
 A compiler never stops at the first problem: it records a :class:`MappingProblem` for
 each and goes on, so ``acorn mappings check`` shows everything wrong in one run.
+
+Every path and outbound element key is also checked against the segment dictionary
+(:mod:`gateway.edi.dictionary`): a segment the standard does not have, an element past
+the segment's last one, or a component the element does not have is a problem here, not
+a value that is silently never found.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from gateway.edi.dictionary import address_problem
 from gateway.mapping.codes import CodeList
 from gateway.mapping.errors import MappingProblem
 from gateway.mapping.functions import Call, compile_call
@@ -67,7 +73,39 @@ class Checker:
         if not value and path.element is not None:
             self.add(node, key, f"{text!r} must name a segment (with filters), not an element", loc)
             return None
+        problem = self.impossible(path)
+        if problem is not None:
+            self.add(node, key, f"{text!r}: {problem}", loc)
+            return None
         return path
+
+    def impossible(self, path: Path) -> str | None:
+        """Why ``path`` cannot point into any segment of this standard (its tag, its element
+        and component, or those of one of its filters); ``None`` when it can."""
+        for element, component in (
+            (path.element, path.component),
+            *((cond.element, cond.component) for cond in path.conditions),
+        ):
+            problem = address_problem(self.standard, path.tag, element, component)
+            if problem is not None:
+                return problem
+        return None
+
+    def segment_tag(self, tag: str, node: Any, key: str, loc: Sequence[Any] = ()) -> bool:
+        """False (and a problem at ``loc``) when this standard has no segment ``tag``."""
+        problem = address_problem(self.standard, tag)
+        if problem is not None:
+            self.add(node, key, problem, loc)
+        return problem is None
+
+    def element(
+        self, tag: str, element: int, component: int | None, node: Any, key: str, loc: Sequence[Any] = ()
+    ) -> bool:
+        """False (and a problem at ``loc``) when ``TAGnn`` / ``TAGnn-c`` cannot exist in this standard."""
+        problem = address_problem(self.standard, tag, element, component)
+        if problem is not None:
+            self.add(node, key, problem, loc)
+        return problem is None
 
     def calls(self, convert: Any, node: Any, key: str, loc: Sequence[Any]) -> tuple[Call, ...]:
         if convert is None:

@@ -412,6 +412,8 @@ def compile_outbound_segments(
             if not TAG_RE.fullmatch(tag):
                 ck.add(entry, loc_key, f"{tag!r} is not a segment tag", (tag,))
                 continue
+            if not ck.segment_tag(tag, entry, f"{loc_key}.{tag}", (tag,)):
+                continue
             spec.tag = tag
             spec.elements = _elements(tag, entry[tag], item_model, root_model, ck, entry, f"{loc_key}.{tag}")
         specs.append(spec)
@@ -456,6 +458,8 @@ def _elements(
         element, comp = int(m["el"]), (int(m["comp"]) if m["comp"] else None)
         if element == 0 or comp == 0:
             ck.add(body, ekey, "element and component numbers start at 1", (el_key,))
+            continue
+        if not ck.element(tag, element, comp, body, ekey, (el_key,)):
             continue
         if isinstance(rule, str):
             rule_node = marked({"field": rule}, body.file, body.key_lines.get(el_key))

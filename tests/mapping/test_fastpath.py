@@ -202,12 +202,12 @@ codes:
   note_codes: {N1: one, N2: two}
 fields:
   lines:
-    each: LX
+    each: LQ
     until: [CTT]
     fields:
-      no: {path: LX01, required: true}
+      no: {path: LQ01, required: true}
       qty: {path: ["QTY[01=A]02", "QTY[01=B]02"], convert: decimal}
-      kind: {path: LX02, code: kinds, skip_unknown: true}
+      kind: {path: LQ02, code: kinds, skip_unknown: true}
       item.id: LIN[id=BP|VN]
       notes:
         each: NTE
@@ -231,8 +231,8 @@ fields:
       text: NTE02
   header_refs:
     each: REF
-    before: LX
-    until: [LX]
+    before: LQ
+    until: [LQ]
     fields:
       id: REF02
 """
@@ -281,14 +281,14 @@ FUZZ_SEGMENT = st.one_of(
     st.tuples(st.just("DTM"), st.just("002")),
 )
 FUZZ_LINE = st.tuples(
-    st.tuples(st.just("LX"), st.sampled_from(["1", "2", "3"]), st.sampled_from(["A", "B", "C", ""])),
+    st.tuples(st.just("LQ"), st.sampled_from(["1", "2", "3"]), st.sampled_from(["A", "B", "C", ""])),
     st.lists(FUZZ_SEGMENT, max_size=8),
 )
 
 
 @st.composite
 def fuzz_bodies(draw: st.DrawFn) -> list[tuple[str, ...]]:
-    """Header segments, LX loops of any segments, maybe a CTT and trailer segments; now and
+    """Header segments, LQ loops of any segments, maybe a CTT and trailer segments; now and
     then a value that does not convert."""
     body: list[tuple[str, ...]] = draw(st.lists(FUZZ_SEGMENT, max_size=4))
     for lx, rest in draw(st.lists(FUZZ_LINE, max_size=5)):

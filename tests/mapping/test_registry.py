@@ -48,7 +48,9 @@ def registry(write, models) -> MappingRegistry:
         BASE.replace("x12", "edifact")
         .replace('"850"', "ORDERS")
         .replace('"004010"', "D96A")
-        .replace("BEG03", "BGM99x"),
+        .replace("BEG05", "DTM01-2")
+        .replace("PO1", "LIN")
+        .replace("BEG03", "BGM99x"),  # the one problem: a path that is no path
     )
     return MappingRegistry(broken.parent, models=models)
 
