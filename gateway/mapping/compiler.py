@@ -195,6 +195,8 @@ def _value(
     for i, tag in enumerate(checked.members or []):
         if not TAG_RE.fullmatch(str(tag)):
             ck.add(node, key, f"{tag!r} is not a segment tag", ("members", i))
+        else:
+            ck.segment_tag(str(tag), node, key, ("members", i))
     if all_values and shape is not None and shape.kind != "list_scalar":
         ck.add(node, key, f"all: true collects a list, but {name} is not a list field", ("all",))
     return ValueSpec(
@@ -252,11 +254,15 @@ def _group(
         for i, tag in enumerate(getattr(checked, list_key) or []):
             if not TAG_RE.fullmatch(str(tag)):
                 ck.add(rule, key, f"{tag!r} is not a segment tag", (list_key, i))
+            else:
+                ck.segment_tag(str(tag), rule, key, (list_key, i))
     for bound in ("after", "before"):
         tag = getattr(checked, bound)
         if tag is not None:
             if not TAG_RE.fullmatch(tag):
                 ck.add(rule, key, f"{bound}: {tag!r} is not a segment tag", (bound,))
+            else:
+                ck.segment_tag(tag, rule, key, (bound,))
             setattr(spec, bound, tag)
     if checked.direct:
         if checked.level is None:

@@ -141,6 +141,22 @@ def test_an_impossible_loop_selector_is_reported(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "old", "new", "key"),
+    [
+        (X12_850, "    members: [N2, N3, N4, REF, PER]\n", "    members: [N2, N3, N9X, REF, PER]\n", "parties"),
+        (X12_850, "    until: [CTT, AMT, SE]\n", "    until: [CTT, AMX, SE]\n", "lines"),
+        ("x12-004010-810-in.yaml", "    after: TDS                                        # the summary TXI, not the lines' ones\n",
+         "    after: TDZ\n", "taxes"),
+    ],
+)  # fmt: skip
+def test_an_unknown_segment_in_a_loop_bound_is_reported(tmp_path, name, old, new, key) -> None:
+    root, line = broken_copy(tmp_path, name, old, new)
+    problem = only_problem(root)
+    assert (problem.line, problem.key) == (line, key)
+    assert "is not an X12 segment" in problem.message
+
+
+@pytest.mark.parametrize(
     ("old", "new", "key", "message"),
     [
         ("{path: BGM02, required: true}", "{path: BGM05, required: true}", "po_number",
