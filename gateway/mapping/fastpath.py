@@ -331,8 +331,8 @@ def _emit_store(
         src.emit(inner + 2, f"value = Decimal({v})")
         src.emit(inner + 1, "except InvalidOperation:")
         src.emit(inner + 2, f"value = {src.const(slot.read)}({v})")
-        src.emit(inner + 1, "if not value.is_finite():")
-        src.emit(inner + 2, "raise ValueError")
+        src.emit(inner + 1, f"if not value.is_finite() or '_' in {v}:")  # Decimal takes 1_000
+        src.emit(inner + 2, f"value = {src.const(slot.read)}({v})")
         src.emit(inner, "else:")
         src.emit(inner + 1, f"value = {src.const(slot.read)}({v})")
     else:

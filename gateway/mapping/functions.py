@@ -151,6 +151,8 @@ def to_decimal(value: Any) -> Decimal:
     if "," in text:  # a decimal comma (EDIFACT UNA, or an ERP's habit)
         text = text.replace(",", ".")
     try:
+        if "_" in text:  # Python reads 1_000 as 1000; EDI has no such digit grouping
+            raise InvalidOperation
         result = Decimal(text)  # surrounding spaces are allowed
     except InvalidOperation:
         raise ValueError(f"{text!r} is not a number") from None
@@ -206,6 +208,8 @@ def _integer(args: list[str]) -> Call:
     def read(value: Any) -> int:
         text = _as_text(value).strip()
         try:
+            if "_" in text:  # Python reads 1_000 as 1000
+                raise InvalidOperation
             number = Decimal(text) if text else Decimal(0)
         except InvalidOperation:
             raise ValueError(f"{text!r} is not a whole number") from None

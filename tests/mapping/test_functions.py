@@ -67,6 +67,9 @@ def test_edifact_dtm_format_codes(composite: list[str], value: date) -> None:
         ("int", "2.7", "not a whole number"),
         ("int", "Infinity", "not a whole number"),
         ("int", "x", "not a whole number"),
+        # Python's Decimal reads 1_000 as 1000: EDI has no such digit grouping
+        ("int", "1_000", "not a whole number"),
+        ("decimal", "1_000", "not a number"),
     ],
 )
 def test_bad_input_says_why(call: str, text: object, reason: str) -> None:

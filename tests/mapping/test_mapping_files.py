@@ -289,6 +289,7 @@ def test_bad_date_names_segment_element_and_field(registry) -> None:
         ("edifact-invoic-credit.edi", "CNT+2:1", "CNT+2:4", ("CNT", 1), "line_count", "the invoice has 1 lines"),
         # X12 has no decimal comma: 1,000 is refused, not read as 1.000
         ("x12-850-amazon.edi", "PO1*1*24*", "PO1*1*1,000*", ("PO1", 2), "lines[1].quantity", "no comma"),
+        ("x12-850-amazon.edi", "PO1*1*24*", "PO1*1*1_000*", ("PO1", 2), "lines[1].quantity", "not a number"),
         ("x12-850-amazon.edi", "DTM*063*20240127", "DTM*063*20240101", ("DTM", 2), "deliver_not_after",
          "deliver_not_after (2024-01-01) is before deliver_not_before (2024-01-20): got 2024-01-01"),
     ],
