@@ -10,6 +10,7 @@ line; the compiler records them all and returns what it could compile.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -524,6 +525,8 @@ def _elements(
                 spec.with_ = (int(w["el"]), int(w["comp"]) if w["comp"] else None)
         spec.calls = ck.calls(checked.convert, node, ekey, sub or ("convert",))
         spec.code = ck.code_list(checked.code, node, ekey, sub or ("code",))
+        if spec.sum is not None:  # each item rounded as the lines write their own amounts
+            spec.sum = dataclasses.replace(spec.sum, places=_places(spec.calls))
         result.append(spec)
     return result
 
@@ -531,22 +534,38 @@ def _elements(
 def _product(
     text: str, model: Any, root_model: Any, ck: Checker, node: Any, key: str, loc: tuple[Any, ...]
 ) -> Product | None:
-    head, _, tail = text.partition("*")
-    items_text, dot, first = head.strip().rpartition(".")
-    if not dot:
-        ck.add(node, key, f"sum: {text!r} must look like lines.amount or lines.quantity*unit_price", loc)
+    """``lines.quantity*unit_price``, or alternatives per item: ``lines.amount|quantity*unit_price``."""
+    shape = "must look like lines.amount, lines.quantity*unit_price or lines.amount|quantity*unit_price"
+    head = text.strip()
+    items_text, dot, _ = head.split("|")[0].split("*")[0].strip().rpartition(".")
+    if not dot or not items_text:
+        ck.add(node, key, f"sum: {text!r} {shape}", loc)
         return None
     items = _field_ref(items_text, model, root_model, ck, node, key, loc, want_list=True)
     if items is None:
         return None
     item_model = _item_model(items, model, root_model)
-    factors = []
-    for name in [first, *[p.strip() for p in tail.split("*") if tail]]:
-        ref = _field_ref(name, item_model, root_model, ck, node, key, loc)
-        if ref is None:
-            return None
-        factors.append(ref)
-    return Product(items, tuple(factors), text)
+    alternatives = []
+    for k, alternative in enumerate(head[len(items_text) + 1 :].split("|")):
+        factors = []
+        for name in [part.strip() for part in alternative.split("*")]:
+            ref = _field_ref(name, item_model, root_model, ck, node, key, loc) if name else None
+            if ref is None:
+                if not name:
+                    ck.add(node, key, f"sum: {text!r} {shape} (alternative {k + 1} is empty)", loc)
+                return None
+            factors.append(ref)
+        alternatives.append(tuple(factors))
+    return Product(items, tuple(alternatives), text)
+
+
+def _places(calls: tuple[Any, ...]) -> int | None:
+    """The decimal places a sum's ``convert:`` writes (``decimal(2)``, ``implied(2)``), if any."""
+    for call in calls:
+        found = re.fullmatch(r"(?:decimal|implied)\((\d+)\)", call.text)
+        if found:
+            return int(found[1])
+    return None
 
 
 __all__ = [

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -64,23 +64,30 @@ def _attr(value: Any, name: str) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Product:
-    """``lines.quantity*unit_price``: the list, and the fields multiplied per item."""
+    """``lines.quantity*unit_price``: the list, and the fields multiplied per item.
+
+    ``lines.amount|quantity*unit_price`` gives alternatives: per item, the first whose fields
+    all have a value. ``places`` (from the element's ``decimal(n)`` or ``implied(n)``) rounds
+    each item half-up before adding, so a total is the sum of the amounts as the lines write them.
+    """
 
     items: FieldRef
-    factors: tuple[FieldRef, ...]
+    alternatives: tuple[tuple[FieldRef, ...], ...]
     text: str = ""
+    places: int | None = None
 
     def total(self, item: Any, root: Any) -> Decimal:
         total = Decimal(0)
+        step = Decimal(1).scaleb(-self.places) if self.places is not None else None
         for entry in self.items.get(item, root) or ():
-            product = Decimal(1)
-            for factor in self.factors:
-                value = factor.get(entry, root)
-                if value is None:
-                    product = Decimal(0)
+            for factors in self.alternatives:
+                values = [factor.get(entry, root) for factor in factors]
+                if all(value is not None for value in values):
+                    product = Decimal(1)
+                    for value in values:
+                        product *= Decimal(value)
+                    total += product if step is None else product.quantize(step, rounding=ROUND_HALF_UP)
                     break
-                product *= Decimal(value)
-            total += product
         return total
 
 

@@ -238,3 +238,28 @@ def test_outbound_overlay_unknown_id(write, models) -> None:
         load_mapping("base-out", [overlay], root=overlay.parent.parent, models=models)
     assert "no segment entry with id 'CURR'" in str(err.value)
     assert err.value.problems[0].file.endswith("p.yaml") and err.value.problems[0].line == 4
+
+
+def test_the_invoic_line_total_is_the_sum_of_the_line_amounts_as_written() -> None:
+    """MOA+79 adds the MOA+203 the lines state: a stated amount as it is, else quantity x price
+    rounded to the cent as that line writes it; never the unrounded quantity x price (3.38)."""
+    import json
+
+    from gateway.canonical import Invoice
+    from gateway.mapping import MappingRegistry, default_root
+
+    sample = json.loads((default_root() / "tests" / "edifact-invoic-credit.expected.json").read_text())
+    doc = sample["documents"][0]
+    line = {**doc["lines"][0], "quantity": "1", "unit_price": "1.125", "taxes": []}
+    lines = [
+        {**line, "line_no": "1", "amount": "1.13"},
+        {**line, "line_no": "2", "amount": "1.10"},  # a stated amount wins over quantity x price
+        {**line, "line_no": "3", "amount": None},  # none stated: 1 x 1.125, written 1.13
+    ]
+    doc = {**doc, "lines": lines, "taxes": [], "line_count": 3, "total": "3.36"}
+    doc.pop("type")
+    invoice = Invoice.model_validate(doc)
+    body = MappingRegistry().render(invoice, "edifact", "D96A", "INVOIC").segments
+    moa = [seg[1] for seg in body if seg[0] == "MOA"]
+    assert [m[1] for m in moa if m[0] == "203"] == ["1.13", "1.10", "1.13"]
+    assert [m[1] for m in moa if m[0] == "79"] == ["3.36"]
