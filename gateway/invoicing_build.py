@@ -113,13 +113,23 @@ def make_invoice(
     """The invoice of what ``shipment`` shipped of ``po`` (takes a number from the counter)."""
     lines = PoLines(po)
     shipped = [Decimal(0)] * len(lines)
+    shipped_case: list[Decimal | None] = [None] * len(lines)  # the case size the shipment states
     for order in shipment.doc.orders:
         if order.po_number != po.po_number:
             continue
         for ln in order.lines:
             i = lines.match(ln.item, ln.line_no)
-            if i is not None:
-                shipped[i] += lines.eaches(i, ln.quantity, ln.uom, ln.case_size)[0]
+            if i is None:
+                continue
+            eaches, known = lines.eaches(i, ln.quantity, ln.uom, ln.case_size)
+            if not known:
+                raise InvoicingError(
+                    f"shipment {shipment.doc.shipment_id} ships {ln.quantity} {ln.uom} of PO {po.po_number} "
+                    f"line {lines.lines[i].line_no} with no case size, on the ASN or the PO: "
+                    "the eaches shipped are not known"
+                )
+            shipped[i] += eaches
+            shipped_case[i] = shipped_case[i] or ln.case_size
     body: list[InvoiceLine] = []
     for i, eaches in enumerate(shipped):
         if eaches <= 0:
@@ -127,16 +137,19 @@ def make_invoice(
         po_line = lines.lines[i]
         if po_line.unit_price is None:
             raise InvoicingError(f"PO {po.po_number} line {po_line.line_no} has no unit cost to invoice at")
-        qty, uom, price, case = eaches, "EA", lines.each_cost(i) or po_line.unit_price, None
-        size = po_line.case_size
-        if (
-            po_line.uom.upper() in CASE_UOMS
-            and size
-            and (eaches / size) == (eaches / size).to_integral_value()
-        ):
-            qty, uom, price, case = eaches / size, po_line.uom, po_line.unit_price, size
-        elif po_line.uom.upper() not in CASE_UOMS:
-            uom = po_line.uom
+        qty, uom, price, case = eaches, po_line.uom, po_line.unit_price, None
+        if po_line.uom.upper() in CASE_UOMS:
+            # the PO's cost is per case: its case size (else the one the ASN states) prices an each
+            size = po_line.case_size or shipped_case[i]
+            if not size:
+                raise InvoicingError(
+                    f"PO {po.po_number} line {po_line.line_no} costs {po_line.unit_price} per "
+                    f"{po_line.uom} with no case size, on the PO or the ASN: an each cannot be priced"
+                )
+            if eaches / size == (eaches / size).to_integral_value():
+                qty, case = eaches / size, size
+            else:
+                qty, uom, price = eaches, "EA", po_line.unit_price / size
         amount = cents(qty * price)
         body.append(
             InvoiceLine(

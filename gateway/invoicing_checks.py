@@ -45,6 +45,9 @@ from gateway.reconcile_doc_rules import use_of
 from gateway.reconcile_models import InvoiceNumberUse
 from gateway.store.models import Document
 
+#: half the last place of a unit cost as invoices write it (at most 4 decimals)
+PRICE_ROUNDING = Decimal("0.00005")
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -197,9 +200,11 @@ def _lines(r: _Reasons, invoice: Invoice, lines: PoLines | None) -> None:
                 f"{where}: item ids differ from PO line {lines.lines[i].line_no} "
                 f"({item_label(lines.lines[i].item)}): {', '.join(problems)}",
             )
-        cost = lines.each_cost(i)
+        cost = lines.each_cost(i, ln.case_size)
         price = lines.price_each(i, ln.unit_price, ln.uom, ln.case_size)
-        if invoice.kind == "invoice" and cost is not None and abs(price - cost) > rules.price_tolerance:
+        # a cost per each written to 4 places (0.8333 for 10.00 a case of 12) is that cost
+        tolerance = max(rules.price_tolerance, PRICE_ROUNDING)
+        if invoice.kind == "invoice" and cost is not None and abs(price - cost) > tolerance:
             r.add("cost_differs_from_po", f"{where}: cost {price:.4f} per EA is not the PO cost {cost:.4f}")
 
 

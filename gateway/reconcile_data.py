@@ -239,13 +239,15 @@ class PoLines:
         line = self.lines[i]
         return self.eaches(i, line.quantity, line.uom)
 
-    def each_cost(self, i: int) -> Decimal | None:
-        """The PO's net cost of one each (``None`` when the PO gives no cost)."""
+    def each_cost(self, i: int, line_case: Decimal | None = None) -> Decimal | None:
+        """The PO's net cost of one each: ``None`` when the PO gives no cost, or costs a case
+        whose size neither the PO nor the document's line (``line_case``) states."""
         line = self.lines[i]
         if line.unit_price is None:
             return None
-        if line.uom.upper() in CASE_UOMS and line.case_size:
-            return line.unit_price / line.case_size
+        if line.uom.upper() in CASE_UOMS:
+            size = self.case_size(i, line_case)
+            return line.unit_price / size if size else None  # a case's cost is no each's cost
         return line.unit_price
 
     def price_each(self, i: int, unit_price: Decimal, uom: str, line_case: Decimal | None) -> Decimal:

@@ -213,7 +213,7 @@ def _invoice_findings(
             invoiced[i] += eaches
             if mine is not None:
                 mine[i] += eaches
-            cost = lines.each_cost(i)
+            cost = lines.each_cost(i, ln.case_size)
             price = lines.price_each(i, ln.unit_price, ln.uom, ln.case_size)
             if cost is not None and abs(price - cost) > rules.price_tolerance:
                 c.add(

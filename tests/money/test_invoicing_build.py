@@ -111,6 +111,53 @@ def test_cases_when_the_eaches_make_whole_cases(session, partners) -> None:
     assert inv.total == Decimal("385.50")
 
 
+def _case_po(case_size: int | None) -> PurchaseOrder:
+    line = {"line_no": "1", "item": ITEMS["1"], "quantity": 10, "uom": "CA", "unit_price": "10.00"}
+    if case_size is not None:
+        line["case_size"] = case_size
+    return PurchaseOrder.model_validate({**po().model_dump(), "lines": [line]})
+
+
+def _case_asn(quantity: int, uom: str, case_size: int | None):
+    shipment = asn("ASN-1", {"1": quantity})
+    shipment.orders[0].lines[0].uom = uom
+    shipment.orders[0].lines[0].case_size = Decimal(case_size) if case_size else None
+    return shipment
+
+
+def test_a_case_price_is_never_billed_per_each(session, partners) -> None:
+    """A PO costs 10.00 a case and states no case size; the ASN ships 2 CA of 12 (PO4*12).
+    That is 2 CA = 20.00, not 24 EA at the case price (240.00)."""
+    store(session, US, _case_po(None))
+    store(session, WH, _case_asn(2, "CA", 12))
+    (row,) = build_invoices(session, partners, "ASN-1", today=DAY)
+    inv = load_document(row)
+    assert [(ln.quantity, ln.uom, ln.case_size, ln.unit_price) for ln in inv.lines] == [
+        (Decimal(2), "CA", Decimal(12), Decimal("10.00"))
+    ]
+    assert inv.total == Decimal("20.00")
+    assert check_invoice(session, partners, row.id, today=DAY) == []
+
+
+def test_eaches_of_a_case_line_with_no_case_size_anywhere_are_not_invoiced(session, partners) -> None:
+    store(session, US, _case_po(None))
+    store(session, WH, _case_asn(2, "CA", None))
+    with pytest.raises(InvoicingError, match="no case size, on the ASN or the PO"):
+        build_invoices(session, partners, "ASN-1", today=DAY)
+    assert peek(session, US, "invoice") is None  # no number taken
+
+
+def test_a_part_case_shipment_is_invoiced_in_eaches_at_the_rounded_cost(session, partners) -> None:
+    """18 EA of a 10.00 case of 12: 0.8333 written to four places is the PO's cost, not a new one."""
+    store(session, US, _case_po(12))
+    store(session, WH, _case_asn(18, "EA", None))
+    (row,) = build_invoices(session, partners, "ASN-1", today=DAY)
+    inv = load_document(row)
+    assert [(ln.quantity, ln.uom, ln.unit_price) for ln in inv.lines] == [(Decimal(18), "EA", Decimal("0.8333"))]
+    assert inv.total == Decimal("15.00")
+    assert check_invoice(session, partners, row.id, today=DAY) == []
+
+
 def test_a_shipment_of_two_pos_gets_two_invoices(session, partners) -> None:
     store(session, US, po())
     store(session, US, po("7KQ2MX4P"))
