@@ -252,6 +252,13 @@ def _shipment(r: _Reasons, row: Document, invoice: Invoice, bundle: PoBundle, li
             mine[i] += lines.eaches(i, ln.quantity, ln.uom, ln.case_size)[0]
     for i in range(n):
         line_no = lines.lines[i].line_no
+        ordered, known = lines.ordered(i)
+        if mine[i] and known and before[i] + mine[i] > ordered:
+            r.add(
+                "invoiced_past_ordered",
+                f"PO line {line_no}: {qty_text(before[i] + mine[i])} EA invoiced "
+                f"in all, {qty_text(ordered)} EA ordered",
+            )
         if mine[i] and before[i] + mine[i] > shipped[i]:
             r.add(
                 "invoiced_past_shipped",

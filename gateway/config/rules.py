@@ -85,6 +85,7 @@ InvoiceCheckCode = Literal[
     "terms_missing",
     "tax_registration_missing",
     "line_tax_missing",
+    "invoiced_past_ordered",
     "invoiced_past_shipped",
     "shipment_unknown",
     "shipment_already_invoiced",

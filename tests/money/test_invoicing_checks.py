@@ -85,7 +85,7 @@ def test_dates(session, partners, base) -> None:
         ({"uom": "CA"}, {"case_size_missing"}),
         ({"item": ItemIds(asin="B0ZZZZZZZZ").model_dump()}, {"line_not_on_po"}),
         ({"item": ItemIds(asin="B0C4LMP7Q2", vendor_sku="ACM-LAMP-01").model_dump()}, {"item_ids_differ"}),
-        ({"quantity": Decimal(30)}, {"invoiced_past_shipped"}),
+        ({"quantity": Decimal(30)}, {"invoiced_past_ordered", "invoiced_past_shipped"}),
     ],
     ids=lambda x: "-".join(sorted(x)) if isinstance(x, set) else None,
 )
@@ -115,8 +115,24 @@ def test_shipment_rules(session, partners, base) -> None:
     store(session, ERP, invoice("INV-1", {"1": 24, "2": 48}))
     assert codes(session, partners, variant(base, "V3")) == {
         "shipment_already_invoiced",
+        "invoiced_past_ordered",
         "invoiced_past_shipped",
     }
+
+
+def test_an_over_shipment_is_not_billed_past_the_ordered_quantity(session, partners) -> None:
+    """PO of 10, then ASNs of 15 and 5: what shipped past the order is not invoiced unchecked."""
+    store(session, US, po(lines={"1": 10}))
+    store(session, WH, asn("ASN-1", {"1": 15}))
+    store(session, WH, asn("ASN-2", {"1": 5}))
+    (first,) = build_invoices(session, partners, "ASN-1", today=DAY)
+    reasons = check_invoice(session, partners, first.id, today=DAY)
+    assert [(r.code, r.message) for r in reasons] == [
+        ("invoiced_past_ordered", "PO line 1: 15 EA invoiced in all, 10 EA ordered")
+    ]
+    # the first is blocked, so it bills nothing: the second ASN's 5 fit the order
+    (second,) = build_invoices(session, partners, "ASN-2", today=DAY)
+    assert check_invoice(session, partners, second.id, today=DAY) == []
 
 
 def test_totals(session, partners, base) -> None:
