@@ -41,6 +41,7 @@ from gateway.invoicing_parts import (
     store_built,
     summary_taxes,
     terms_for,
+    vendor_code_for,
 )
 from gateway.reconcile_data import CASE_UOMS, Loaded, PoLines, load_bundles, safe_load
 from gateway.reconcile_sync import lock_scopes
@@ -171,7 +172,8 @@ def make_invoice(
     when = max(today, shipment.doc.ship_date, po.order_date)
     po_ship_to = po.maybe_party("ship_to")
     fc = po.ship_to_location or (po_ship_to.id if po_ship_to else None)
-    parties = parties_for(settings, fc, shipment.doc.maybe_party("ship_from"))
+    vendor_code = vendor_code_for(settings, po.vendor_code)
+    parties = parties_for(settings, fc, shipment.doc.maybe_party("ship_from"), vendor_code)
     invoice = Invoice(
         invoice_number=next_number(session, profile, settings, when),
         invoice_date=when,
@@ -179,7 +181,7 @@ def make_invoice(
         po_date=po.order_date,
         shipment_id=shipment.doc.shipment_id,
         currency=po.currency,
-        vendor_code=settings.vendor_code,
+        vendor_code=vendor_code,
         ship_to_location=fc,
         parties=parties,
         lines=body,

@@ -99,7 +99,8 @@ def compliance_reasons(
         currencies.add(settings.currency)
     for currency in sorted(currencies - {invoice.currency}):
         r.add("currency_differs", f"currency {invoice.currency} differs from {currency}")
-    _parties(r, invoice, settings.vendor_code if settings else None, po.doc.ship_to_location if po else None)
+    expected_code = (po.doc.vendor_code if po else None) or (settings.vendor_code if settings else None)
+    _parties(r, invoice, expected_code, po.doc.ship_to_location if po else None)
     _lines(r, invoice, PoLines(po.doc) if po else None)
     computed = invoice.computed_total()
     if abs(invoice.total - computed) > rules.total_tolerance:
@@ -152,7 +153,8 @@ def _parties(r: _Reasons, invoice: Invoice, vendor_code: str | None, fc: str | N
     if not invoice.vendor_code:
         r.add("vendor_code", "the invoice has no vendor code")
     elif vendor_code and invoice.vendor_code != vendor_code:
-        r.add("vendor_code", f"vendor code {invoice.vendor_code} is not the profile's {vendor_code}")
+        expected = f"{vendor_code} (the PO's, else the profile's)"
+        r.add("vendor_code", f"vendor code {invoice.vendor_code} is not {expected}")
     remit, bill = invoice.maybe_party("remit_to"), invoice.maybe_party("bill_to")
     if remit is None or not remit.id:
         r.add("remit_to_missing", "no remit-to party with an id (the vendor code)")

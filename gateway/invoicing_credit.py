@@ -32,6 +32,7 @@ from gateway.invoicing_parts import (
     store_built,
     summary_taxes,
     terms_for,
+    vendor_code_for,
 )
 from gateway.reconcile_data import CASE_UOMS, Loaded, item_keys, load_bundles, safe_load, shares_id
 from gateway.reconcile_sync import lock_scopes
@@ -159,9 +160,9 @@ def build_credit_note(
         po_number=original.doc.po_number,
         po_date=original.doc.po_date,
         currency=original.doc.currency,
-        vendor_code=settings.vendor_code,
+        vendor_code=vendor_code_for(settings, original.doc.vendor_code),  # the code the invoice was paid to
         ship_to_location=original.doc.ship_to_location,
-        parties=parties_for(settings, original.doc.ship_to_location, None),
+        parties=parties_for(settings, original.doc.ship_to_location, None, original.doc.vendor_code),
         lines=body,
         taxes=summary_taxes(body),
         terms=terms_for(settings, when),

@@ -75,10 +75,26 @@ def states_line_amounts(profile: PartnerProfile) -> bool:
     return (settings.format if settings and settings.format else profile.standard) == "edifact"
 
 
-def parties_for(settings: InvoiceSettings, fc: str | None, ship_from: Party | None) -> list[Party]:
-    """Remit-to (the vendor code) and bill-to from the profile, the FC as ship-to, the ship-from."""
+def vendor_code_for(settings: InvoiceSettings, po_vendor_code: str | None) -> str:
+    """The vendor code an invoice carries: the one Amazon's PO was issued to (its ``REF*IA`` /
+    ``RFF+IA``) when it states one, else the profile's. A vendor with several codes is paid
+    under the code of the order, and a code the PO does not name is a rejection."""
+    return po_vendor_code or settings.vendor_code
+
+
+def parties_for(
+    settings: InvoiceSettings, fc: str | None, ship_from: Party | None, vendor_code: str | None = None
+) -> list[Party]:
+    """Remit-to (the vendor code) and bill-to from the profile, the FC as ship-to, the ship-from.
+
+    The remit-to's id is ``vendor_code`` (the PO's) where the profile gives it as the vendor
+    code (``92`` and the profile's code, or no id at all).
+    """
+    remit = party("remit_to", settings.remit_to, vendor_code or settings.vendor_code)
+    if vendor_code and remit.id == settings.vendor_code and remit.id_qualifier in (None, "92"):
+        remit.id = vendor_code
     parties = [
-        party("remit_to", settings.remit_to, settings.vendor_code),
+        remit,
         party("bill_to", settings.bill_to),
     ]
     if fc:

@@ -247,3 +247,22 @@ def test_a_return_of_what_was_never_invoiced(session, partners) -> None:
         build_credit_note(session, partners, "RMA-1")
     with pytest.raises(InvoicingError, match="no return authorization 'RMA-2'"):
         build_credit_note(session, partners, "RMA-2")
+
+
+def test_the_vendor_code_is_the_one_the_po_was_issued_to(session, partners) -> None:
+    """Amazon pays under the vendor code of the order (REF*IA): the PO's, else the profile's."""
+    store(session, US, po(vendor_code="ACMEV01"))
+    store(session, US, po("7KQ2MX4P"))
+    two = asn("ASN-1", {"1": 12})
+    two.orders.append(asn("X", {"3": 6}, po_number="7KQ2MX4P").orders[0])
+    store(session, WH, two)
+    rows = build_invoices(session, partners, "ASN-1", today=DAY)
+    invoices = [load_document(r) for r in rows]
+    codes = [(i.vendor_code, i.maybe_party("remit_to").id) for i in invoices]  # type: ignore[union-attr]
+    assert codes == [("ACMEV01", "ACMEV01"), ("ACMEV", "ACMEV")]
+    assert [check_invoice(session, partners, r.id, today=DAY) for r in rows] == [[], []]
+    wrong = Invoice.model_validate({**invoices[0].model_dump(), "invoice_number": "V1", "vendor_code": "ACMEV"})
+    row = store(session, US, wrong, status="draft")
+    reasons = check_invoice(session, partners, row.id, today=DAY)
+    assert [r.code for r in reasons] == ["vendor_code"]
+    assert reasons[0].message.startswith("vendor code ACMEV is not ACMEV01")
