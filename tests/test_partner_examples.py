@@ -1,4 +1,5 @@
-"""The example profiles in partners/examples (Amazon over AS2, the warehouse over SFTP) validate."""
+"""The shipped profiles: the examples in partners/examples (Amazon over AS2, the warehouse over SFTP)
+validate, and the demo EU profile holds invoices to the EU rules."""
 
 from __future__ import annotations
 
@@ -13,3 +14,11 @@ def test_the_transport_examples_validate_and_use_their_transport() -> None:
     assert (as2.type, as2.sign, as2.encrypt, as2.sign_algorithm, as2.mdn_mode) == ("as2", True, True, "sha256", "sync")
     (sftp,) = partners.get("warehouse").mailboxes
     assert (sftp.type, sftp.host, sftp.known_hosts.name) == ("sftp", "sftp.acme-3pl.example", "warehouse_known_hosts")
+
+
+def test_the_eu_profile_refuses_an_invoice_without_vat() -> None:
+    """AMAZON-RULES.md: an EU INVOIC carries TAX+7+VAT on every line and both VAT numbers."""
+    partners = load_partners(PROJECT_ROOT / "partners")
+    rules = partners.get("amazon-eu").rules.invoice
+    assert (rules.require_line_tax, rules.require_tax_registration) == (True, True)
+    assert partners.get("amazon-us").rules.invoice.require_line_tax is False  # US sales tax is not per line
