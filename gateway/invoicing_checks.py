@@ -28,7 +28,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from gateway.canonical import Invoice
+from gateway.canonical import Invoice, InvoiceLine
 from gateway.config import PartnerDirectory
 from gateway.config.rules import InvoiceRules, PartnerRules
 from gateway.reconcile_data import (
@@ -37,9 +37,11 @@ from gateway.reconcile_data import (
     PoBundle,
     PoLines,
     id_problems,
+    item_keys,
     item_label,
     load_bundles,
     qty_text,
+    shares_id,
 )
 from gateway.reconcile_doc_rules import use_of
 from gateway.reconcile_models import InvoiceNumberUse
@@ -112,6 +114,7 @@ def compliance_reasons(
         r.add("line_count", f"line count {invoice.line_count} but {len(invoice.lines)} lines")
     if invoice.kind == "credit_note":
         _credit(session, r, invoice)
+        _credited_within_billed(r, row, invoice, bundle)
     else:
         _shipment(r, row, invoice, bundle, PoLines(po.doc) if po else None)
     return r.items
@@ -272,6 +275,38 @@ def _shipment(r: _Reasons, row: Document, invoice: Invoice, bundle: PoBundle, li
                 "invoiced_past_shipped",
                 f"PO line {line_no}: {qty_text(mine[i])} EA invoiced, "
                 f"{qty_text(in_asn[i])} EA in ASN {ship.doc.shipment_id}",
+            )
+
+
+def _eaches(line: InvoiceLine) -> Decimal:
+    size = line.case_size if line.uom.upper() in CASE_UOMS and line.case_size else Decimal(1)
+    return line.quantity * size
+
+
+def _credited_within_billed(r: _Reasons, row: Document, note: Invoice, bundle: PoBundle) -> None:
+    """A credit note, with the others against the same invoice, credits no item past what it billed."""
+    number = note.original_invoice_number
+    originals = [x.doc for x in bundle.invoices if x.doc.kind == "invoice" and x.doc.invoice_number == number]
+    if not originals:
+        return
+    others = [
+        x.doc
+        for x in bundle.live_invoices("credit_note")
+        if x.row.id != row.id and x.doc.original_invoice_number == number
+    ]
+
+    def credited(docs: list[Invoice], keys: dict[str, set[str]]) -> Decimal:
+        lines = [ln for doc in docs for ln in doc.lines if shares_id(item_keys(ln.item), keys)]
+        return sum((_eaches(ln) for ln in lines), Decimal(0))
+
+    for billed in originals[0].lines:
+        keys = item_keys(billed.item)
+        mine, before = credited([note], keys), credited(others, keys)
+        if mine and before + mine > _eaches(billed):
+            r.add(
+                "credited_past_billed",
+                f"{item_label(billed.item)}: {qty_text(before + mine)} EA credited in all, "
+                f"{qty_text(_eaches(billed))} EA billed on {number}",
             )
 
 

@@ -34,7 +34,15 @@ from gateway.invoicing_parts import (
     terms_for,
     vendor_code_for,
 )
-from gateway.reconcile_data import CASE_UOMS, Loaded, item_keys, load_bundles, safe_load, shares_id
+from gateway.reconcile_data import (
+    CASE_UOMS,
+    Loaded,
+    item_keys,
+    item_label,
+    load_bundles,
+    safe_load,
+    shares_id,
+)
 from gateway.reconcile_sync import lock_scopes
 from gateway.store.models import Document, DocumentLine, utcnow
 
@@ -130,21 +138,28 @@ def build_credit_note(
         inv, billed = match
         original = original or inv
         if inv.doc.invoice_number != original.doc.invoice_number:
-            log.info(
-                "RMA %s spans invoices %s and %s: crediting against the first",
-                rma_number,
-                original.doc.invoice_number,
-                inv.doc.invoice_number,
+            # a credit note names one original invoice (REF*OI, RFF+IV): never the wrong one
+            raise InvoicingError(
+                f"RMA {rma_number} returns items billed on invoices {original.doc.invoice_number} and "
+                f"{inv.doc.invoice_number}: a credit note names one original invoice, so this one is "
+                "not built automatically"
             )
-        each = billed.unit_price
-        if billed.uom.upper() in CASE_UOMS and billed.case_size:
-            each = plain(billed.unit_price / billed.case_size)
-        amount = cents(ln.quantity * each)
+        size = billed.case_size if billed.uom.upper() in CASE_UOMS else None
+        each = plain(billed.unit_price / size) if size else billed.unit_price
+        eaches = ln.quantity
+        if ln.uom.upper() in CASE_UOMS:  # returned in cases: credited in eaches of the billed case
+            if not size:
+                raise InvoicingError(
+                    f"RMA {rma_number} returns {ln.quantity} {ln.uom} of {item_label(ln.item)}, and invoice "
+                    f"{inv.doc.invoice_number} billed it with no case size: the eaches are not known"
+                )
+            eaches = ln.quantity * size
+        amount = cents(eaches * each)
         body.append(
             InvoiceLine(
                 line_no=str(len(body) + 1),
                 item=billed.item,
-                quantity=ln.quantity,
+                quantity=eaches,
                 uom="EA",
                 unit_price=each,
                 amount=amount if states_line_amounts(profile) else None,

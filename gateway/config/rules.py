@@ -92,6 +92,7 @@ InvoiceCheckCode = Literal[
     "total_mismatch",
     "line_count",
     "credit_note_original_missing",
+    "credited_past_billed",
     "credit_note_return_missing",
 ]
 

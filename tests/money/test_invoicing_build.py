@@ -266,3 +266,48 @@ def test_the_vendor_code_is_the_one_the_po_was_issued_to(session, partners) -> N
     reasons = check_invoice(session, partners, row.id, today=DAY)
     assert [r.code for r in reasons] == ["vendor_code"]
     assert reasons[0].message.startswith("vendor code ACMEV is not ACMEV01")
+
+
+def _accepted_case_invoice(session, partners) -> None:
+    """Invoice ACME-2026-000001: 2 CA of 12 lamps at 24.00 a case (2.00 each), accepted."""
+    store(session, US, _case_po(12))
+    store(session, WH, _case_asn(24, "EA", None))
+    (row,) = build_invoices(session, partners, "ASN-1", today=DAY)
+    assert [(ln.quantity, ln.uom) for ln in load_document(row).lines] == [(Decimal(2), "CA")]
+    row.status = "accepted"
+
+
+def test_a_case_returned_is_credited_as_its_eaches(session, partners) -> None:
+    _accepted_case_invoice(session, partners)
+    returned = rma("RMA-1", {"1": 1})
+    returned.lines[0].uom = "CA"
+    store(session, US, returned)
+    note = load_document(build_credit_note(session, partners, "RMA-1", today=date(2026, 2, 3)))
+    assert [(ln.quantity, ln.uom, ln.unit_price) for ln in note.lines] == [(Decimal(12), "EA", Decimal("0.8333"))]
+    assert note.total == Decimal("10.00")  # one case at the PO's 10.00, not one each at 0.83
+
+
+def test_returns_never_credit_more_than_the_invoice_billed(session, partners) -> None:
+    _accepted_case_invoice(session, partners)  # 24 lamps billed
+    store(session, US, rma("RMA-1", {"1": 20}))
+    first = build_credit_note(session, partners, "RMA-1", today=date(2026, 2, 3))
+    assert check_invoice(session, partners, first.id, today=date(2026, 2, 3)) == []
+    first.status = "sent"  # a draft credits nothing yet; every check runs again before a send
+    store(session, US, rma("RMA-2", {"1": 10}))
+    second = build_credit_note(session, partners, "RMA-2", today=date(2026, 2, 3))
+    reasons = check_invoice(session, partners, second.id, today=date(2026, 2, 3))
+    assert [(r.code, r.message) for r in reasons] == [
+        ("credited_past_billed", "B0C4LMP7Q2: 30 EA credited in all, 24 EA billed on ACME-2026-000001")
+    ]
+
+
+def test_a_return_billed_on_two_invoices_gets_no_credit_note_naming_one(session, partners) -> None:
+    store(session, US, po())
+    store(session, WH, asn("ASN-1", {"1": 24}))
+    store(session, WH, asn("ASN-2", {"2": 48}))
+    for shipment in ("ASN-1", "ASN-2"):
+        (row,) = build_invoices(session, partners, shipment, today=DAY)
+        row.status = "accepted"
+    store(session, US, rma("RMA-1", {"1": 1, "2": 1}))
+    with pytest.raises(InvoicingError, match="billed on invoices ACME-2026-000001 and ACME-2026-000002"):
+        build_credit_note(session, partners, "RMA-1", today=date(2026, 2, 3))
