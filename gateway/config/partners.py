@@ -130,6 +130,9 @@ class LocalMailbox(_MailboxBase):
     inbox: Path
     outbox: Path
     processed: Path
+    stable_seconds: float = Field(
+        default=2, ge=0, description="where Linux cannot tell a file is being written: unchanged this long"
+    )
 
 
 class SftpMailbox(_MailboxBase):

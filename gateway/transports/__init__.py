@@ -21,6 +21,7 @@ def open_mailbox(partner: str, config: object) -> Mailbox:
             Path(config.inbox),
             Path(config.outbox),
             Path(config.processed),  # type: ignore[attr-defined]
+            config.stable_seconds,  # type: ignore[attr-defined]
         )
     if kind == "sftp":
         from gateway.transports.sftp import SftpMailbox
