@@ -165,6 +165,9 @@ def poll_mailbox(
     except TransportError as exc:
         error = str(exc)
         raise
+    except Exception as exc:  # the archive unwritable, the database gone: this poll failed, say so
+        error = f"{exc.__class__.__name__}: {exc}"
+        raise
     finally:
         _finish_poll(runtime, partner, mailbox_name, started, error, summary.taken, next_run)
         if summary.taken:

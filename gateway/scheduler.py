@@ -226,6 +226,10 @@ def run_once(runtime: Runtime) -> dict[str, int]:
                 log.warning("%s/%s: %s", profile.name, box.name, exc)
                 totals["mailbox_errors"] += 1
                 continue
+            except Exception:  # an unwritable archive, a database error: the other mailboxes still run
+                log.exception("%s/%s: poll failed; the files stay in the mailbox", profile.name, box.name)
+                totals["mailbox_errors"] += 1
+                continue
             totals["taken"] += summary.taken
             totals["done"] += summary.done
             totals["failed"] += summary.failed

@@ -202,3 +202,30 @@ def test_an_inbound_997_marks_what_we_sent_and_its_documents(runtime: Runtime) -
         assert sent is not None and sent.state == "rejected" and sent.ack_message_id == receipt.message_id
         assert sent.ack_detail["transactions"][0]["codes"] == ["5"]
     assert len(_messages(runtime, "out")) == 1  # a 997 is never acknowledged
+
+
+def test_an_unwritable_archive_fails_the_poll_not_the_pass(runtime: Runtime, home: Path, monkeypatch) -> None:
+    """The archive refusing a file (read-only disk) fails that mailbox's poll, recorded as such; the
+    file stays in the inbox for the next poll and the other mailboxes are still polled."""
+    from gateway.scheduler import run_once
+
+    us, warehouse = _inbox(home, "amazon-us"), _inbox(home, "warehouse")
+    (us / "po.edi").write_bytes(sample("x12_4010_850_new_po.edi"))
+    (warehouse / "asn.edi").write_bytes(sample("x12_4010_856_partial_shipment.edi"))
+    real_store_file = runtime.archive.store_file
+
+    def store_file(source: Path):  # type: ignore[no-untyped-def]
+        if Path(source).read_bytes().find(b"*850*") >= 0:
+            raise OSError(30, "Read-only file system")
+        return real_store_file(source)
+
+    monkeypatch.setattr(runtime.archive, "store_file", store_file)
+    totals = run_once(runtime)
+    assert totals["mailbox_errors"] == 1 and totals["taken"] == 1  # the warehouse's ASN went through
+    assert [p.name for p in us.iterdir()] == ["po.edi"]  # nothing lost
+    with session_scope(runtime.engine) as session:
+        status = session.exec(select(MailboxStatus).where(MailboxStatus.partner == "amazon-us")).one()
+        assert status.last_error is not None and "Read-only file system" in status.last_error
+        assert status.last_success_at is None
+    monkeypatch.setattr(runtime.archive, "store_file", real_store_file)
+    assert run_once(runtime)["done"] == 1  # taken once the disk is back
