@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from gateway.acks import (
@@ -304,6 +304,12 @@ def process(runtime: Runtime, message_id: int, *, actor: str = "gateway") -> Pro
     except StageError as exc:
         _fail(runtime, message_id, exc, actor)
         return ProcessSummary(message_id, MessageState.FAILED.value, error=exc.message)
+    except OperationalError as exc:
+        # The database is locked or unreachable: nothing is wrong with the message. It stays
+        # unfinished (every stage so far is committed) and recover() takes it up again.
+        log.warning("message %s: database unavailable, left to be retried: %s", message_id, exc.orig)
+        _let_go(runtime, message_id)
+        return ProcessSummary(message_id, "busy", error=str(exc.orig))
     except Exception as exc:  # a bug must fail the message, not stop the gateway
         log.exception("message %s: unexpected error", message_id)
         _fail(
@@ -313,6 +319,18 @@ def process(runtime: Runtime, message_id: int, *, actor: str = "gateway") -> Pro
             actor,
         )
         return ProcessSummary(message_id, MessageState.FAILED.value, error=str(exc))
+
+
+def _let_go(runtime: Runtime, message_id: int) -> None:
+    """Release our lease on ``message_id`` if the database lets us (else it expires)."""
+    try:
+        with session_scope(runtime.engine) as session:
+            message = session.get(Message, message_id)
+            if message is not None and message.lease_owner == runtime.worker_id:
+                _release(session, message)
+                session.add(message)
+    except OperationalError:
+        log.debug("message %s: lease left to expire", message_id)
 
 
 def _fail(runtime: Runtime, message_id: int, exc: StageError, actor: str) -> None:

@@ -111,6 +111,10 @@ class Gateway:
     def send(self) -> None:
         if not self.stopping.is_set():
             try:
+                pipeline.recover(self.runtime)  # messages a locked database left unfinished
+            except Exception:
+                log.exception("recovering unfinished messages failed")
+            try:
                 mailboxes.send_due(self.runtime)
             except Exception:
                 log.exception("outbox: sending failed unexpectedly")

@@ -58,3 +58,34 @@ def test_random_sigkills_lose_nothing_and_process_nothing_twice(home: Path) -> N
             assert len(acks) == FILES  # one 997 per file, never two
     finally:
         runtime.close()
+
+
+def test_a_locked_database_leaves_the_message_to_be_retried_not_failed(runtime: Runtime, monkeypatch) -> None:
+    """SQLite's "database is locked" (or PostgreSQL gone) mid-processing is nothing wrong with the
+    message: it stays unfinished, and the next recovery processes it once, fully."""
+    from sqlalchemy.exc import OperationalError
+
+    from gateway import pipeline
+    from tests.pipeline.conftest import sample
+
+    real = pipeline._process
+    calls = []
+
+    def locked_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE documents ...", {}, Exception("database is locked"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_process", locked_once)
+    receipt = pipeline.receive(runtime, sample("x12_4010_850_new_po.edi"), filename="po.edi", partner="amazon-us")
+    pipeline.release_receipt(runtime, receipt.message_id)
+    first = pipeline.process(runtime, receipt.message_id)
+    assert (first.state, first.error) == ("busy", "database is locked")
+    with session_scope(runtime.engine) as session:
+        message = session.get(Message, receipt.message_id)
+        assert message is not None and message.state != "failed" and message.lease_owner is None
+    assert pipeline.recover(runtime) == [receipt.message_id]
+    with session_scope(runtime.engine) as session:
+        assert session.get(Message, receipt.message_id).state == "done"  # type: ignore[union-attr]
+        assert len(session.exec(select(Document)).all()) == 1
