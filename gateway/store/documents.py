@@ -40,7 +40,8 @@ BUSINESS_KEYS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class SavedDocument:
-    """What :func:`save_document` did: the row and its outcome (``created``, ``revised``, ``unchanged``)."""
+    """What :func:`save_document` did: the row and its outcome (``created``, ``revised``, ``unchanged``,
+    ``older``: the stored version came from a later message and stays)."""
 
     document: Document
     outcome: str
@@ -80,6 +81,16 @@ def save_document(
         outcome = "created"
     elif row.data == data:
         outcome = "unchanged"
+    elif message_id is not None and row.source_message_id is not None and row.source_message_id > message_id:
+        # a replay of a message received before the one the stored version came from: the
+        # partner's later version stands (message ids grow with receipt)
+        log.warning(
+            "%s %s/%s: message %s is older than message %s the stored version came from; kept that one",
+            kind, partner, key, message_id, row.source_message_id,
+        )  # fmt: skip
+        _link(session, row, message_id, "replaced", replace_sources=False)
+        session.flush()
+        return SavedDocument(row, "older")
     else:
         row.data = data
         row.revision += 1

@@ -100,6 +100,22 @@ def test_a_revised_po_replaces_the_stored_one(runtime: Runtime) -> None:
         assert [r for _, r in roles] == ["replaced", "source"]
 
 
+def test_replaying_an_older_message_keeps_the_later_version(runtime: Runtime) -> None:
+    """PO v1, then its revision v2 (quantity 10); replaying v1 must not put quantity 24 back."""
+    original = sample("x12_4010_850_new_po.edi")
+    first = pipeline.ingest(runtime, original, "po.edi")
+    revised = original.replace(b"000004101", b"000004102").replace(b"*4101*", b"*4102*").replace(b"GE*1*4101", b"GE*1*4102")
+    revised = revised.replace(b"BEG*00*", b"BEG*05*").replace(b"PO1*1*24*", b"PO1*1*10*")
+    assert b"PO1*1*10*" in revised
+    second = pipeline.ingest(runtime, revised, "po-revised.edi")
+    assert second.state == "done"
+    pipeline.replay(runtime, [first.message_id], actor="ops", reason="test")
+    assert _message(runtime, first.message_id).state == "done"
+    with session_scope(runtime.engine) as session:
+        (doc,) = session.exec(select(Document)).all()
+        assert (doc.revision, doc.source_message_id, doc.data["lines"][0]["quantity"]) == (2, second.message_id, "10")
+
+
 def test_replay_after_a_mapping_fix_uses_todays_mapping_and_is_audited(runtime: Runtime, home: Path) -> None:
     mapping = home / "mappings" / "x12-004010-850-in.yaml"
     good = mapping.read_text(encoding="utf-8")
