@@ -533,24 +533,46 @@ def _process(runtime: Runtime, message_id: int, actor: str) -> ProcessSummary:
 
 
 def _identify(runtime: Runtime, message: Message, parsed: ParsedFile) -> PartnerProfile:
-    """The partner who sent ``parsed``, by the sender identity of its first interchange."""
-    header = parsed.interchanges[0].header if parsed.interchanges else None
-    if header is None:
+    """The partner who sent ``parsed``, by the sender identity of its interchanges.
+
+    Every interchange of a file must come from one partner, and from the partner whose mailbox
+    the file came through (when it came through one): an Amazon order in the warehouse's
+    mailbox, or a warehouse ASN appended to an Amazon file, fails rather than being filed under
+    the wrong partner and acknowledged to the wrong one.
+    """
+    if not parsed.interchanges or parsed.interchanges[0].header is None:
         raise StageError("parse", "NO_INTERCHANGE", f"{message.filename}: no interchange found")
     partners = runtime.partners
-    profile = partners.maybe_by_sender(parsed.standard, header.sender_qualifier, header.sender_id)
-    if profile is None:
+    profile: PartnerProfile | None = None
+    for interchange in parsed.interchanges:
+        header = interchange.header
+        if header is None:
+            continue
         who = f"{header.sender_qualifier}:{header.sender_id}" if header.sender_qualifier else header.sender_id
-        raise StageError(
-            "partner", "UNKNOWN_PARTNER",
-            f"{message.filename}: interchange {header.control_number}: "
-            f"unknown partner: sender {who} is not in any partner profile",
-            _position(header.position),
-        )  # fmt: skip
-    if message.partner and message.partner != profile.name:
-        log.warning(
-            "%s came through %s's mailbox but was sent by %s", message.filename, message.partner, profile.name
-        )
+        sender = partners.maybe_by_sender(parsed.standard, header.sender_qualifier, header.sender_id)
+        where = f"{message.filename}: interchange {header.control_number}"
+        if sender is None:
+            raise StageError(
+                "partner", "UNKNOWN_PARTNER",
+                f"{where}: unknown partner: sender {who} is not in any partner profile",
+                _position(header.position),
+            )  # fmt: skip
+        if profile is not None and sender.name != profile.name:
+            raise StageError(
+                "partner", "MIXED_SENDERS",
+                f"{where} is from {sender.name} ({who}), the file's first from {profile.name}: "
+                "one file holds one partner's interchanges",
+                _position(header.position),
+            )  # fmt: skip
+        if message.partner and message.partner != sender.name:
+            raise StageError(
+                "partner", "WRONG_MAILBOX",
+                f"{where} is from {sender.name} ({who}) but came through {message.partner}'s mailbox "
+                f"{message.mailbox or ''}".rstrip() + ": move it to that partner's mailbox",
+                _position(header.position),
+            )  # fmt: skip
+        profile = sender
+    assert profile is not None
     return profile
 
 

@@ -86,6 +86,25 @@ def test_unknown_sender_binary_and_empty_files_fail_clearly_and_the_next_file_st
     assert pipeline.ingest(runtime, sample("x12_4010_850_case_pack.edi"), "ok.edi").state == "done"
 
 
+def test_a_file_is_one_partners_and_comes_through_that_partners_mailbox(runtime: Runtime) -> None:
+    """An Amazon order in the warehouse's inbox, or a warehouse ASN appended to an Amazon file,
+    fails naming both partners: it is neither filed under nor acknowledged to the wrong one."""
+    po, asn = sample("x12_4010_850_new_po.edi"), sample("x12_4010_856_partial_shipment.edi")
+    wrong_box = pipeline.ingest(runtime, po, "po.edi", partner="warehouse", mailbox="local")
+    message = _message(runtime, wrong_box.message_id)
+    assert (wrong_box.state, message.error_code) == ("failed", "WRONG_MAILBOX")
+    assert "is from amazon-us" in message.error_message and "warehouse's mailbox" in message.error_message
+    mixed = pipeline.ingest(runtime, po + asn, "both.edi")
+    message = _message(runtime, mixed.message_id)
+    assert (mixed.state, message.error_code) == ("failed", "MIXED_SENDERS")
+    assert "is from warehouse" in message.error_message and "first from amazon-us" in message.error_message
+    with session_scope(runtime.engine) as session:
+        assert session.exec(select(Document)).all() == []
+        queued = session.exec(select(Message).where(Message.direction == "out")).all()
+        assert queued == []  # no 997 to anyone
+    assert pipeline.ingest(runtime, po, "po.edi", partner="amazon-us", mailbox="local").state == "done"
+
+
 def test_a_revised_po_replaces_the_stored_one(runtime: Runtime) -> None:
     original = sample("x12_4010_850_new_po.edi")
     pipeline.ingest(runtime, original, "po.edi")
