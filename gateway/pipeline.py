@@ -236,11 +236,13 @@ def _release(session: Session, message: Message) -> None:
     message.lease_until = None
 
 
-def recover(runtime: Runtime) -> list[int]:
+def recover(runtime: Runtime, settled: timedelta | None = None) -> list[int]:
     """Process every unfinished inbound message whose lease is free or expired (after a crash).
 
     Leases of dead processes on this host are released first, so a restarted gateway resumes
-    at once instead of waiting for the lease to expire.
+    at once instead of waiting for the lease to expire. With ``settled`` (the scheduler's
+    periodic retry, beside running polls of this same worker), only messages nobody holds and
+    received at least that long ago are taken: never one a poll has just received.
     """
     host = socket.gethostname()
     with session_scope(runtime.engine) as session:
@@ -255,11 +257,16 @@ def recover(runtime: Runtime) -> list[int]:
             if owner_is_dead(message.lease_owner, host):
                 _release(session, message)
                 session.add(message)
-        ids = session.exec(
-            select(Message.id)
-            .where(Message.direction == Direction.IN.value, Message.state.in_(UNFINISHED))  # type: ignore[attr-defined]
-            .order_by(Message.id)  # type: ignore[arg-type]
-        ).all()
+        query = select(Message.id).where(
+            Message.direction == Direction.IN.value,
+            Message.state.in_(UNFINISHED),  # type: ignore[attr-defined]
+        )
+        if settled is not None:
+            query = query.where(
+                Message.lease_owner.is_(None),  # type: ignore[union-attr]
+                Message.created_at < utcnow() - settled,  # type: ignore[operator]
+            )
+        ids = session.exec(query.order_by(Message.id)).all()  # type: ignore[arg-type]
     done = []
     for message_id in ids:
         if process(runtime, int(message_id)).state != "busy":  # type: ignore[arg-type]
@@ -568,7 +575,7 @@ def _identify(runtime: Runtime, message: Message, parsed: ParsedFile) -> Partner
             raise StageError(
                 "partner", "WRONG_MAILBOX",
                 f"{where} is from {sender.name} ({who}) but came through {message.partner}'s mailbox "
-                f"{message.mailbox or ''}".rstrip() + ": move it to that partner's mailbox",
+                f"{message.mailbox or ''}".rstrip() + f": it belongs in a mailbox of {sender.name}",
                 _position(header.position),
             )  # fmt: skip
         profile = sender

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10.0
 SYNC_SECONDS = 30.0
+#: an unfinished message nobody holds is retried once it is this old (never one a poll just received)
+RETRY_SETTLED = timedelta(minutes=1)
 MONEY_SECONDS = 3600.0
 
 
@@ -111,7 +113,7 @@ class Gateway:
     def send(self) -> None:
         if not self.stopping.is_set():
             try:
-                pipeline.recover(self.runtime)  # messages a locked database left unfinished
+                pipeline.recover(self.runtime, settled=RETRY_SETTLED)  # a locked database left them
             except Exception:
                 log.exception("recovering unfinished messages failed")
             try:

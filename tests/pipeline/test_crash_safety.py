@@ -89,3 +89,22 @@ def test_a_locked_database_leaves_the_message_to_be_retried_not_failed(runtime: 
     with session_scope(runtime.engine) as session:
         assert session.get(Message, receipt.message_id).state == "done"  # type: ignore[union-attr]
         assert len(session.exec(select(Document)).all()) == 1
+
+
+def test_the_periodic_retry_leaves_fresh_and_held_messages_alone(runtime: Runtime) -> None:
+    """The scheduler's retry runs beside polls of the same worker: a message just received (or
+    leased) is the poll's, and only one nobody holds for a while is taken up."""
+    from datetime import timedelta
+
+    from gateway import pipeline
+    from tests.pipeline.conftest import sample
+
+    receipt = pipeline.receive(runtime, sample("x12_4010_850_new_po.edi"), filename="po.edi", partner="amazon-us")
+    assert pipeline.recover(runtime, settled=timedelta(minutes=1)) == []  # just received: the poll's
+    assert pipeline.claim(runtime, receipt.message_id)
+    assert pipeline.recover(runtime, settled=timedelta(0)) == []  # leased: someone is on it
+    with session_scope(runtime.engine) as session:
+        message = session.get(Message, receipt.message_id)
+        message.lease_owner = message.lease_until = None  # type: ignore[union-attr]
+        session.add(message)
+    assert pipeline.recover(runtime, settled=timedelta(0)) == [receipt.message_id]
