@@ -129,7 +129,7 @@ def _shipped_value(session: Session, shipment_doc_id: int, po_row: Document) -> 
             continue
         for ln in order.lines:
             i = lines.match(ln.item, ln.line_no)
-            cost = lines.each_cost(i) if i is not None else None
+            cost = lines.each_cost(i, ln.case_size) if i is not None else None
             if i is not None and cost is not None:
                 total += lines.eaches(i, ln.quantity, ln.uom, ln.case_size)[0] * cost
     return total
