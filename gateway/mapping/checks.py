@@ -91,17 +91,17 @@ class Checker:
                 return problem
         return None
 
-    def segment_tag(self, tag: str, node: Any, key: str, loc: Sequence[Any] = ()) -> bool:
-        """False (and a problem at ``loc``) when this standard has no segment ``tag``."""
-        problem = address_problem(self.standard, tag)
-        if problem is not None:
-            self.add(node, key, problem, loc)
-        return problem is None
-
-    def element(
-        self, tag: str, element: int, component: int | None, node: Any, key: str, loc: Sequence[Any] = ()
+    def exists(
+        self,
+        node: Any,
+        key: str,
+        loc: Sequence[Any],
+        tag: str,
+        element: int | None = None,
+        component: int | None = None,
     ) -> bool:
-        """False (and a problem at ``loc``) when ``TAGnn`` / ``TAGnn-c`` cannot exist in this standard."""
+        """False (and a problem at ``loc``) when ``TAG``, ``TAGnn`` or ``TAGnn-c`` cannot exist in
+        this standard."""
         problem = address_problem(self.standard, tag, element, component)
         if problem is not None:
             self.add(node, key, problem, loc)

@@ -197,7 +197,7 @@ def _value(
         if not TAG_RE.fullmatch(str(tag)):
             ck.add(node, key, f"{tag!r} is not a segment tag", ("members", i))
         else:
-            ck.segment_tag(str(tag), node, key, ("members", i))
+            ck.exists(node, key, ("members", i), str(tag))
     if all_values and shape is not None and shape.kind != "list_scalar":
         ck.add(node, key, f"all: true collects a list, but {name} is not a list field", ("all",))
     return ValueSpec(
@@ -256,14 +256,14 @@ def _group(
             if not TAG_RE.fullmatch(str(tag)):
                 ck.add(rule, key, f"{tag!r} is not a segment tag", (list_key, i))
             else:
-                ck.segment_tag(str(tag), rule, key, (list_key, i))
+                ck.exists(rule, key, (list_key, i), str(tag))
     for bound in ("after", "before"):
         tag = getattr(checked, bound)
         if tag is not None:
             if not TAG_RE.fullmatch(tag):
                 ck.add(rule, key, f"{bound}: {tag!r} is not a segment tag", (bound,))
             else:
-                ck.segment_tag(tag, rule, key, (bound,))
+                ck.exists(rule, key, (bound,), tag)
             setattr(spec, bound, tag)
     if checked.direct:
         if checked.level is None:
@@ -419,7 +419,7 @@ def compile_outbound_segments(
             if not TAG_RE.fullmatch(tag):
                 ck.add(entry, loc_key, f"{tag!r} is not a segment tag", (tag,))
                 continue
-            if not ck.segment_tag(tag, entry, f"{loc_key}.{tag}", (tag,)):
+            if not ck.exists(entry, f"{loc_key}.{tag}", (tag,), tag):
                 continue
             spec.tag = tag
             spec.elements = _elements(tag, entry[tag], item_model, root_model, ck, entry, f"{loc_key}.{tag}")
@@ -466,7 +466,7 @@ def _elements(
         if element == 0 or comp == 0:
             ck.add(body, ekey, "element and component numbers start at 1", (el_key,))
             continue
-        if not ck.element(tag, element, comp, body, ekey, (el_key,)):
+        if not ck.exists(body, ekey, (el_key,), tag, element, comp):
             continue
         if isinstance(rule, str):
             rule_node = marked({"field": rule}, body.file, body.key_lines.get(el_key))

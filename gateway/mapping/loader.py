@@ -19,8 +19,8 @@ from __future__ import annotations
 import copy
 import logging
 import os
+from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -504,22 +504,19 @@ def _relined(problems: list[MappingProblem], tree: MarkedDict) -> list[MappingPr
     return result
 
 
-def _has_levels(fields: Any) -> bool:
-    """True when a group of ``fields`` (at any depth) is read per hierarchy level (``level:``)."""
+def _any_rule(fields: Any, test: Callable[[dict[str, Any]], bool]) -> bool:
+    """True when ``test`` holds for a rule of ``fields`` at any depth (groups' ``fields:`` too)."""
     if not isinstance(fields, dict):
         return False
-    groups = [rule for rule in fields.values() if isinstance(rule, dict)]
-    return any("level" in rule or _has_levels(rule.get("fields")) for rule in groups)
+    rules = [rule for rule in fields.values() if isinstance(rule, dict)]
+    return any(test(rule) or _any_rule(rule.get("fields"), test) for rule in rules)
+
+
+def _has_levels(fields: Any) -> bool:
+    """True when a group of ``fields`` is read per hierarchy level (``level:``)."""
+    return _any_rule(fields, lambda rule: "level" in rule)
 
 
 def _uses_levels(fields: Any) -> bool:
     """True when a rule walks the hierarchy: a ``level:`` group or an ``up:`` other than root."""
-    if isinstance(fields, dict):
-        for value in fields.values():
-            if not isinstance(value, dict):
-                continue
-            if "level" in value or value.get("up") not in (None, "root"):
-                return True
-            if _uses_levels(value.get("fields")):
-                return True
-    return False
+    return _any_rule(fields, lambda rule: "level" in rule or rule.get("up") not in (None, "root"))

@@ -249,14 +249,14 @@ def test_every_segment_and_element_the_shipped_mappings_use_is_in_the_dictionary
         used.update((standard, path.tag, c.element, c.component) for c in path.conditions)
         return path
 
-    element = checks.Checker.element
+    exists = checks.Checker.exists
 
-    def recording_element(self, tag, number, component, *args) -> bool:  # type: ignore[no-untyped-def]
+    def recording_exists(self, node, key, loc, tag, number=None, component=None) -> bool:  # type: ignore[no-untyped-def]
         used.add((self.standard, tag, number, component))
-        return element(self, tag, number, component, *args)
+        return exists(self, node, key, loc, tag, number, component)
 
     monkeypatch.setattr(checks, "compile_path", recording_compile_path)
-    monkeypatch.setattr(checks.Checker, "element", recording_element)
+    monkeypatch.setattr(checks.Checker, "exists", recording_exists)
     MappingRegistry(SHIPPED).check_all()
 
     unknown = sorted(a for a in used if address_problem(*a) is not None)
