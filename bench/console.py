@@ -44,7 +44,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from gateway.config import load_settings  # noqa: E402
 from gateway.console import create_app  # noqa: E402
 from gateway.console.users import session_stamp  # noqa: E402
-from gateway.runtime import Runtime  # noqa: E402
+from gateway.service.runtime import Runtime  # noqa: E402
 from gateway.store import Archive, session_scope  # noqa: E402
 from gateway.store.models import User  # noqa: E402
 

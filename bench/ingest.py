@@ -4,7 +4,7 @@ Columns, each on the same N distinct X12 850 files:
 
 - ``parse``: our reader only (the syntax-layer floor);
 - ``parse+translate``: reader + mapping into the canonical PurchaseOrder, in memory;
-- ``pipeline``: ``gateway.pipeline.ingest`` on a real SQLite file and archive: fsynced archive
+- ``pipeline``: ``gateway.service.pipeline.ingest`` on a real SQLite file and archive: fsynced archive
   write, message row, duplicate check, 997 queued, translate, document stored, every stage
   committed (what a mailbox poll does per file).
 
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from gateway import pipeline  # noqa: E402
 from gateway.edi import parse  # noqa: E402
 from gateway.mapping.registry import MappingRegistry  # noqa: E402
-from gateway.runtime import Runtime  # noqa: E402
+from gateway.service.runtime import Runtime  # noqa: E402
 
 SAMPLE = ROOT / "tests" / "data" / "messages" / "x12_4010_850_new_po.edi"
 

@@ -44,7 +44,7 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-import gateway.reconcile_models  # noqa: E402, F401
+import gateway.store.money  # noqa: E402, F401
 from gateway.config import load_partners  # noqa: E402
 from gateway.reconcile import reconcile_all, reconcile_documents  # noqa: E402
 from gateway.store import make_engine, upgrade_database  # noqa: E402

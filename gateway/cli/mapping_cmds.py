@@ -25,13 +25,13 @@ import click
 
 from gateway.canonical.xml import CanonicalXmlError, from_xml
 from gateway.cli.admin_cmds import settings_from
+from gateway.common.yamlfile import line_of
 from gateway.config import ConfigError, ConfigProblem, PartnerDirectory, load_partners
 from gateway.config.source import read_yaml
 from gateway.mapping import MappingError, MappingRegistry, default_root
 from gateway.mapping.loader import resolve
 from gateway.mapping.translate import TranslatedFile, translate_payload
-from gateway.mapping.yamlfile import line_of
-from gateway.xml_inbound import looks_like_xml
+from gateway.service.xml_inbound import looks_like_xml
 
 #: ``--mappings DIR``, the same on every command
 mappings_option = click.option(

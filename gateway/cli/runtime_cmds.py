@@ -20,8 +20,8 @@ from sqlmodel import select
 
 from gateway.cli.admin_cmds import settings_from
 from gateway.config import ConfigError
-from gateway.logsetup import configure_logging
-from gateway.runtime import Runtime
+from gateway.service.logsetup import configure_logging
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Document, DocumentMessage, Message, MessageEvent
 
@@ -47,7 +47,7 @@ def open_runtime(ctx: click.Context) -> Runtime:
 @click.pass_context
 def run_command(ctx: click.Context, once: bool, console: bool) -> None:
     """Start the gateway: poll mailboxes, process messages, send the outbox (until SIGTERM)."""
-    from gateway.scheduler import Gateway, run_once
+    from gateway.service.scheduler import Gateway, run_once
 
     runtime = open_runtime(ctx)
     server = None
@@ -102,7 +102,7 @@ def _start_console(runtime: Runtime):  # type: ignore[no-untyped-def]
 @click.pass_context
 def ingest_command(ctx: click.Context, files: tuple[Path, ...], partner: str | None, mailbox: str) -> None:
     """Receive and process FILES as if they came from a mailbox. Exit 2 when any fails."""
-    from gateway import pipeline
+    from gateway.service import pipeline
 
     runtime = open_runtime(ctx)
     failed = 0
@@ -237,7 +237,7 @@ def replay_command(
     actor: str | None,
 ) -> None:
     """Re-run messages from their archived bytes with today's mappings (outbound ones are resent)."""
-    from gateway import pipeline
+    from gateway.service import pipeline
 
     if not message_ids and not all_failed:
         raise click.UsageError("give message ids or --failed")
@@ -265,7 +265,7 @@ def replay_command(
 @click.pass_context
 def send_command(ctx: click.Context) -> None:
     """Send every queued outbound message that is due, now."""
-    from gateway.mailboxes import send_due
+    from gateway.service.mailboxes import send_due
 
     runtime = open_runtime(ctx)
     summary = send_due(runtime)
@@ -319,7 +319,7 @@ def demo_command(ctx: click.Context, samples: Path | None) -> None:
 @click.pass_context
 def prune_command(ctx: click.Context, days: int | None) -> None:
     """Remove archived payloads older than the retention, except those still needed."""
-    from gateway.retention import prune_archive
+    from gateway.service.retention import prune_archive
 
     runtime = open_runtime(ctx)
     try:
@@ -340,7 +340,7 @@ def as2_server_command(ctx: click.Context, host: str, port: int) -> None:
     """Serve the inbound AS2 endpoint (POST /as2) on its own port."""
     from werkzeug.serving import run_simple
 
-    from gateway.as2_inbound import make_app
+    from gateway.service.as2_inbound import make_app
 
     runtime = open_runtime(ctx)
     click.echo(f"AS2 endpoint on http://{host}:{port}/as2", err=True)

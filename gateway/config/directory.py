@@ -23,10 +23,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from gateway.common.yamlfile import MarkedDict
 from gateway.config.errors import ConfigError, ConfigProblem
 from gateway.config.partners import EdifactIdentity, PartnerProfile, X12Identity
 from gateway.config.source import read_yaml, validate
-from gateway.mapping.yamlfile import MarkedDict
 
 log = logging.getLogger(__name__)
 

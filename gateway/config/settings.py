@@ -29,9 +29,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from gateway.common.yamlfile import MarkedDict, marked
 from gateway.config.errors import ConfigError, ConfigProblem
 from gateway.config.source import dotted, read_yaml, validate
-from gateway.mapping.yamlfile import MarkedDict, marked
 
 ENV_PREFIX = "ACORN_"
 SECRET_ENV = "ACORN_CONSOLE_SECRET"

@@ -1,6 +1,6 @@
 """Read a YAML configuration file and validate it with pydantic, keeping lines for errors.
 
-The YAML is read by :mod:`gateway.mapping.yamlfile`, whose dicts and lists remember the
+The YAML is read by :mod:`gateway.common.yamlfile`, whose dicts and lists remember the
 line of every key and item. :func:`validate` runs a pydantic model over that tree and
 turns each pydantic error into a :class:`ConfigProblem` whose line is found by walking
 the error's location down the tree, so a wrong value in ``partners/amazon-us.yaml``
@@ -19,9 +19,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from gateway.common.yamlfile import MarkedDict, YamlError, line_of, load_yaml_text
 from gateway.config.errors import ConfigError, ConfigProblem
-from gateway.mapping.errors import MappingError
-from gateway.mapping.yamlfile import MarkedDict, line_of, load_yaml_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -46,8 +45,8 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError.one(str(path), None, "", "not UTF-8 text") from None
     try:
         return load_yaml_text(text, str(path))
-    except MappingError as exc:
-        raise ConfigError([ConfigProblem(p.file, p.line, p.key, p.message) for p in exc.problems]) from None
+    except YamlError as exc:
+        raise ConfigError(exc.problems) from None
 
 
 #: Steps pydantic adds to an error location that are not keys of the file (union tags).

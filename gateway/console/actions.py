@@ -1,6 +1,6 @@
 """The console's actions, delegated to the modules that own them, imported only when used.
 
-Replay and resend belong to :mod:`gateway.pipeline`, discrepancy status changes to
+Replay and resend belong to :mod:`gateway.service.pipeline`, discrepancy status changes to
 :mod:`gateway.reconcile`, invoice approval and sending to :mod:`gateway.invoicing`. The
 console never reimplements them: when a module (or one of its functions) is not installed,
 :func:`available` says so and the page leaves the action out.
@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 if TYPE_CHECKING:
-    from gateway.runtime import Runtime
+    from gateway.service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 #: action name -> (module, function)
 ACTIONS: dict[str, tuple[str, str]] = {
-    "replay": ("gateway.pipeline", "replay"),
-    "resend": ("gateway.pipeline", "resend"),
-    "failed_ids": ("gateway.pipeline", "failed_message_ids"),
+    "replay": ("gateway.service.pipeline", "replay"),
+    "resend": ("gateway.service.pipeline", "resend"),
+    "failed_ids": ("gateway.service.pipeline", "failed_message_ids"),
     "discrepancy_status": ("gateway.reconcile", "set_discrepancy_status"),
     "approve_invoice": ("gateway.invoicing", "approve_invoice"),
     "send_invoice": ("gateway.invoicing", "send_invoice"),

@@ -25,7 +25,7 @@ from gateway.console.context import RUNTIME_KEY, close_db, current_user
 from gateway.console.jobs import JobTable
 
 if TYPE_CHECKING:
-    from gateway.runtime import Runtime
+    from gateway.service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
         api.bp,
     ):
         app.register_blueprint(blueprint)
-    from gateway.as2_inbound import make_blueprint as as2_blueprint
+    from gateway.service.as2_inbound import make_blueprint as as2_blueprint
 
     as2 = as2_blueprint(runtime)  # partners POST AS2 messages (and async MDNs) here: signed, not a form
     app.register_blueprint(as2)

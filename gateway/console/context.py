@@ -1,6 +1,6 @@
 """Per-request access to the runtime, a database session and the logged-in user.
 
-The app factory stores the :class:`~gateway.runtime.Runtime` in ``app.extensions``; a
+The app factory stores the :class:`~gateway.service.runtime.Runtime` in ``app.extensions``; a
 view asks :func:`runtime` for it and :func:`db` for a session that lives for the request
 and is closed when it ends (reads never commit; actions commit explicitly).
 """
@@ -13,7 +13,7 @@ from flask import abort, current_app, g, request
 from sqlmodel import Session
 
 if TYPE_CHECKING:
-    from gateway.runtime import Runtime
+    from gateway.service.runtime import Runtime
     from gateway.store.models import User
 
 RUNTIME_KEY = "acorn.runtime"

@@ -30,7 +30,7 @@ from gateway.console.audit import record
 from gateway.store.models import AuditEntry, ReplayJob, utcnow
 
 if TYPE_CHECKING:
-    from gateway.runtime import Runtime
+    from gateway.service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from gateway.edi.detect import sniff, strip_preamble
 from gateway.edi.errors import EdiError
 from gateway.edi.model import Delimiters
-from gateway.xml_inbound import is_xml
+from gateway.service.xml_inbound import is_xml
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from gateway.common.yamlfile import MarkedDict, file_of, line_of
 from gateway.edi.dictionary import address_problem
 from gateway.mapping.codes import CodeList
 from gateway.mapping.errors import MappingProblem
 from gateway.mapping.functions import Call, compile_call
 from gateway.mapping.paths import Path, PathSyntaxError, compile_path
-from gateway.mapping.yamlfile import MarkedDict, file_of, line_of
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from gateway.common.yamlfile import MarkedDict, marked
 from gateway.mapping.checks import Checker
 from gateway.mapping.errors import MappingProblem
 from gateway.mapping.models import field_shape, required_fields, value_problem
@@ -23,7 +24,6 @@ from gateway.mapping.outbound import Condition, ElementSpec, FieldRef, Product, 
 from gateway.mapping.paths import TAG_RE
 from gateway.mapping.schema import ElementRule, GroupRule, SegmentControls, ValueRule, When
 from gateway.mapping.specs import PARENT, ROOT, THIS, GroupSpec, ValueSpec
-from gateway.mapping.yamlfile import MarkedDict, marked
 
 _ELEMENT_KEY_RE = re.compile(r"^(?P<tag>[A-Z][A-Z0-9]{1,2}?)(?P<el>\d{2})(?:-(?P<comp>\d{1,2}))?$")
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"

@@ -17,37 +17,19 @@ message that needed the mapping.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from gateway.common.problems import Problem, ProblemError
 from gateway.edi.errors import Position
 
-
-@dataclass(frozen=True, slots=True)
-class MappingProblem:
-    """One thing wrong in a mapping file."""
-
-    file: str
-    line: int | None
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        key = f" {self.key}:" if self.key else ""
-        return f"{where}:{key} {self.message}"
+#: One thing wrong in a mapping file (the same shape as every problem).
+MappingProblem = Problem
 
 
-class MappingError(Exception):
+class MappingError(ProblemError):
     """A mapping file (or overlay) is invalid. ``problems`` lists each defect with file and line."""
 
-    def __init__(self, problems: list[MappingProblem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems) or "invalid mapping")
-
-    @classmethod
-    def one(cls, file: str, line: int | None, key: str, message: str) -> MappingError:
-        return cls([MappingProblem(file, line, key, message)])
+    summary = "invalid mapping"
 
 
 class TranslationError(Exception):

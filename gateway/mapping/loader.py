@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from gateway.common.yamlfile import MarkedDict, MarkedList, YamlError, line_of, load_yaml_file, marked
 from gateway.edi.model import OutboundTransaction, Transaction
 from gateway.mapping.checks import Checker
 from gateway.mapping.codes import CodeList
@@ -42,9 +43,16 @@ from gateway.mapping.outbound import SegmentSpec, render_document
 from gateway.mapping.plan import Plan, build_plan
 from gateway.mapping.schema import CodesFile, Hierarchy, InboundFile, OutboundFile, OverlayFile
 from gateway.mapping.specs import GroupSpec, ValueSpec
-from gateway.mapping.yamlfile import MarkedDict, MarkedList, line_of, load_yaml_file, marked
 
 log = logging.getLogger(__name__)
+
+
+def read_mapping_yaml(path: Path) -> Any:
+    """Read a mapping file's YAML. Raises :class:`MappingError` when unreadable or not YAML."""
+    try:
+        return load_yaml_file(path)
+    except YamlError as exc:
+        raise MappingError(exc.problems) from None
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
 CODES_SUBDIR = "codes"
@@ -144,7 +152,7 @@ def load_shared_codes(root: Path) -> tuple[dict[str, dict[str, Any]], list[Mappi
         return tables, problems
     for path in sorted(folder.glob("*.yaml")):
         try:
-            tree = load_yaml_file(path)
+            tree = read_mapping_yaml(path)
         except MappingError as exc:
             problems.extend(exc.problems)
             continue
@@ -170,7 +178,7 @@ def load_shared_codes(root: Path) -> tuple[dict[str, dict[str, Any]], list[Mappi
 def _read_tree(path: Path, depth: int, root: Path) -> tuple[Any, list[str], list[MappingProblem]]:
     """The YAML tree of ``path`` with its overlay chain applied; the chain of files; the
     overlays' problems (see :func:`merge_overlay`)."""
-    tree = load_yaml_file(path)
+    tree = read_mapping_yaml(path)
     if not isinstance(tree, dict):
         raise MappingError.one(str(path), getattr(tree, "line", 1), "", "a mapping file is a YAML mapping")
     if "overlay" not in tree:
@@ -201,7 +209,7 @@ def partner_chain(path: Path, root: Path) -> list[tuple[Path, MarkedDict]]:
     """
     found: list[tuple[Path, MarkedDict]] = []
     while True:
-        tree = load_yaml_file(path)
+        tree = read_mapping_yaml(path)
         if not isinstance(tree, dict) or "overlay" not in tree:
             raise MappingError.one(
                 str(path),
@@ -217,7 +225,7 @@ def partner_chain(path: Path, root: Path) -> list[tuple[Path, MarkedDict]]:
             base_path = resolve(str(tree["overlay"]), root)
         except MappingError:
             return found  # compiling reports the unknown base with its line
-        base = load_yaml_file(base_path)
+        base = read_mapping_yaml(base_path)
         if not isinstance(base, dict) or "overlay" not in base or base.get("versions"):
             return found
         path = base_path

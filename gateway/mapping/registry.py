@@ -31,9 +31,9 @@ from gateway.mapping.loader import (
     load_mapping,
     load_shared_codes,
     partner_chain,
+    read_mapping_yaml,
     resolve,
 )
-from gateway.mapping.yamlfile import load_yaml_file
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class MappingRegistry:
             if set(path.relative_to(self.root).parts[:-1]) & _SKIP_DIRS:
                 continue
             try:
-                head = load_yaml_file(path)
+                head = read_mapping_yaml(path)
             except MappingError as exc:
                 self.problems.extend(exc.problems)
                 continue
@@ -107,7 +107,7 @@ class MappingRegistry:
                 if not head.get("versions"):
                     continue  # a partner overlay: applied on request only
                 try:
-                    base = load_yaml_file(self._find(str(head["overlay"])))
+                    base = read_mapping_yaml(self._find(str(head["overlay"])))
                 except MappingError:
                     continue
                 head = {**base, "versions": head["versions"]}

@@ -1,6 +1,6 @@
 """Schema migrations with Alembic, configured in code (no alembic.ini needed at run time).
 
-The scripts live in ``gateway/migrations`` (shipped inside the package). :func:`upgrade_database`
+The scripts live in ``gateway/store/migrations`` (shipped inside the package). :func:`upgrade_database`
 brings any database to the newest revision; it runs at start-up and as ``acorn db upgrade``,
 and is safe to run again (it does nothing when the schema is current).
 
@@ -8,7 +8,7 @@ To add a migration while developing::
 
     python -c "from gateway.store.migrate import revision; revision('sqlite:///dev.sqlite3', 'add x')"
 
-then review the generated file under ``gateway/migrations/versions`` (name the index and
+then review the generated file under ``gateway/store/migrations/versions`` (name the index and
 constraint, keep ``String`` lengths, use ``batch_alter_table`` for SQLite).
 """
 
@@ -27,7 +27,7 @@ from gateway.store.engine import make_engine
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: str) -> Config:

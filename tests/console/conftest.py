@@ -22,7 +22,7 @@ from werkzeug.security import generate_password_hash
 
 from gateway.config import load_settings
 from gateway.console import create_app, users
-from gateway.runtime import Runtime
+from gateway.service.runtime import Runtime
 from gateway.store import make_engine, session_scope, upgrade_database
 from gateway.store.models import User
 from tests.conftest import BACKENDS, DATA_DIR, PROJECT_ROOT
@@ -129,7 +129,7 @@ def seeded(runtime: Runtime, accounts: dict[str, int]) -> dict[str, int | str]:
     from datetime import timedelta
     from decimal import Decimal
 
-    from gateway import pipeline
+    from gateway.service import pipeline
     from gateway.store.models import Discrepancy, Document, MailboxStatus, utcnow
 
     po = pipeline.ingest(runtime, sample("x12_4010_850_new_po.edi"), "po-4TQ8ZK2M.edi", mailbox="local")

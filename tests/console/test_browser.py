@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from gateway import pipeline
 from gateway.console import create_app
+from gateway.service import pipeline
 from tests.console.conftest import PASSWORD, break_mapping, fix_mapping, sample
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway import pipeline
+from gateway.service import pipeline
 from tests.console.conftest import login_as, sample
 
 SCRIPT = '<script>alert("acorn")</script>'

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine
 
 from gateway.console import create_app, users
 from gateway.console.metrics import Metric, render
-from gateway.runtime import Runtime
+from gateway.service.runtime import Runtime
 from gateway.store import Archive, session_scope
 from gateway.store.models import Worker, utcnow
 

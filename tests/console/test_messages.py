@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gateway import pipeline
+from gateway.service import pipeline
 from tests.console.conftest import login_as, sample
 
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from gateway import pipeline
 from gateway.console import users
 from gateway.console.jobs import JobTable
+from gateway.service import pipeline
 from gateway.store import session_scope
 from gateway.store.models import AuditEntry, Message, ReplayJob, utcnow
 from tests.console.conftest import break_mapping, csrf_token, fix_mapping, login_as, post_form, sample

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-import gateway.reconcile_models  # noqa: F401  (register the money tables)
+import gateway.store.money  # noqa: F401  (register the money tables)
 from gateway.canonical import Invoice, PurchaseOrder, ReturnAuthorization, Shipment
 from gateway.config import PartnerDirectory, load_partners
 from gateway.store import make_engine, upgrade_database
@@ -357,7 +357,7 @@ def reconcile_stored(
 def open_runtime(tmp_path: Path, url: str | None = None, **profile_options: Any):
     """A Runtime on ``url`` (a SQLite file by default) with the test partners and the shipped mappings."""
     from gateway.config.settings import Settings
-    from gateway.runtime import Runtime
+    from gateway.service.runtime import Runtime
 
     folder = write_partners(tmp_path / "partners", **profile_options)
     settings = Settings(

@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from gateway.alerts import Alert, deliver
 from gateway.config.settings import AlertSettings, EmailAlerts, Settings
+from gateway.outbound.alerts import Alert, deliver
 from gateway.reconcile import check_aging
 from gateway.store.models import Document, DocumentMessage, Message
 from tests.money.conftest import asn, invoice, po, rma, store
@@ -233,7 +233,7 @@ def test_a_channel_that_is_down_is_logged_not_raised(caplog) -> None:
         webhook_url=f"http://127.0.0.1:{port}/hook",
         email=EmailAlerts(to=["x@example.com"], smtp_host="127.0.0.1", smtp_port=port),
     )
-    with caplog.at_level(logging.WARNING, logger="gateway.alerts"):
+    with caplog.at_level(logging.WARNING, logger="gateway.outbound.alerts"):
         report = deliver([Alert("not_invoiced", US, "ASN-1 not invoiced")], settings, timeout=2)
     assert (report.logged, report.webhook, report.email) == (1, False, False)
     assert len(report.errors) == 2

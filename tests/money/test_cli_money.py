@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from gateway.cli import cli
 from gateway.config.settings import load_settings
-from gateway.runtime import Runtime
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from tests.money.conftest import ROOT, asn, invoice, migrated_sqlite, po, store, write_partners
 

@@ -13,8 +13,8 @@ from sqlmodel import Session
 from gateway.canonical import Invoice, ItemIds, Party
 from gateway.config import load_partners
 from gateway.invoicing import build_invoices, check_invoice, list_invoices
-from gateway.reconcile_models import InvoiceCheck
 from gateway.store.documents import load_document
+from gateway.store.money import InvoiceCheck
 from tests.money.conftest import PROFILES, asn, invoice, po, store, write_partners
 
 US, EU, WH, ERP = "amazon-us", "amazon-eu", "warehouse", "erp"

@@ -28,10 +28,10 @@ from gateway.invoicing import (
     send_invoice,
 )
 from gateway.reconcile import reconcile_documents, run_aging_checks
-from gateway.reconcile_models import InvoiceCheck
 from gateway.store import session_scope
 from gateway.store.documents import load_document
 from gateway.store.models import AuditEntry, Discrepancy, Document, DocumentMessage, Message
+from gateway.store.money import InvoiceCheck
 from tests.money.conftest import PG_SKIP, asn, open_runtime, po, rma, store
 
 US, EU, WH = "amazon-us", "amazon-eu", "warehouse"

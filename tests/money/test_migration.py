@@ -1,4 +1,4 @@
-"""Migration 0004 creates the money tables exactly as gateway.reconcile_models declares them."""
+"""Migration 0004 creates the money tables exactly as gateway.store.money declares them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-import gateway.reconcile_models  # noqa: F401
+import gateway.store.money  # noqa: F401
 from gateway.store import make_engine, upgrade_database
 
 

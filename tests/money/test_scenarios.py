@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from gateway import pipeline
 from gateway.config.settings import load_settings
 from gateway.edi import parse
 from gateway.invoicing import InvoicingError, approve_invoice, build_credit_note, check_invoice, send_invoice
-from gateway.runtime import Runtime
+from gateway.service import pipeline
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.documents import load_document
 from gateway.store.models import Discrepancy, Document, Message

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.runtime import Runtime
+from gateway.service.runtime import Runtime
 from tests.conftest import DATA_DIR, PROJECT_ROOT
 
 MESSAGES = DATA_DIR / "messages"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from gateway.runtime import Runtime
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Document, Message
 from tests.conftest import PROJECT_ROOT
@@ -65,7 +65,7 @@ def test_a_locked_database_leaves_the_message_to_be_retried_not_failed(runtime: 
     message: it stays unfinished, and the next recovery processes it once, fully."""
     from sqlalchemy.exc import OperationalError
 
-    from gateway import pipeline
+    from gateway.service import pipeline
     from tests.pipeline.conftest import sample
 
     real = pipeline._process
@@ -96,7 +96,7 @@ def test_the_periodic_retry_leaves_fresh_and_held_messages_alone(runtime: Runtim
     leased) is the poll's, and only one nobody holds for a while is taken up."""
     from datetime import timedelta
 
-    from gateway import pipeline
+    from gateway.service import pipeline
     from tests.pipeline.conftest import sample
 
     receipt = pipeline.receive(runtime, sample("x12_4010_850_new_po.edi"), filename="po.edi", partner="amazon-us")

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from gateway import mailboxes, pipeline
 from gateway.edi import parse
 from gateway.edi.model import OutboundTransaction
-from gateway.envelopes import build_interchange, outbound_filename, to_payload
-from gateway.outbox import queue_outbound
-from gateway.runtime import Runtime
+from gateway.outbound.envelopes import build_interchange, outbound_filename, to_payload
+from gateway.outbound.outbox import queue_outbound
+from gateway.service import mailboxes, pipeline
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Document, MailboxStatus, Message
 from tests.conftest import PROJECT_ROOT
@@ -64,8 +64,8 @@ def test_the_same_file_dropped_again_later_is_recorded_as_a_duplicate(runtime: R
 CRASH_AFTER_RECEIVE = """
 import os, signal, sys
 from pathlib import Path
-from gateway import pipeline
-from gateway.runtime import Runtime
+from gateway.service import pipeline
+from gateway.service.runtime import Runtime
 from gateway.transports.local import LocalMailbox
 rt = Runtime.open(Path(sys.argv[1]))
 inbox = Path(sys.argv[2])
@@ -207,7 +207,7 @@ def test_an_inbound_997_marks_what_we_sent_and_its_documents(runtime: Runtime) -
 def test_an_unwritable_archive_fails_the_poll_not_the_pass(runtime: Runtime, home: Path, monkeypatch) -> None:
     """The archive refusing a file (read-only disk) fails that mailbox's poll, recorded as such; the
     file stays in the inbox for the next poll and the other mailboxes are still polled."""
-    from gateway.scheduler import run_once
+    from gateway.service.scheduler import run_once
 
     us, warehouse = _inbox(home, "amazon-us"), _inbox(home, "warehouse")
     (us / "po.edi").write_bytes(sample("x12_4010_850_new_po.edi"))

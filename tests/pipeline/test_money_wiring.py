@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from gateway import invoicing, mailboxes, pipeline, reconcile
+from gateway import invoicing, reconcile
 from gateway.edi import parse
-from gateway.runtime import Runtime
+from gateway.service import mailboxes, pipeline
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Discrepancy, Document, Message, MessageEvent
 from tests.conftest import BACKENDS, pg_schema

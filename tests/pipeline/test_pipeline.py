@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from gateway import pipeline
 from gateway.edi import parse
-from gateway.runtime import Runtime
+from gateway.service import pipeline
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import AuditEntry, Document, DocumentMessage, Message, MessageEvent
 from tests.pipeline.conftest import sample

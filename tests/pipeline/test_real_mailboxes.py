@@ -10,10 +10,10 @@ import yaml
 from flask import Flask
 from sqlmodel import select
 
-from gateway import mailboxes
-from gateway.as2_inbound import make_app, make_blueprint
 from gateway.edi import parse
-from gateway.runtime import Runtime
+from gateway.service import mailboxes
+from gateway.service.as2_inbound import make_app, make_blueprint
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Document, Message
 from gateway.transports.as2 import As2Mailbox

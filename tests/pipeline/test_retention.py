@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import time
 
-from gateway import pipeline
-from gateway.retention import prune_archive
-from gateway.runtime import Runtime
+from gateway.service import pipeline
+from gateway.service.retention import prune_archive
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Discrepancy, Message
 from tests.pipeline.conftest import numbered_po

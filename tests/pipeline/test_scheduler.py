@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from gateway.runtime import Runtime
-from gateway.scheduler import backoff_seconds
+from gateway.service.runtime import Runtime
+from gateway.service.scheduler import backoff_seconds
 from gateway.store import session_scope
 from gateway.store.models import Message, Worker
 from tests.conftest import PROJECT_ROOT

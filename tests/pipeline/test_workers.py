@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from gateway import pipeline
-from gateway.runtime import Runtime
+from gateway.service import pipeline
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Document, Message
 from tests.conftest import NEEDS_PG, PROJECT_ROOT, pg_schema

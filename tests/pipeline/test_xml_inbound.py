@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from gateway import pipeline
 from gateway.canonical import Shipment
 from gateway.canonical.xml import to_xml
-from gateway.runtime import Runtime
+from gateway.service import pipeline
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Document, DocumentMessage, Message
 from tests.pipeline.conftest import MESSAGES

@@ -21,9 +21,9 @@ from gateway.console.queries import (
 )
 from gateway.console.rawview import raw_lines
 from gateway.edi import EdiError, parse
+from gateway.service.xml_inbound import is_xml
 from gateway.store.archive import ArchiveCorrupted
 from gateway.store.models import Document, DocumentMessage, Message, MessageEvent
-from gateway.xml_inbound import is_xml
 
 log = logging.getLogger(__name__)
 

@@ -103,7 +103,7 @@ def blocked_reasons(doc_ids: list[int]) -> dict[int, list[Any]]:
     if not doc_ids:
         return {}
     try:
-        model = importlib.import_module("gateway.reconcile_models").InvoiceCheck
+        model = importlib.import_module("gateway.store.money").InvoiceCheck
     except (ImportError, AttributeError):
         return {}
     rows = db().exec(select(model).where(model.document_id.in_(doc_ids))).all()

@@ -5,8 +5,6 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import gateway.reconcile_models  # (register the reconciliation and invoicing tables)
-import gateway.store.models  # noqa: F401  (register the tables on SQLModel.metadata)
 from gateway.store.engine import make_engine
 
 config = context.config

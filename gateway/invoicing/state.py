@@ -14,18 +14,18 @@ from sqlmodel import Session, col, select
 
 from gateway.canonical import Invoice
 from gateway.config import PartnerDirectory
-from gateway.invoicing_checks import Reason, compliance_reasons
-from gateway.invoicing_parts import InvoicingError, invoice_settings
-from gateway.invoicing_render import mailbox_for, render_payload
+from gateway.invoicing.checks import Reason, compliance_reasons
+from gateway.invoicing.parts import InvoicingError, invoice_settings
+from gateway.invoicing.render import mailbox_for, render_payload
 from gateway.mapping.registry import MappingRegistry
-from gateway.outbox import queue_outbound
+from gateway.orders.book import safe_load
+from gateway.outbound.outbox import queue_outbound
 from gateway.reconcile import run_scopes, scopes_of
-from gateway.reconcile_data import safe_load
-from gateway.reconcile_models import InvoiceCheck
-from gateway.runtime import Runtime
+from gateway.service.runtime import Runtime
 from gateway.store.archive import Archive
 from gateway.store.engine import session_scope
 from gateway.store.models import AuditEntry, Document, DocumentMessage, Message, utcnow
+from gateway.store.money import InvoiceCheck
 
 log = logging.getLogger(__name__)
 

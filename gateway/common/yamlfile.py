@@ -18,12 +18,18 @@ from typing import Any
 
 import yaml
 
-from gateway.mapping.errors import MappingError
+from gateway.common.problems import ProblemError
 
 try:  # the C loader when PyYAML was built with libyaml
     _Base = yaml.CSafeLoader  # type: ignore[attr-defined]
 except AttributeError:  # pragma: no cover
     _Base = yaml.SafeLoader
+
+
+class YamlError(ProblemError):
+    """A YAML file cannot be read or is not valid YAML; each problem names file and line."""
+
+    summary = "invalid YAML"
 
 
 class MarkedDict(dict):
@@ -91,7 +97,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _keep_text)
 
 
 def load_yaml_text(text: str, file: str) -> Any:
-    """Parse YAML text into marked dicts and lists. Raises :class:`MappingError` on bad YAML."""
+    """Parse YAML text into marked dicts and lists. Raises :class:`YamlError` on bad YAML."""
     try:
         tree = yaml.load(text, Loader=_Loader)
         _set_file(tree, file)
@@ -99,9 +105,9 @@ def load_yaml_text(text: str, file: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise MappingError.one(file, line, "", f"not valid YAML: {exc.problem or exc}") from None
+        raise YamlError.one(file, line, "", f"not valid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
-        raise MappingError.one(file, None, "", f"not valid YAML: {exc}") from None
+        raise YamlError.one(file, None, "", f"not valid YAML: {exc}") from None
 
 
 def _set_file(node: Any, file: str) -> None:
@@ -125,11 +131,11 @@ def marked(data: dict[str, Any], file: str = "", line: int | None = None) -> Mar
 
 
 def load_yaml_file(path: Path) -> Any:
-    """Read and parse a YAML file. Raises :class:`MappingError` when unreadable or invalid."""
+    """Read and parse a YAML file. Raises :class:`YamlError` when unreadable or invalid."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise MappingError.one(str(path), None, "", f"cannot read: {exc.strerror}") from None
+        raise YamlError.one(str(path), None, "", f"cannot read: {exc.strerror}") from None
     return load_yaml_text(text, str(path))
 
 

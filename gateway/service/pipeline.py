@@ -20,7 +20,7 @@ Rules that keep messages safe:
 - :func:`replay` re-runs messages from their archived bytes with today's mappings and partner
   profiles, and writes who and why to the audit log.
 
-Canonical XML (from an ERP or warehouse that does not speak EDI, :mod:`gateway.xml_inbound`)
+Canonical XML (from an ERP or warehouse that does not speak EDI, :mod:`gateway.service.xml_inbound`)
 takes the same path without the EDI steps: the mailbox's partner is its sender, the XSD and
 the canonical model check it in place of parsing and translating, and no 997 is queued.
 """
@@ -41,22 +41,22 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
-from gateway.acks import (
+from gateway.canonical import CanonicalDocument
+from gateway.config import PartnerProfile
+from gateway.edi import EdiError, ParsedFile, Position, parse
+from gateway.mapping.errors import MappingError, TranslationError
+from gateway.outbound.acks import (
     apply_acknowledgement,
     is_acknowledgement,
     queue_acknowledgement,
     read_acknowledgement,
 )
-from gateway.canonical import CanonicalDocument
-from gateway.config import PartnerProfile
-from gateway.edi import EdiError, ParsedFile, Position, parse
-from gateway.mapping.errors import MappingError, TranslationError
-from gateway.runtime import Runtime
+from gateway.service.runtime import Runtime
+from gateway.service.xml_inbound import XmlRefused, looks_like_xml, read_xml_message
 from gateway.store import session_scope
 from gateway.store.archive import ArchivedPayload
 from gateway.store.documents import save_document
 from gateway.store.models import AuditEntry, Direction, Document, Message, MessageEvent, MessageState, utcnow
-from gateway.xml_inbound import XmlRefused, looks_like_xml, read_xml_message
 
 log = logging.getLogger(__name__)
 

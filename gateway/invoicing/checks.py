@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from gateway.canonical import Invoice, InvoiceLine
 from gateway.config import PartnerDirectory
 from gateway.config.rules import InvoiceRules, PartnerRules
-from gateway.reconcile_data import (
+from gateway.orders.book import (
     CASE_UOMS,
     Loaded,
     PoBundle,
@@ -43,9 +43,9 @@ from gateway.reconcile_data import (
     qty_text,
     shares_id,
 )
-from gateway.reconcile_doc_rules import use_of
-from gateway.reconcile_models import InvoiceNumberUse
+from gateway.reconcile.doc_rules import use_of
 from gateway.store.models import Document
+from gateway.store.money import InvoiceNumberUse
 
 #: half the last place of a unit cost as invoices write it (at most 4 decimals)
 PRICE_ROUNDING = Decimal("0.00005")

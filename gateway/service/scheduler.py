@@ -23,11 +23,12 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from gateway import __version__, mailboxes, pipeline
+from gateway import __version__
 from gateway.invoicing import send_ready_invoices
 from gateway.reconcile import run_aging_checks
-from gateway.retention import prune_archive
-from gateway.runtime import Runtime
+from gateway.service import mailboxes, pipeline
+from gateway.service.retention import prune_archive
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Worker, utcnow
 from gateway.transports import TransportError

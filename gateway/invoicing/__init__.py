@@ -6,7 +6,7 @@ States of an invoice or credit note we build (``Document.status``)::
     draft --send (automatic, or approved in manual mode)--> queued --put in the mailbox--> sent
     queued|sent --997/CONTRL accepts--> accepted      queued|sent --rejects--> rejected --send--> queued
 
-- :func:`check_invoice` runs every compliance pre-check (:mod:`gateway.invoicing_checks`)
+- :func:`check_invoice` runs every compliance pre-check (:mod:`gateway.invoicing.checks`)
   and stores the reasons (``invoice_checks`` table); a failing invoice is ``blocked`` and is
   never sent: :func:`send_invoice` re-checks right before rendering.
 - :func:`send_invoice` renders through the partner's outbound mapping (X12 810 or EDIFACT
@@ -20,18 +20,18 @@ States of an invoice or credit note we build (``Document.status``)::
   partners, sends it when it passes.
 
 Functions taking a ``session`` leave the commit to the caller; those taking a
-:class:`~gateway.runtime.Runtime` run their own transaction.
+:class:`~gateway.service.runtime.Runtime` run their own transaction.
 """
 
 from __future__ import annotations
 
-from gateway.invoicing_auto import on_documents_stored, send_ready_invoices
-from gateway.invoicing_build import build_invoices
-from gateway.invoicing_checks import Reason
-from gateway.invoicing_credit import build_credit_note
-from gateway.invoicing_parts import InvoicingError
-from gateway.invoicing_render import render_payload
-from gateway.invoicing_state import (
+from gateway.invoicing.auto import on_documents_stored, send_ready_invoices
+from gateway.invoicing.build import build_invoices
+from gateway.invoicing.checks import Reason
+from gateway.invoicing.credit import build_credit_note
+from gateway.invoicing.parts import InvoicingError
+from gateway.invoicing.render import render_payload
+from gateway.invoicing.state import (
     SENDABLE,
     STATES,
     InvoiceBlocked,
@@ -42,7 +42,7 @@ from gateway.invoicing_state import (
     record_invoice_sent,
     send_invoice,
 )
-from gateway.invoicing_views import InvoiceView, invoice_json, list_invoices
+from gateway.invoicing.views import InvoiceView, invoice_json, list_invoices
 
 __all__ = [
     "SENDABLE",

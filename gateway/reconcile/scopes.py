@@ -10,11 +10,11 @@ Entry points:
   it also re-examines the scopes of discrepancies still open whose documents moved away.
 - :func:`set_discrepancy_status`, :func:`list_discrepancies`, :func:`discrepancy_json` — for
   the console and the CLI.
-- :func:`check_aging` (from :mod:`gateway.reconcile_aging`) — the periodic checks that send alerts.
+- :func:`check_aging` (from :mod:`gateway.reconcile.aging`) — the periodic checks that send alerts.
 
 How documents of different partners relate, the units and the rules are described in
-:mod:`gateway.reconcile_data` and :mod:`gateway.reconcile_rules`; how findings become rows in
-:mod:`gateway.reconcile_sync`. Nothing here commits: the caller owns the transaction.
+:mod:`gateway.orders.book` and :mod:`gateway.reconcile.rules`; how findings become rows in
+:mod:`gateway.reconcile.sync`. Nothing here commits: the caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -33,13 +33,12 @@ from sqlmodel import Session, col, select
 from gateway.canonical import Invoice, PurchaseOrder, ReturnAuthorization, Shipment
 from gateway.config import PartnerDirectory
 from gateway.config.rules import PartnerRules
-from gateway.reconcile_aging import check_aging, run_aging_checks
-from gateway.reconcile_data import Loaded, chunks, is_live, load_bundles, safe_load
-from gateway.reconcile_doc_rules import NumberUse, number_findings, return_findings, shipment_findings, use_of
-from gateway.reconcile_findings import Finding
-from gateway.reconcile_models import InvoiceNumberUse
-from gateway.reconcile_rules import po_findings
-from gateway.reconcile_sync import (
+from gateway.orders.book import Loaded, chunks, is_live, load_bundles, safe_load
+from gateway.reconcile.aging import check_aging, run_aging_checks
+from gateway.reconcile.doc_rules import NumberUse, number_findings, return_findings, shipment_findings, use_of
+from gateway.reconcile.findings import Finding
+from gateway.reconcile.rules import po_findings
+from gateway.reconcile.sync import (
     STATUSES,
     TRANSITIONS,
     DiscrepancyError,
@@ -49,6 +48,7 @@ from gateway.reconcile_sync import (
     sync_findings,
 )
 from gateway.store.models import Discrepancy, Document, DocumentLine, utcnow
+from gateway.store.money import InvoiceNumberUse
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def rules_for(partners: PartnerDirectory, name: str | None) -> PartnerRules:
 
 
 def scopes_of(documents: Sequence[Document]) -> set[str]:
-    """The scopes stored documents touch (see :mod:`gateway.reconcile_rules`)."""
+    """The scopes stored documents touch (see :mod:`gateway.reconcile.rules`)."""
     scopes: set[str] = set()
     for row in documents:
         doc = safe_load(row)

@@ -1,7 +1,7 @@
 """The purchase-order rules: a PO with every ASN, invoice and return naming it in, findings out.
 
 Pure functions, no database. Each rule of AMAZON-RULES.md ("Reconciliation: keys and rules")
-that concerns a PO yields a :class:`~gateway.reconcile_findings.Finding` in the scope ``po:N``:
+that concerns a PO yields a :class:`~gateway.reconcile.findings.Finding` in the scope ``po:N``:
 per PO line, in eaches, shipped (over every ASN) against ordered, invoiced against shipped
 (over every invoice and per invoice against its ASN), returned against shipped; each invoice
 line's cost and item ids against the PO's; each invoice's currency, total (lines + charges -
@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from gateway.canonical import Invoice, Shipment
 from gateway.config.rules import ReconciliationRules
-from gateway.reconcile_data import (
+from gateway.orders.book import (
     Loaded,
     PoBundle,
     PoLines,
@@ -32,7 +32,7 @@ from gateway.reconcile_data import (
     money,
     qty_text,
 )
-from gateway.reconcile_findings import Collector, Finding
+from gateway.reconcile.findings import Collector, Finding
 
 
 def po_findings(bundle: PoBundle, rules: ReconciliationRules, partner: str) -> list[Finding]:

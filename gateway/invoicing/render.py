@@ -12,11 +12,16 @@ from sqlmodel import Session
 from gateway.canonical import Invoice
 from gateway.canonical.xml import CanonicalXmlError, to_xml
 from gateway.config import PartnerDirectory
-from gateway.envelopes import build_interchange, next_transaction_control, outbound_filename, to_payload
-from gateway.invoicing_parts import InvoicingError, invoice_settings
+from gateway.invoicing.parts import InvoicingError, invoice_settings
 from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
-from gateway.outbox import OutboundPayload
+from gateway.outbound.envelopes import (
+    build_interchange,
+    next_transaction_control,
+    outbound_filename,
+    to_payload,
+)
+from gateway.outbound.outbox import OutboundPayload
 from gateway.store.models import Document, utcnow
 
 

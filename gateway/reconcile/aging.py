@@ -30,14 +30,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from gateway.alerts import Alert, deliver
 from gateway.canonical import PurchaseOrder, Shipment
 from gateway.config import PartnerDirectory, Settings
 from gateway.config.rules import AgingRules, PartnerRules
-from gateway.reconcile_data import CASE_UOMS, NOT_LIVE, PoLines, chunks, safe_load
-from gateway.reconcile_findings import Collector, Finding
-from gateway.reconcile_sync import scope_rows, sync_findings
-from gateway.runtime import Runtime
+from gateway.orders.book import CASE_UOMS, NOT_LIVE, PoLines, chunks, safe_load
+from gateway.outbound.alerts import Alert, deliver
+from gateway.reconcile.findings import Collector, Finding
+from gateway.reconcile.sync import scope_rows, sync_findings
+from gateway.service.runtime import Runtime
 from gateway.store.engine import session_scope
 from gateway.store.models import Document, DocumentLine, DocumentMessage, Message, utcnow
 

@@ -2,7 +2,7 @@
 
 :func:`poll_mailbox` runs one mailbox's pickup in the order that never loses a file and never
 takes one twice (see :mod:`gateway.transports.base`): fetch to a local temporary file ->
-:func:`gateway.pipeline.receive` (archived + committed) -> process -> acknowledge at the
+:func:`gateway.service.pipeline.receive` (archived + committed) -> process -> acknowledge at the
 mailbox -> forget the receipt key. A bad file fails its own message and the poll goes on; a
 transport problem ends this poll with :class:`TransportError` and the scheduler backs off.
 
@@ -27,8 +27,9 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from gateway import invoicing, pipeline
-from gateway.runtime import Runtime
+from gateway import invoicing
+from gateway.service import pipeline
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Direction, MailboxStatus, Message, MessageEvent, MessageState, utcnow
 from gateway.transports import TransportError, open_mailbox

@@ -18,8 +18,8 @@ from typing import Any
 
 from gateway.canonical import Invoice, ReturnAuthorization, Shipment
 from gateway.config.rules import ReconciliationRules
-from gateway.reconcile_data import Loaded, item_keys, item_label, qty_text, shares_id
-from gateway.reconcile_findings import Collector, Finding
+from gateway.orders.book import Loaded, item_keys, item_label, qty_text, shares_id
+from gateway.reconcile.findings import Collector, Finding
 
 
 def _looks_like_date(text: str) -> bool:

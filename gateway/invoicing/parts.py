@@ -26,10 +26,10 @@ from gateway.canonical import (
 )
 from gateway.config import PartnerDirectory, PartnerProfile, ProfileParty
 from gateway.config.partners import InvoiceSettings
-from gateway.reconcile_models import InvoiceCheck
 from gateway.store.counters import INVOICE_NUMBER, next_value
 from gateway.store.documents import save_document
 from gateway.store.models import AuditEntry, Document
+from gateway.store.money import InvoiceCheck
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Findings -> discrepancy rows: idempotent upserts, self-closing, status transitions with an audit trail.
 
-A run re-examines whole *scopes* (see :mod:`gateway.reconcile_rules`). For each scope:
+A run re-examines whole *scopes* (see :mod:`gateway.reconcile.rules`). For each scope:
 
 - a finding whose key has no row becomes an ``open`` discrepancy (note "found");
 - a finding whose row exists updates it in place (expected, actual, money at risk...);
@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from gateway.reconcile_data import chunks
-from gateway.reconcile_findings import Finding
+from gateway.orders.book import chunks
+from gateway.reconcile.findings import Finding
 from gateway.store.counters import next_value
 from gateway.store.models import AuditEntry, Discrepancy, utcnow
 

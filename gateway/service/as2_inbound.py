@@ -1,7 +1,7 @@
 """AS2 inbound wired to the pipeline: the endpoint that partners POST to.
 
 :func:`make_blueprint` gives the AS2 blueprint of :mod:`gateway.transports.as2_http` with
-a ``deliver`` that hands each verified, decrypted payload to :func:`gateway.pipeline.receive`
+a ``deliver`` that hands each verified, decrypted payload to :func:`gateway.service.pipeline.receive`
 (archived and committed *before* the MDN goes out) and then processes it. The AS2
 Message-ID is the receipt key, so a partner repeating a Message-ID gets a
 ``duplicate-document`` MDN and nothing is processed twice. Partner profiles are looked up on
@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from flask import Blueprint, Flask
 from sqlmodel import select
 
-from gateway import pipeline
-from gateway.runtime import Runtime
+from gateway.service import pipeline
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Message, MessageEvent, MessageState, utcnow
 from gateway.transports.as2 import verify_async_mdn

@@ -18,7 +18,7 @@ from gateway.config import PartnerProfile
 from gateway.edi.edifact.writer import write_edifact
 from gateway.edi.model import Delimiters, OutboundGroup, OutboundInterchange, OutboundTransaction
 from gateway.edi.x12.writer import write_x12
-from gateway.outbox import OutboundPayload
+from gateway.outbound.outbox import OutboundPayload
 from gateway.store.counters import GS_CONTROL, ISA_CONTROL, ST_CONTROL, UNB_CONTROL, UNH_REFERENCE, next_value
 from gateway.store.models import utcnow
 

@@ -29,7 +29,7 @@ from gateway.canonical import (
 )
 from gateway.config import PartnerDirectory, PartnerProfile
 from gateway.config.partners import InvoiceSettings
-from gateway.invoicing_parts import (
+from gateway.invoicing.parts import (
     InvoicingError,
     cents,
     invoice_settings,
@@ -43,8 +43,8 @@ from gateway.invoicing_parts import (
     terms_for,
     vendor_code_for,
 )
-from gateway.reconcile_data import CASE_UOMS, Loaded, PoLines, load_bundles, safe_load
-from gateway.reconcile_sync import lock_scopes
+from gateway.orders.book import CASE_UOMS, Loaded, PoLines, load_bundles, safe_load
+from gateway.reconcile.sync import lock_scopes
 from gateway.store.models import Document, utcnow
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from gateway.canonical import (
     ReturnAuthorization,
 )
 from gateway.config import PartnerDirectory
-from gateway.invoicing_parts import (
+from gateway.invoicing.parts import (
     InvoicingError,
     cents,
     invoice_settings,
@@ -34,7 +34,7 @@ from gateway.invoicing_parts import (
     terms_for,
     vendor_code_for,
 )
-from gateway.reconcile_data import (
+from gateway.orders.book import (
     CASE_UOMS,
     Loaded,
     item_keys,
@@ -43,7 +43,7 @@ from gateway.reconcile_data import (
     safe_load,
     shares_id,
 )
-from gateway.reconcile_sync import lock_scopes
+from gateway.reconcile.sync import lock_scopes
 from gateway.store.models import Document, DocumentLine, utcnow
 
 log = logging.getLogger(__name__)

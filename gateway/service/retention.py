@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from gateway.runtime import Runtime
+from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.archive import PruneReport
 from gateway.store.models import Discrepancy, Document, DocumentMessage, Message, MessageState

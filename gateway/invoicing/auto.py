@@ -16,12 +16,12 @@ from sqlmodel import Session, col, select
 
 from gateway.canonical import PurchaseOrder, ReturnAuthorization, Shipment
 from gateway.config import PartnerDirectory
-from gateway.invoicing_build import build_invoices
-from gateway.invoicing_credit import build_credit_note
-from gateway.invoicing_parts import InvoicingError
-from gateway.invoicing_state import check_invoice, queue_invoice, send_invoice
-from gateway.reconcile_data import load_bundles, safe_load
-from gateway.runtime import Runtime
+from gateway.invoicing.build import build_invoices
+from gateway.invoicing.credit import build_credit_note
+from gateway.invoicing.parts import InvoicingError
+from gateway.invoicing.state import check_invoice, queue_invoice, send_invoice
+from gateway.orders.book import load_bundles, safe_load
+from gateway.service.runtime import Runtime
 from gateway.store.engine import session_scope
 from gateway.store.models import Document, Message, utcnow
 

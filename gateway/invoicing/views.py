@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from gateway.reconcile_models import InvoiceCheck
 from gateway.store.models import Document
+from gateway.store.money import InvoiceCheck
 
 _CENT = Decimal("0.01")
 

@@ -5,7 +5,7 @@ A :class:`Finding` is one discrepancy as a rule sees it, with a stable key
 purchase order with its ASNs, invoices and returns; ``asn:S`` one shipment's cartons;
 ``inv:N`` the uses of one invoice number; ``rma:N`` one return; ``aging`` the periodic
 checks), so that a finding of a scope that a run no longer produces can close itself
-(:mod:`gateway.reconcile_sync`). :class:`Collector` drops the kinds a partner skips, sets
+(:mod:`gateway.reconcile.sync`). :class:`Collector` drops the kinds a partner skips, sets
 the severity (the partner's, else :data:`DEFAULT_SEVERITY`) and rounds money at risk to cents.
 """
 
@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.config.rules import ReconciliationRules
-from gateway.reconcile_data import money
+from gateway.orders.book import money
 
 KEY_LIMIT = 255
 

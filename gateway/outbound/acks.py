@@ -23,8 +23,8 @@ from gateway.edi.document import ParsedFile
 from gateway.edi.edifact.contrl import build_contrl, read_contrl
 from gateway.edi.model import AckResult, Transaction
 from gateway.edi.x12.ack import ack_interchange, build_997, read_997
-from gateway.envelopes import edi_delimiters, outbound_filename, readdress, to_payload
-from gateway.outbox import queue_outbound
+from gateway.outbound.envelopes import edi_delimiters, outbound_filename, readdress, to_payload
+from gateway.outbound.outbox import queue_outbound
 from gateway.store.archive import Archive
 from gateway.store.counters import ST_CONTROL, UNH_REFERENCE, next_value
 from gateway.store.models import Direction, Message, MessageEvent, MessageState, utcnow

@@ -1,0 +1,1 @@
+"""Shared by every floor, knowing no domain: YAML with line numbers, problem reports."""

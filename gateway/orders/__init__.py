@@ -1,0 +1,1 @@
+"""The order book: a PO with everything that names it, and the quantities on its lines."""

@@ -1,0 +1,1 @@
+"""Everything that leaves: envelopes with our control numbers, acknowledgements, the outbox, alerts."""

@@ -1,0 +1,1 @@
+"""The running gateway: runtime, the inbound pipeline, mailboxes, the scheduler, retention."""
