@@ -148,7 +148,9 @@ def invoice_invoic(tx: Transaction) -> dict[str, Any]:
             party = None
             if role:
                 party = {"role": role, "id": seg[2][0], "id_qualifier": seg[2][2], "name": seg[4]}
-                party.update(zip(("address1", "city", "state", "postal_code", "country"), seg[5:10], strict=False))
+                party.update(
+                    zip(("address1", "city", "state", "postal_code", "country"), seg[5:10], strict=False)
+                )
                 party = {k: v for k, v in party.items() if v}
                 parties.append(party)
         elif tag == "RFF":

@@ -120,8 +120,10 @@ def end_to_end(payloads: list[bytes], workers: int, pg_url: str | None) -> float
         (home / "partners").mkdir()
         profile = (ROOT / "partners" / "amazon-us.yaml").read_text(encoding="utf-8")
         head, _, _rest = profile.partition("\nmailboxes:")
-        tail = _rest[_rest.index("\nmappings:"):]
-        (home / "partners" / "amazon-us.yaml").write_text(head + PARTNER_WITH_TWO_BOXES + tail, encoding="utf-8")
+        tail = _rest[_rest.index("\nmappings:") :]
+        (home / "partners" / "amazon-us.yaml").write_text(
+            head + PARTNER_WITH_TWO_BOXES + tail, encoding="utf-8"
+        )
         url = "sqlite:///acorn.sqlite3"
         if pg_url:
             from sqlalchemy import create_engine, text
@@ -141,8 +143,16 @@ def end_to_end(payloads: list[bytes], workers: int, pg_url: str | None) -> float
             (inbox / f"po_{i}.edi").write_bytes(data)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "ACORN_CONFIG": str(home / "config.yaml")}
         start = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, "-m", "gateway", "run", "--once"], env=env, cwd=home,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "gateway", "run", "--once"],
+                env=env,
+                cwd=home,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(workers)
+        ]
         for proc in procs:
             proc.wait()
         elapsed = time.perf_counter() - start

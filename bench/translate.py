@@ -161,7 +161,10 @@ def main() -> None:
         engine_dict = read_fields(first, mapping.plan, hierarchy=mapping.hierarchy)
         if hand(first) != engine_dict:
             raise SystemExit(f"{label}: the hand-written translator does not build the engine's dict")
-        if bare_twin(mapping.model).model_validate(engine_dict).model_dump() != mapping.translate(first).model_dump():
+        if (
+            bare_twin(mapping.model).model_validate(engine_dict).model_dump()
+            != mapping.translate(first).model_dump()
+        ):
             raise SystemExit(f"{label}: the bare twin does not hold the canonical document's values")
 
         def parse_only(data: bytes = data) -> int:

@@ -327,7 +327,8 @@ def check_command(ctx: click.Context, document_id: int) -> None:
 
 
 def _send(ctx: click.Context, document_id: int, actor: str | None, note: str | None, approve: bool) -> None:
-    from gateway.invoicing import InvoiceBlocked, InvoicingError, approve_invoice, send_invoice
+    from gateway.invoicing import InvoiceBlocked, InvoicingError
+    from gateway.service.money import approve_invoice, send_invoice
 
     runtime = open_runtime(ctx)
     try:

@@ -153,10 +153,7 @@ def message_action(message_id: int, verb: str) -> Any:
     reason = _reason(_body())
     _message(message_id)
     fn = actions.replay if verb == "replay" else actions.resend
-    try:
-        outcomes = fn(runtime(), [message_id], actor=_actor(), reason=reason)
-    except actions.ActionUnavailable as exc:
-        abort(501, description=str(exc))
+    outcomes = fn(runtime(), [message_id], actor=_actor(), reason=reason)
     return jsonify({"outcomes": _outcomes(outcomes)})
 
 
@@ -174,10 +171,7 @@ def replay_many() -> Any:
         abort(400, description="ids must be a non-empty list of message ids")
     if len(ids) > MAX_REPLAY_IDS:
         abort(400, description=f"at most {MAX_REPLAY_IDS} ids per call; use /api/bulk-replay for more")
-    try:
-        outcomes = actions.replay(runtime(), ids, actor=_actor(), reason=reason)
-    except actions.ActionUnavailable as exc:
-        abort(501, description=str(exc))
+    outcomes = actions.replay(runtime(), ids, actor=_actor(), reason=reason)
     return jsonify({"outcomes": _outcomes(outcomes)})
 
 
@@ -200,8 +194,6 @@ def bulk_replay() -> Any:
         abort(400, description=str(exc))
     try:
         job = _jobs().start_bulk_replay(actor=_actor(), reason=reason, partner=partner, since=since_at)
-    except actions.ActionUnavailable as exc:
-        abort(501, description=str(exc))
     except JobBusy as exc:
         abort(409, description=str(exc))
     response = jsonify(job.as_dict())

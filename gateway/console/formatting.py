@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from gateway.console import actions, users
+from gateway.console import users
 from gateway.console.context import current_user
 
 STATE_CLASS = {
@@ -85,9 +85,7 @@ def can(role: str) -> bool:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(dt=fmt_dt, ago=fmt_ago, num=fmt_number, pretty=fmt_json)
-    app.jinja_env.globals.update(
-        can=can, action_available=actions.available, state_class=lambda s: STATE_CLASS.get(s or "", "")
-    )
+    app.jinja_env.globals.update(can=can, state_class=lambda s: STATE_CLASS.get(s or "", ""))
 
     @app.context_processor
     def _user() -> dict[str, Any]:

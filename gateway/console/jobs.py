@@ -130,8 +130,7 @@ class JobTable:
     def start_bulk_replay(
         self, *, actor: str, reason: str, partner: str | None, since: datetime | None = None
     ) -> Job:
-        """Start replaying ``partner``'s failed messages. Raises :class:`JobBusy`,
-        :class:`~gateway.console.actions.ActionUnavailable`."""
+        """Start replaying ``partner``'s failed messages. Raises :class:`JobBusy`."""
         with self._lock, Session(self.runtime.engine, expire_on_commit=False) as session:
             same = ReplayJob.partner == partner if partner is not None else ReplayJob.partner.is_(None)  # type: ignore[union-attr]
             for other in session.exec(select(ReplayJob).where(ReplayJob.state == "running", same)):
@@ -233,8 +232,6 @@ class JobTable:
                 batch = ids[start : start + self.batch_size]
                 try:
                     outcomes = actions.replay(self.runtime, batch, actor=job.actor, reason=job.reason)
-                except actions.ActionUnavailable:
-                    raise
                 except Exception as exc:  # one bad batch must not stop the others: count and go on
                     log.exception("bulk replay %s: a batch failed", job.id)
                     outcomes = [actions.Outcome(i, "failed", f"{type(exc).__name__}: {exc}") for i in batch]

@@ -19,11 +19,11 @@ from gateway.config import PartnerDirectory
 from gateway.invoicing.build import build_invoices
 from gateway.invoicing.credit import build_credit_note
 from gateway.invoicing.parts import InvoicingError
-from gateway.invoicing.state import check_invoice, queue_invoice, send_invoice
+from gateway.invoicing.state import check_invoice, queue_invoice
+from gateway.mapping.registry import MappingRegistry
 from gateway.orders.book import load_bundles, safe_load
-from gateway.service.runtime import Runtime
-from gateway.store.engine import session_scope
-from gateway.store.models import Document, Message, utcnow
+from gateway.store.archive import Archive
+from gateway.store.models import Document, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,10 @@ def _wants_invoices(session: Session, partners: PartnerDirectory, po_number: str
 
 
 def on_documents_stored(
-    runtime: Runtime,
     session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
     documents: Sequence[Document],
     *,
     today: date | None = None,
@@ -80,7 +82,6 @@ def on_documents_stored(
     raises for a document that cannot be invoiced (it is logged). The caller commits.
     """
     today = today or utcnow().date()
-    partners = runtime.partners
     built: list[Document] = []
     for row in documents:
         for invoice_row in _build_for(session, partners, row, today):
@@ -97,8 +98,8 @@ def on_documents_stored(
                         queue_invoice(
                             session,
                             partners,
-                            runtime.mappings,
-                            runtime.archive,
+                            mappings,
+                            archive,
                             int(invoice_row.id),  # type: ignore[arg-type]
                             actor,
                             today=today,
@@ -108,24 +109,16 @@ def on_documents_stored(
     return built
 
 
-def send_ready_invoices(
-    runtime: Runtime, *, actor: str = "scheduler", today: date | None = None
-) -> list[Message]:
-    """Queue every draft or blocked invoice of automatic-mode partners that now passes its checks."""
-    sent: list[Message] = []
-    with session_scope(runtime.engine) as session:
-        ids = session.exec(
-            select(Document.id, Document.partner).where(
-                Document.type == "invoice", col(Document.status).in_(["draft", "blocked"])
-            )
-        ).all()
-    partners = runtime.partners
-    for document_id, partner in ids:
+def invoiceable_drafts(session: Session, partners: PartnerDirectory) -> list[int]:
+    """The draft or blocked invoices of automatic-mode partners: what the periodic sender retries."""
+    rows = session.exec(
+        select(Document.id, Document.partner).where(
+            Document.type == "invoice", col(Document.status).in_(["draft", "blocked"])
+        )
+    ).all()
+    ids = []
+    for document_id, partner in rows:
         settings = partners.get(partner).invoice if partner in partners else None
-        if settings is None or settings.mode != "automatic":
-            continue
-        try:
-            sent.append(send_invoice(runtime, int(document_id), actor, today=today))  # type: ignore[arg-type]
-        except InvoicingError as exc:
-            log.debug("invoice document %s not sent: %s", document_id, exc)
-    return sent
+        if settings is not None and settings.mode == "automatic" and document_id is not None:
+            ids.append(int(document_id))
+    return ids

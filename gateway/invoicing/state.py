@@ -21,9 +21,7 @@ from gateway.mapping.registry import MappingRegistry
 from gateway.orders.book import safe_load
 from gateway.outbound.outbox import queue_outbound
 from gateway.reconcile import run_scopes, scopes_of
-from gateway.service.runtime import Runtime
 from gateway.store.archive import Archive
-from gateway.store.engine import session_scope
 from gateway.store.models import AuditEntry, Document, DocumentMessage, Message, utcnow
 from gateway.store.money import InvoiceCheck
 
@@ -153,49 +151,33 @@ def queue_invoice(
     return message
 
 
-def send_invoice(runtime: Runtime, document_id: int, actor: str, *, today: date | None = None) -> Message:
-    """Check, render and queue invoice ``document_id`` in its own transaction.
-
-    Raises :class:`InvoiceBlocked` (after saving the blocked status and its reasons) or
-    :class:`InvoicingError`.
-    """
-    blocked: InvoiceBlocked | None = None
-    with session_scope(runtime.engine) as session:
-        try:
-            return queue_invoice(
-                session, runtime.partners, runtime.mappings, runtime.archive, document_id, actor, today=today
-            )
-        except InvoiceBlocked as exc:
-            blocked = exc  # commit the blocked status and the reasons, then raise
-    raise blocked
-
-
-def approve_invoice(
-    runtime: Runtime, document_id: int, actor: str, note: str | None = None, *, today: date | None = None
+def approve_and_queue(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    document_id: int,
+    actor: str,
+    note: str | None = None,
+    *,
+    today: date | None = None,
 ) -> Message:
-    """Approve invoice ``document_id`` (manual mode) and send it; audited.
+    """Approve invoice ``document_id`` (manual mode) and queue it; audited; the caller commits.
 
-    Raises :class:`InvoiceBlocked` when it fails its checks (nothing is approved) or
-    :class:`InvoicingError`.
+    Raises :class:`InvoiceBlocked` when it fails its checks (nothing is approved; the blocked
+    status and reasons are in the session, for the caller to commit) or :class:`InvoicingError`.
     """
-    blocked: InvoiceBlocked | None = None
-    with session_scope(runtime.engine) as session:
-        row, doc = _invoice_row(session, document_id)
-        if row.status not in SENDABLE:
-            raise InvoicingError(f"invoice {doc.invoice_number} is {row.status}: nothing to approve")
-        reasons = check_invoice(session, runtime.partners, document_id, today=today)
-        if reasons:
-            blocked = InvoiceBlocked(doc.invoice_number, reasons)
-        else:
-            check = _check_row(session, document_id)
-            check.approved_by, check.approved_at = actor, utcnow()
-            session.add(check)
-            _audit(session, actor, "invoice.approved", row, note)
-            return queue_invoice(
-                session, runtime.partners, runtime.mappings, runtime.archive, document_id, actor, today=today
-            )
-    assert blocked is not None
-    raise blocked
+    row, doc = _invoice_row(session, document_id)
+    if row.status not in SENDABLE:
+        raise InvoicingError(f"invoice {doc.invoice_number} is {row.status}: nothing to approve")
+    reasons = check_invoice(session, partners, document_id, today=today)
+    if reasons:
+        raise InvoiceBlocked(doc.invoice_number, reasons)
+    check = _check_row(session, document_id)
+    check.approved_by, check.approved_at = actor, utcnow()
+    session.add(check)
+    _audit(session, actor, "invoice.approved", row, note)
+    return queue_invoice(session, partners, mappings, archive, document_id, actor, today=today)
 
 
 def _linked(session: Session, message_id: int) -> list[Document]:

@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from gateway.canonical import DOCUMENT_TYPES
 from gateway.common.yamlfile import MarkedDict, MarkedList, YamlError, line_of, load_yaml_file, marked
 from gateway.edi.model import OutboundTransaction, Transaction
 from gateway.mapping.checks import Checker
@@ -54,6 +55,7 @@ def read_mapping_yaml(path: Path) -> Any:
     except YamlError as exc:
         raise MappingError(exc.problems) from None
 
+
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
 CODES_SUBDIR = "codes"
 _MAX_OVERLAY_DEPTH = 8
@@ -67,11 +69,6 @@ def default_root() -> Path:
 
 def canonical_models() -> dict[str, type[BaseModel]]:
     """The canonical document types by name (``purchase_order`` -> ``PurchaseOrder``)."""
-    try:
-        from gateway.canonical import DOCUMENT_TYPES
-    except ImportError:  # the canonical package is missing or broken: every mapping reports it
-        log.warning("gateway.canonical.DOCUMENT_TYPES is not available")
-        return {}
     return dict(DOCUMENT_TYPES)
 
 

@@ -37,9 +37,7 @@ from gateway.orders.book import CASE_UOMS, NOT_LIVE, PoLines, chunks, safe_load
 from gateway.outbound.alerts import Alert, deliver
 from gateway.reconcile.findings import Collector, Finding
 from gateway.reconcile.sync import scope_rows, sync_findings
-from gateway.service.runtime import Runtime
-from gateway.store.engine import session_scope
-from gateway.store.models import Document, DocumentLine, DocumentMessage, Message, utcnow
+from gateway.store.models import Document, DocumentLine, DocumentMessage, Message
 
 log = logging.getLogger(__name__)
 
@@ -377,11 +375,3 @@ def _subject(f: Finding) -> str:
     if f.po_number:
         return f"PO {f.po_number}"
     return f"returns of {f.partner}"
-
-
-def run_aging_checks(runtime: Runtime, *, today: date | None = None, notify: bool = True) -> list[Alert]:
-    """:func:`check_aging` in its own transaction, for the scheduler (today by default)."""
-    with session_scope(runtime.engine) as session:
-        return check_aging(
-            session, runtime.partners, runtime.settings, today or utcnow().date(), notify=notify
-        )

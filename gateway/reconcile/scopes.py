@@ -34,7 +34,7 @@ from gateway.canonical import Invoice, PurchaseOrder, ReturnAuthorization, Shipm
 from gateway.config import PartnerDirectory
 from gateway.config.rules import PartnerRules
 from gateway.orders.book import Loaded, chunks, is_live, load_bundles, safe_load
-from gateway.reconcile.aging import check_aging, run_aging_checks
+from gateway.reconcile.aging import check_aging
 from gateway.reconcile.doc_rules import NumberUse, number_findings, return_findings, shipment_findings, use_of
 from gateway.reconcile.findings import Finding
 from gateway.reconcile.rules import po_findings
@@ -64,7 +64,6 @@ __all__ = [
     "reconcile_documents",
     "reconcile_po",
     "rules_for",
-    "run_aging_checks",
     "run_scopes",
     "scopes_of",
     "set_discrepancy_status",

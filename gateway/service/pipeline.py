@@ -634,10 +634,8 @@ def _reconcile(session: Session, runtime: Runtime, rows: list[Document], message
     """The reconciliation hook; its failure is logged on the message, never fails it."""
     if not rows:
         return
-    try:
-        from gateway import reconcile
-    except ImportError:  # pragma: no cover - reconciliation not installed
-        return
+    from gateway import reconcile
+
     try:
         with session.begin_nested():
             reconcile.reconcile_documents(session, runtime.partners, rows)
@@ -654,7 +652,9 @@ def _invoice(session: Session, runtime: Runtime, rows: list[Document], message: 
 
     try:
         with session.begin_nested():
-            built = invoicing.on_documents_stored(runtime, session, rows)
+            built = invoicing.on_documents_stored(
+                session, runtime.partners, runtime.mappings, runtime.archive, rows
+            )
     except Exception as exc:  # reported; the documents stay stored and `acorn invoices build` can retry
         log.exception("invoicing after message %s failed", message.id)
         _event(session, message, f"invoicing failed: {type(exc).__name__}: {exc}")

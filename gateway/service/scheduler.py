@@ -24,9 +24,8 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from gateway import __version__
-from gateway.invoicing import send_ready_invoices
-from gateway.reconcile import run_aging_checks
 from gateway.service import mailboxes, pipeline
+from gateway.service.money import run_aging_checks, send_ready_invoices
 from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope

@@ -191,8 +191,6 @@ def fix_mapping(runtime: Runtime, original: str) -> None:
     (runtime.settings.mappings_dir / "x12-004010-850-in.yaml").write_text(original, encoding="utf-8")
 
 
-
-
 def pg_schema() -> AbstractContextManager[str]:
     """A fresh PostgreSQL schema for a console test (see :func:`tests.conftest.pg_schema`)."""
     return shared_pg_schema("console")

@@ -66,7 +66,12 @@ API_POSTS = [
     "/api/bulk-replay",
 ]
 PUBLIC = ["/login", "/healthz", "/static/console.css"]
-COVERED_ELSEWHERE = {"/logout", "/jobs/<job_id>", "/api/jobs/<job_id>", "/as2"}  # test_auth, test_replay, below
+COVERED_ELSEWHERE = {
+    "/logout",
+    "/jobs/<job_id>",
+    "/api/jobs/<job_id>",
+    "/as2",
+}  # test_auth, test_replay, below
 
 
 def fill(path: str, seeded) -> str:

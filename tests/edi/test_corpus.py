@@ -92,7 +92,11 @@ def test_defect_single_line_references_reported(corpus_dir: Path) -> None:
     parsed = parse(corpus_dir / "38_edifact_ORDRSP_D10A_single_line.edi")
     assert [t.type for t in parsed.transactions] == ["ORDRSP"]
     codes = sorted(i.code.value for i in parsed.errors)
-    assert codes == ["EDIFACT_UNT_CONTROL_MISMATCH", "EDIFACT_UNT_COUNT_MISMATCH", "EDIFACT_UNZ_CONTROL_MISMATCH"]
+    assert codes == [
+        "EDIFACT_UNT_CONTROL_MISMATCH",
+        "EDIFACT_UNT_COUNT_MISMATCH",
+        "EDIFACT_UNZ_CONTROL_MISMATCH",
+    ]
     by_code = {i.code: i.position for i in parsed.errors}
     assert by_code[IssueCode.EDIFACT_UNT_COUNT_MISMATCH].tag == "UNT"
     assert by_code[IssueCode.EDIFACT_UNT_CONTROL_MISMATCH].tag == "UNT"

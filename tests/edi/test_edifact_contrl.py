@@ -22,15 +22,19 @@ GOOD = UNB + orders("1") + orders("2") + "UNZ+2+77'"
 BAD_MESSAGE = UNB + orders("1") + orders("2", count="9") + "UNZ+2+77'"
 BAD_INTERCHANGE = UNB + orders("1") + orders("2") + "UNZ+2+78'"
 GROUPED = (
-    UNB + "UNG+ORDERS+5450534000000+4012345000009+261123:1200+5+UN+D:96A'" + orders("1")
-    + "UNE+2+5'UNZ+1+77'"
+    UNB + "UNG+ORDERS+5450534000000+4012345000009+261123:1200+5+UN+D:96A'" + orders("1") + "UNE+2+5'UNZ+1+77'"
 )
 
 
 def contrl_for(text: str, **kw) -> tuple:
     parsed = parse(text.encode())
-    outbound = build_contrl(parsed.interchanges[0], parsed.issues, control_number="900",
-                            timestamp=datetime(2026, 11, 23, 13, 5), **kw)
+    outbound = build_contrl(
+        parsed.interchanges[0],
+        parsed.issues,
+        control_number="900",
+        timestamp=datetime(2026, 11, 23, 13, 5),
+        **kw,
+    )
     written = write_edifact(outbound)
     back = parse(written)
     assert back.ok, back.issues
@@ -50,7 +54,8 @@ def test_contrl_for_a_good_interchange_accepts_everything() -> None:
     assert ack.status == "accepted"
     assert ack.interchange_control_number == "77"
     assert [(t.control_number, t.type, t.status) for t in ack.transactions] == [
-        ("1", "ORDERS", "accepted"), ("2", "ORDERS", "accepted"),
+        ("1", "ORDERS", "accepted"),
+        ("2", "ORDERS", "accepted"),
     ]
 
 
@@ -61,7 +66,8 @@ def test_contrl_rejects_the_defective_message_only() -> None:
     ack = read_contrl(message)
     assert ack.status == "partially_accepted"
     assert [(t.control_number, t.status, t.codes) for t in ack.transactions] == [
-        ("1", "accepted", []), ("2", "rejected", ["29"]),
+        ("1", "accepted", []),
+        ("2", "rejected", ["29"]),
     ]
 
 

@@ -27,11 +27,15 @@ def orders(ref: str, po: str = "PO1", count: str = "5", trailer_ref: str | None 
 # GROUPED: UNG = 3, UNH 4..UNT 8, UNH 9..UNT 13, UNE = 14, UNG = 15, UNH 16..UNT 20, UNE = 21, UNZ = 22
 GOOD = "UNA:+.? '" + UNB + orders("1") + orders("2", "PO2") + "UNZ+2+77'"
 GROUPED = (
-    "UNA:+.? '" + UNB
+    "UNA:+.? '"
+    + UNB
     + "UNG+ORDERS+5450534000000:14+4012345000009:14+261123:1200+5+UN+D:96A'"
-    + orders("1") + orders("2", "PO2") + "UNE+2+5'"
+    + orders("1")
+    + orders("2", "PO2")
+    + "UNE+2+5'"
     + "UNG+ORDERS+5450534000000:14+4012345000009:14+261123:1200+6+UN+D:01B'"
-    + orders("3", "PO3") + "UNE+1+6'"
+    + orders("3", "PO3")
+    + "UNE+1+6'"
     + "UNZ+2+77'"
 )
 
@@ -53,7 +57,12 @@ def issues(text: str) -> list[Issue]:
 def test_good_interchange_streams_headers_messages_and_ends_in_order() -> None:
     events = three_ways(GOOD)
     assert [type(e).__name__ for e in events] == [
-        "InterchangeHeader", "GroupHeader", "Transaction", "Transaction", "GroupEnd", "InterchangeEnd",
+        "InterchangeHeader",
+        "GroupHeader",
+        "Transaction",
+        "Transaction",
+        "GroupEnd",
+        "InterchangeEnd",
     ]
     header = events[0]
     assert isinstance(header, InterchangeHeader)
@@ -95,7 +104,10 @@ def test_ung_groups_are_read_with_their_own_version_and_reference() -> None:
         (2, "ORDERS", "6", "D01B", False),
     ]
     ends = [e for e in events if isinstance(e, GroupEnd)]
-    assert [(e.transaction_count, e.trailer) for e in ends] == [(2, ["UNE", "2", "5"]), (1, ["UNE", "1", "6"])]
+    assert [(e.transaction_count, e.trailer) for e in ends] == [
+        (2, ["UNE", "2", "5"]),
+        (1, ["UNE", "1", "6"]),
+    ]
     transactions = [e for e in events if isinstance(e, Transaction)]
     assert [(t.group.index, t.index) for t in transactions] == [(1, 1), (1, 2), (2, 1)]
     end = events[-1]
@@ -131,46 +143,106 @@ def test_counts_and_numeric_references_with_leading_zeros_are_harmless() -> None
 
 DEFECTS = [
     # name, text, [(code, segment, tag, element, interchange, group, transaction)]
-    ("UNT count", "UNA:+.? '" + UNB + orders("1", count="9") + "UNZ+1+77'",
-     [(IssueCode.EDIFACT_UNT_COUNT_MISMATCH, 7, "UNT", 1, 1, 1, 1)]),
-    ("UNT reference", "UNA:+.? '" + UNB + orders("1", trailer_ref="2") + "UNZ+1+77'",
-     [(IssueCode.EDIFACT_UNT_CONTROL_MISMATCH, 7, "UNT", 2, 1, 1, 1)]),
-    ("UNZ count", "UNA:+.? '" + UNB + orders("1") + "UNZ+3+77'",
-     [(IssueCode.EDIFACT_UNZ_COUNT_MISMATCH, 8, "UNZ", 1, 1, None, None)]),
-    ("UNZ reference", "UNA:+.? '" + UNB + orders("1") + "UNZ+1+76'",
-     [(IssueCode.EDIFACT_UNZ_CONTROL_MISMATCH, 8, "UNZ", 2, 1, None, None)]),
-    ("UNZ counts groups", GROUPED.replace("UNZ+2+77", "UNZ+3+77"),
-     [(IssueCode.EDIFACT_UNZ_COUNT_MISMATCH, 22, "UNZ", 1, 1, None, None)]),
-    ("UNE count", GROUPED.replace("UNE+2+5", "UNE+3+5"),
-     [(IssueCode.EDIFACT_UNE_COUNT_MISMATCH, 14, "UNE", 1, 1, 1, None)]),
-    ("UNE reference", GROUPED.replace("UNE+1+6", "UNE+1+7"),
-     [(IssueCode.EDIFACT_UNE_CONTROL_MISMATCH, 21, "UNE", 2, 1, 2, None)]),
-    ("UNT missing before UNH", "UNA:+.? '" + UNB + orders("1").replace("UNT+5+1'", "") + orders("2") + "UNZ+2+77'",
-     [(IssueCode.EDIFACT_UNT_MISSING, 7, "UNH", None, 1, 1, 1)]),
-    ("UNT missing before UNZ", "UNA:+.? '" + UNB + orders("1").replace("UNT+5+1'", "") + "UNZ+1+77'",
-     [(IssueCode.EDIFACT_UNT_MISSING, 7, "UNZ", None, 1, 1, 1)]),
-    ("UNE missing", GROUPED.replace("UNE+1+6'", ""),
-     [(IssueCode.EDIFACT_UNE_MISSING, 21, "UNZ", None, 1, 2, None)]),
-    ("UNZ missing at end", "UNA:+.? '" + UNB + orders("1"),
-     [(IssueCode.EDIFACT_UNZ_MISSING, None, None, None, 1, None, None)]),
-    ("UNZ missing before UNB", "UNA:+.? '" + UNB + orders("1") + UNB.replace("77", "78") + "UNZ+0+78'",
-     [(IssueCode.EDIFACT_UNZ_MISSING, 8, "UNB", None, 1, None, None)]),
-    ("unexpected UNT", "UNA:+.? '" + UNB + orders("1") + "UNT+2+1'UNZ+1+77'",
-     [(IssueCode.EDIFACT_UNEXPECTED_UNT, 8, "UNT", None, 1, 1, None)]),
-    ("unexpected UNE", "UNA:+.? '" + UNB + orders("1") + "UNE+1+1'UNZ+1+77'",
-     [(IssueCode.EDIFACT_UNEXPECTED_UNE, 8, "UNE", None, 1, 1, None)]),
-    ("unexpected UNZ", GOOD + "UNZ+2+77'",
-     [(IssueCode.EDIFACT_UNEXPECTED_UNZ, 14, "UNZ", None, None, None, None)]),
-    ("segment between messages", "UNA:+.? '" + UNB + orders("1") + "FTX+AAI+++x'" + orders("2") + "UNZ+2+77'",
-     [(IssueCode.SEGMENT_OUTSIDE_ENVELOPE, 8, "FTX", None, 1, 1, None)]),
-    ("no UNB", "UNA:+.? '" + orders("1"),
-     [(IssueCode.EDIFACT_UNB_MISSING, 2, "UNH", None, None, None, None)]),
-    ("UNB without control reference", "UNB+UNOA:3+A:14+B:14+261123:1200'" + orders("1") + "UNZ+1+'",
-     [(IssueCode.EDIFACT_UNB_INVALID, 1, "UNB", 5, 1, None, None)]),
-    ("UNH without type", UNB + "UNH+1'BGM+220+X+9'UNT+3+1'UNZ+1+77'",
-     [(IssueCode.EDIFACT_UNH_INVALID, 2, "UNH", 2, 1, 1, 1)]),
-    ("UNG without reference", GROUPED.replace("261123:1200+6+", "261123:1200++").replace("UNE+1+6", "UNE+1+"),
-     [(IssueCode.EDIFACT_UNG_INVALID, 15, "UNG", 5, 1, 2, None)]),
+    (
+        "UNT count",
+        "UNA:+.? '" + UNB + orders("1", count="9") + "UNZ+1+77'",
+        [(IssueCode.EDIFACT_UNT_COUNT_MISMATCH, 7, "UNT", 1, 1, 1, 1)],
+    ),
+    (
+        "UNT reference",
+        "UNA:+.? '" + UNB + orders("1", trailer_ref="2") + "UNZ+1+77'",
+        [(IssueCode.EDIFACT_UNT_CONTROL_MISMATCH, 7, "UNT", 2, 1, 1, 1)],
+    ),
+    (
+        "UNZ count",
+        "UNA:+.? '" + UNB + orders("1") + "UNZ+3+77'",
+        [(IssueCode.EDIFACT_UNZ_COUNT_MISMATCH, 8, "UNZ", 1, 1, None, None)],
+    ),
+    (
+        "UNZ reference",
+        "UNA:+.? '" + UNB + orders("1") + "UNZ+1+76'",
+        [(IssueCode.EDIFACT_UNZ_CONTROL_MISMATCH, 8, "UNZ", 2, 1, None, None)],
+    ),
+    (
+        "UNZ counts groups",
+        GROUPED.replace("UNZ+2+77", "UNZ+3+77"),
+        [(IssueCode.EDIFACT_UNZ_COUNT_MISMATCH, 22, "UNZ", 1, 1, None, None)],
+    ),
+    (
+        "UNE count",
+        GROUPED.replace("UNE+2+5", "UNE+3+5"),
+        [(IssueCode.EDIFACT_UNE_COUNT_MISMATCH, 14, "UNE", 1, 1, 1, None)],
+    ),
+    (
+        "UNE reference",
+        GROUPED.replace("UNE+1+6", "UNE+1+7"),
+        [(IssueCode.EDIFACT_UNE_CONTROL_MISMATCH, 21, "UNE", 2, 1, 2, None)],
+    ),
+    (
+        "UNT missing before UNH",
+        "UNA:+.? '" + UNB + orders("1").replace("UNT+5+1'", "") + orders("2") + "UNZ+2+77'",
+        [(IssueCode.EDIFACT_UNT_MISSING, 7, "UNH", None, 1, 1, 1)],
+    ),
+    (
+        "UNT missing before UNZ",
+        "UNA:+.? '" + UNB + orders("1").replace("UNT+5+1'", "") + "UNZ+1+77'",
+        [(IssueCode.EDIFACT_UNT_MISSING, 7, "UNZ", None, 1, 1, 1)],
+    ),
+    (
+        "UNE missing",
+        GROUPED.replace("UNE+1+6'", ""),
+        [(IssueCode.EDIFACT_UNE_MISSING, 21, "UNZ", None, 1, 2, None)],
+    ),
+    (
+        "UNZ missing at end",
+        "UNA:+.? '" + UNB + orders("1"),
+        [(IssueCode.EDIFACT_UNZ_MISSING, None, None, None, 1, None, None)],
+    ),
+    (
+        "UNZ missing before UNB",
+        "UNA:+.? '" + UNB + orders("1") + UNB.replace("77", "78") + "UNZ+0+78'",
+        [(IssueCode.EDIFACT_UNZ_MISSING, 8, "UNB", None, 1, None, None)],
+    ),
+    (
+        "unexpected UNT",
+        "UNA:+.? '" + UNB + orders("1") + "UNT+2+1'UNZ+1+77'",
+        [(IssueCode.EDIFACT_UNEXPECTED_UNT, 8, "UNT", None, 1, 1, None)],
+    ),
+    (
+        "unexpected UNE",
+        "UNA:+.? '" + UNB + orders("1") + "UNE+1+1'UNZ+1+77'",
+        [(IssueCode.EDIFACT_UNEXPECTED_UNE, 8, "UNE", None, 1, 1, None)],
+    ),
+    (
+        "unexpected UNZ",
+        GOOD + "UNZ+2+77'",
+        [(IssueCode.EDIFACT_UNEXPECTED_UNZ, 14, "UNZ", None, None, None, None)],
+    ),
+    (
+        "segment between messages",
+        "UNA:+.? '" + UNB + orders("1") + "FTX+AAI+++x'" + orders("2") + "UNZ+2+77'",
+        [(IssueCode.SEGMENT_OUTSIDE_ENVELOPE, 8, "FTX", None, 1, 1, None)],
+    ),
+    (
+        "no UNB",
+        "UNA:+.? '" + orders("1"),
+        [(IssueCode.EDIFACT_UNB_MISSING, 2, "UNH", None, None, None, None)],
+    ),
+    (
+        "UNB without control reference",
+        "UNB+UNOA:3+A:14+B:14+261123:1200'" + orders("1") + "UNZ+1+'",
+        [(IssueCode.EDIFACT_UNB_INVALID, 1, "UNB", 5, 1, None, None)],
+    ),
+    (
+        "UNH without type",
+        UNB + "UNH+1'BGM+220+X+9'UNT+3+1'UNZ+1+77'",
+        [(IssueCode.EDIFACT_UNH_INVALID, 2, "UNH", 2, 1, 1, 1)],
+    ),
+    (
+        "UNG without reference",
+        GROUPED.replace("261123:1200+6+", "261123:1200++").replace("UNE+1+6", "UNE+1+"),
+        [(IssueCode.EDIFACT_UNG_INVALID, 15, "UNG", 5, 1, 2, None)],
+    ),
 ]
 
 
@@ -178,8 +250,15 @@ DEFECTS = [
 def test_envelope_defect_is_reported_with_code_and_position(name: str, text: str, expected: list) -> None:
     found = issues(text)
     assert [
-        (i.code, i.position.segment, i.position.tag, i.position.element,
-         i.position.interchange, i.position.group, i.position.transaction)
+        (
+            i.code,
+            i.position.segment,
+            i.position.tag,
+            i.position.element,
+            i.position.interchange,
+            i.position.group,
+            i.position.transaction,
+        )
         for i in found
     ] == expected
     for issue in found:
@@ -193,7 +272,10 @@ def test_envelope_defect_is_reported_with_code_and_position(name: str, text: str
 def test_message_issues_are_attached_to_their_transaction() -> None:
     text = "UNA:+.? '" + UNB + orders("1", count="4", trailer_ref="X") + orders("2") + "UNZ+2+77'"
     first, second = [e for e in three_ways(text) if isinstance(e, Transaction)]
-    assert sorted(i.code.value for i in first.issues) == ["EDIFACT_UNT_CONTROL_MISMATCH", "EDIFACT_UNT_COUNT_MISMATCH"]
+    assert sorted(i.code.value for i in first.issues) == [
+        "EDIFACT_UNT_CONTROL_MISMATCH",
+        "EDIFACT_UNT_COUNT_MISMATCH",
+    ]
     assert second.issues == []
 
 
@@ -234,7 +316,10 @@ def test_facade_parse_reads_edifact_bytes() -> None:
     summary = parsed.summary()
     assert [g["control_number"] for g in summary["interchanges"][0]["groups"]] == ["5", "6"]
     assert summary["interchanges"][0]["groups"][0]["transactions"][0] == {
-        "type": "ORDERS", "control_number": "1", "version": "D96A", "segment_count": 5,
+        "type": "ORDERS",
+        "control_number": "1",
+        "version": "D96A",
+        "segment_count": 5,
     }
 
 
@@ -260,8 +345,11 @@ def mutate(text: str, kind: str, data: st.DataObject) -> str:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from([GOOD, GROUPED]), st.sampled_from(["truncate", "delete segment", "flip digit", "noise"]),
-       st.data())
+@given(
+    st.sampled_from([GOOD, GROUPED]),
+    st.sampled_from(["truncate", "delete segment", "flip digit", "noise"]),
+    st.data(),
+)
 def test_random_mutations_end_in_edi_errors_or_issues(text: str, kind: str, data: st.DataObject) -> None:
     damaged = mutate(text, kind, data)
     try:

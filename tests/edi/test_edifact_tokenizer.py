@@ -67,7 +67,14 @@ def test_every_fixture_gives_the_same_tokens_however_it_is_fed(name: str) -> Non
 
 def test_default_separators_give_elements_and_components() -> None:
     segs = segments(ORDERS.removeprefix("UNA:+.? '"))
-    assert segs[0] == ["UNB", ["UNOA", "3"], ["5450534000000", "14"], ["4012345000009", "14"], ["261123", "1200"], "77"]
+    assert segs[0] == [
+        "UNB",
+        ["UNOA", "3"],
+        ["5450534000000", "14"],
+        ["4012345000009", "14"],
+        ["261123", "1200"],
+        "77",
+    ]
     assert segs[4] == ["NAD", "BY", ["5450534000000", "", "9"]]
     assert segs[8] == ["UNS", "S"]
 
@@ -76,7 +83,12 @@ def test_custom_una_switches_every_separator_and_records_the_decimal_comma() -> 
     tokens = list(tokenize([CUSTOM]))
     assert tokens[0][2] == ["UNA", "=*,? ~"]
     delimiters = tokens[1][3]
-    assert (delimiters.element, delimiters.component, delimiters.segment, delimiters.decimal) == ("*", "=", "~", ",")
+    assert (delimiters.element, delimiters.component, delimiters.segment, delimiters.decimal) == (
+        "*",
+        "=",
+        "~",
+        ",",
+    )
     assert tokens[3][2] == ["MOA", ["203", "1202,58"]]
 
 
@@ -211,7 +223,9 @@ def test_tokenizer_agrees_with_pydifact_on_fixtures(name: str) -> None:
 SEPARATOR_SETS = ["UNA:+.? '", "UNA=*.? ~", "UNA|^,\\ !", "UNA\x1f\x1d.?*\x1c"]
 DATA = st.text(alphabet="ABCxyz019 .,-/?:+'=*~|^\\!\x1f\x1d\x1c", max_size=12)
 ELEMENT = st.one_of(DATA, st.lists(DATA, min_size=2, max_size=4))
-SEGMENT = st.tuples(st.sampled_from(["BGM", "DTM", "NAD", "FTX", "QTY"]), st.lists(ELEMENT, min_size=1, max_size=5))
+SEGMENT = st.tuples(
+    st.sampled_from(["BGM", "DTM", "NAD", "FTX", "QTY"]), st.lists(ELEMENT, min_size=1, max_size=5)
+)
 
 
 def escape(value: str, una: str) -> str:

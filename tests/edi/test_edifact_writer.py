@@ -37,10 +37,18 @@ def interchange(delimiters: Delimiters = EDIFACT_DEFAULT, implicit: bool = True,
         OutboundTransaction("INVOIC", "2", INVOIC_BODY[:2], None),
     ]
     return OutboundInterchange(
-        sender_qualifier="14", sender_id="4012345000009", receiver_qualifier="14", receiver_id="5450534000000",
-        control_number="501", timestamp=WHEN,
-        groups=[OutboundGroup("INVOIC", "4012345000009", "5450534000000", "9", "D96A", transactions, implicit)],
-        version="UNOC:3", delimiters=delimiters, **kw,
+        sender_qualifier="14",
+        sender_id="4012345000009",
+        receiver_qualifier="14",
+        receiver_id="5450534000000",
+        control_number="501",
+        timestamp=WHEN,
+        groups=[
+            OutboundGroup("INVOIC", "4012345000009", "5450534000000", "9", "D96A", transactions, implicit)
+        ],
+        version="UNOC:3",
+        delimiters=delimiters,
+        **kw,
     )
 
 
@@ -107,13 +115,27 @@ def test_data_that_cannot_be_written_is_refused() -> None:
 def test_read_write_read_gives_the_same_segments() -> None:
     first = parse(write_edifact(interchange(implicit=False)))
     again = OutboundInterchange(
-        sender_qualifier="14", sender_id="4012345000009", receiver_qualifier="14", receiver_id="5450534000000",
-        control_number="501", timestamp=WHEN,
-        groups=[OutboundGroup("INVOIC", "4012345000009", "5450534000000", "9", "D96A", [
-            OutboundTransaction(t.type, t.control_number, t.segments[1:-1], t.segments[0][2][1:])
-            for t in first.transactions
-        ])],
-        version="UNOC:3", delimiters=Delimiters(element="|", component="^", segment="!", release="\\"),
+        sender_qualifier="14",
+        sender_id="4012345000009",
+        receiver_qualifier="14",
+        receiver_id="5450534000000",
+        control_number="501",
+        timestamp=WHEN,
+        groups=[
+            OutboundGroup(
+                "INVOIC",
+                "4012345000009",
+                "5450534000000",
+                "9",
+                "D96A",
+                [
+                    OutboundTransaction(t.type, t.control_number, t.segments[1:-1], t.segments[0][2][1:])
+                    for t in first.transactions
+                ],
+            )
+        ],
+        version="UNOC:3",
+        delimiters=Delimiters(element="|", component="^", segment="!", release="\\"),
     )
     second = parse(write_edifact(again))
     assert second.ok
@@ -128,30 +150,56 @@ TEXT = st.text(alphabet="ABCxyz0189 .,-/" + SERVICE, max_size=10)
 COMPOSITE = st.lists(TEXT, min_size=2, max_size=4).filter(lambda c: c[-1] != "")
 ELEMENT = st.one_of(TEXT, COMPOSITE)
 BODY = st.lists(
-    st.tuples(st.sampled_from(["BGM", "DTM", "NAD", "LIN", "QTY", "FTX"]), st.lists(ELEMENT, min_size=1, max_size=5)),
-    min_size=0, max_size=8,
+    st.tuples(
+        st.sampled_from(["BGM", "DTM", "NAD", "LIN", "QTY", "FTX"]), st.lists(ELEMENT, min_size=1, max_size=5)
+    ),
+    min_size=0,
+    max_size=8,
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(SEPARATORS, st.sampled_from(".,"), st.sampled_from(["", "\n", "\r\n"]),
-       st.lists(BODY, min_size=1, max_size=3), st.booleans())
-def test_random_interchanges_round_trip(seps: list[str], decimal: str, suffix: str, bodies: list, implicit: bool) -> None:
+@given(
+    SEPARATORS,
+    st.sampled_from(".,"),
+    st.sampled_from(["", "\n", "\r\n"]),
+    st.lists(BODY, min_size=1, max_size=3),
+    st.booleans(),
+)
+def test_random_interchanges_round_trip(
+    seps: list[str], decimal: str, suffix: str, bodies: list, implicit: bool
+) -> None:
     element, component, segment, release = seps
-    delimiters = Delimiters(element=element, component=component, segment=segment, release=release,
-                            decimal=decimal, suffix=suffix)
+    delimiters = Delimiters(
+        element=element, component=component, segment=segment, release=release, decimal=decimal, suffix=suffix
+    )
     transactions = [
-        OutboundTransaction("ORDERS", str(n), [[tag, *elements] for tag, elements in body], ["D", "96A", "UN"])
+        OutboundTransaction(
+            "ORDERS", str(n), [[tag, *elements] for tag, elements in body], ["D", "96A", "UN"]
+        )
         for n, body in enumerate(bodies, 1)
     ]
-    ic = OutboundInterchange("14", "SENDER", "ZZ", "RECEIVER", "42", WHEN,
-                             [OutboundGroup("ORDERS", "S", "R", "7", "D96A", transactions, implicit)],
-                             "UNOC:3", delimiters)
+    ic = OutboundInterchange(
+        "14",
+        "SENDER",
+        "ZZ",
+        "RECEIVER",
+        "42",
+        WHEN,
+        [OutboundGroup("ORDERS", "S", "R", "7", "D96A", transactions, implicit)],
+        "UNOC:3",
+        delimiters,
+    )
     events = list(read_edifact([write_edifact(ic).decode("utf-8", "surrogateescape")]))
     assert [e for e in events if isinstance(e, Issue)] == []
     read = [e for e in events if isinstance(e, Transaction)]
     assert [t.segments[1:-1] for t in read] == [t.segments for t in transactions]
     assert [t.control_number for t in read] == [t.control_number for t in transactions]
     header = read[0].interchange
-    assert (header.delimiters.element, header.delimiters.component, header.delimiters.segment,
-            header.delimiters.release, header.delimiters.decimal) == (element, component, segment, release, decimal)
+    assert (
+        header.delimiters.element,
+        header.delimiters.component,
+        header.delimiters.segment,
+        header.delimiters.release,
+        header.delimiters.decimal,
+    ) == (element, component, segment, release, decimal)

@@ -30,8 +30,9 @@ def acknowledge(text: str) -> tuple[ParsedFile, list[Transaction]]:
     parsed = parse(text.encode())
     inbound = parsed.interchanges[0]
     acks = build_997(inbound, parsed.issues, first_control_number=5)
-    outbound = ack_interchange(inbound, acks, control_number="900", first_group_control_number=70,
-                               timestamp=WHEN)
+    outbound = ack_interchange(
+        inbound, acks, control_number="900", first_group_control_number=70, timestamp=WHEN
+    )
     events = list(read_x12([write_x12(outbound).decode()]))
     back = [e for e in events if isinstance(e, Transaction)]
     assert all(not t.issues for t in back)
@@ -41,11 +42,15 @@ def acknowledge(text: str) -> tuple[ParsedFile, list[Transaction]]:
 def test_good_file_is_accepted_in_each_group_version() -> None:
     _, acks = acknowledge(GOOD)
     assert [(t.type, t.control_number, t.group.version) for t in acks] == [
-        ("997", "0005", "004010"), ("997", "0006", "005010")]
+        ("997", "0005", "004010"),
+        ("997", "0006", "005010"),
+    ]
     first, second = (read_997(t) for t in acks)
     assert (first.functional_id, first.group_control_number, first.status) == ("PO", "101", "accepted")
     assert [(a.type, a.control_number, a.status) for a in first.transactions] == [
-        ("850", "0001", "accepted"), ("850", "0002", "accepted")]
+        ("850", "0001", "accepted"),
+        ("850", "0002", "accepted"),
+    ]
     assert (second.functional_id, second.group_control_number, second.status) == ("RA", "102", "accepted")
     # 5010 adds GS08 to AK1 and ST03 to AK2
     assert acks[1].segments[1] == ["AK1", "RA", "102", "005010"]
@@ -56,9 +61,16 @@ def test_good_file_is_accepted_in_each_group_version() -> None:
 def test_ack_interchange_is_addressed_back_to_the_sender() -> None:
     _, acks = acknowledge(GOOD)
     header = acks[0].interchange
-    assert (header.sender_id, header.receiver_id, header.control_number) == ("ACMEVENDOR", "AMAZON", "000000900")
+    assert (header.sender_id, header.receiver_id, header.control_number) == (
+        "ACMEVENDOR",
+        "AMAZON",
+        "000000900",
+    )
     assert (acks[0].group.functional_id, acks[0].group.sender_id, acks[0].group.receiver_id) == (
-        "FA", "ACMEVENDOR", "AMAZON")
+        "FA",
+        "ACMEVENDOR",
+        "AMAZON",
+    )
     assert [t.group.control_number for t in acks] == ["70", "71"]
 
 
@@ -71,14 +83,17 @@ def test_ack_interchange_is_addressed_back_to_the_sender() -> None:
         (("ST*850*0002", "ST**0002"), ["6"], ["AK9", "P", "2", "2", "1"]),
     ],
 )
-def test_defective_transaction_is_rejected_with_its_ak5_code(defect: tuple[str, str], ak5_codes: list[str],
-                                                             ak9: list[str]) -> None:
+def test_defective_transaction_is_rejected_with_its_ak5_code(
+    defect: tuple[str, str], ak5_codes: list[str], ak9: list[str]
+) -> None:
     parsed, acks = acknowledge(GOOD.replace(*defect))
     assert parsed.errors
     result = read_997(acks[0])
     assert result.status == "partially_accepted"
     assert [(a.control_number, a.status, a.codes) for a in result.transactions] == [
-        ("0001", "accepted", []), ("0002", "rejected", ak5_codes)]
+        ("0001", "accepted", []),
+        ("0002", "rejected", ak5_codes),
+    ]
     assert acks[0].segments[-2] == ak9
     assert read_997(acks[1]).status == "accepted"
 
@@ -120,12 +135,17 @@ def test_issues_of_other_interchanges_are_ignored() -> None:
 
 
 def test_read_997_reads_ak3_ak4_details_and_e_status() -> None:
-    text = (ISA + "GS*FA*AMAZON*ACMEVENDOR*20261123*1200*5*X*004010~ST*997*0001~AK1*IN*31~AK2*810*0001~"
-            "AK3*IT1*4**8~AK4*2**1~AK5*E~AK9*E*1*1*1~SE*8*0001~GE*1*5~IEA*1*000000101~")
+    text = (
+        ISA + "GS*FA*AMAZON*ACMEVENDOR*20261123*1200*5*X*004010~ST*997*0001~AK1*IN*31~AK2*810*0001~"
+        "AK3*IT1*4**8~AK4*2**1~AK5*E~AK9*E*1*1*1~SE*8*0001~GE*1*5~IEA*1*000000101~"
+    )
     transaction = parse(text.encode()).transactions[0]
     result = read_997(transaction)
     assert (result.status, result.functional_id, result.group_control_number) == (
-        "accepted_with_errors", "IN", "31")
+        "accepted_with_errors",
+        "IN",
+        "31",
+    )
     assert result.transactions[0].status == "accepted_with_errors"
     assert result.transactions[0].codes == ["AK3:IT1:4::8", "AK4:2::1"]
 
@@ -138,8 +158,9 @@ def test_read_997_refuses_other_transactions() -> None:
 def test_wrapping_needs_one_ack_per_group() -> None:
     parsed = parse(GOOD.encode())
     with pytest.raises(ValueError, match="groups"):
-        ack_interchange(parsed.interchanges[0], [], control_number="1", first_group_control_number=1,
-                        timestamp=WHEN)
+        ack_interchange(
+            parsed.interchanges[0], [], control_number="1", first_group_control_number=1, timestamp=WHEN
+        )
 
 
 def test_5010_interchange_gets_a_repetition_separator() -> None:
@@ -147,7 +168,12 @@ def test_5010_interchange_gets_a_repetition_separator() -> None:
     parsed = parse(text.encode())
     inbound = parsed.interchanges[0]
     assert inbound.header.delimiters.repetition is None
-    outbound = ack_interchange(inbound, build_997(inbound, parsed.issues), control_number="1",
-                               first_group_control_number=1, timestamp=WHEN)
+    outbound = ack_interchange(
+        inbound,
+        build_997(inbound, parsed.issues),
+        control_number="1",
+        first_group_control_number=1,
+        timestamp=WHEN,
+    )
     assert outbound.delimiters.repetition is not None
     assert parse(write_x12(outbound)).ok

@@ -7,8 +7,24 @@ import pytest
 from gateway.edi import EdiError, IssueCode, Position
 from gateway.edi.x12.delimiters import ISA_LENGTH, ISA_WIDTHS, has_repetition, read_isa, usable_separator
 
-FIELDS = ["00", " " * 10, "00", " " * 10, "ZZ", "ACMEVENDOR".ljust(15), "ZZ", "AMAZON".ljust(15), "261123",
-          "1200", "U", "00401", "000000101", "0", "P", ">"]
+FIELDS = [
+    "00",
+    " " * 10,
+    "00",
+    " " * 10,
+    "ZZ",
+    "ACMEVENDOR".ljust(15),
+    "ZZ",
+    "AMAZON".ljust(15),
+    "261123",
+    "1200",
+    "U",
+    "00401",
+    "000000101",
+    "0",
+    "P",
+    ">",
+]
 
 
 def isa(element: str = "*", terminator: str = "~", **changes: str) -> str:
@@ -34,8 +50,14 @@ def test_delimiters_are_read_from_their_fixed_places() -> None:
 
 @pytest.mark.parametrize(
     ("version", "isa11", "expected"),
-    [("00401", "U", None), ("00401", "^", None), ("00402", "^", "^"), ("00501", "!", "!"),
-     ("00501", "U", None), ("00601", "\x1e", "\x1e")],
+    [
+        ("00401", "U", None),
+        ("00401", "^", None),
+        ("00402", "^", "^"),
+        ("00501", "!", "!"),
+        ("00501", "U", None),
+        ("00601", "\x1e", "\x1e"),
+    ],
 )
 def test_repetition_separator_is_isa11_from_00402(version: str, isa11: str, expected: str | None) -> None:
     delimiters, _ = read_isa(isa(ISA11=isa11, ISA12=version))

@@ -28,16 +28,25 @@ from gateway.edi.x12.reader import read_x12
 
 ISA = "ISA*00*          *00*          *ZZ*ACMEVENDOR     *ZZ*AMAZON         *261123*1200*U*00401*000000101*0*P*>~"
 ISA_5010 = "ISA*00*          *00*          *ZZ*ACMEVENDOR     *ZZ*AMAZON         *261123*1200*^*00501*000000102*0*T*>~"
-PO_1 = "ST*850*0001~BEG*00*NE*PO123456**20261123~N1*ST*AMAZON.COM*92*PHX7~PO1*1*3*EA*9.25**BP*B00001~SE*5*0001~"
+PO_1 = (
+    "ST*850*0001~BEG*00*NE*PO123456**20261123~N1*ST*AMAZON.COM*92*PHX7~PO1*1*3*EA*9.25**BP*B00001~SE*5*0001~"
+)
 PO_2 = "ST*850*0002~BEG*00*NE*PO123457**20261123~SE*3*0002~"
 GOOD = ISA + "GS*PO*ACMEVENDOR*AMAZON*20261123*1200*101*X*004010~" + PO_1 + PO_2 + "GE*2*101~IEA*1*000000101~"
 
 
-def dialect(text: str, element: str = "*", component: str = ">", terminator: str = "~",
-            repetition: str = "^", suffix: str = "") -> str:
+def dialect(
+    text: str,
+    element: str = "*",
+    component: str = ">",
+    terminator: str = "~",
+    repetition: str = "^",
+    suffix: str = "",
+) -> str:
     """``text`` written with other separators (the samples use * > ~ ^ and no other such character)."""
-    return text.translate({ord("*"): element, ord(">"): component, ord("~"): terminator + suffix,
-                           ord("^"): repetition})
+    return text.translate(
+        {ord("*"): element, ord(">"): component, ord("~"): terminator + suffix, ord("^"): repetition}
+    )
 
 
 def feeds(text: str, seed: int = 7) -> Iterator[list[str]]:
@@ -48,7 +57,7 @@ def feeds(text: str, seed: int = 7) -> Iterator[list[str]]:
     chunks, i = [], 0
     while i < len(text):
         size = rng.randint(1, 40)
-        chunks.append(text[i:i + size])
+        chunks.append(text[i : i + size])
         i += size
     yield chunks
 
@@ -58,13 +67,33 @@ def shape(events: list[Event]) -> list[tuple]:
     out: list[tuple] = []
     for e in events:
         if isinstance(e, InterchangeHeader):
-            out.append(("ISA", e.index, e.sender_id, e.receiver_id, e.control_number, e.version, e.delimiters,
-                        e.position))
+            out.append(
+                (
+                    "ISA",
+                    e.index,
+                    e.sender_id,
+                    e.receiver_id,
+                    e.control_number,
+                    e.version,
+                    e.delimiters,
+                    e.position,
+                )
+            )
         elif isinstance(e, GroupHeader):
             out.append(("GS", e.index, e.functional_id, e.control_number, e.version, e.position))
         elif isinstance(e, Transaction):
-            out.append(("ST", e.index, e.type, e.control_number, e.version, e.first_segment, e.segments,
-                        [(i.code, i.position) for i in e.issues]))
+            out.append(
+                (
+                    "ST",
+                    e.index,
+                    e.type,
+                    e.control_number,
+                    e.version,
+                    e.first_segment,
+                    e.segments,
+                    [(i.code, i.position) for i in e.issues],
+                )
+            )
         elif isinstance(e, GroupEnd):
             out.append(("GE", e.header.index, e.transaction_count, e.trailer))
         elif isinstance(e, InterchangeEnd):
@@ -96,7 +125,13 @@ def transactions(events: list[Event]) -> list[Transaction]:
 def test_clean_interchange_gives_events_in_file_order() -> None:
     events = read_all(GOOD)
     assert [type(e).__name__ for e in events] == [
-        "InterchangeHeader", "GroupHeader", "Transaction", "Transaction", "GroupEnd", "InterchangeEnd"]
+        "InterchangeHeader",
+        "GroupHeader",
+        "Transaction",
+        "Transaction",
+        "GroupEnd",
+        "InterchangeEnd",
+    ]
     header = events[0]
     assert isinstance(header, InterchangeHeader)
     assert (header.sender_qualifier, header.sender_id, header.receiver_id) == ("ZZ", "ACMEVENDOR", "AMAZON")
@@ -121,7 +156,14 @@ def test_clean_interchange_gives_events_in_file_order() -> None:
 def test_transaction_position_points_at_its_segments() -> None:
     t = transactions(read_all(GOOD))[1]
     at = t.position(2, element=1)
-    assert (at.interchange, at.group, at.transaction, at.segment, at.tag, at.element) == (1, 1, 2, 10, "SE", 1)
+    assert (at.interchange, at.group, at.transaction, at.segment, at.tag, at.element) == (
+        1,
+        1,
+        2,
+        10,
+        "SE",
+        1,
+    )
 
 
 def test_offsets_point_at_the_segment_in_the_text() -> None:
@@ -129,11 +171,11 @@ def test_offsets_point_at_the_segment_in_the_text() -> None:
     events = read_all(text)
     group = next(e for e in events if isinstance(e, GroupHeader))
     assert group.position.offset is not None
-    assert text[group.position.offset:].startswith("GS*PO")
+    assert text[group.position.offset :].startswith("GS*PO")
     bad = text.replace("SE*3*0002", "SE*9*0002")
     issue = issues(read_all(bad))[0]
     assert issue.position.offset is not None
-    assert bad[issue.position.offset:].startswith("SE*9*0002")
+    assert bad[issue.position.offset :].startswith("SE*9*0002")
 
 
 def test_reading_is_lazy() -> None:
@@ -142,7 +184,7 @@ def test_reading_is_lazy() -> None:
     def chunks() -> Iterator[str]:
         for i in range(0, len(GOOD), 10):
             pulled.append(i)
-            yield GOOD[i:i + 10]
+            yield GOOD[i : i + 10]
 
     stream = read_x12(chunks())
     first = next(e for e in stream if isinstance(e, Transaction))
@@ -175,7 +217,10 @@ def test_odd_separators_give_the_same_segments(element: str, component: str, ter
     header = events[0]
     assert isinstance(header, InterchangeHeader)
     assert (header.delimiters.element, header.delimiters.component, header.delimiters.segment) == (
-        element, component, terminator)
+        element,
+        component,
+        terminator,
+    )
     got = [t.segments for t in transactions(events)]
     assert got[1] == expected[1]
     assert got[0][3][5] == f"A{component}B"  # components are not split
@@ -217,15 +262,26 @@ def test_isa_inside_data_does_not_start_an_interchange() -> None:
 
 
 def test_several_groups_with_mixed_versions() -> None:
-    text = (ISA + "GS*PO*A*B*20261123*1200*1*X*004010~" + PO_2 + "GE*1*1~"
-            + "GS*IN*A*B*20261123*1200*2*X*003010~ST*810*0005~BIG*20261123*INV1~SE*3*0005~"
-            + "ST*810*0006*005010X999~BIG*20261123*INV2~SE*3*0006~GE*2*2~IEA*2*000000101~")
+    text = (
+        ISA
+        + "GS*PO*A*B*20261123*1200*1*X*004010~"
+        + PO_2
+        + "GE*1*1~"
+        + "GS*IN*A*B*20261123*1200*2*X*003010~ST*810*0005~BIG*20261123*INV1~SE*3*0005~"
+        + "ST*810*0006*005010X999~BIG*20261123*INV2~SE*3*0006~GE*2*2~IEA*2*000000101~"
+    )
     events = read_all(text)
     assert issues(events) == []
     groups = [e for e in events if isinstance(e, GroupHeader)]
-    assert [(g.index, g.functional_id, g.version) for g in groups] == [(1, "PO", "004010"), (2, "IN", "003010")]
+    assert [(g.index, g.functional_id, g.version) for g in groups] == [
+        (1, "PO", "004010"),
+        (2, "IN", "003010"),
+    ]
     assert [(t.type, t.version, t.group.index, t.index) for t in transactions(events)] == [
-        ("850", "004010", 1, 1), ("810", "003010", 2, 1), ("810", "005010X999", 2, 2)]
+        ("850", "004010", 1, 1),
+        ("810", "003010", 2, 1),
+        ("810", "005010X999", 2, 2),
+    ]
 
 
 # --- sloppy but harmless ------------------------------------------------------------
@@ -262,8 +318,11 @@ def test_newline_terminator_with_carriage_returns() -> None:
 
 
 def test_leading_zeros_in_counts_and_control_numbers_are_harmless() -> None:
-    text = (GOOD.replace("SE*5*0001", "SE*005*1").replace("GE*2*101", "GE*0002*000101")
-            .replace("IEA*1*000000101", "IEA*01*101"))
+    text = (
+        GOOD.replace("SE*5*0001", "SE*005*1")
+        .replace("GE*2*101", "GE*0002*000101")
+        .replace("IEA*1*000000101", "IEA*01*101")
+    )
     assert issues(read_all(text)) == []
 
 
@@ -282,8 +341,11 @@ GS = "GS*PO*ACMEVENDOR*AMAZON*20261123*1200*101*X*004010~"
         (GOOD.replace("GE*2*101", "GE*3*101"), IssueCode.X12_GE_COUNT_MISMATCH, (1, 1, None, 11, "GE", 1)),
         (GOOD.replace("GE*2*101", "GE*2*102"), IssueCode.X12_GE_CONTROL_MISMATCH, (1, 1, None, 11, "GE", 2)),
         (GOOD.replace("IEA*1*", "IEA*2*"), IssueCode.X12_IEA_COUNT_MISMATCH, (1, None, None, 12, "IEA", 1)),
-        (GOOD.replace("IEA*1*000000101", "IEA*1*000000100"), IssueCode.X12_IEA_CONTROL_MISMATCH,
-         (1, None, None, 12, "IEA", 2)),
+        (
+            GOOD.replace("IEA*1*000000101", "IEA*1*000000100"),
+            IssueCode.X12_IEA_CONTROL_MISMATCH,
+            (1, None, None, 12, "IEA", 2),
+        ),
         # SE missing: noticed at the next ST, reported for the open set
         (GOOD.replace("SE*5*0001~", ""), IssueCode.X12_SE_MISSING, (1, 1, 1, 7, "ST", None)),
         # SE missing at GE
@@ -293,15 +355,29 @@ GS = "GS*PO*ACMEVENDOR*AMAZON*20261123*1200*101*X*004010~"
         # IEA missing at end of input: reported at the last segment read
         (GOOD.replace("IEA*1*000000101~", ""), IssueCode.X12_IEA_MISSING, (1, None, None, 11, "GE", None)),
         # IEA missing before the next ISA
-        (GOOD.replace("IEA*1*000000101~", "") + GOOD, IssueCode.X12_IEA_MISSING,
-         (1, None, None, 12, "ISA", None)),
+        (
+            GOOD.replace("IEA*1*000000101~", "") + GOOD,
+            IssueCode.X12_IEA_MISSING,
+            (1, None, None, 12, "ISA", None),
+        ),
         (GOOD + "SE*1*0003~", IssueCode.X12_UNEXPECTED_SE, (None, None, None, 13, "SE", None)),
-        (GOOD.replace("GE*2*101~", "GE*2*101~GE*2*101~"), IssueCode.X12_UNEXPECTED_GE,
-         (1, None, None, 12, "GE", None)),
+        (
+            GOOD.replace("GE*2*101~", "GE*2*101~GE*2*101~"),
+            IssueCode.X12_UNEXPECTED_GE,
+            (1, None, None, 12, "GE", None),
+        ),
         (GOOD + "IEA*1*000000101~", IssueCode.X12_UNEXPECTED_IEA, (None, None, None, 13, "IEA", None)),
         (GOOD + GS, IssueCode.X12_GS_OUTSIDE_INTERCHANGE, (None, None, None, 13, "GS", None)),
-        (GOOD.replace(PO_2, "REF*ZZ*X~" + PO_2), IssueCode.SEGMENT_OUTSIDE_ENVELOPE, (1, 1, None, 8, "REF", None)),
-        (GOOD.replace("IEA*1", "REF*ZZ*X~IEA*1"), IssueCode.SEGMENT_OUTSIDE_ENVELOPE, (1, None, None, 12, "REF", None)),
+        (
+            GOOD.replace(PO_2, "REF*ZZ*X~" + PO_2),
+            IssueCode.SEGMENT_OUTSIDE_ENVELOPE,
+            (1, 1, None, 8, "REF", None),
+        ),
+        (
+            GOOD.replace("IEA*1", "REF*ZZ*X~IEA*1"),
+            IssueCode.SEGMENT_OUTSIDE_ENVELOPE,
+            (1, None, None, 12, "REF", None),
+        ),
         (GOOD.replace("*X*004010~", "~"), IssueCode.X12_GS_INVALID, (1, 1, None, 2, "GS", None)),
         (GOOD.replace("ST*850*0002", "ST**0002"), IssueCode.X12_ST_INVALID, (1, 1, 2, 8, "ST", 1)),
     ],
@@ -330,7 +406,10 @@ def test_transaction_carries_its_own_envelope_issues() -> None:
     text = GOOD.replace("SE*3*0002", "SE*4*0009")
     first, second = transactions(read_all(text))
     assert first.issues == []
-    assert [i.code for i in second.issues] == [IssueCode.X12_SE_COUNT_MISMATCH, IssueCode.X12_SE_CONTROL_MISMATCH]
+    assert [i.code for i in second.issues] == [
+        IssueCode.X12_SE_COUNT_MISMATCH,
+        IssueCode.X12_SE_CONTROL_MISMATCH,
+    ]
 
 
 def test_dropped_transaction_and_group_still_count() -> None:
@@ -354,14 +433,16 @@ def test_empty_segment_is_a_warning_and_not_counted() -> None:
     text = GOOD.replace("BEG*00*NE*PO123457**20261123~", "BEG*00*NE*PO123457**20261123~~")
     found = issues(read_all(text))
     assert [(i.code, i.severity, i.position.segment) for i in found] == [
-        (IssueCode.EMPTY_SEGMENT, Severity.WARNING, 10)]
+        (IssueCode.EMPTY_SEGMENT, Severity.WARNING, 10)
+    ]
 
 
 def test_last_segment_without_terminator_is_a_warning() -> None:
     events = read_all(GOOD[:-1])
     found = issues(events)
     assert [(i.code, i.severity, i.position.tag, i.position.interchange) for i in found] == [
-        (IssueCode.TRUNCATED_INPUT, Severity.WARNING, "IEA", 1)]
+        (IssueCode.TRUNCATED_INPUT, Severity.WARNING, "IEA", 1)
+    ]
     assert isinstance(events[-1], InterchangeEnd) and events[-1].trailer == ["IEA", "1", "000000101"]
 
 
@@ -408,13 +489,30 @@ def test_truncated_later_isa_is_reported() -> None:
 
 MUTATIONS = st.one_of(
     st.tuples(st.just("truncate"), st.integers(0, len(GOOD)), st.just("")),
-    st.tuples(st.just("delete"), st.sampled_from(["SE*5*0001~", "SE*3*0002~", "GE*2*101~", "IEA*1*000000101~",
-                                                   "ST*850*0002~", "GS*PO*ACMEVENDOR*AMAZON*20261123*1200*101*X*004010~"]),
-              st.just("")),
-    st.tuples(st.just("count"), st.sampled_from(["SE*5", "SE*3", "GE*2", "IEA*1"]),
-              st.sampled_from(["0", "7", "x", "", "99999999999999999999"])),
-    st.tuples(st.just("insert"), st.integers(0, len(GOOD)),
-              st.text(alphabet=st.characters(max_codepoint=0x2FF), min_size=1, max_size=6)),
+    st.tuples(
+        st.just("delete"),
+        st.sampled_from(
+            [
+                "SE*5*0001~",
+                "SE*3*0002~",
+                "GE*2*101~",
+                "IEA*1*000000101~",
+                "ST*850*0002~",
+                "GS*PO*ACMEVENDOR*AMAZON*20261123*1200*101*X*004010~",
+            ]
+        ),
+        st.just(""),
+    ),
+    st.tuples(
+        st.just("count"),
+        st.sampled_from(["SE*5", "SE*3", "GE*2", "IEA*1"]),
+        st.sampled_from(["0", "7", "x", "", "99999999999999999999"]),
+    ),
+    st.tuples(
+        st.just("insert"),
+        st.integers(0, len(GOOD)),
+        st.text(alphabet=st.characters(max_codepoint=0x2FF), min_size=1, max_size=6),
+    ),
 )
 
 
@@ -441,7 +539,7 @@ def test_mutated_files_end_in_issues_or_edi_error(mutation: tuple, chunk: int) -
         whole = shape(list(read_x12([text])))
     except EdiError:
         return
-    chunked = shape(list(read_x12([text[i:i + chunk] for i in range(0, len(text), chunk)])))
+    chunked = shape(list(read_x12([text[i : i + chunk] for i in range(0, len(text), chunk)])))
     assert chunked == whole
     if text and text != GOOD and mutation[0] != "insert":
         assert any(row[0] == "issue" for row in whole)

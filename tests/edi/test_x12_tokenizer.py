@@ -12,7 +12,9 @@ from gateway.edi import EdiError, IssueCode
 from gateway.edi.x12.tokenizer import Run, Tokenizer, tokenize
 
 ISA = "ISA*00*          *00*          *ZZ*ACMEVENDOR     *ZZ*AMAZON         *261123*1200*U*00401*000000101*0*P*>~"
-BODY = "GS*PO*A*B*20261123*1200*1*X*004010~ST*850*0001~BEG*00*NE*PO1**20261123~SE*3*0001~GE*1*1~IEA*1*000000101~"
+BODY = (
+    "GS*PO*A*B*20261123*1200*1*X*004010~ST*850*0001~BEG*00*NE*PO1**20261123~SE*3*0001~GE*1*1~IEA*1*000000101~"
+)
 TEXT = ISA + BODY
 
 
@@ -26,7 +28,7 @@ def chunked(text: str, sizes: list[int]) -> list[Run]:
     runs: list[Run] = []
     i = 0
     for size in sizes:
-        runs += tokenizer.feed(text[i:i + size])
+        runs += tokenizer.feed(text[i : i + size])
         i += size
     runs += tokenizer.feed(text[i:])
     return runs + tokenizer.close()
@@ -104,7 +106,7 @@ def test_last_segment_without_terminator_is_returned_and_flagged() -> None:
     assert flatten(last)[0][2] == ["IEA", "1", "000000101"]
     assert tokenizer.truncated is not None
     assert (tokenizer.truncated.segment, tokenizer.truncated.tag) == (7, "IEA")
-    assert TEXT[tokenizer.truncated.offset:].startswith("IEA")
+    assert TEXT[tokenizer.truncated.offset :].startswith("IEA")
 
 
 def test_isa_in_data_is_not_an_interchange() -> None:

@@ -21,15 +21,36 @@ STAR = Delimiters(element="*", component=">", segment="~", repetition="^")
 
 def interchange(delimiters: Delimiters = STAR, version: str = "00401", **kw: object) -> OutboundInterchange:
     groups = kw.pop("groups", None) or [
-        OutboundGroup("IN", "ACMEVENDOR", "AMAZON", "31", "004010", [
-            OutboundTransaction("810", "0001", [["BIG", "20261123", "INV-1", "", "PO123456"],
-                                                ["IT1", "1", "3", "EA", "9.25", "", "BP", ["B0001", "X"]]]),
-            OutboundTransaction("810", "0002", [["BIG", "20261123", "INV-2"]], version="004010VICS"),
-        ]),
+        OutboundGroup(
+            "IN",
+            "ACMEVENDOR",
+            "AMAZON",
+            "31",
+            "004010",
+            [
+                OutboundTransaction(
+                    "810",
+                    "0001",
+                    [
+                        ["BIG", "20261123", "INV-1", "", "PO123456"],
+                        ["IT1", "1", "3", "EA", "9.25", "", "BP", ["B0001", "X"]],
+                    ],
+                ),
+                OutboundTransaction("810", "0002", [["BIG", "20261123", "INV-2"]], version="004010VICS"),
+            ],
+        ),
     ]
-    fields: dict = {"sender_qualifier": "ZZ", "sender_id": "ACMEVENDOR", "receiver_qualifier": "ZZ",
-                    "receiver_id": "AMAZON", "control_number": "42", "timestamp": WHEN, "groups": groups,
-                    "version": version, "delimiters": delimiters}
+    fields: dict = {
+        "sender_qualifier": "ZZ",
+        "sender_id": "ACMEVENDOR",
+        "receiver_qualifier": "ZZ",
+        "receiver_id": "AMAZON",
+        "control_number": "42",
+        "timestamp": WHEN,
+        "groups": groups,
+        "version": version,
+        "delimiters": delimiters,
+    }
     fields.update(kw)
     return OutboundInterchange(**fields)
 
@@ -92,16 +113,61 @@ def test_serialize_segments() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"groups": [OutboundGroup("PO", "A", "B", "1", "004010", [OutboundTransaction("850", "1", [["REF", "a*b"]])])]},
-         "separator"),
-        ({"groups": [OutboundGroup("PO", "A", "B", "1", "004010", [OutboundTransaction("850", "1", [["REF", "a~"]])])]},
-         "separator"),
-        ({"groups": [OutboundGroup("PO", "A", "B", "1", "004010",
-                                   [OutboundTransaction("850", "1", [["REF", ["a>b", "c"]]])])]}, "separator"),
-        ({"groups": [OutboundGroup("PO", "A", "B", "1", "004010", [OutboundTransaction("850", "1", [["SE", "1"]])])]},
-         "envelope"),
-        ({"groups": [OutboundGroup("PO", "A", "B", "1", "004010", [OutboundTransaction("850", "1", [["r f", "1"]])])]},
-         "tag"),
+        (
+            {
+                "groups": [
+                    OutboundGroup(
+                        "PO", "A", "B", "1", "004010", [OutboundTransaction("850", "1", [["REF", "a*b"]])]
+                    )
+                ]
+            },
+            "separator",
+        ),
+        (
+            {
+                "groups": [
+                    OutboundGroup(
+                        "PO", "A", "B", "1", "004010", [OutboundTransaction("850", "1", [["REF", "a~"]])]
+                    )
+                ]
+            },
+            "separator",
+        ),
+        (
+            {
+                "groups": [
+                    OutboundGroup(
+                        "PO",
+                        "A",
+                        "B",
+                        "1",
+                        "004010",
+                        [OutboundTransaction("850", "1", [["REF", ["a>b", "c"]]])],
+                    )
+                ]
+            },
+            "separator",
+        ),
+        (
+            {
+                "groups": [
+                    OutboundGroup(
+                        "PO", "A", "B", "1", "004010", [OutboundTransaction("850", "1", [["SE", "1"]])]
+                    )
+                ]
+            },
+            "envelope",
+        ),
+        (
+            {
+                "groups": [
+                    OutboundGroup(
+                        "PO", "A", "B", "1", "004010", [OutboundTransaction("850", "1", [["r f", "1"]])]
+                    )
+                ]
+            },
+            "tag",
+        ),
         ({"sender_id": "A-SENDER-ID-LONGER-THAN-15"}, "ISA06"),
         ({"control_number": "12345678901"}, "control number"),
         ({"control_number": "ABC"}, "control number"),
@@ -126,13 +192,26 @@ def test_read_write_read_gives_the_same_segments() -> None:
     ic = first.interchanges[0]
     header = ic.header
     again = OutboundInterchange(
-        header.sender_qualifier, header.sender_id, header.receiver_qualifier, header.receiver_id,
-        header.control_number, WHEN,
-        [OutboundGroup(g.header.functional_id, g.header.sender_id, g.header.receiver_id, g.header.control_number,
-                       g.header.version,
-                       [OutboundTransaction(t.type, t.control_number, t.segments[1:-1]) for t in g.transactions])
-         for g in ic.groups],
-        header.version, header.delimiters)
+        header.sender_qualifier,
+        header.sender_id,
+        header.receiver_qualifier,
+        header.receiver_id,
+        header.control_number,
+        WHEN,
+        [
+            OutboundGroup(
+                g.header.functional_id,
+                g.header.sender_id,
+                g.header.receiver_id,
+                g.header.control_number,
+                g.header.version,
+                [OutboundTransaction(t.type, t.control_number, t.segments[1:-1]) for t in g.transactions],
+            )
+            for g in ic.groups
+        ],
+        header.version,
+        header.delimiters,
+    )
     second = read_back(write_x12(again))
     assert [t.segments for t in second.transactions] == [t.segments for t in first.transactions]
     assert second.interchanges[0].header.delimiters == header.delimiters
@@ -142,8 +221,9 @@ def test_read_write_read_gives_the_same_segments() -> None:
 
 SEPARATORS = list("|~^\\*:>!'{}+#\x1c\x1d\x1e\x1f\x15\x7f§€¤\n")
 DATA = st.text(alphabet=st.sampled_from("ABCXYZabc0123456789 .-/,&()éüà"), max_size=8)
-TAGS = st.from_regex(r"[A-Z][A-Z0-9]{1,2}", fullmatch=True).filter(lambda t: t not in {"ISA", "IEA", "GS", "GE",
-                                                                                         "ST", "SE"})
+TAGS = st.from_regex(r"[A-Z][A-Z0-9]{1,2}", fullmatch=True).filter(
+    lambda t: t not in {"ISA", "IEA", "GS", "GE", "ST", "SE"}
+)
 
 
 @st.composite
@@ -152,7 +232,9 @@ def delimiters(draw: st.DrawFn) -> Delimiters:
     suffix = draw(st.sampled_from(["", "\n", "\r\n"]))
     if "\n" in chars:
         suffix = ""
-    return Delimiters(element=chars[0], component=chars[1], segment=chars[2], repetition=chars[3], suffix=suffix)
+    return Delimiters(
+        element=chars[0], component=chars[1], segment=chars[2], repetition=chars[3], suffix=suffix
+    )
 
 
 @st.composite
@@ -164,20 +246,35 @@ def interchanges(draw: st.DrawFn) -> OutboundInterchange:
     for g in range(draw(st.integers(1, 3))):
         transactions = []
         for _ in range(draw(st.integers(1, 3))):
-            transactions.append(OutboundTransaction(draw(st.sampled_from(["850", "810", "856"])), f"{control:04d}",
-                                                    draw(st.lists(segment, max_size=6)),
-                                                    draw(st.sampled_from([None, "005010X1"]))))
+            transactions.append(
+                OutboundTransaction(
+                    draw(st.sampled_from(["850", "810", "856"])),
+                    f"{control:04d}",
+                    draw(st.lists(segment, max_size=6)),
+                    draw(st.sampled_from([None, "005010X1"])),
+                )
+            )
             control += 1
-        groups.append(OutboundGroup("PO", "ACME", "AMAZON", str(g + 1), draw(st.sampled_from(["004010", "005010"])),
-                                    transactions))
-    return interchange(draw(delimiters()), draw(st.sampled_from(["00401", "00501"])), groups=groups,
-                       control_number=str(draw(st.integers(0, 999_999_999))))
+        groups.append(
+            OutboundGroup(
+                "PO", "ACME", "AMAZON", str(g + 1), draw(st.sampled_from(["004010", "005010"])), transactions
+            )
+        )
+    return interchange(
+        draw(delimiters()),
+        draw(st.sampled_from(["00401", "00501"])),
+        groups=groups,
+        control_number=str(draw(st.integers(0, 999_999_999))),
+    )
 
 
 def expected_segments(ic: OutboundInterchange) -> list[list[list[str]]]:
     c = ic.delimiters.component
-    return [[[seg[0], *(c.join(e) if isinstance(e, list) else e for e in seg[1:])] for seg in t.segments]
-            for g in ic.groups for t in g.transactions]
+    return [
+        [[seg[0], *(c.join(e) if isinstance(e, list) else e for e in seg[1:])] for seg in t.segments]
+        for g in ic.groups
+        for t in g.transactions
+    ]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -188,8 +285,11 @@ def test_random_interchanges_round_trip(ic: OutboundInterchange) -> None:
     assert [t.segments[1:-1] for t in parsed.transactions] == expected_segments(ic)
     header = parsed.interchanges[0].header
     d = header.delimiters
-    assert (d.element, d.component, d.segment) == (ic.delimiters.element, ic.delimiters.component,
-                                                   ic.delimiters.segment)
+    assert (d.element, d.component, d.segment) == (
+        ic.delimiters.element,
+        ic.delimiters.component,
+        ic.delimiters.segment,
+    )
     assert d.repetition == (ic.delimiters.repetition if ic.version == "00501" else None)
     assert int(header.control_number) == int(ic.control_number)
     assert [g.header.version for g in parsed.interchanges[0].groups] == [g.version for g in ic.groups]

@@ -27,7 +27,7 @@ fields:
 def profile(name: str, mappings: str = "[example-partner-850]") -> str:
     """A partner profile that validates, listing ``mappings`` (YAML text) as its overlays."""
     return (
-        f"name: {name}\nstandard: x12\nversion: \"004010\"\n"
+        f'name: {name}\nstandard: x12\nversion: "004010"\n'
         f"identities: {{x12: {{isa_qualifier: ZZ, isa_id: {name.upper()}}}}}\n"
         "our_identity: {x12: {isa_qualifier: ZZ, isa_id: US}}\n"
         f"mappings: {mappings}\n"

@@ -28,7 +28,9 @@ from gateway.mapping.loader import Mapping
 from gateway.mapping.plan import build_plan
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = sorted((default_root() / "tests").glob("*.edi")) + sorted((ROOT / "tests/data/messages").glob("*.edi"))
+SAMPLES = sorted((default_root() / "tests").glob("*.edi")) + sorted(
+    (ROOT / "tests/data/messages").glob("*.edi")
+)
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
@@ -96,13 +98,17 @@ def test_every_sample_translates_the_same_both_ways(registry) -> None:
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the checkout")
 def test_every_corpus_message_translates_the_same_both_ways(registry) -> None:
-    files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix.lower() in (".edi", ".x12", ".txt", ""))
+    files = sorted(
+        p for p in CORPUS.rglob("*") if p.is_file() and p.suffix.lower() in (".edi", ".x12", ".txt", "")
+    )
     pairs = sample_transactions(registry, files)
     for mapping, tx in pairs:
         assert_same(mapping, tx)
 
 
-JUNK = st.sampled_from(["", " ", "X", "0", "-1", "1,5", "1E+3", "NaN", "20241301", "ST", "BP", "47", "ABC:DEF"])
+JUNK = st.sampled_from(
+    ["", " ", "X", "0", "-1", "1,5", "1E+3", "NaN", "20241301", "ST", "BP", "47", "ABC:DEF"]
+)
 
 
 @st.composite
@@ -274,7 +280,9 @@ class Fuzz(BaseModel):
 
 FUZZ_SEGMENT = st.one_of(
     st.tuples(st.just("QTY"), st.sampled_from(["A", "B", "C"]), st.sampled_from(["5", "2.5", "", "7"])),
-    st.tuples(st.just("NTE"), st.sampled_from(["N1", "N2", "N9", ""]), st.sampled_from(["hi", "yo", "ok", " "])),
+    st.tuples(
+        st.just("NTE"), st.sampled_from(["N1", "N2", "N9", ""]), st.sampled_from(["hi", "yo", "ok", " "])
+    ),
     st.tuples(st.just("MSG"), st.sampled_from(["m", "w", ""])),
     st.tuples(st.just("LIN"), st.just(""), st.sampled_from(["BP", "VN", "UP"]), st.sampled_from(["B01", ""])),
     st.tuples(st.just("REF"), st.just("ZZ"), st.sampled_from(["r1", "r2", ""])),

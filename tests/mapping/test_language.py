@@ -314,7 +314,12 @@ def test_direct_levels_take_children_only(write, tx) -> None:
         ),
         # an X12 mapping with no level: group reads no HL tree: up: would always find nothing
         ("  number: BIG02", "  number: {path: BIG02, up: parent}", "number:", "reads no hierarchy"),
-        ("  number: BIG02", "  number: {path: BIG02, const: X}", "number:", "const: and path: do not go together"),
+        (
+            "  number: BIG02",
+            "  number: {path: BIG02, const: X}",
+            "number:",
+            "const: and path: do not go together",
+        ),
         ("  number: BIG02", "  number: {path: BIG02, default: 5}", "number:", "does not fit number"),
         (
             "    each: N1\n",

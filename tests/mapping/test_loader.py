@@ -157,7 +157,12 @@ def test_keys_are_read_as_written(write, models, tx) -> None:
     text = GOOD.replace("order_type: {NE: new}", "order_type: {NE: new, 00: new, no: rush, 1.50: new}")
     path = write("m.yaml", text)
     mapping = load_mapping(path, root=path.parent, models=models)
-    segments = [["ST", "850", "1"], ["BEG", "", "00", "PO1", "", "20240115"], ["PO1", "1", "2"], ["SE", "4", "1"]]
+    segments = [
+        ["ST", "850", "1"],
+        ["BEG", "", "00", "PO1", "", "20240115"],
+        ["PO1", "1", "2"],
+        ["SE", "4", "1"],
+    ]
     assert mapping.translate(tx(segments)).order_type == "new"
     segments[1][2] = "no"
     assert mapping.translate(tx(segments)).order_type == "rush"

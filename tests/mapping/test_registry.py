@@ -138,5 +138,7 @@ def test_an_overlay_can_build_on_a_partner_overlay(registry, write, tx) -> None:
 def test_a_problem_of_the_base_is_reported_once_in_the_base_not_in_its_overlays(registry) -> None:
     base = registry.root / "x12-004010-850-in.yaml"
     base.write_text(base.read_text().replace("canonical: order\n", "canonical: order\nfoo: 1\n"))
-    problems = [p for p in MappingRegistry(registry.root, models=registry.models).check_all() if p.key == "foo"]
+    problems = [
+        p for p in MappingRegistry(registry.root, models=registry.models).check_all() if p.key == "foo"
+    ]
     assert [(p.file, p.line, p.message) for p in problems] == [(str(base), 7, "unknown key 'foo'")]

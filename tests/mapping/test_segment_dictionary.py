@@ -159,18 +159,36 @@ def test_an_unknown_segment_in_a_loop_bound_is_reported(tmp_path, name, old, new
 @pytest.mark.parametrize(
     ("old", "new", "key", "message"),
     [
-        ("{path: BGM02, required: true}", "{path: BGM05, required: true}", "po_number",
-         "BGM has 4 elements in EDIFACT (BGM01 to BGM04), so there is no BGM05"),
-        ("id_qualifier: NAD02-3", "id_qualifier: NAD02-4", "parties.id_qualifier",
-         "NAD02 has 3 components in EDIFACT, so there is no NAD02-4"),
+        (
+            "{path: BGM02, required: true}",
+            "{path: BGM05, required: true}",
+            "po_number",
+            "BGM has 4 elements in EDIFACT (BGM01 to BGM04), so there is no BGM05",
+        ),
+        (
+            "id_qualifier: NAD02-3",
+            "id_qualifier: NAD02-4",
+            "parties.id_qualifier",
+            "NAD02 has 3 components in EDIFACT, so there is no NAD02-4",
+        ),
         ("city: NAD06", "city: NAD06-1", "parties.city", "NAD06 is a simple element in EDIFACT"),
-        ('"RFF[01-1=IA]01-2"', '"RFF[01-5=IA]01-2"', "vendor_code",
-         "RFF01 has 4 components in EDIFACT, so there is no RFF01-5"),
-        ("{path: BGM02, required: true}", "{path: BEG03, required: true}", "po_number",
-         "BEG is not an EDIFACT segment (gateway/edi/dictionary/edifact.yaml lists the known ones)"),
+        (
+            '"RFF[01-1=IA]01-2"',
+            '"RFF[01-5=IA]01-2"',
+            "vendor_code",
+            "RFF01 has 4 components in EDIFACT, so there is no RFF01-5",
+        ),
+        (
+            "{path: BGM02, required: true}",
+            "{path: BEG03, required: true}",
+            "po_number",
+            "BEG is not an EDIFACT segment (gateway/edi/dictionary/edifact.yaml lists the known ones)",
+        ),
     ],
 )
-def test_an_impossible_edifact_path_is_reported_with_file_line_and_key(tmp_path, old, new, key, message) -> None:
+def test_an_impossible_edifact_path_is_reported_with_file_line_and_key(
+    tmp_path, old, new, key, message
+) -> None:
     root, line = broken_copy(tmp_path, ORDERS, old, new)
     problem = only_problem(root)
     assert (Path(problem.file).name, problem.line, problem.key) == (ORDERS, line, key)
@@ -183,14 +201,26 @@ def test_an_impossible_edifact_path_is_reported_with_file_line_and_key(tmp_path,
 @pytest.mark.parametrize(
     ("old", "new", "key_end", "message"),
     [
-        ("      BIG02:", "      BIG99:", ".BIG.BIG99", "BIG has 11 elements in X12 (BIG01 to BIG11), so there is no BIG99"),
+        (
+            "      BIG02:",
+            "      BIG99:",
+            ".BIG.BIG99",
+            "BIG has 11 elements in X12 (BIG01 to BIG11), so there is no BIG99",
+        ),
         ("REF02: vendor_code}", "REF05: vendor_code}", ".REF.REF05", "REF has 4 elements in X12"),
         ("REF02: vendor_code}", "REF04-7: vendor_code}", ".REF.REF04-7", "REF04 has 6 components in X12"),
-        ("ITD12: terms.description", "ITD12-2: terms.description", ".ITD.ITD12-2", "ITD12 is a simple element"),
+        (
+            "ITD12: terms.description",
+            "ITD12-2: terms.description",
+            ".ITD.ITD12-2",
+            "ITD12 is a simple element",
+        ),
         ("  - TDS: {TDS01:", "  - XYZ: {XYZ01:", ".XYZ", "XYZ is not an X12 segment"),
     ],
 )
-def test_an_impossible_x12_element_key_is_reported_with_file_line_and_key(tmp_path, old, new, key_end, message) -> None:
+def test_an_impossible_x12_element_key_is_reported_with_file_line_and_key(
+    tmp_path, old, new, key_end, message
+) -> None:
     root, line = broken_copy(tmp_path, X12_810_OUT, old, new)
     problem = only_problem(root)
     assert (Path(problem.file).name, problem.line) == (X12_810_OUT, line)
@@ -201,9 +231,24 @@ def test_an_impossible_x12_element_key_is_reported_with_file_line_and_key(tmp_pa
 @pytest.mark.parametrize(
     ("old", "new", "key_end", "message"),
     [
-        ("UNS: {UNS01:", "UNS: {UNS02:", ".UNS.UNS02", "UNS has 1 element in EDIFACT (UNS01), so there is no UNS02"),
-        ("MOA01-2: {field: total,", "MOA01-6: {field: total,", ".MOA.MOA01-6", "MOA01 has 5 components in EDIFACT"),
-        ("          NAD06: city", "          NAD06-1: city", ".NAD.NAD06-1", "NAD06 is a simple element in EDIFACT"),
+        (
+            "UNS: {UNS01:",
+            "UNS: {UNS02:",
+            ".UNS.UNS02",
+            "UNS has 1 element in EDIFACT (UNS01), so there is no UNS02",
+        ),
+        (
+            "MOA01-2: {field: total,",
+            "MOA01-6: {field: total,",
+            ".MOA.MOA01-6",
+            "MOA01 has 5 components in EDIFACT",
+        ),
+        (
+            "          NAD06: city",
+            "          NAD06-1: city",
+            ".NAD.NAD06-1",
+            "NAD06 is a simple element in EDIFACT",
+        ),
         ("  - CUX: {CUX01-1:", "  - CUR: {CUX01-1:", ".CUR", "CUR is not an EDIFACT segment"),
     ],
 )

@@ -153,7 +153,9 @@ def test_a_part_case_shipment_is_invoiced_in_eaches_at_the_rounded_cost(session,
     store(session, WH, _case_asn(18, "EA", None))
     (row,) = build_invoices(session, partners, "ASN-1", today=DAY)
     inv = load_document(row)
-    assert [(ln.quantity, ln.uom, ln.unit_price) for ln in inv.lines] == [(Decimal(18), "EA", Decimal("0.8333"))]
+    assert [(ln.quantity, ln.uom, ln.unit_price) for ln in inv.lines] == [
+        (Decimal(18), "EA", Decimal("0.8333"))
+    ]
     assert inv.total == Decimal("15.00")
     assert check_invoice(session, partners, row.id, today=DAY) == []
 
@@ -261,7 +263,9 @@ def test_the_vendor_code_is_the_one_the_po_was_issued_to(session, partners) -> N
     codes = [(i.vendor_code, i.maybe_party("remit_to").id) for i in invoices]  # type: ignore[union-attr]
     assert codes == [("ACMEV01", "ACMEV01"), ("ACMEV", "ACMEV")]
     assert [check_invoice(session, partners, r.id, today=DAY) for r in rows] == [[], []]
-    wrong = Invoice.model_validate({**invoices[0].model_dump(), "invoice_number": "V1", "vendor_code": "ACMEV"})
+    wrong = Invoice.model_validate(
+        {**invoices[0].model_dump(), "invoice_number": "V1", "vendor_code": "ACMEV"}
+    )
     row = store(session, US, wrong, status="draft")
     reasons = check_invoice(session, partners, row.id, today=DAY)
     assert [r.code for r in reasons] == ["vendor_code"]
@@ -283,7 +287,9 @@ def test_a_case_returned_is_credited_as_its_eaches(session, partners) -> None:
     returned.lines[0].uom = "CA"
     store(session, US, returned)
     note = load_document(build_credit_note(session, partners, "RMA-1", today=date(2026, 2, 3)))
-    assert [(ln.quantity, ln.uom, ln.unit_price) for ln in note.lines] == [(Decimal(12), "EA", Decimal("0.8333"))]
+    assert [(ln.quantity, ln.uom, ln.unit_price) for ln in note.lines] == [
+        (Decimal(12), "EA", Decimal("0.8333"))
+    ]
     assert note.total == Decimal("10.00")  # one case at the PO's 10.00, not one each at 0.83
 
 

@@ -19,15 +19,14 @@ from gateway.edi import parse
 from gateway.invoicing import (
     InvoiceBlocked,
     InvoicingError,
-    approve_invoice,
     build_invoices,
     check_invoice,
     on_documents_stored,
     record_invoice_ack,
     record_invoice_sent,
-    send_invoice,
 )
-from gateway.reconcile import reconcile_documents, run_aging_checks
+from gateway.reconcile import reconcile_documents
+from gateway.service.money import approve_invoice, run_aging_checks, send_invoice
 from gateway.store import session_scope
 from gateway.store.documents import load_document
 from gateway.store.models import AuditEntry, Discrepancy, Document, DocumentMessage, Message
@@ -56,7 +55,9 @@ def test_an_asn_is_invoiced_automatically_as_x12_810(runtime) -> None:
     with session_scope(runtime.engine) as session:
         store(session, US, po())
         row = store(session, WH, asn("ASN-1", {"1": 24, "2": 48, "3": 5}))
-        (inv_row,) = on_documents_stored(runtime, session, [row], today=DAY)
+        (inv_row,) = on_documents_stored(
+            session, runtime.partners, runtime.mappings, runtime.archive, [row], today=DAY
+        )
         assert inv_row.status == "queued"
         (link,) = session.exec(select(DocumentMessage).where(DocumentMessage.role == "sent")).all()
         message = session.get(Message, link.message_id)
@@ -77,7 +78,9 @@ def test_manual_mode_waits_for_approval_then_sends_edifact_invoic(runtime) -> No
     with session_scope(runtime.engine) as session:
         store(session, EU, po(currency="EUR"))
         row = store(session, WH, asn("ASN-1", {"1": 10, "2": 3}))
-        (inv_row,) = on_documents_stored(runtime, session, [row], today=DAY)
+        (inv_row,) = on_documents_stored(
+            session, runtime.partners, runtime.mappings, runtime.archive, [row], today=DAY
+        )
         assert inv_row.status == "draft"  # amazon-eu invoices in manual mode
     with pytest.raises(InvoicingError, match="waits for approval"):
         send_invoice(runtime, inv_row.id, "ann", today=DAY)
@@ -100,7 +103,9 @@ def test_xml_for_partners_that_want_it(tmp_path) -> None:
         with session_scope(runtime.engine) as session:
             store(session, US, po())
             row = store(session, WH, asn("ASN-1", {"1": 24}))
-            (inv_row,) = on_documents_stored(runtime, session, [row], today=DAY)
+            (inv_row,) = on_documents_stored(
+                session, runtime.partners, runtime.mappings, runtime.archive, [row], today=DAY
+            )
             message = session.exec(select(Message)).one()
         assert message.filename.endswith("_ACME-2026-000001.xml") and message.standard == "xml"
         assert from_xml(runtime.archive.read(message.sha256)) == stored_invoice(runtime, inv_row.id)
@@ -131,7 +136,9 @@ def test_sent_rejected_resent_accepted(runtime) -> None:
     with session_scope(runtime.engine) as session:
         store(session, US, po())
         row = store(session, WH, asn("ASN-1", {"1": 24}))
-        (inv_row,) = on_documents_stored(runtime, session, [row], today=DAY)
+        (inv_row,) = on_documents_stored(
+            session, runtime.partners, runtime.mappings, runtime.archive, [row], today=DAY
+        )
         first = session.exec(select(Message)).one()
         assert [d.id for d in record_invoice_sent(session, first.id)] == [inv_row.id]
         assert session.get(Document, inv_row.id).status == "sent"
@@ -153,13 +160,22 @@ def test_sent_rejected_resent_accepted(runtime) -> None:
 def test_late_po_and_returns_in_automatic_mode(runtime) -> None:
     with session_scope(runtime.engine) as session:
         early = store(session, WH, asn("ASN-1", {"1": 24}))
-        assert on_documents_stored(runtime, session, [early], today=DAY) == []  # no PO yet: nothing to bill
+        assert (
+            on_documents_stored(
+                session, runtime.partners, runtime.mappings, runtime.archive, [early], today=DAY
+            )
+            == []
+        )  # no PO yet: nothing to bill
         late = store(session, US, po())
-        (inv_row,) = on_documents_stored(runtime, session, [late], today=DAY)
+        (inv_row,) = on_documents_stored(
+            session, runtime.partners, runtime.mappings, runtime.archive, [late], today=DAY
+        )
         assert inv_row.status == "queued"
         inv_row.status = "accepted"
         ret = store(session, US, rma("RMA-1", {"1": 2}))
-        (note_row,) = on_documents_stored(runtime, session, [ret], today=date(2026, 2, 2))
+        (note_row,) = on_documents_stored(
+            session, runtime.partners, runtime.mappings, runtime.archive, [ret], today=date(2026, 2, 2)
+        )
         assert note_row.status == "queued"
         note = load_document(note_row)
         assert (note.kind, note.original_invoice_number, note.return_authorization) == (
@@ -185,7 +201,9 @@ def test_any_built_invoice_passes_and_round_trips(runtime, quantities: list[int]
     with session_scope(runtime.engine) as session:
         store(session, US, order)
         row = store(session, WH, asn(f"ASN-{number}", shipped, po_number=number))
-        (inv_row,) = on_documents_stored(runtime, session, [row], today=DAY)
+        (inv_row,) = on_documents_stored(
+            session, runtime.partners, runtime.mappings, runtime.archive, [row], today=DAY
+        )
         assert check_invoice(session, runtime.partners, inv_row.id, today=DAY) == []
         assert inv_row.status == "queued"
         message = session.exec(
@@ -209,12 +227,16 @@ def test_returns_credit_notes_and_aging_on_each_backend(tmp_path, backend) -> No
         with session_scope(runtime.engine) as session:
             store(session, US, po())
             row = store(session, WH, asn("ASN-1", {"1": 24}))
-            (inv_row,) = on_documents_stored(runtime, session, [row], today=DAY)
+            (inv_row,) = on_documents_stored(
+                session, runtime.partners, runtime.mappings, runtime.archive, [row], today=DAY
+            )
             inv_row.status = "accepted"
             ret = store(session, US, rma("RMA-1", {"1": 2}))
             reconcile_documents(session, runtime.partners, [ret], today=date(2026, 2, 20))
             assert {d.kind for d in session.exec(select(Discrepancy)).all()} == {"credit_note_missing"}
-            (note_row,) = on_documents_stored(runtime, session, [ret], today=date(2026, 2, 20))
+            (note_row,) = on_documents_stored(
+                session, runtime.partners, runtime.mappings, runtime.archive, [ret], today=date(2026, 2, 20)
+            )
             assert note_row.status == "queued"
             assert {(d.kind, d.status) for d in session.exec(select(Discrepancy)).all()} == {
                 ("credit_note_missing", "resolved")

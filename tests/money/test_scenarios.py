@@ -19,8 +19,9 @@ from sqlmodel import select
 
 from gateway.config.settings import load_settings
 from gateway.edi import parse
-from gateway.invoicing import InvoicingError, approve_invoice, build_credit_note, check_invoice, send_invoice
+from gateway.invoicing import InvoicingError, build_credit_note, check_invoice
 from gateway.service import pipeline
+from gateway.service.money import approve_invoice, send_invoice
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.documents import load_document

@@ -46,6 +46,8 @@ def sample(name: str) -> bytes:
 
 def numbered_po(n: int) -> bytes:
     """The sample 850 with its own interchange/group control numbers and PO number."""
-    return sample("x12_4010_850_new_po.edi").replace(b"4101", f"{n:04d}".encode()).replace(
-        b"4TQ8ZK2M", f"P{n:07d}".encode()
+    return (
+        sample("x12_4010_850_new_po.edi")
+        .replace(b"4101", f"{n:04d}".encode())
+        .replace(b"4TQ8ZK2M", f"P{n:07d}".encode())
     )

@@ -40,7 +40,11 @@ def test_random_sigkills_lose_nothing_and_process_nothing_twice(home: Path) -> N
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     final = subprocess.run(
-        [sys.executable, "-m", "gateway", "run", "--once"], env=env, cwd=home, capture_output=True, timeout=300
+        [sys.executable, "-m", "gateway", "run", "--once"],
+        env=env,
+        cwd=home,
+        capture_output=True,
+        timeout=300,
     )
     assert final.returncode == 0, final.stderr.decode()[-2000:]
     assert list(inbox.iterdir()) == []
@@ -53,7 +57,9 @@ def test_random_sigkills_lose_nothing_and_process_nothing_twice(home: Path) -> N
             assert sorted(m.filename for m in inbound) == processed  # one message per file
             assert {m.state for m in inbound} == {"done"}
             documents = session.exec(select(Document)).all()
-            assert sorted(d.business_key for d in documents) == [f"P{n:07d}" for n in range(7000, 7000 + FILES)]
+            assert sorted(d.business_key for d in documents) == [
+                f"P{n:07d}" for n in range(7000, 7000 + FILES)
+            ]
             acks = session.exec(select(Message).where(Message.direction == "out")).all()
             assert len(acks) == FILES  # one 997 per file, never two
     finally:
@@ -78,7 +84,9 @@ def test_a_locked_database_leaves_the_message_to_be_retried_not_failed(runtime: 
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "_process", locked_once)
-    receipt = pipeline.receive(runtime, sample("x12_4010_850_new_po.edi"), filename="po.edi", partner="amazon-us")
+    receipt = pipeline.receive(
+        runtime, sample("x12_4010_850_new_po.edi"), filename="po.edi", partner="amazon-us"
+    )
     pipeline.release_receipt(runtime, receipt.message_id)
     first = pipeline.process(runtime, receipt.message_id)
     assert (first.state, first.error) == ("busy", "database is locked")
@@ -99,7 +107,9 @@ def test_the_periodic_retry_leaves_fresh_and_held_messages_alone(runtime: Runtim
     from gateway.service import pipeline
     from tests.pipeline.conftest import sample
 
-    receipt = pipeline.receive(runtime, sample("x12_4010_850_new_po.edi"), filename="po.edi", partner="amazon-us")
+    receipt = pipeline.receive(
+        runtime, sample("x12_4010_850_new_po.edi"), filename="po.edi", partner="amazon-us"
+    )
     assert pipeline.recover(runtime, settled=timedelta(minutes=1)) == []  # just received: the poll's
     assert pipeline.claim(runtime, receipt.message_id)
     assert pipeline.recover(runtime, settled=timedelta(0)) == []  # leased: someone is on it

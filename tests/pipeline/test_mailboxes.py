@@ -31,10 +31,14 @@ def _inbox(home: Path, partner: str) -> Path:
 
 def _messages(runtime: Runtime, direction: str = "in") -> list[Message]:
     with session_scope(runtime.engine) as session:
-        return list(session.exec(select(Message).where(Message.direction == direction).order_by(Message.id)).all())
+        return list(
+            session.exec(select(Message).where(Message.direction == direction).order_by(Message.id)).all()
+        )
 
 
-def test_poll_takes_complete_files_moves_them_and_leaves_temporary_names(runtime: Runtime, home: Path) -> None:
+def test_poll_takes_complete_files_moves_them_and_leaves_temporary_names(
+    runtime: Runtime, home: Path
+) -> None:
     inbox = _inbox(home, "amazon-us")
     (inbox / "a_po.edi").write_bytes(sample("x12_4010_850_new_po.edi"))
     (inbox / "b_bad.edi").write_bytes(sample("bad_x12_850_se_count.edi"))
@@ -134,7 +138,9 @@ def _queue_probe(runtime: Runtime, partner: str = "amazon-us") -> int:
     with session_scope(runtime.engine) as session:
         body = [["BIG", "20260115", "INV1", "20260112", "4TQ8ZK2M"]]
         interchange = build_interchange(session, profile, "IN", [OutboundTransaction("810", "0001", body)])
-        payload = to_payload(interchange, "x12", outbound_filename(profile, "810", interchange.control_number))
+        payload = to_payload(
+            interchange, "x12", outbound_filename(profile, "810", interchange.control_number)
+        )
         message = queue_outbound(session, runtime.archive, partner, "local", payload)
         return int(message.id)  # type: ignore[arg-type]
 

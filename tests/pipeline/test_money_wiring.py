@@ -84,6 +84,9 @@ def test_a_failing_money_step_rolls_back_its_own_writes_and_keeps_the_documents(
         assert session.exec(select(Discrepancy).where(Discrepancy.key.startswith("half-done"))).all() == []  # type: ignore[attr-defined]
         shipment = session.exec(select(Document).where(Document.type == "shipment")).one()
         assert shipment.source_message_id == message.message_id
-        notes = [e.note or "" for e in session.exec(select(MessageEvent).where(MessageEvent.message_id == message.message_id))]
+        notes = [
+            e.note or ""
+            for e in session.exec(select(MessageEvent).where(MessageEvent.message_id == message.message_id))
+        ]
     what = "reconciliation" if stage == "reconcile" else "invoicing"
     assert any(f"{what} failed: RuntimeError: boom" in note for note in notes), notes

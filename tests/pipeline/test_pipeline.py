@@ -23,7 +23,9 @@ def _message(runtime: Runtime, message_id: int) -> Message:
 
 def _outbound(runtime: Runtime) -> list[Message]:
     with session_scope(runtime.engine) as session:
-        return list(session.exec(select(Message).where(Message.direction == "out").order_by(Message.id)).all())
+        return list(
+            session.exec(select(Message).where(Message.direction == "out").order_by(Message.id)).all()
+        )
 
 
 def test_a_purchase_order_is_stored_and_acknowledged(runtime: Runtime) -> None:
@@ -35,7 +37,9 @@ def test_a_purchase_order_is_stored_and_acknowledged(runtime: Runtime) -> None:
     assert runtime.archive.read(message.sha256) == sample("x12_4010_850_new_po.edi")
     with session_scope(runtime.engine) as session:
         docs = session.exec(select(Document)).all()
-        assert [(d.type, d.business_key, d.partner) for d in docs] == [("purchase_order", "4TQ8ZK2M", "amazon-us")]
+        assert [(d.type, d.business_key, d.partner) for d in docs] == [
+            ("purchase_order", "4TQ8ZK2M", "amazon-us")
+        ]
         link = session.exec(select(DocumentMessage)).one()
         assert (link.message_id, link.role) == (message.id, "source")
     (ack,) = _outbound(runtime)
@@ -72,7 +76,9 @@ def test_an_envelope_defect_fails_the_message_naming_file_segment_and_element(ru
     assert next(s for s in segments if s[0] == "AK5")[:2] == ["AK5", "R"]
 
 
-def test_unknown_sender_binary_and_empty_files_fail_clearly_and_the_next_file_still_works(runtime: Runtime) -> None:
+def test_unknown_sender_binary_and_empty_files_fail_clearly_and_the_next_file_still_works(
+    runtime: Runtime,
+) -> None:
     cases = {
         "bad_x12_850_unknown_partner.edi": ("partner", "UNKNOWN_PARTNER", "GLOBEXRETAIL"),
         "bad_binary.edi": ("parse", "BINARY_INPUT", "binary"),
@@ -108,7 +114,11 @@ def test_a_file_is_one_partners_and_comes_through_that_partners_mailbox(runtime:
 def test_a_revised_po_replaces_the_stored_one(runtime: Runtime) -> None:
     original = sample("x12_4010_850_new_po.edi")
     pipeline.ingest(runtime, original, "po.edi")
-    revised = original.replace(b"000004101", b"000004102").replace(b"*4101*", b"*4102*").replace(b"GE*1*4101", b"GE*1*4102")
+    revised = (
+        original.replace(b"000004101", b"000004102")
+        .replace(b"*4101*", b"*4102*")
+        .replace(b"GE*1*4101", b"GE*1*4102")
+    )
     revised = revised.replace(b"BEG*00*", b"BEG*05*")  # purpose: replace
     receipt = pipeline.ingest(runtime, revised, "po-revised.edi")
     assert receipt.state == "done", _message(runtime, receipt.message_id).error_message
@@ -123,7 +133,11 @@ def test_replaying_an_older_message_keeps_the_later_version(runtime: Runtime) ->
     """PO v1, then its revision v2 (quantity 10); replaying v1 must not put quantity 24 back."""
     original = sample("x12_4010_850_new_po.edi")
     first = pipeline.ingest(runtime, original, "po.edi")
-    revised = original.replace(b"000004101", b"000004102").replace(b"*4101*", b"*4102*").replace(b"GE*1*4101", b"GE*1*4102")
+    revised = (
+        original.replace(b"000004101", b"000004102")
+        .replace(b"*4101*", b"*4102*")
+        .replace(b"GE*1*4101", b"GE*1*4102")
+    )
     revised = revised.replace(b"BEG*00*", b"BEG*05*").replace(b"PO1*1*24*", b"PO1*1*10*")
     assert b"PO1*1*10*" in revised
     second = pipeline.ingest(runtime, revised, "po-revised.edi")
@@ -132,7 +146,11 @@ def test_replaying_an_older_message_keeps_the_later_version(runtime: Runtime) ->
     assert _message(runtime, first.message_id).state == "done"
     with session_scope(runtime.engine) as session:
         (doc,) = session.exec(select(Document)).all()
-        assert (doc.revision, doc.source_message_id, doc.data["lines"][0]["quantity"]) == (2, second.message_id, "10")
+        assert (doc.revision, doc.source_message_id, doc.data["lines"][0]["quantity"]) == (
+            2,
+            second.message_id,
+            "10",
+        )
 
 
 def test_replay_after_a_mapping_fix_uses_todays_mapping_and_is_audited(runtime: Runtime, home: Path) -> None:
@@ -157,7 +175,9 @@ def test_replay_after_a_mapping_fix_uses_todays_mapping_and_is_audited(runtime: 
             "alice", "replay", str(receipt.message_id), "fixed BEG03 path",
         )  # fmt: skip
         assert len(session.exec(select(Document)).all()) == 1
-        notes = [e.note for e in session.exec(select(MessageEvent).where(MessageEvent.message_id == message.id))]
+        notes = [
+            e.note for e in session.exec(select(MessageEvent).where(MessageEvent.message_id == message.id))
+        ]
         assert any("replay requested: fixed BEG03 path" in (n or "") for n in notes)
     assert len(_outbound(runtime)) == 1  # the 997 went once, not again on replay
     # replaying again changes nothing stored

@@ -101,7 +101,9 @@ def test_an_invoice_sent_by_as2_with_an_async_mdn_becomes_delivered(
         got.set()
         return Outcome.accepted()
 
-    amazon_url = http_server(make_as2_app(profile_lookup([("acme", amazon_config(pki))]), deliver)).url + "/as2"
+    amazon_url = (
+        http_server(make_as2_app(profile_lookup([("acme", amazon_config(pki))]), deliver)).url + "/as2"
+    )
     ours = {
         "name": "as2", "type": "as2", "as2_id": "ACME", "partner_as2_id": "AMAZON", "url": amazon_url,
         "our_private_key": str(pki.acme[0]), "our_certificate": str(pki.acme[1]),

@@ -19,7 +19,9 @@ def _age(runtime: Runtime, sha256: str, days: int = 400) -> None:
 
 
 def test_prune_removes_only_old_payloads_nobody_needs(runtime: Runtime) -> None:
-    ids = [pipeline.ingest(runtime, numbered_po(n), f"po{n}.edi").message_id for n in (6001, 6002, 6003, 6004)]
+    ids = [
+        pipeline.ingest(runtime, numbered_po(n), f"po{n}.edi").message_id for n in (6001, 6002, 6003, 6004)
+    ]
     failed = pipeline.ingest(runtime, b"ISA*garbage", "bad.edi").message_id
     with session_scope(runtime.engine) as session:
         rows = {i: session.get(Message, i) for i in [*ids, failed]}

@@ -43,7 +43,11 @@ def test_acorn_run_processes_the_inbox_sends_the_997_serves_the_console_and_stop
     (inbox / "po.edi").write_bytes(sample("x12_4010_850_new_po.edi"))
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "ACORN_CONFIG": str(home / "config.yaml")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "run"], env=env, cwd=home, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "gateway", "run"],
+        env=env,
+        cwd=home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     outbox = home / "run" / "mailboxes" / "amazon-us" / "outbox"
     try:

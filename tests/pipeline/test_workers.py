@@ -63,7 +63,9 @@ def test_racing_receipts_of_one_file_make_one_message(pg_home: Path) -> None:
 
     def take(rt: Runtime) -> None:
         barrier.wait()
-        receipts.append(pipeline.receive(rt, numbered_po(7), filename="po.edi", partner="amazon-us", mailbox="local"))
+        receipts.append(
+            pipeline.receive(rt, numbered_po(7), filename="po.edi", partner="amazon-us", mailbox="local")
+        )
 
     threads = [threading.Thread(target=take, args=(rt,)) for rt in runtimes]
     for thread in threads:

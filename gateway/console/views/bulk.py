@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from gateway.console import actions
 from gateway.console.auth import requires
 from gateway.console.context import current_user, db, runtime
 from gateway.console.jobs import JobBusy, JobTable
@@ -52,8 +51,6 @@ def start() -> Any:
         abort(400, description=str(exc))
     try:
         job = jobs().start_bulk_replay(actor=user.username, reason=reason, partner=partner, since=since)
-    except actions.ActionUnavailable as exc:
-        abort(501, description=str(exc))
     except JobBusy as exc:
         flash(str(exc), "error")
         return redirect(url_for("bulk.form", partner=partner or ""))

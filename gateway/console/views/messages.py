@@ -149,11 +149,8 @@ def _run(action: str, message_id: int) -> Any:
     assert user is not None
     _message_or_404(message_id)
     reason = _reason()
-    try:
-        fn = actions.replay if action == "replay" else actions.resend
-        outcomes = fn(runtime(), [message_id], actor=user.username, reason=reason)
-    except actions.ActionUnavailable as exc:
-        abort(501, description=str(exc))
+    fn = actions.replay if action == "replay" else actions.resend
+    outcomes = fn(runtime(), [message_id], actor=user.username, reason=reason)
     for outcome in outcomes:
         if outcome.ok:
             flash(f"Message {outcome.message_id}: {action} done, now {outcome.state}.", "info")

@@ -7,17 +7,17 @@ Blocked reasons are read from ``invoice_checks`` when that table's model is inst
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlmodel import select
+from sqlmodel import col, select
 
 from gateway.console import actions
 from gateway.console.auth import requires
 from gateway.console.context import current_user, db, runtime
 from gateway.store.models import Discrepancy, Document
+from gateway.store.money import InvoiceCheck
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,6 @@ def discrepancy_status(discrepancy_id: int, verb: str) -> Any:
     try:
         actions.set_discrepancy_status(session, discrepancy_id, status, user.username, note)  # audited there
         session.commit()
-    except actions.ActionUnavailable as exc:
-        abort(501, description=str(exc))
     except ValueError as exc:  # a transition the rules do not allow
         session.rollback()
         flash(f"Discrepancy {discrepancy_id}: {exc}", "error")
@@ -102,11 +100,7 @@ def blocked_reasons(doc_ids: list[int]) -> dict[int, list[Any]]:
     """Blocked reasons per invoice document, from ``invoice_checks`` when that model exists."""
     if not doc_ids:
         return {}
-    try:
-        model = importlib.import_module("gateway.store.money").InvoiceCheck
-    except (ImportError, AttributeError):
-        return {}
-    rows = db().exec(select(model).where(model.document_id.in_(doc_ids))).all()
+    rows = db().exec(select(InvoiceCheck).where(col(InvoiceCheck.document_id).in_(doc_ids))).all()
     return {row.document_id: list(row.reasons or []) for row in rows}
 
 
@@ -155,9 +149,7 @@ def invoice_action(document_id: int, verb: str) -> Any:
         abort(404, description=f"there is no invoice {document_id}")
     fn = actions.approve_invoice if verb == "approve" else actions.send_invoice
     try:
-        fn(runtime(), session, document_id, user.username)  # commits and audits in gateway.invoicing
-    except actions.ActionUnavailable as exc:
-        abort(501, description=str(exc))
+        fn(runtime(), document_id, user.username)  # commits and audits in gateway.service.money
     except ValueError as exc:  # blocked, wrong state: the owner's readable reason
         session.rollback()
         flash(f"Invoice {doc.business_key}: {exc}", "error")

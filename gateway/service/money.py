@@ -1,0 +1,101 @@
+"""The money work that owns its transaction: send or approve an invoice, the periodic sender, aging.
+
+:mod:`gateway.invoicing` and :mod:`gateway.reconcile` take a session and leave the commit to their
+caller; this module is that caller for the console, the command line and the scheduler. An
+invoice that fails its checks is ``blocked`` *and committed* before :class:`InvoiceBlocked`
+reaches the caller, so the reasons are on record whatever the caller does next.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from sqlmodel import Session
+
+from gateway.invoicing import (
+    InvoiceBlocked,
+    InvoicingError,
+    approve_and_queue,
+    invoiceable_drafts,
+    queue_invoice,
+)
+from gateway.outbound.alerts import Alert
+from gateway.reconcile import check_aging
+from gateway.service.runtime import Runtime
+from gateway.store.engine import session_scope
+from gateway.store.models import Message, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _committed(runtime: Runtime, work: Callable[[Session], Message]) -> Message:
+    """Run ``work`` in a transaction that is committed even when it raises :class:`InvoiceBlocked`."""
+    blocked: InvoiceBlocked | None = None
+    with session_scope(runtime.engine) as session:
+        try:
+            return work(session)
+        except InvoiceBlocked as exc:
+            blocked = exc  # commit the blocked status and the reasons, then raise
+    raise blocked
+
+
+def send_invoice(runtime: Runtime, document_id: int, actor: str, *, today: date | None = None) -> Message:
+    """Check, render and queue invoice ``document_id`` in its own transaction.
+
+    Raises :class:`InvoiceBlocked` (after saving the blocked status and its reasons) or
+    :class:`InvoicingError`.
+    """
+    return _committed(
+        runtime,
+        lambda session: queue_invoice(
+            session, runtime.partners, runtime.mappings, runtime.archive, document_id, actor, today=today
+        ),
+    )
+
+
+def approve_invoice(
+    runtime: Runtime, document_id: int, actor: str, note: str | None = None, *, today: date | None = None
+) -> Message:
+    """Approve invoice ``document_id`` (manual mode) and send it; audited.
+
+    Raises :class:`InvoiceBlocked` when it fails its checks (nothing is approved) or
+    :class:`InvoicingError`.
+    """
+    return _committed(
+        runtime,
+        lambda session: approve_and_queue(
+            session,
+            runtime.partners,
+            runtime.mappings,
+            runtime.archive,
+            document_id,
+            actor,
+            note,
+            today=today,
+        ),
+    )
+
+
+def send_ready_invoices(
+    runtime: Runtime, *, actor: str = "scheduler", today: date | None = None
+) -> list[Message]:
+    """Queue every draft or blocked invoice of automatic-mode partners that now passes its checks."""
+    with session_scope(runtime.engine) as session:
+        ids = invoiceable_drafts(session, runtime.partners)
+    sent: list[Message] = []
+    for document_id in ids:
+        try:
+            sent.append(send_invoice(runtime, document_id, actor, today=today))
+        except InvoicingError as exc:
+            log.debug("invoice document %s not sent: %s", document_id, exc)
+    return sent
+
+
+def run_aging_checks(runtime: Runtime, *, today: date | None = None, notify: bool = True) -> list[Alert]:
+    """The aging checks in their own transaction, for the scheduler (today by default)."""
+    with session_scope(runtime.engine) as session:
+        return check_aging(
+            session, runtime.partners, runtime.settings, today or utcnow().date(), notify=notify
+        )
