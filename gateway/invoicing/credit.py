@@ -35,14 +35,15 @@ from gateway.invoicing.parts import (
     vendor_code_for,
 )
 from gateway.orders.book import (
-    CASE_UOMS,
     Loaded,
+    is_live,
     item_keys,
     item_label,
     load_bundles,
     safe_load,
     shares_id,
 )
+from gateway.orders.quantities import eaches, is_case
 from gateway.reconcile.sync import lock_scopes
 from gateway.store.models import Document, DocumentLine, utcnow
 
@@ -92,11 +93,7 @@ def _invoices_holding(session: Session, ret: ReturnAuthorization) -> list[Loaded
     out = []
     for row in session.exec(query).unique().all():
         doc = safe_load(row)
-        if (
-            isinstance(doc, Invoice)
-            and doc.kind == "invoice"
-            and row.status not in ("draft", "blocked", "rejected")
-        ):
+        if isinstance(doc, Invoice) and doc.kind == "invoice" and is_live(row):
             out.append(Loaded(row, doc))
     return out
 
@@ -144,22 +141,21 @@ def build_credit_note(
                 f"{inv.doc.invoice_number}: a credit note names one original invoice, so this one is "
                 "not built automatically"
             )
-        size = billed.case_size if billed.uom.upper() in CASE_UOMS else None
+        size = billed.case_size if is_case(billed.uom) else None
         each = plain(billed.unit_price / size) if size else billed.unit_price
-        eaches = ln.quantity
-        if ln.uom.upper() in CASE_UOMS:  # returned in cases: credited in eaches of the billed case
-            if not size:
-                raise InvoicingError(
-                    f"RMA {rma_number} returns {ln.quantity} {ln.uom} of {item_label(ln.item)}, and invoice "
-                    f"{inv.doc.invoice_number} billed it with no case size: the eaches are not known"
-                )
-            eaches = ln.quantity * size
-        amount = cents(eaches * each)
+        # returned in cases: credited in eaches of the billed case
+        credited = eaches(ln.quantity, ln.uom, size)
+        if credited is None:
+            raise InvoicingError(
+                f"RMA {rma_number} returns {ln.quantity} {ln.uom} of {item_label(ln.item)}, and invoice "
+                f"{inv.doc.invoice_number} billed it with no case size: the eaches are not known"
+            )
+        amount = cents(credited * each)
         body.append(
             InvoiceLine(
                 line_no=str(len(body) + 1),
                 item=billed.item,
-                quantity=eaches,
+                quantity=credited,
                 uom="EA",
                 unit_price=each,
                 amount=amount if states_line_amounts(profile) else None,
