@@ -78,7 +78,12 @@ def not_invoiced(session: Session, partners: PartnerDirectory, today: date) -> l
         return []
     cutoff = today - timedelta(days=least)
     pairs = session.exec(
-        select(Document.id, Document.shipment_id, Document.document_date, DocumentLine.po_number)
+        select(
+            col(Document.id),
+            col(Document.shipment_id),
+            col(Document.document_date),
+            col(DocumentLine.po_number),
+        )
         .join(DocumentLine, col(DocumentLine.document_id) == Document.id)
         .where(Document.type == "shipment", col(Document.document_date) <= cutoff)
         .distinct()
@@ -97,7 +102,7 @@ def not_invoiced(session: Session, partners: PartnerDirectory, today: date) -> l
     found: list[Finding] = []
     for doc_id, sid, ship_date, po_number in pairs:
         po_row = pos.get(po_number or "")
-        if po_row is None or (sid, po_number) in invoiced or ship_date is None:
+        if po_row is None or (sid, po_number) in invoiced or ship_date is None or doc_id is None:
             continue
         aging, _ = _aging(partners, po_row.partner)
         if aging.uninvoiced_days is None or (today - ship_date).days < aging.uninvoiced_days:
@@ -257,7 +262,7 @@ def return_rates(session: Session, partners: PartnerDirectory, today: date) -> l
     )
     start = today - timedelta(days=window)
     query = (
-        select(DocumentLine, Document.type, Document.partner, Document.document_date)
+        select(DocumentLine, Document.type, Document.partner, col(Document.document_date))
         .join(Document, col(Document.id) == DocumentLine.document_id)
         .where(
             col(Document.type).in_(["shipment", "return_authorization"]),

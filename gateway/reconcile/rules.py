@@ -175,8 +175,8 @@ def _line_rules(c: Collector, lines: PoLines, ln: InvoiceLine, refs: dict[str, A
             **line,
         )
     cost = po_line.unit_price
-    size = (lines.case_size(i, ln.case_size) or Decimal(1)) if is_case(ln.uom) else Decimal(1)
-    if cost is not None and abs(ln.unit_price - cost) > c.rules.price_tolerance * size:
+    per_unit = (lines.case_size(i, ln.case_size) or Decimal(1)) if is_case(ln.uom) else Decimal(1)
+    if cost is not None and abs(ln.unit_price - cost) > c.rules.price_tolerance * per_unit:
         unit = po_line.uom.upper()
         c.add(
             "price_mismatch",

@@ -4,7 +4,7 @@ The invoice pre-check and reconciliation once named the same rule twice
 (``currency_differs``/``currency_mismatch``, ``cost_differs_from_po``/``price_mismatch``,
 ...). Discrepancy kinds keep their names (none is renamed); the reasons stored in
 ``invoice_checks.reasons`` are renamed so that a blocked invoice's history reads in today's
-vocabulary. The mapping is frozen here (a migration does not follow later code).
+vocabulary (:data:`gateway.config.rules.RETIRED_CODES`, which only ever grows).
 
 Revision ID: 0007
 Revises: 0006
@@ -19,26 +19,15 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from gateway.config.rules import RETIRED_CODES
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-RENAMED = {
-    "number_reused": "invoice_number_reused",
-    "po_unknown": "invoice_without_po",
-    "date_before_po": "invoice_before_po",
-    "date_before_ship": "invoice_before_ship",
-    "cost_differs_from_po": "price_mismatch",
-    "line_not_on_po": "item_not_on_po",
-    "item_ids_differ": "item_id_mismatch",
-    "currency_differs": "currency_mismatch",
-    "invoiced_past_ordered": "invoiced_over_ordered",
-    "invoiced_past_shipped": "invoiced_over_shipped",
-    "shipment_unknown": "invoice_without_asn",
-    "shipment_already_invoiced": "duplicate_invoice",
-    "total_mismatch": "invoice_total_mismatch",
-}
+#: The one list of retired names, shared with the partner profiles' ``skip:`` (which still accept them).
+RENAMED = RETIRED_CODES
 
 checks = sa.table("invoice_checks", sa.column("document_id", sa.Integer), sa.column("reasons", sa.JSON))
 
@@ -47,7 +36,7 @@ def _rename(mapping: dict[str, str]) -> None:
     connection = op.get_bind()
     for document_id, reasons in connection.execute(sa.select(checks.c.document_id, checks.c.reasons)).all():
         loaded: list[dict[str, Any]] = json.loads(reasons) if isinstance(reasons, str) else reasons or []
-        renamed = [{**r, "code": mapping.get(r.get("code"), r.get("code"))} for r in loaded]
+        renamed = [{**r, "code": mapping.get(str(r.get("code")), r.get("code"))} for r in loaded]
         if renamed != loaded:
             connection.execute(
                 checks.update().where(checks.c.document_id == document_id).values(reasons=renamed)
