@@ -25,7 +25,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: Every kind of discrepancy reconciliation can file (``skip`` and ``severity`` name them).
 DiscrepancyKind = Literal[
@@ -33,7 +33,10 @@ DiscrepancyKind = Literal[
     "invoiced_over_shipped",
     "invoice_quantity_over_asn",
     "returned_over_shipped",
+    "invoiced_over_ordered",
     "price_mismatch",
+    "uom_mismatch",
+    "part_case",
     "item_id_mismatch",
     "item_not_on_po",
     "currency_mismatch",
@@ -60,24 +63,18 @@ DiscrepancyKind = Literal[
     "return_rate_high",
 ]
 
-#: Every compliance check an outbound invoice or credit note goes through before it may leave.
+#: The checks only an outbound invoice or credit note has; its pre-check also reports the
+#: reconciliation kinds above that the draft would create (one name per rule).
 InvoiceCheckCode = Literal[
     "number_missing",
     "number_too_long",
-    "number_reused",
-    "po_unknown",
+    "invoice_number_reused",
     "po_number_format",
-    "date_before_po",
-    "date_before_ship",
     "date_in_future",
     "quantity_not_positive",
     "cost_not_positive",
-    "cost_differs_from_po",
     "uom_not_allowed",
-    "case_size_missing",
-    "line_not_on_po",
-    "item_ids_differ",
-    "currency_differs",
+    "currency_mismatch",
     "vendor_code",
     "remit_to_missing",
     "bill_to_missing",
@@ -85,16 +82,30 @@ InvoiceCheckCode = Literal[
     "terms_missing",
     "tax_registration_missing",
     "line_tax_missing",
-    "invoiced_past_ordered",
-    "invoiced_past_shipped",
-    "shipment_unknown",
-    "shipment_already_invoiced",
-    "total_mismatch",
+    "invoice_without_asn",
     "line_count",
     "credit_note_original_missing",
     "credited_past_billed",
     "credit_note_return_missing",
+    "case_size_missing",
 ]
+
+#: Check codes retired for the one name of the same rule (migration 0007 renames stored ones).
+RETIRED_CODES: dict[str, str] = {
+    "number_reused": "invoice_number_reused",
+    "po_unknown": "invoice_without_po",
+    "date_before_po": "invoice_before_po",
+    "date_before_ship": "invoice_before_ship",
+    "cost_differs_from_po": "price_mismatch",
+    "line_not_on_po": "item_not_on_po",
+    "item_ids_differ": "item_id_mismatch",
+    "currency_differs": "currency_mismatch",
+    "invoiced_past_ordered": "invoiced_over_ordered",
+    "invoiced_past_shipped": "invoiced_over_shipped",
+    "shipment_unknown": "invoice_without_asn",
+    "shipment_already_invoiced": "duplicate_invoice",
+    "total_mismatch": "invoice_total_mismatch",
+}
 
 Severity = Literal["info", "warning", "error"]
 
@@ -122,17 +133,21 @@ class ReconciliationRules(_Rules):
 class InvoiceRules(_Rules):
     """What an invoice to this partner must satisfy before it is sent (AMAZON-RULES.md, 810 table)."""
 
-    skip: list[InvoiceCheckCode] = []
+    skip: list[InvoiceCheckCode | DiscrepancyKind] = []
     po_number_pattern: str | None = Field(default=r"^[A-Za-z0-9]{8}$", description="Amazon: 8 alphanumerics")
     max_number_length: int = Field(default=22, ge=1, description="X12 BIG02 holds 22 characters")
     allowed_uoms: list[str] = ["EA", "CA"]
     item_ids: Literal["any", "all"] = "all"
-    price_tolerance: Decimal = Field(default=Decimal(0), ge=0)
-    total_tolerance: Decimal = Field(default=Decimal("0.01"), ge=0)
     require_shipment: bool = True
     require_tax_registration: bool = False
     require_line_tax: bool = False
     credit_note_requires_return: bool = True
+
+    @field_validator("skip", mode="before")
+    @classmethod
+    def _current_names(cls, value: object) -> object:
+        """A retired check code names its rule's one code (see :data:`RETIRED_CODES`)."""
+        return [RETIRED_CODES.get(v, v) for v in value] if isinstance(value, list) else value
 
     def on(self, code: str) -> bool:
         return code not in self.skip

@@ -1,12 +1,15 @@
 """Building our invoice per shipment and PO from what shipped, at the PO's cost.
 
-For each PO a shipment carries: the shipped eaches of each PO line, invoiced in the PO's unit
-of measure (cases when the eaches make whole cases, else eaches at the cost per each) at the
-PO's net unit cost, with the PO's item ids, the PO's ship-to FC and currency; vendor code,
-remit-to, bill-to, terms and tax from the partner profile (``invoice:``) of the PO's partner.
-The invoice date is today, never before the ship date or the PO date. Shipped items that are
-not on the PO are not invoiced (reconciliation files them as ``item_not_on_po``). EDIFACT
-partners get each line's net amount stated (INVOIC always carries MOA+203).
+For each PO a shipment carries: the shipped eaches of each PO line
+(:mod:`gateway.orders.quantities`), invoiced in the PO's unit of measure at the PO's net
+unit cost — a case-ordered line in cases, never in eaches at a cost per each: a part case is
+billed as a fraction of a case, which the pre-check blocks as ``part_case`` for an operator
+—, with the PO's item ids, the PO's ship-to FC and currency; vendor code, remit-to, bill-to,
+terms and tax from the partner profile (``invoice:``) of the PO's partner. The invoice date
+is today, never before the ship date or the PO date. Shipped items that are not on the PO
+are not invoiced (reconciliation files them as ``item_not_on_po``); a shipped quantity in
+cases of unknown size is not invoiced at all (``case_size_missing``). EDIFACT partners get
+each line's net amount stated (INVOIC always carries MOA+203).
 
 Building is idempotent: a shipment and PO that already have an invoice (ours or our ERP's)
 get that document back instead of a second one; builders of the same shipment in two
@@ -43,7 +46,8 @@ from gateway.invoicing.parts import (
     terms_for,
     vendor_code_for,
 )
-from gateway.orders.book import CASE_UOMS, Loaded, PoLines, load_bundles, safe_load
+from gateway.orders.book import Loaded, load_bundles, safe_load
+from gateway.orders.quantities import PoLines, count, is_case, shipment_lines, unknown_text
 from gateway.reconcile.sync import lock_scopes
 from gateway.store.models import Document, utcnow
 
@@ -103,63 +107,43 @@ def build_invoices(
     return rows
 
 
-def make_invoice(
-    session: Session,
-    profile: PartnerProfile,
-    settings: InvoiceSettings,
-    po: PurchaseOrder,
-    shipment: Loaded[Shipment],
-    today: date,
-) -> Invoice:
-    """The invoice of what ``shipment`` shipped of ``po`` (takes a number from the counter)."""
+def _lines(
+    profile: PartnerProfile, settings: InvoiceSettings, po: PurchaseOrder, shipment: Loaded[Shipment]
+) -> list[InvoiceLine]:
+    """One line per PO line shipped: in the PO's unit at the PO's cost (see the module docstring).
+
+    Raises :class:`InvoicingError` when a shipped quantity in cases has no known case size.
+    """
     lines = PoLines(po)
-    shipped = [Decimal(0)] * len(lines)
-    shipped_case: list[Decimal | None] = [None] * len(lines)  # the case size the shipment states
-    for order in shipment.doc.orders:
-        if order.po_number != po.po_number:
-            continue
-        for ln in order.lines:
-            i = lines.match(ln.item, ln.line_no)
-            if i is None:
-                continue
-            eaches, known = lines.eaches(i, ln.quantity, ln.uom, ln.case_size)
-            if not known:
-                raise InvoicingError(
-                    f"shipment {shipment.doc.shipment_id} ships {ln.quantity} {ln.uom} of PO {po.po_number} "
-                    f"line {lines.lines[i].line_no} with no case size, on the ASN or the PO: "
-                    "the eaches shipped are not known"
-                )
-            shipped[i] += eaches
-            shipped_case[i] = shipped_case[i] or ln.case_size
+    shipped = count(lines, shipment_lines(shipment.doc, po.po_number))
+    if shipped.unknown:
+        what = unknown_text(lines, shipped.unknown[0])
+        raise InvoicingError(
+            f"shipment {shipment.doc.shipment_id} ships {what}: the eaches shipped are not known "
+            f"(reconciliation files it as case_size_missing)"
+        )
     body: list[InvoiceLine] = []
-    for i, eaches in enumerate(shipped):
-        if eaches <= 0:
+    for i, each_count in enumerate(shipped.eaches):
+        if each_count <= 0:
             continue
         po_line = lines.lines[i]
-        if po_line.unit_price is None:
-            raise InvoicingError(f"PO {po.po_number} line {po_line.line_no} has no unit cost to invoice at")
-        qty, uom, price, case = eaches, po_line.uom, po_line.unit_price, None
-        if po_line.uom.upper() in CASE_UOMS:
-            # the PO's cost is per case: its case size (else the one the ASN states) prices an each
-            size = po_line.case_size or shipped_case[i]
-            if not size:
-                raise InvoicingError(
-                    f"PO {po.po_number} line {po_line.line_no} costs {po_line.unit_price} per "
-                    f"{po_line.uom} with no case size, on the PO or the ASN: an each cannot be priced"
-                )
-            if eaches / size == (eaches / size).to_integral_value():
-                qty, case = eaches / size, size
-            else:
-                qty, uom, price = eaches, "EA", po_line.unit_price / size
-        amount = cents(qty * price)
+        units = lines.cases(i, each_count, shipped.case_sizes[i])
+        if po_line.unit_price is None or units is None:
+            why = (
+                "no unit cost" if po_line.unit_price is None else f"a cost per {po_line.uom} and no case size"
+            )
+            raise InvoicingError(f"PO {po.po_number} line {po_line.line_no} has {why} to invoice at")
+        # a case-ordered line is billed in cases, a part case as a fraction of one (found as part_case)
+        case = (po_line.case_size or shipped.case_sizes[i]) if is_case(po_line.uom) else None
+        amount = cents(units * po_line.unit_price)
         body.append(
             InvoiceLine(
                 line_no=po_line.line_no,
                 item=po_line.item,
-                quantity=plain(qty),
-                uom=uom,
+                quantity=plain(units),
+                uom=po_line.uom,
                 case_size=case,
-                unit_price=plain(price),
+                unit_price=plain(po_line.unit_price),
                 amount=amount if states_line_amounts(profile) else None,
                 taxes=line_taxes(settings, amount),
                 description=po_line.description,
@@ -169,6 +153,19 @@ def make_invoice(
         raise InvoicingError(
             f"shipment {shipment.doc.shipment_id} ships nothing of PO {po.po_number} to invoice"
         )
+    return body
+
+
+def make_invoice(
+    session: Session,
+    profile: PartnerProfile,
+    settings: InvoiceSettings,
+    po: PurchaseOrder,
+    shipment: Loaded[Shipment],
+    today: date,
+) -> Invoice:
+    """The invoice of what ``shipment`` shipped of ``po`` (takes a number from the counter)."""
+    body = _lines(profile, settings, po, shipment)
     when = max(today, shipment.doc.ship_date, po.order_date)
     po_ship_to = po.maybe_party("ship_to")
     fc = po.ship_to_location or (po_ship_to.id if po_ship_to else None)

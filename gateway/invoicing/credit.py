@@ -19,7 +19,8 @@ from gateway.canonical import (
     InvoiceLine,
     ReturnAuthorization,
 )
-from gateway.config import PartnerDirectory
+from gateway.config import PartnerDirectory, PartnerProfile
+from gateway.config.partners import InvoiceSettings
 from gateway.invoicing.parts import (
     InvoicingError,
     cents,
@@ -35,14 +36,15 @@ from gateway.invoicing.parts import (
     vendor_code_for,
 )
 from gateway.orders.book import (
-    CASE_UOMS,
     Loaded,
+    is_live,
     item_keys,
     item_label,
     load_bundles,
     safe_load,
     shares_id,
 )
+from gateway.orders.quantities import eaches, is_case
 from gateway.reconcile.sync import lock_scopes
 from gateway.store.models import Document, DocumentLine, utcnow
 
@@ -92,13 +94,67 @@ def _invoices_holding(session: Session, ret: ReturnAuthorization) -> list[Loaded
     out = []
     for row in session.exec(query).unique().all():
         doc = safe_load(row)
-        if (
-            isinstance(doc, Invoice)
-            and doc.kind == "invoice"
-            and row.status not in ("draft", "blocked", "rejected")
-        ):
+        if isinstance(doc, Invoice) and doc.kind == "invoice" and is_live(row):
             out.append(Loaded(row, doc))
     return out
+
+
+def _credit_lines(
+    profile: PartnerProfile,
+    settings: InvoiceSettings,
+    ret: ReturnAuthorization,
+    candidates: list[Loaded[Invoice]],
+) -> tuple[Loaded[Invoice], list[InvoiceLine]]:
+    """The invoice that billed the returned items, and the credit note's lines (in eaches).
+
+    Raises :class:`InvoicingError`: an item no invoice billed, items billed on two invoices,
+    a quantity in cases of unknown size.
+    """
+    rma_number = ret.rma_number
+    original: Loaded[Invoice] | None = None
+    body: list[InvoiceLine] = []
+    for ln in ret.lines:
+        keys = item_keys(ln.item)
+        match = next(
+            ((inv, il) for inv in candidates for il in inv.doc.lines if shares_id(item_keys(il.item), keys)),
+            None,
+        )
+        if match is None:
+            raise InvoicingError(
+                f"RMA {rma_number}: no sent invoice billed {ln.item.asin or ln.item.vendor_sku}"
+            )
+        inv, billed = match
+        original = original or inv
+        if inv.doc.invoice_number != original.doc.invoice_number:
+            # a credit note names one original invoice (REF*OI, RFF+IV): never the wrong one
+            raise InvoicingError(
+                f"RMA {rma_number} returns items billed on invoices {original.doc.invoice_number} and "
+                f"{inv.doc.invoice_number}: a credit note names one original invoice, so this one is "
+                "not built automatically"
+            )
+        size = billed.case_size if is_case(billed.uom) else None
+        each = plain(billed.unit_price / size) if size else billed.unit_price
+        credited = eaches(ln.quantity, ln.uom, size)  # returned in cases: eaches of the billed case
+        if credited is None:
+            raise InvoicingError(
+                f"RMA {rma_number} returns {ln.quantity} {ln.uom} of {item_label(ln.item)}, and invoice "
+                f"{inv.doc.invoice_number} billed it with no case size: the eaches are not known"
+            )
+        amount = cents(credited * each)
+        body.append(
+            InvoiceLine(
+                line_no=str(len(body) + 1),
+                item=billed.item,
+                quantity=credited,
+                uom="EA",
+                unit_price=each,
+                amount=amount if states_line_amounts(profile) else None,
+                taxes=line_taxes(settings, amount),
+            )
+        )
+    if original is None:
+        raise InvoicingError(f"RMA {rma_number} returns nothing to credit")
+    return original, body
 
 
 def build_credit_note(
@@ -122,51 +178,7 @@ def build_credit_note(
     if found is not None:
         return found
     profile, settings = invoice_settings(partners, ret.row.partner)
-    candidates = _invoices_holding(session, ret.doc)
-    original: Loaded[Invoice] | None = None
-    body: list[InvoiceLine] = []
-    for ln in ret.doc.lines:
-        keys = item_keys(ln.item)
-        match = next(
-            ((inv, il) for inv in candidates for il in inv.doc.lines if shares_id(item_keys(il.item), keys)),
-            None,
-        )
-        if match is None:
-            raise InvoicingError(
-                f"RMA {rma_number}: no sent invoice billed {ln.item.asin or ln.item.vendor_sku}"
-            )
-        inv, billed = match
-        original = original or inv
-        if inv.doc.invoice_number != original.doc.invoice_number:
-            # a credit note names one original invoice (REF*OI, RFF+IV): never the wrong one
-            raise InvoicingError(
-                f"RMA {rma_number} returns items billed on invoices {original.doc.invoice_number} and "
-                f"{inv.doc.invoice_number}: a credit note names one original invoice, so this one is "
-                "not built automatically"
-            )
-        size = billed.case_size if billed.uom.upper() in CASE_UOMS else None
-        each = plain(billed.unit_price / size) if size else billed.unit_price
-        eaches = ln.quantity
-        if ln.uom.upper() in CASE_UOMS:  # returned in cases: credited in eaches of the billed case
-            if not size:
-                raise InvoicingError(
-                    f"RMA {rma_number} returns {ln.quantity} {ln.uom} of {item_label(ln.item)}, and invoice "
-                    f"{inv.doc.invoice_number} billed it with no case size: the eaches are not known"
-                )
-            eaches = ln.quantity * size
-        amount = cents(eaches * each)
-        body.append(
-            InvoiceLine(
-                line_no=str(len(body) + 1),
-                item=billed.item,
-                quantity=eaches,
-                uom="EA",
-                unit_price=each,
-                amount=amount if states_line_amounts(profile) else None,
-                taxes=line_taxes(settings, amount),
-            )
-        )
-    assert original is not None
+    original, body = _credit_lines(profile, settings, ret.doc, _invoices_holding(session, ret.doc))
     when = max(today, ret.doc.rma_date or today)
     note = Invoice(
         invoice_number=next_number(session, profile, settings, when),

@@ -10,19 +10,20 @@ revised last is the PO (a rare clash, logged).
 
 **Lines.** A document line belongs to the PO line that shares an item id with it (ASIN,
 GTIN — EAN and UPC compared as GTIN-14 —, vendor SKU, buyer SKU), preferring the PO line
-with the same line number when several do. Quantities are compared in eaches: a line in
-cases (``CA``) counts quantity x case size, the case size coming from the line itself or
-else from its PO line.
+with the same line number when several do. Quantities are compared in eaches, by
+:mod:`gateway.orders.quantities` (the one place that turns cases into eaches).
 
 **Live invoices.** An invoice counts towards what was invoiced unless it is one of ours
-that has not left or was refused: status ``draft``, ``blocked`` or ``rejected``.
+that has not left or was refused: status ``draft``, ``blocked``, ``rejected`` or
+``cancelled``. The invoice pre-check asks "what would this draft change once live?" with
+:meth:`PoBundle.counting` (the draft counted as live) and :meth:`PoBundle.without`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Generic, TypeVar
 
@@ -33,7 +34,6 @@ from gateway.canonical import (
     CanonicalDocument,
     Invoice,
     ItemIds,
-    OrderLine,
     PurchaseOrder,
     ReturnAuthorization,
     Shipment,
@@ -45,8 +45,6 @@ log = logging.getLogger(__name__)
 
 #: Invoice statuses that do not count as invoiced (ours, not sent or refused).
 NOT_LIVE = frozenset({"draft", "blocked", "rejected", "cancelled"})
-#: Units of measure that count cases (multiplied by the case size).
-CASE_UOMS = frozenset({"CA", "CS", "CT"})
 #: How many values go in one ``IN (...)`` list.
 CHUNK = 500
 
@@ -97,8 +95,25 @@ class PoBundle:
     def shipment(self, shipment_id: str | None) -> Loaded[Shipment] | None:
         return next((s for s in self.shipments if s.doc.shipment_id == shipment_id), None)
 
+    #: ids of documents counted as live whatever their status (a draft being checked)
+    counted: frozenset[int] = frozenset()
+
     def live_invoices(self, kind: str = "invoice") -> list[Loaded[Invoice]]:
-        return [x for x in self.invoices if x.doc.kind == kind and is_live(x.row)]
+        return [
+            x for x in self.invoices if x.doc.kind == kind and (is_live(x.row) or x.row.id in self.counted)
+        ]
+
+    def without(self, row: Document) -> PoBundle:
+        """This bundle without invoice document ``row``."""
+        others = [x for x in self.invoices if x.row.id != row.id]
+        return replace(self, invoices=others, counted=self.counted - {row.id or 0})
+
+    def counting(self, row: Document, invoice: Invoice) -> PoBundle:
+        """This bundle with ``invoice`` (stored as ``row``) counted as live, as once it is sent."""
+        bundle = self.without(row)
+        bundle.invoices = [*bundle.invoices, Loaded(row, invoice)]
+        bundle.counted = bundle.counted | {row.id or 0}
+        return bundle
 
 
 def _add(bundle: PoBundle, row: Document, doc: CanonicalDocument) -> None:
@@ -196,64 +211,3 @@ def qty_text(value: Decimal) -> str:
     """A quantity without trailing zeros: ``Decimal('24.0000')`` -> ``'24'``."""
     text = format(value.normalize(), "f")
     return text
-
-
-class PoLines:
-    """The lines of a purchase order with eaches, cost per each and item matching."""
-
-    def __init__(self, po: PurchaseOrder) -> None:
-        self.po = po
-        self.lines: list[OrderLine] = list(po.lines)
-        self.keys = [item_keys(line.item) for line in self.lines]
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def match(self, item: ItemIds, line_no: str | None = None) -> int | None:
-        """The index of the PO line ``item`` belongs to, or ``None`` when no PO line shares an id."""
-        keys = item_keys(item)
-        found = [i for i, k in enumerate(self.keys) if shares_id(k, keys)]
-        if not found:
-            return None
-        if line_no:
-            same = [i for i in found if self.lines[i].line_no == line_no]
-            if same:
-                return same[0]
-        return found[0]
-
-    def case_size(self, i: int, line_case: Decimal | None = None) -> Decimal | None:
-        return line_case or self.lines[i].case_size
-
-    def eaches(
-        self, i: int, quantity: Decimal, uom: str, line_case: Decimal | None = None
-    ) -> tuple[Decimal, bool]:
-        """``quantity`` in ``uom`` as eaches of PO line ``i``; ``False`` when a case size is unknown."""
-        if uom.upper() not in CASE_UOMS:
-            return quantity, True
-        size = self.case_size(i, line_case)
-        if not size:
-            return quantity, False
-        return quantity * size, True
-
-    def ordered(self, i: int) -> tuple[Decimal, bool]:
-        line = self.lines[i]
-        return self.eaches(i, line.quantity, line.uom)
-
-    def each_cost(self, i: int, line_case: Decimal | None = None) -> Decimal | None:
-        """The PO's net cost of one each: ``None`` when the PO gives no cost, or costs a case
-        whose size neither the PO nor the document's line (``line_case``) states."""
-        line = self.lines[i]
-        if line.unit_price is None:
-            return None
-        if line.uom.upper() in CASE_UOMS:
-            size = self.case_size(i, line_case)
-            return line.unit_price / size if size else None  # a case's cost is no each's cost
-        return line.unit_price
-
-    def price_each(self, i: int, unit_price: Decimal, uom: str, line_case: Decimal | None) -> Decimal:
-        """A document's unit price per each, given its uom and case size (PO line's when absent)."""
-        if uom.upper() in CASE_UOMS:
-            size = self.case_size(i, line_case)
-            if size:
-                return unit_price / size
-        return unit_price

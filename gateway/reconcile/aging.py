@@ -33,7 +33,8 @@ from sqlmodel import Session, col, select
 from gateway.canonical import PurchaseOrder, Shipment
 from gateway.config import PartnerDirectory, Settings
 from gateway.config.rules import AgingRules, PartnerRules
-from gateway.orders.book import CASE_UOMS, NOT_LIVE, PoLines, chunks, safe_load
+from gateway.orders.book import NOT_LIVE, chunks, safe_load
+from gateway.orders.quantities import PoLines, count, eaches, shipment_lines
 from gateway.outbound.alerts import Alert, deliver
 from gateway.reconcile.findings import Collector, Finding
 from gateway.reconcile.sync import scope_rows, sync_findings
@@ -77,7 +78,12 @@ def not_invoiced(session: Session, partners: PartnerDirectory, today: date) -> l
         return []
     cutoff = today - timedelta(days=least)
     pairs = session.exec(
-        select(Document.id, Document.shipment_id, Document.document_date, DocumentLine.po_number)
+        select(
+            col(Document.id),
+            col(Document.shipment_id),
+            col(Document.document_date),
+            col(DocumentLine.po_number),
+        )
         .join(DocumentLine, col(DocumentLine.document_id) == Document.id)
         .where(Document.type == "shipment", col(Document.document_date) <= cutoff)
         .distinct()
@@ -96,7 +102,7 @@ def not_invoiced(session: Session, partners: PartnerDirectory, today: date) -> l
     found: list[Finding] = []
     for doc_id, sid, ship_date, po_number in pairs:
         po_row = pos.get(po_number or "")
-        if po_row is None or (sid, po_number) in invoiced or ship_date is None:
+        if po_row is None or (sid, po_number) in invoiced or ship_date is None or doc_id is None:
             continue
         aging, _ = _aging(partners, po_row.partner)
         if aging.uninvoiced_days is None or (today - ship_date).days < aging.uninvoiced_days:
@@ -121,16 +127,9 @@ def _shipped_value(session: Session, shipment_doc_id: int, po_row: Document) -> 
     if not isinstance(po, PurchaseOrder) or not isinstance(shipment, Shipment):
         return None
     lines = PoLines(po)
-    total = Decimal(0)
-    for order in shipment.orders:
-        if order.po_number != po.po_number:
-            continue
-        for ln in order.lines:
-            i = lines.match(ln.item, ln.line_no)
-            cost = lines.each_cost(i, ln.case_size) if i is not None else None
-            if i is not None and cost is not None:
-                total += lines.eaches(i, ln.quantity, ln.uom, ln.case_size)[0] * cost
-    return total
+    shipped = count(lines, shipment_lines(shipment, po.po_number))  # a case of unknown size: not valued
+    values = [lines.value(i, n, shipped.case_sizes[i]) for i, n in enumerate(shipped.eaches) if n]
+    return sum((v for v in values if v is not None), Decimal(0))
 
 
 def rejected_invoices(session: Session, partners: PartnerDirectory, today: date) -> list[Finding]:
@@ -256,12 +255,6 @@ def _tokens(line: DocumentLine) -> list[str]:
     return tokens
 
 
-def _eaches(line: DocumentLine) -> Decimal:
-    if line.uom.upper() in CASE_UOMS and line.case_size:
-        return line.quantity * line.case_size
-    return line.quantity
-
-
 def return_rates(session: Session, partners: PartnerDirectory, today: date) -> list[Finding]:
     """Return rate per partner and per SKU above the partner's threshold."""
     window = max(
@@ -269,7 +262,7 @@ def return_rates(session: Session, partners: PartnerDirectory, today: date) -> l
     )
     start = today - timedelta(days=window)
     query = (
-        select(DocumentLine, Document.type, Document.partner, Document.document_date)
+        select(DocumentLine, Document.type, Document.partner, col(Document.document_date))
         .join(Document, col(Document.id) == DocumentLine.document_id)
         .where(
             col(Document.type).in_(["shipment", "return_authorization"]),
@@ -288,7 +281,9 @@ def return_rates(session: Session, partners: PartnerDirectory, today: date) -> l
         owner = partner if kind == "return_authorization" else po_partner.get(line.po_number or "")
         if owner is None or when is None:
             continue
-        counted.append((kind, owner, items.join(_tokens(line)), _eaches(line), when))
+        quantity = eaches(line.quantity, line.uom, line.case_size)  # a case of unknown size: not counted
+        if quantity is not None:
+            counted.append((kind, owner, items.join(_tokens(line)), quantity, when))
     shipped: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     returned: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for kind, owner, token, qty, when in counted:

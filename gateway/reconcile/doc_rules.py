@@ -67,8 +67,13 @@ def shipment_findings(s: Loaded[Shipment], rules: ReconciliationRules, today: da
                 expected="each SSCC once",
                 actual=f"SSCC {sscc} {count} times",
             )
-    if not any(p.contents for p in doc.packages):
-        return list(c.findings.values())
+    if any(p.contents for p in doc.packages):
+        _carton_findings(c, doc)
+    return list(c.findings.values())
+
+
+def _carton_findings(c: Collector, doc: Shipment) -> None:
+    """The cartons' contents add up to the item lines, per PO and item."""
     single_po = doc.orders[0].po_number if len(doc.orders) == 1 else None
     entries: list[tuple[str, dict[str, set[str]], Any, Decimal, Decimal]] = []
 
@@ -114,7 +119,6 @@ def shipment_findings(s: Loaded[Shipment], rules: ReconciliationRules, today: da
             expected="0 in the item lines",
             actual=f"{qty_text(qty)} in the cartons",
         )
-    return list(c.findings.values())
 
 
 @dataclass(frozen=True)

@@ -1,38 +1,52 @@
 """The purchase-order rules: a PO with every ASN, invoice and return naming it in, findings out.
 
-Pure functions, no database. Each rule of AMAZON-RULES.md ("Reconciliation: keys and rules")
-that concerns a PO yields a :class:`~gateway.reconcile.findings.Finding` in the scope ``po:N``:
-per PO line, in eaches, shipped (over every ASN) against ordered, invoiced against shipped
-(over every invoice and per invoice against its ASN), returned against shipped; each invoice
-line's cost and item ids against the PO's; each invoice's currency, total (lines + charges -
-allowances + tax, within the tolerance) and dates (not before the PO, not before its ship
-date); one invoice per shipment; an invoice naming an ASN we do not have; an ASN to another
-FC; and the documents naming a PO we do not have (ASN, invoice or return without PO). They
-follow the rules of the PO's partner (the document's partner when there is no PO).
+Pure functions, no database; the one rule set for a PO. Reconciliation runs it on the order
+book as stored; the invoice pre-check runs it on the order book with the draft counted as
+live and keeps the findings the draft would create
+(:func:`gateway.invoicing.checks.compliance_reasons`), so a draft that passes never raises
+a finding of these once it is sent. Each rule of AMAZON-RULES.md ("Reconciliation: keys and
+rules") that concerns a PO yields a :class:`~gateway.reconcile.findings.Finding` in the
+scope ``po:N``, with the tolerances of the PO partner's ``rules.reconcile``:
 
-Money at risk is what Amazon could claim back or refuse to pay: a shortage claim is the
-invoiced-but-not-shipped eaches x the PO cost, a price claim the cost difference x the
-eaches invoiced, a duplicate invoice its total, and so on.
+- per PO line, in eaches (:mod:`gateway.orders.quantities`): shipped over every ASN against
+  ordered (``over_shipment``), invoiced over every live invoice against ordered and shipped
+  (``invoiced_over_ordered``, ``invoiced_over_shipped``), each invoice against its own ASN
+  (``invoice_quantity_over_asn``), returned against shipped; a line in cases of unknown size
+  (``case_size_missing``) silences the sums of its PO line;
+- each invoice line: on the PO (``item_not_on_po``), with the PO's item ids, in the PO
+  line's unit (``uom_mismatch``; a case-ordered line is billed in cases, never at a cost per
+  each), in whole cases (``part_case``), at the PO's cost of that unit (``price_mismatch``);
+- each invoice: the PO's currency, a total equal to lines + charges - allowances + tax,
+  dated not before the PO nor its ship date, naming an ASN we have; one invoice per
+  shipment (``duplicate_invoice``); an ASN to another FC; documents naming a PO we do not
+  have.
+
+**Money at risk is counted once.** The sum of ``amount_at_risk`` over a PO's findings is
+its exposure: an invoice Amazon would refuse whole (no such ASN, another currency, dated
+before the PO or the shipment) carries its total on its first such finding and leaves the
+line sums; of the others, per PO line at the PO cost, the eaches shipped past ordered
+(``over_shipment``) and the eaches invoiced past shipped (``invoiced_over_shipped``); per
+invoice line, the cost difference x the units (``price_mismatch``) and the amount of a line
+not on the PO; per invoice, the total's difference from its lines. Findings that only
+explain the same money again (``invoiced_over_ordered``, ``invoice_quantity_over_asn``, ``duplicate_invoice``,
+``uom_mismatch``, ``part_case``, ``case_size_missing``) carry none.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
-from gateway.canonical import Invoice, Shipment
+from gateway.canonical import Invoice, InvoiceLine
 from gateway.config.rules import ReconciliationRules
-from gateway.orders.book import (
-    Loaded,
-    PoBundle,
-    PoLines,
-    id_problems,
-    is_live,
-    item_label,
-    money,
-    qty_text,
-)
+from gateway.orders.book import Loaded, PoBundle, id_problems, is_live, item_label, money, qty_text
+from gateway.orders.quantities import Count, PoLines, Tally, is_case, tally
 from gateway.reconcile.findings import Collector, Finding
+from gateway.store.models import Document
+
+#: The findings that make Amazon refuse an invoice whole, in the order one carries its total.
+WHOLE_INVOICE = ("invoice_without_asn", "currency_mismatch", "invoice_before_po", "invoice_before_ship")
 
 
 def po_findings(bundle: PoBundle, rules: ReconciliationRules, partner: str) -> list[Finding]:
@@ -40,232 +54,222 @@ def po_findings(bundle: PoBundle, rules: ReconciliationRules, partner: str) -> l
     loaded = bundle.po
     if loaded is None:
         return _orphans(bundle, rules)
-    po = loaded.doc
-    c = Collector(f"po:{bundle.po_number}", partner, rules, po.currency)
-    lines = PoLines(po)
-    n = len(lines)
-    tol = rules.quantity_tolerance
-    shipped = [Decimal(0)] * n
-    by_shipment: dict[str, list[Decimal]] = {}
-    for s in bundle.shipments:
-        by_shipment[s.doc.shipment_id] = _shipment_quantities(c, lines, s, bundle.po_number)
-        shipped = [a + b for a, b in zip(shipped, by_shipment[s.doc.shipment_id], strict=True)]
-        fc_ship, fc_po = s.doc.ship_to_location, po.ship_to_location
-        if fc_ship and fc_po and fc_ship.upper() != fc_po.upper():
-            c.add(
-                "fc_mismatch",
-                (s.doc.shipment_id,),
-                po_number=po.po_number,
-                shipment_id=s.doc.shipment_id,
-                expected=fc_po,
-                actual=fc_ship,
-            )
-    for i in range(n):
-        ordered, _ = lines.ordered(i)
-        cost = lines.each_cost(i)
-        if shipped[i] > ordered + tol:
-            over = shipped[i] - ordered
-            c.add(
-                "over_shipment",
-                (),
-                po_number=po.po_number,
-                line_no=lines.lines[i].line_no,
-                expected=f"<= {qty_text(ordered)} EA ordered",
-                actual=f"{qty_text(shipped[i])} EA shipped",
-                amount_at_risk=over * cost if cost is not None else None,
-                detail={"ordered": str(ordered), "shipped": str(shipped[i])},
-            )
-    invoiced = _invoice_findings(c, bundle, lines, by_shipment)
-    for i in range(n):
-        if invoiced[i] > shipped[i] + tol:
-            over = invoiced[i] - shipped[i]
-            cost = lines.each_cost(i)
-            c.add(
-                "invoiced_over_shipped",
-                (),
-                po_number=po.po_number,
-                line_no=lines.lines[i].line_no,
-                expected=f"<= {qty_text(shipped[i])} EA shipped",
-                actual=f"{qty_text(invoiced[i])} EA invoiced",
-                amount_at_risk=over * cost if cost is not None else None,
-                detail={"shipped": str(shipped[i]), "invoiced": str(invoiced[i])},
-            )
-    _return_findings(c, bundle, lines, shipped)
+    c = Collector(f"po:{bundle.po_number}", partner, rules, loaded.doc.currency)
+    t = tally(bundle, PoLines(loaded.doc))
+    _shipment_rules(c, t)
+    refused = {k for k, (inv, counted) in enumerate(t.invoices) if _invoice_rules(c, bundle, t, inv, counted)}
+    for inv, counted in t.credit_notes:
+        _invoice_rules(c, bundle, t, inv, counted)
+    _line_sums(c, t, refused)
+    _per_shipment(c, t)
+    _return_rules(c, bundle, t)
     return list(c.findings.values())
 
 
-def _shipment_quantities(c: Collector, lines: PoLines, s: Loaded[Shipment], po_number: str) -> list[Decimal]:
-    quantities = [Decimal(0)] * len(lines)
-    sid = s.doc.shipment_id
-    for order in s.doc.orders:
-        if order.po_number != po_number:
-            continue
-        for ln in order.lines:
-            i = lines.match(ln.item, ln.line_no)
-            if i is None:
-                c.add(
-                    "item_not_on_po",
-                    (f"asn:{sid}", item_label(ln.item)),
-                    po_number=po_number,
-                    shipment_id=sid,
-                    expected="an item of the PO",
-                    actual=item_label(ln.item),
-                )
-                continue
-            eaches, known = lines.eaches(i, ln.quantity, ln.uom, ln.case_size)
-            if not known:
-                c.add(
-                    "case_size_missing",
-                    (f"asn:{sid}",),
-                    po_number=po_number,
-                    shipment_id=sid,
-                    line_no=lines.lines[i].line_no,
-                    expected="a case size",
-                    actual=f"{ln.quantity} {ln.uom}",
-                )
-            quantities[i] += eaches
-    return quantities
+def _shipment_rules(c: Collector, t: Tally) -> None:
+    po = t.lines.po
+    for s, counted in t.shipments:
+        sid = s.doc.shipment_id
+        fc_ship, fc_po = s.doc.ship_to_location, po.ship_to_location
+        if fc_ship and fc_po and fc_ship.upper() != fc_po.upper():
+            c.add(
+                "fc_mismatch", (sid,), po_number=po.po_number, shipment_id=sid, expected=fc_po, actual=fc_ship
+            )
+        _unmatched_and_unknown(c, t, counted, f"asn:{sid}", shipment_id=sid)
 
 
-def _invoice_findings(
-    c: Collector, bundle: PoBundle, lines: PoLines, by_shipment: dict[str, list[Decimal]]
-) -> list[Decimal]:
-    """Findings on each invoice and credit note of the PO; returns the eaches invoiced per PO line."""
-    po = lines.po
-    rules = c.rules
-    invoiced = [Decimal(0)] * len(lines)
-    per_shipment: dict[str, list[Decimal]] = {}
-    live = bundle.live_invoices("invoice")
-    for inv in live + bundle.live_invoices("credit_note"):
-        d = inv.doc
-        num = d.invoice_number
-        refs = dict(po_number=po.po_number, invoice_number=num, shipment_id=d.shipment_id)
-        if d.currency != po.currency:
-            c.add(
-                "currency_mismatch",
-                (num,),
-                expected=po.currency,
-                actual=d.currency,
-                amount_at_risk=d.total,
-                **refs,
-            )
-        computed = d.computed_total()
-        if abs(d.total - computed) > rules.total_tolerance:
-            c.add(
-                "invoice_total_mismatch",
-                (num,),
-                expected=f"{money(computed)}",
-                actual=f"{d.total}",
-                amount_at_risk=abs(d.total - computed),
-                **refs,
-            )
-        if d.kind != "invoice":
-            continue
-        if d.invoice_date < po.order_date:
-            c.add(
-                "invoice_before_po",
-                (num,),
-                expected=f">= {po.order_date}",
-                actual=str(d.invoice_date),
-                amount_at_risk=d.total,
-                **refs,
-            )
+def _unmatched_and_unknown(c: Collector, t: Tally, counted: Count, ref: str, **refs: Any) -> None:
+    """``item_not_on_po`` and ``case_size_missing`` for one document's lines."""
+    refs.setdefault("po_number", t.lines.po.po_number)
+    for ln in counted.unmatched:
+        amount = ln.net_amount() if isinstance(ln, InvoiceLine) else None
+        label = item_label(ln.item)
+        c.add(
+            "item_not_on_po",
+            (ref, label),
+            expected="an item of the PO",
+            actual=label,
+            amount_at_risk=amount,
+            **refs,
+        )
+    for u in counted.unknown:
+        c.add(
+            "case_size_missing",
+            (ref,),
+            line_no=t.lines.lines[u.line].line_no,
+            expected="a case size",
+            actual=f"{u.doc_line.quantity} {u.doc_line.uom}",
+            **refs,
+        )
+
+
+def _invoice_rules(c: Collector, bundle: PoBundle, t: Tally, inv: Loaded[Invoice], counted: Count) -> bool:
+    """The rules of one invoice or credit note; whether Amazon would refuse it whole."""
+    d, po = inv.doc, t.lines.po
+    refs = dict(po_number=po.po_number, invoice_number=d.invoice_number, shipment_id=d.shipment_id)
+    problems: list[tuple[str, str, str]] = []
+    if d.currency != po.currency:
+        problems.append(("currency_mismatch", po.currency, d.currency))
+    if d.kind == "invoice":
         ship = bundle.shipment(d.shipment_id) if d.shipment_id else None
         if ship is None and (d.shipment_id or not bundle.shipments):
             what = f"ASN {d.shipment_id} not found for this PO" if d.shipment_id else "no ASN for this PO"
-            c.add(
-                "invoice_without_asn", (num,), expected="an ASN", actual=what, amount_at_risk=d.total, **refs
-            )
+            problems.append(("invoice_without_asn", "an ASN", what))
+        if d.invoice_date < po.order_date:
+            problems.append(("invoice_before_po", f">= {po.order_date}", str(d.invoice_date)))
         if ship is not None and d.invoice_date < ship.doc.ship_date:
-            c.add(
-                "invoice_before_ship",
-                (num,),
-                expected=f">= {ship.doc.ship_date}",
-                actual=str(d.invoice_date),
-                amount_at_risk=d.total,
-                **refs,
-            )
-        mine = per_shipment.setdefault(d.shipment_id, [Decimal(0)] * len(lines)) if ship is not None else None
+            problems.append(("invoice_before_ship", f">= {ship.doc.ship_date}", str(d.invoice_date)))
+    refused = False
+    for kind in WHOLE_INVOICE:
+        for found, expected, actual in problems:
+            if found == kind:
+                carries = not refused and c.rules.on(kind)
+                refused = refused or carries
+                amount = d.total if carries else None
+                c.add(
+                    kind, (d.invoice_number,), expected=expected, actual=actual, amount_at_risk=amount, **refs
+                )
+    computed = d.computed_total()
+    if abs(d.total - computed) > c.rules.total_tolerance:
+        c.add(
+            "invoice_total_mismatch",
+            (d.invoice_number,),
+            expected=f"{money(computed)}",
+            actual=f"{d.total}",
+            amount_at_risk=None if refused else abs(d.total - computed),
+            **refs,
+        )
+    if d.kind == "invoice":
+        _unmatched_and_unknown(c, t, counted, f"inv:{d.invoice_number}", **refs)
         for ln in d.lines:
-            i = lines.match(ln.item, ln.line_no)
-            if i is None:
-                c.add(
-                    "item_not_on_po",
-                    (f"inv:{num}", item_label(ln.item)),
-                    expected="an item of the PO",
-                    actual=item_label(ln.item),
-                    amount_at_risk=ln.net_amount(),
-                    **refs,
-                )
-                continue
-            line_no = lines.lines[i].line_no
-            problems = id_problems(lines.lines[i].item, ln.item, rules.item_ids)
-            if problems:
-                c.add(
-                    "item_id_mismatch",
-                    (num,),
-                    line_no=line_no,
-                    expected=item_label(lines.lines[i].item),
-                    actual=f"{item_label(ln.item)} ({', '.join(problems)})",
-                    **refs,
-                )
-            eaches, _ = lines.eaches(i, ln.quantity, ln.uom, ln.case_size)
-            invoiced[i] += eaches
-            if mine is not None:
-                mine[i] += eaches
-            cost = lines.each_cost(i, ln.case_size)
-            price = lines.price_each(i, ln.unit_price, ln.uom, ln.case_size)
-            if cost is not None and abs(price - cost) > rules.price_tolerance:
-                c.add(
-                    "price_mismatch",
-                    (num,),
-                    line_no=line_no,
-                    expected=f"{money(cost)} per EA",
-                    actual=f"{money(price)} per EA",
-                    amount_at_risk=abs(price - cost) * eaches,
-                    **refs,
-                )
-    for sid, vector in per_shipment.items():
-        shipped = by_shipment.get(sid, [Decimal(0)] * len(lines))
-        for i, qty in enumerate(vector):
-            if qty > shipped[i] + rules.quantity_tolerance:
-                cost = lines.each_cost(i)
+            _line_rules(c, t.lines, ln, refs)
+    return refused
+
+
+def _line_rules(c: Collector, lines: PoLines, ln: InvoiceLine, refs: dict[str, Any]) -> None:
+    """An invoice line against its PO line: item ids, unit, whole cases, cost."""
+    i = lines.match(ln.item, ln.line_no)
+    if i is None:
+        return
+    po_line = lines.lines[i]
+    line = dict(line_no=po_line.line_no, **refs)
+    problems = id_problems(po_line.item, ln.item, c.rules.item_ids)
+    number = refs["invoice_number"]
+    if problems:
+        actual = f"{item_label(ln.item)} ({', '.join(problems)})"
+        c.add("item_id_mismatch", (number,), expected=item_label(po_line.item), actual=actual, **line)
+    if not lines.same_unit(i, ln.uom, ln.case_size):
+        size = f" of {qty_text(po_line.case_size)}" if is_case(po_line.uom) and po_line.case_size else ""
+        billed = f"{qty_text(ln.quantity)} {ln.uom} at {ln.unit_price}"
+        c.add("uom_mismatch", (number,), expected=f"billed in {po_line.uom}{size}", actual=billed, **line)
+        return  # a cost of another unit is not comparable (and never converted)
+    if is_case(ln.uom) and ln.quantity != ln.quantity.to_integral_value():
+        eaches = lines.eaches(i, ln.quantity, ln.uom, ln.case_size)
+        shown = f" ({qty_text(eaches)} EA)" if eaches is not None else ""
+        actual = f"{qty_text(ln.quantity)} {ln.uom}{shown}"
+        c.add(
+            "part_case",
+            (number,),
+            expected=f"whole cases of PO line {po_line.line_no}",
+            actual=actual,
+            **line,
+        )
+    cost = po_line.unit_price
+    per_unit = (lines.case_size(i, ln.case_size) or Decimal(1)) if is_case(ln.uom) else Decimal(1)
+    if cost is not None and abs(ln.unit_price - cost) > c.rules.price_tolerance * per_unit:
+        unit = po_line.uom.upper()
+        c.add(
+            "price_mismatch",
+            (number,),
+            expected=f"{cost} per {unit}",
+            actual=f"{ln.unit_price} per {unit}",
+            amount_at_risk=abs(ln.unit_price - cost) * ln.quantity,
+            **line,
+        )
+
+
+def _line_sums(c: Collector, t: Tally, refused: set[int]) -> None:
+    """Shipped against ordered and invoiced against shipped, per PO line, money counted once."""
+    shipped, invoiced, billed = t.shipped, t.invoiced, t.billed(leave_out=refused)
+    tol, uncertain = c.rules.quantity_tolerance, t.uncertain
+    for i, po_line in enumerate(t.lines.lines):
+        ordered = t.lines.ordered(i)
+        if i in uncertain or ordered is None:
+            continue
+        line = dict(po_number=t.lines.po.po_number, line_no=po_line.line_no)
+        if shipped[i] > ordered + tol:
+            c.add(
+                "over_shipment",
+                (),
+                expected=f"<= {qty_text(ordered)} EA ordered",
+                actual=f"{qty_text(shipped[i])} EA shipped",
+                amount_at_risk=t.lines.value(i, shipped[i] - ordered),
+                detail={"ordered": str(ordered), "shipped": str(shipped[i])},
+                **line,
+            )
+        if invoiced[i] > ordered + tol:
+            c.add(
+                "invoiced_over_ordered",
+                (),
+                expected=f"<= {qty_text(ordered)} EA ordered",
+                actual=f"{qty_text(invoiced[i])} EA invoiced",
+                **line,
+            )
+        if invoiced[i] > shipped[i] + tol:
+            c.add(
+                "invoiced_over_shipped",
+                (),
+                expected=f"<= {qty_text(shipped[i])} EA shipped",
+                actual=f"{qty_text(invoiced[i])} EA invoiced",
+                amount_at_risk=t.lines.value(i, max(billed[i] - shipped[i], Decimal(0))),
+                detail={"shipped": str(shipped[i]), "invoiced": str(invoiced[i])},
+                **line,
+            )
+
+
+def _per_shipment(c: Collector, t: Tally) -> None:
+    """Each shipment's invoices: one per shipment, billing no more than it shipped."""
+    po_number = t.lines.po.po_number
+    by_sid: dict[str, list[tuple[Loaded[Invoice], Count]]] = defaultdict(list)
+    for inv, counted in t.invoices:
+        if inv.doc.shipment_id and any(s.doc.shipment_id == inv.doc.shipment_id for s, _ in t.shipments):
+            by_sid[inv.doc.shipment_id].append((inv, counted))
+    for sid, invoices in by_sid.items():
+        in_asn = t.in_shipment(sid)
+        billed = t.lines.zeros()
+        for _, counted in invoices:
+            billed = [a + b for a, b in zip(billed, counted.eaches, strict=True)]
+        for i, qty in enumerate(billed):
+            if i not in t.uncertain and qty > in_asn[i] + c.rules.quantity_tolerance:
                 c.add(
                     "invoice_quantity_over_asn",
                     (sid,),
-                    po_number=po.po_number,
+                    po_number=po_number,
                     shipment_id=sid,
-                    line_no=lines.lines[i].line_no,
-                    expected=f"<= {qty_text(shipped[i])} EA in ASN {sid}",
+                    line_no=t.lines.lines[i].line_no,
+                    expected=f"<= {qty_text(in_asn[i])} EA in ASN {sid}",
                     actual=f"{qty_text(qty)} EA invoiced",
-                    amount_at_risk=(qty - shipped[i]) * cost if cost is not None else None,
                 )
-    by_sid: dict[str, list[Loaded[Invoice]]] = defaultdict(list)
-    for inv in live:
-        if inv.doc.shipment_id:
-            by_sid[inv.doc.shipment_id].append(inv)
-    for sid, invoices in by_sid.items():
         if len(invoices) > 1:
-            ordered = sorted(invoices, key=lambda x: (x.doc.invoice_date, x.doc.invoice_number))
+            ordered = sorted(
+                (x for x, _ in invoices), key=lambda x: (x.doc.invoice_date, x.doc.invoice_number)
+            )
             numbers = [x.doc.invoice_number for x in ordered]
             c.add(
                 "duplicate_invoice",
                 (sid,),
-                po_number=po.po_number,
+                po_number=po_number,
                 shipment_id=sid,
                 invoice_number=numbers[-1],
                 expected="one invoice per shipment",
                 actual=", ".join(numbers),
-                amount_at_risk=sum((x.doc.total for x in ordered[1:]), Decimal(0)),
                 detail={"invoices": numbers},
             )
-    return invoiced
 
 
-def _return_findings(c: Collector, bundle: PoBundle, lines: PoLines, shipped: list[Decimal]) -> None:
+def _return_rules(c: Collector, bundle: PoBundle, t: Tally) -> None:
     po_number = bundle.po_number
-    returned = [Decimal(0)] * len(lines)
-    for r in bundle.returns:
+    for r, counted in t.returns:
         rma = r.doc.rma_number
         if not bundle.shipments:
             c.add(
@@ -276,32 +280,20 @@ def _return_findings(c: Collector, bundle: PoBundle, lines: PoLines, shipped: li
                 expected="an ASN for the PO",
                 actual="no ASN",
             )
-        for ln in r.doc.lines:
-            i = lines.match(ln.item, ln.line_no)
-            if i is None:
-                c.add(
-                    "item_not_on_po",
-                    (f"rma:{rma}", item_label(ln.item)),
-                    po_number=po_number,
-                    rma_number=rma,
-                    expected="an item of the PO",
-                    actual=item_label(ln.item),
-                )
-                continue
-            returned[i] += lines.eaches(i, ln.quantity, ln.uom)[0]
+        _unmatched_and_unknown(c, t, counted, f"rma:{rma}", rma_number=rma)
     if not bundle.shipments:
         return
+    shipped, returned = t.shipped, t.returned
     for i, qty in enumerate(returned):
-        if qty > shipped[i] + c.rules.quantity_tolerance:
-            cost = lines.each_cost(i)
+        if i not in t.uncertain and qty > shipped[i] + c.rules.quantity_tolerance:
             c.add(
                 "returned_over_shipped",
                 (),
                 po_number=po_number,
-                line_no=lines.lines[i].line_no,
+                line_no=t.lines.lines[i].line_no,
                 expected=f"<= {qty_text(shipped[i])} EA shipped",
                 actual=f"{qty_text(qty)} EA returned",
-                amount_at_risk=(qty - shipped[i]) * cost if cost is not None else None,
+                amount_at_risk=t.lines.value(i, qty - shipped[i]),
             )
 
 
@@ -309,41 +301,36 @@ def _orphans(bundle: PoBundle, rules: ReconciliationRules) -> list[Finding]:
     """Documents naming a PO we do not have."""
     scope, number = f"po:{bundle.po_number}", bundle.po_number
     found: list[Finding] = []
+    orphans: list[tuple[str, str, tuple[str, ...], dict[str, Any]]] = []
     for s in bundle.shipments:
-        c = Collector(scope, s.row.partner, rules)
-        c.add(
-            "asn_without_po",
-            (s.doc.shipment_id,),
-            po_number=number,
-            shipment_id=s.doc.shipment_id,
-            expected=f"PO {number}",
-            actual="no such PO",
+        orphans.append(
+            (s.row.partner, "asn_without_po", (s.doc.shipment_id,), {"shipment_id": s.doc.shipment_id})
         )
-        found += c.findings.values()
     for inv in bundle.invoices:
-        if not is_live(inv.row):
-            continue
-        c = Collector(scope, inv.row.partner, rules, inv.doc.currency)
-        c.add(
-            "invoice_without_po",
-            (inv.doc.invoice_number,),
-            po_number=number,
-            invoice_number=inv.doc.invoice_number,
-            shipment_id=inv.doc.shipment_id,
-            expected=f"PO {number}",
-            actual="no such PO",
-            amount_at_risk=inv.doc.total,
-        )
-        found += c.findings.values()
+        if is_live(inv.row) or inv.row.id in bundle.counted:
+            d = inv.doc
+            values = dict(
+                invoice_number=d.invoice_number,
+                shipment_id=d.shipment_id,
+                amount_at_risk=d.total,
+                currency=d.currency,
+            )
+            orphans.append((inv.row.partner, "invoice_without_po", (d.invoice_number,), values))
     for r in bundle.returns:
-        c = Collector(scope, r.row.partner, rules)
-        c.add(
-            "return_without_po",
-            (r.doc.rma_number,),
-            po_number=number,
-            rma_number=r.doc.rma_number,
-            expected=f"PO {number}",
-            actual="no such PO",
+        orphans.append(
+            (r.row.partner, "return_without_po", (r.doc.rma_number,), {"rma_number": r.doc.rma_number})
         )
+    for partner, kind, refs, values in orphans:
+        c = Collector(scope, partner, rules)
+        c.add(kind, refs, po_number=number, expected=f"PO {number}", actual="no such PO", **values)
         found += c.findings.values()
     return found
+
+
+def draft_findings(
+    bundle: PoBundle, row: Document, invoice: Invoice, rules: ReconciliationRules, partner: str
+) -> list[Finding]:
+    """The findings of PO ``bundle`` that ``invoice`` (stored as ``row``) would create once live:
+    those it adds or changes (a sum it raises, a list it joins). Its pre-check blocks on them."""
+    before = {f.key: f for f in po_findings(bundle.without(row), rules, partner)}
+    return [f for f in po_findings(bundle.counting(row, invoice), rules, partner) if before.get(f.key) != f]

@@ -153,7 +153,7 @@ def reconcile_po(
 
 def all_scopes(session: Session, partner: str | None = None) -> list[str]:
     """Every scope the store holds (of one partner's documents), and those of unresolved discrepancies."""
-    docs = select(
+    docs = select(  # type: ignore[call-overload]  # sqlmodel types select() up to four columns
         Document.type, Document.po_number, Document.shipment_id, Document.invoice_number, Document.rma_number
     )
     if partner:
@@ -272,9 +272,9 @@ def _number_scope(session: Session, partners: PartnerDirectory, numbers: Collect
         if not isinstance(doc, Invoice):
             continue
         totals.setdefault(doc.invoice_number, doc.total)
-        use = record_number_use(session, Loaded(row, doc), prints[doc.invoice_number])
-        if use is not None:
-            uses[doc.invoice_number].append(use)
+        recorded = record_number_use(session, Loaded(row, doc), prints[doc.invoice_number])
+        if recorded is not None:
+            uses[doc.invoice_number].append(recorded)
     found: list[Finding] = []
     for number, seen in uses.items():
         rules = rules_for(partners, seen[0].partner).reconcile
@@ -341,7 +341,7 @@ def _ever_shipped(session: Session, doc: ReturnAuthorization) -> bool:
             (DocumentLine.vendor_sku, item.vendor_sku),
         ):
             if value:
-                conditions.append(column == value)
+                conditions.append(col(column) == value)
     if not conditions:
         return True  # only buyer SKUs: cannot tell
     query = (

@@ -173,7 +173,13 @@ def sync_findings(
         seen.add(key)
         row = existing.get(key)
         if row is None:
-            row = Discrepancy(key=key, status="open", notes=[_note(ROBOT, "open", "found", now)])
+            row = Discrepancy(
+                key=key,
+                partner=finding.partner,
+                kind=finding.kind,
+                status="open",
+                notes=[_note(ROBOT, "open", "found", now)],
+            )
             _apply(row, finding)
             row.detail = {**finding.detail, "scope": finding.scope}
             session.add(row)

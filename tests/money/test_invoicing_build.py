@@ -106,7 +106,7 @@ def test_cases_when_the_eaches_make_whole_cases(session, partners) -> None:
     (inv,) = built(session, partners, "ASN-1")
     assert [(ln.quantity, ln.uom, ln.case_size, ln.unit_price) for ln in inv.lines] == [
         (Decimal(4), "CA", Decimal(6), Decimal("75.00")),
-        (Decimal(18), "EA", None, Decimal("4.75")),  # a case and a half: eaches at the cost per each
+        (Decimal("1.5"), "CA", Decimal(12), Decimal("57")),  # a case and a half: never a cost per each
     ]
     assert inv.total == Decimal("385.50")
 
@@ -142,22 +142,9 @@ def test_a_case_price_is_never_billed_per_each(session, partners) -> None:
 def test_eaches_of_a_case_line_with_no_case_size_anywhere_are_not_invoiced(session, partners) -> None:
     store(session, US, _case_po(None))
     store(session, WH, _case_asn(2, "CA", None))
-    with pytest.raises(InvoicingError, match="no case size, on the ASN or the PO"):
+    with pytest.raises(InvoicingError, match="no case size, on the line or the PO"):
         build_invoices(session, partners, "ASN-1", today=DAY)
     assert peek(session, US, "invoice") is None  # no number taken
-
-
-def test_a_part_case_shipment_is_invoiced_in_eaches_at_the_rounded_cost(session, partners) -> None:
-    """18 EA of a 10.00 case of 12: 0.8333 written to four places is the PO's cost, not a new one."""
-    store(session, US, _case_po(12))
-    store(session, WH, _case_asn(18, "EA", None))
-    (row,) = build_invoices(session, partners, "ASN-1", today=DAY)
-    inv = load_document(row)
-    assert [(ln.quantity, ln.uom, ln.unit_price) for ln in inv.lines] == [
-        (Decimal(18), "EA", Decimal("0.8333"))
-    ]
-    assert inv.total == Decimal("15.00")
-    assert check_invoice(session, partners, row.id, today=DAY) == []
 
 
 def test_a_shipment_of_two_pos_gets_two_invoices(session, partners) -> None:

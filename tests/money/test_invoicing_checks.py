@@ -53,24 +53,23 @@ def codes(session: Session, partners, doc: Invoice, partner: str = US, today: da
 def test_number_rules(session, partners, base) -> None:
     assert codes(session, partners, variant(base, "X" * 23)) == {"number_too_long"}
     store(session, ERP, invoice("DUP-1", {"3": 1}, shipment_id=None))
-    assert codes(session, partners, variant(base, "DUP-1")) == {"number_reused"}
+    assert codes(session, partners, variant(base, "DUP-1")) == {"invoice_number_reused"}
 
 
 def test_po_rules(session, partners, base) -> None:
     assert codes(session, partners, variant(base, "V1", po_number="PO-0001-X")) == {
-        "po_unknown",
+        "invoice_without_po",
         "po_number_format",
-        "shipment_unknown",
     }
 
 
 def test_dates(session, partners, base) -> None:
     assert codes(session, partners, variant(base, "V1", invoice_date=date(2026, 1, 10))) == {
-        "date_before_po",
-        "date_before_ship",
+        "invoice_before_po",
+        "invoice_before_ship",
     }
     assert codes(session, partners, variant(base, "V2", invoice_date=date(2026, 1, 14))) == {
-        "date_before_ship"
+        "invoice_before_ship"
     }
     assert codes(session, partners, variant(base, "V3", invoice_date=date(2026, 1, 20))) == {"date_in_future"}
 
@@ -79,13 +78,16 @@ def test_dates(session, partners, base) -> None:
     ("update", "expected"),
     [
         ({"quantity": Decimal(0)}, {"quantity_not_positive"}),
-        ({"unit_price": Decimal(0)}, {"cost_not_positive", "cost_differs_from_po"}),
-        ({"unit_price": Decimal("12.60")}, {"cost_differs_from_po"}),
-        ({"uom": "PK"}, {"uom_not_allowed"}),
-        ({"uom": "CA"}, {"case_size_missing"}),
-        ({"item": ItemIds(asin="B0ZZZZZZZZ").model_dump()}, {"line_not_on_po"}),
-        ({"item": ItemIds(asin="B0C4LMP7Q2", vendor_sku="ACM-LAMP-01").model_dump()}, {"item_ids_differ"}),
-        ({"quantity": Decimal(30)}, {"invoiced_past_ordered", "invoiced_past_shipped"}),
+        ({"unit_price": Decimal(0)}, {"cost_not_positive", "price_mismatch"}),
+        ({"unit_price": Decimal("12.60")}, {"price_mismatch"}),
+        ({"uom": "PK"}, {"uom_not_allowed", "uom_mismatch"}),
+        ({"uom": "CA"}, {"case_size_missing", "uom_mismatch"}),
+        ({"item": ItemIds(asin="B0ZZZZZZZZ").model_dump()}, {"item_not_on_po"}),
+        ({"item": ItemIds(asin="B0C4LMP7Q2", vendor_sku="ACM-LAMP-01").model_dump()}, {"item_id_mismatch"}),
+        (
+            {"quantity": Decimal(30)},
+            {"invoiced_over_ordered", "invoiced_over_shipped", "invoice_quantity_over_asn"},
+        ),
     ],
     ids=lambda x: "-".join(sorted(x)) if isinstance(x, set) else None,
 )
@@ -94,7 +96,7 @@ def test_line_rules(session, partners, base, update, expected) -> None:
 
 
 def test_currency_and_parties(session, partners, base) -> None:
-    assert codes(session, partners, variant(base, "V1", currency="EUR")) == {"currency_differs"}
+    assert codes(session, partners, variant(base, "V1", currency="EUR")) == {"currency_mismatch"}
     assert codes(session, partners, variant(base, "V2", vendor_code="ACMEX")) == {"vendor_code"}
     assert codes(session, partners, variant(base, "V3", vendor_code=None)) == {"vendor_code"}
     no_remit = [p.model_dump() for p in base.parties if p.role != "remit_to"]
@@ -110,13 +112,14 @@ def test_currency_and_parties(session, partners, base) -> None:
 
 
 def test_shipment_rules(session, partners, base) -> None:
-    assert codes(session, partners, variant(base, "V1", shipment_id="ASN-X")) == {"shipment_unknown"}
-    assert codes(session, partners, variant(base, "V2", shipment_id=None)) == {"shipment_unknown"}
+    assert codes(session, partners, variant(base, "V1", shipment_id="ASN-X")) == {"invoice_without_asn"}
+    assert codes(session, partners, variant(base, "V2", shipment_id=None)) == {"invoice_without_asn"}
     store(session, ERP, invoice("INV-1", {"1": 24, "2": 48}))
     assert codes(session, partners, variant(base, "V3")) == {
-        "shipment_already_invoiced",
-        "invoiced_past_ordered",
-        "invoiced_past_shipped",
+        "duplicate_invoice",
+        "invoiced_over_ordered",
+        "invoiced_over_shipped",
+        "invoice_quantity_over_asn",
     }
 
 
@@ -128,7 +131,7 @@ def test_an_over_shipment_is_not_billed_past_the_ordered_quantity(session, partn
     (first,) = build_invoices(session, partners, "ASN-1", today=DAY)
     reasons = check_invoice(session, partners, first.id, today=DAY)
     assert [(r.code, r.message) for r in reasons] == [
-        ("invoiced_past_ordered", "PO line 1: 15 EA invoiced in all, 10 EA ordered")
+        ("invoiced_over_ordered", "PO line 1: 15 EA invoiced (expected <= 10 EA ordered)")
     ]
     # the first is blocked, so it bills nothing: the second ASN's 5 fit the order
     (second,) = build_invoices(session, partners, "ASN-2", today=DAY)
@@ -136,7 +139,9 @@ def test_an_over_shipment_is_not_billed_past_the_ordered_quantity(session, partn
 
 
 def test_totals(session, partners, base) -> None:
-    assert codes(session, partners, variant(base, "V1", total=str(base.total + 1))) == {"total_mismatch"}
+    assert codes(session, partners, variant(base, "V1", total=str(base.total + 1))) == {
+        "invoice_total_mismatch"
+    }
     assert codes(session, partners, variant(base, "V2", total=str(base.total + Decimal("0.01")))) == set()
 
 
@@ -174,8 +179,8 @@ def test_a_blocked_invoice_lists_every_reason_and_unblocks_when_fixed(session, p
     bad = variant(base, "V1", currency="EUR", lines=line(base, 0, unit_price=Decimal("13")))
     row = store(session, US, bad, status="draft")
     reasons = check_invoice(session, partners, row.id, today=DAY)
-    assert [r.code for r in reasons] == ["currency_differs", "cost_differs_from_po"]
-    assert "line 1 (B0C4LMP7Q2): cost 13.0000 per EA is not the PO cost 12.5000" in str(reasons[1])
+    assert [r.code for r in reasons] == ["currency_mismatch", "price_mismatch"]
+    assert "PO line 1: 13 per EA (expected 12.50 per EA)" in str(reasons[1])
     assert row.status == "blocked"
     (view,) = [v for v in list_invoices(session, state="blocked")]
     assert view.reasons == [r.to_json() for r in reasons]
@@ -187,7 +192,7 @@ def test_a_blocked_invoice_lists_every_reason_and_unblocks_when_fixed(session, p
 
 def test_checks_can_be_switched_off_per_partner(session, tmp_path, base) -> None:
     profile = PROFILES["amazon-us"].rstrip(" ") + textwrap.indent(
-        "  invoice: {skip: [cost_differs_from_po], po_number_pattern: null}\n", " " * 8
+        "  invoice: {skip: [price_mismatch], po_number_pattern: null}\n", " " * 8
     )
     partners = load_partners(write_partners(tmp_path / "p2", extra={"amazon-us": profile}))
     doc = variant(base, "V1", lines=line(base, 0, unit_price=Decimal("13")))

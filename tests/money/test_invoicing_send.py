@@ -121,10 +121,10 @@ def test_a_blocked_invoice_is_never_sent(runtime) -> None:
         store(session, US, po(lines={"2": 48}))  # Amazon revises the PO: the lamp is gone
     with pytest.raises(InvoiceBlocked) as info:
         send_invoice(runtime, inv_row.id, "ann", today=DAY)
-    assert [r.code for r in info.value.reasons] == ["line_not_on_po"]
+    assert [r.code for r in info.value.reasons] == ["item_not_on_po"]
     with session_scope(runtime.engine) as session:
         assert session.get(Document, inv_row.id).status == "blocked"
-        assert session.get(InvoiceCheck, inv_row.id).reasons[0]["code"] == "line_not_on_po"
+        assert session.get(InvoiceCheck, inv_row.id).reasons[0]["code"] == "item_not_on_po"
         assert session.exec(select(Message)).all() == []
     with pytest.raises(InvoiceBlocked):
         approve_invoice(runtime, inv_row.id, "ann", today=DAY)
