@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import abc
 import os
-import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -67,20 +67,15 @@ def is_temporary_name(name: str) -> bool:
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary name in the same folder, fsynced, then renamed.
 
-    The temporary name is unique to this call (not only to this process): two threads writing
-    the same file at once never write, rename or remove each other's temporary file.
+    The temporary name is unique to the writing thread (not only to the process): two threads
+    writing the same file at once never write, rename or remove each other's temporary file.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_native_id()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
     fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(fd)

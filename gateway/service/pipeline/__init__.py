@@ -38,10 +38,11 @@ Rules that keep messages safe:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Unpack
 
 from gateway.service.errors import StageCode, StageError
 from gateway.service.pipeline.context import Context, ProcessSummary, Stage
-from gateway.service.pipeline.receive import Receipt, receipt_key, receive, release_receipt
+from gateway.service.pipeline.receive import Origin, Receipt, receipt_key, receive, release_receipt
 from gateway.service.pipeline.replay import ReplayOutcome, failed_message_ids, replay, resend
 from gateway.service.pipeline.run import LEASE, claim, process, recover, run_stages, take
 from gateway.service.runtime import Runtime
@@ -49,28 +50,16 @@ from gateway.store.leases import owner_is_dead
 from gateway.store.messages import UNFINISHED
 
 
-def ingest(
-    runtime: Runtime,
-    source: bytes | Path,
-    filename: str,
-    *,
-    partner: str | None = None,
-    mailbox: str | None = None,
-    remote_ref: str | None = None,
-    key: str | None = None,
-    actor: str = "gateway",
-) -> Receipt:
+def ingest(runtime: Runtime, source: bytes | Path, filename: str, **origin: Unpack[Origin]) -> Receipt:
     """Receive and process one file (:func:`take` with the file name first, for ``acorn ingest``)."""
-    return take(
-        runtime, source, filename=filename, partner=partner, mailbox=mailbox, remote_ref=remote_ref, key=key,
-        actor=actor,
-    )  # fmt: skip
+    return take(runtime, source, filename=filename, **origin)
 
 
 __all__ = [
     "LEASE",
     "UNFINISHED",
     "Context",
+    "Origin",
     "ProcessSummary",
     "Receipt",
     "ReplayOutcome",

@@ -12,6 +12,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -36,28 +37,30 @@ class Receipt:
     processed: bool = False
 
 
+class Origin(TypedDict, total=False):
+    """Where a file came from: the partner and mailbox, the transport's reference to it, its
+    receipt key (default: :func:`receipt_key` when it came through a mailbox) and who took it."""
+
+    partner: str | None
+    mailbox: str | None
+    remote_ref: str | None
+    key: str | None
+    actor: str
+
+
 def receipt_key(partner: str | None, mailbox: str | None, name: str, sha256: str) -> str:
     """The identity of one file taken from one mailbox (a re-fetch after a crash has the same)."""
     raw = "\0".join((partner or "", mailbox or "", name, sha256))
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def receive(
-    runtime: Runtime,
-    source: bytes | Path,
-    *,
-    filename: str,
-    partner: str | None = None,
-    mailbox: str | None = None,
-    remote_ref: str | None = None,
-    key: str | None = None,
-    actor: str = "gateway",
-) -> Receipt:
+def receive(runtime: Runtime, source: bytes | Path, *, filename: str, **origin: Unpack[Origin]) -> Receipt:
     """Archive ``source`` (bytes, or a local file streamed) and commit its inbound message row.
 
     ``key`` identifies the receipt (see :func:`receipt_key`); when a row with that key exists,
     nothing new is written and its receipt is returned with ``new=False``.
     """
+    partner, mailbox, key = origin.get("partner"), origin.get("mailbox"), origin.get("key")
     stored: ArchivedPayload = (
         runtime.archive.store(source) if isinstance(source, bytes) else runtime.archive.store_file(source)
     )
@@ -73,14 +76,13 @@ def receive(
         size=stored.size,
         sha256=stored.sha256,
         archive_path=stored.key,
-        remote_ref=remote_ref,
+        remote_ref=origin.get("remote_ref"),
         receipt_key=key,
     )
     try:
         with session_scope(runtime.engine) as session:
-            messages.add(
-                session, row, MessageState.RECEIVED, f"received {filename} ({stored.size} bytes)", actor=actor
-            )
+            note = f"received {filename} ({stored.size} bytes)"
+            messages.add(session, row, MessageState.RECEIVED, note, actor=origin.get("actor", "gateway"))
             message_id = int(row.id or 0)
     except IntegrityError:  # another worker recorded the same receipt first
         if key is None or (existing := _by_receipt_key(runtime, key)) is None:

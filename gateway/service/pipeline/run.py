@@ -18,6 +18,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Unpack
 
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
@@ -26,7 +27,7 @@ from gateway.service.errors import StageCode, StageError
 from gateway.service.hooks import STORED_HOOKS, Hook
 from gateway.service.pipeline.context import Context, ProcessSummary, Stage
 from gateway.service.pipeline.parse import parse_stage
-from gateway.service.pipeline.receive import Receipt, receive
+from gateway.service.pipeline.receive import Origin, Receipt, receive
 from gateway.service.runtime import Runtime
 from gateway.store import leases, messages, session_scope
 from gateway.store.messages import UNFINISHED
@@ -40,25 +41,12 @@ LEASE = timedelta(minutes=5)
 FIRST_STAGE: Stage = parse_stage
 
 
-def take(
-    runtime: Runtime,
-    source: bytes | Path,
-    *,
-    filename: str,
-    partner: str | None = None,
-    mailbox: str | None = None,
-    remote_ref: str | None = None,
-    key: str | None = None,
-    actor: str = "gateway",
-) -> Receipt:
+def take(runtime: Runtime, source: bytes | Path, *, filename: str, **origin: Unpack[Origin]) -> Receipt:
     """Receive ``source`` and process it when it is new or unfinished; the front door for every
     transport and for ``acorn ingest``. The receipt's state is where processing left the message."""
-    receipt = receive(
-        runtime, source, filename=filename, partner=partner, mailbox=mailbox, remote_ref=remote_ref, key=key,
-        actor=actor,
-    )  # fmt: skip
+    receipt = receive(runtime, source, filename=filename, **origin)
     if receipt.new or receipt.state in UNFINISHED:
-        summary = process(runtime, receipt.message_id, actor=actor)
+        summary = process(runtime, receipt.message_id, actor=origin.get("actor", "gateway"))
         return Receipt(receipt.message_id, receipt.new, summary.state, processed=True)
     return receipt
 
