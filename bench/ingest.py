@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway import pipeline  # noqa: E402
 from gateway.edi import parse  # noqa: E402
 from gateway.mapping.registry import MappingRegistry  # noqa: E402
+from gateway.service import pipeline  # noqa: E402
 from gateway.service.runtime import Runtime  # noqa: E402
 
 SAMPLE = ROOT / "tests" / "data" / "messages" / "x12_4010_850_new_po.edi"

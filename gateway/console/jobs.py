@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 
 from gateway.console import actions
 from gateway.console.audit import record
+from gateway.store.leases import process_alive
 from gateway.store.models import AuditEntry, ReplayJob, utcnow
 
 if TYPE_CHECKING:
@@ -174,15 +175,9 @@ class JobTable:
         if row.owner == self.owner:
             event = self._running.get(row.id)
             return event is not None and not event.is_set()
-        host, _, pid = row.owner.rpartition(":")
-        if host == socket.gethostname() and pid.isdigit():
-            try:
-                os.kill(int(pid), 0)
-            except ProcessLookupError:
-                return False
-            except PermissionError:  # someone else's process: it exists
-                return True
-            return True
+        alive = process_alive(row.owner)
+        if alive is not None:  # a process of this host
+            return alive
         heartbeat = _aware(row.heartbeat_at)
         return heartbeat is not None and utcnow() - heartbeat < STALE_AFTER
 

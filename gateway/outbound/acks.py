@@ -25,9 +25,10 @@ from gateway.edi.model import AckResult, Transaction
 from gateway.edi.x12.ack import ack_interchange, build_997, read_997
 from gateway.outbound.envelopes import edi_delimiters, outbound_filename, readdress, to_payload
 from gateway.outbound.outbox import queue_outbound
+from gateway.store import messages
 from gateway.store.archive import Archive
 from gateway.store.counters import ST_CONTROL, UNH_REFERENCE, next_value
-from gateway.store.models import Direction, Message, MessageEvent, MessageState, utcnow
+from gateway.store.models import Direction, Message, MessageState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,10 @@ def queue_acknowledgement(
         if not interchange.transactions or all(is_acknowledgement(t) for t in interchange.transactions):
             continue
         if parsed.standard == "x12":
-            first = next_value(session, profile.name, ST_CONTROL)
+            first_control = next_value(session, profile.name, ST_CONTROL)
             for _extra in interchange.groups[1:]:
                 next_value(session, profile.name, ST_CONTROL)
-            acks = build_997(interchange, parsed.issues, first_control_number=first)
+            acks = build_997(interchange, parsed.issues, first_control_number=first_control)
             outbound = ack_interchange(
                 interchange, acks, control_number="0", first_group_control_number=1,
                 timestamp=utcnow(), delimiters=delimiters, test=profile.test_indicator,
@@ -112,12 +113,15 @@ def apply_acknowledgement(
         log.warning("%s acknowledgement %s answers nothing we sent", partner, asdict(result))
         return None
     accepted = result.status in ("accepted", "accepted_with_errors")
-    target.state = (MessageState.ACKNOWLEDGED if accepted else MessageState.REJECTED).value
     target.ack_message_id = ack_message_id
     target.ack_detail = asdict(result)
-    target.updated_at = utcnow()
-    session.add(target)
     codes = sorted({c for t in result.transactions for c in t.codes} | set(result.codes))
     note = f"{result.status}" + (f" ({', '.join(codes)})" if codes else "")
-    session.add(MessageEvent(message_id=target.id, state=target.state, actor="partner", note=note))  # type: ignore[arg-type]
+    messages.move(
+        session,
+        target,
+        MessageState.ACKNOWLEDGED if accepted else MessageState.REJECTED,
+        note,
+        actor="partner",
+    )
     return target

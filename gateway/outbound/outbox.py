@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from gateway.store import messages
 from gateway.store.archive import Archive
-from gateway.store.models import Direction, DocumentMessage, Message, MessageEvent, MessageState, utcnow
+from gateway.store.models import Direction, DocumentMessage, Message, MessageState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +70,9 @@ def queue_outbound(
         receiver_qualifier=payload.receiver_qualifier,
         receiver_id=payload.receiver_id,
         document_types=list(payload.document_types),
-        state=MessageState.QUEUED.value,
         next_attempt_at=now,
     )
-    session.add(message)
-    session.flush()
-    session.add(MessageEvent(message_id=message.id, state=message.state, actor=actor, note=note or "queued"))  # type: ignore[arg-type]
+    messages.add(session, message, MessageState.QUEUED, note or "queued", actor=actor)
     for document_id in document_ids:
         session.add(DocumentMessage(document_id=document_id, message_id=message.id, role="sent"))  # type: ignore[arg-type]
     session.flush()

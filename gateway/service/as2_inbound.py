@@ -1,13 +1,13 @@
 """AS2 inbound wired to the pipeline: the endpoint that partners POST to.
 
 :func:`make_blueprint` gives the AS2 blueprint of :mod:`gateway.transports.as2_http` with
-a ``deliver`` that hands each verified, decrypted payload to :func:`gateway.service.pipeline.receive`
-(archived and committed *before* the MDN goes out) and then processes it. The AS2
-Message-ID is the receipt key, so a partner repeating a Message-ID gets a
+a ``deliver`` that hands each verified, decrypted payload to the pipeline's front door,
+:func:`gateway.service.pipeline.take` (archived and committed *before* the MDN goes out, then
+processed). The AS2 Message-ID is the receipt key, so a partner repeating a Message-ID gets a
 ``duplicate-document`` MDN and nothing is processed twice. Partner profiles are looked up on
-every request, so a profile change applies without a restart. Asynchronous MDNs that partners
-post back for what we sent arrive at the same URL and mark the outbound message delivered
-(or failed, with the MDN's reason).
+every request (after a cheap check of the files), so a profile change applies without a
+restart. Asynchronous MDNs that partners post back for what we sent arrive at the same URL and
+mark the outbound message delivered (or failed, with the MDN's reason).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from flask import Blueprint, Flask
 from sqlmodel import select
 
 from gateway.service import pipeline
+from gateway.service.errors import StageCode
 from gateway.service.runtime import Runtime
-from gateway.store import session_scope
+from gateway.store import messages, session_scope
 from gateway.store.models import Message, MessageEvent, MessageState, utcnow
 from gateway.transports.as2 import verify_async_mdn
 from gateway.transports.as2_http import Outcome, make_as2_app, make_as2_blueprint
@@ -39,6 +40,7 @@ def as2_receipt_key(partner: str, mailbox: str, message_id: str) -> str:
 
 def _lookup(runtime: Runtime):  # type: ignore[no-untyped-def]
     def lookup(our_id: str, partner_id: str) -> As2Profile | None:
+        runtime.refresh()  # one look at the profile files per request
         pairs = [
             (profile.name, box)
             for profile in runtime.partners
@@ -52,14 +54,13 @@ def _lookup(runtime: Runtime):  # type: ignore[no-untyped-def]
 
 def _deliver(runtime: Runtime):  # type: ignore[no-untyped-def]
     def deliver(partner: str, mailbox: str, filename: str, payload: bytes, message_id: str) -> Outcome:
-        receipt = pipeline.receive(
+        receipt = pipeline.take(
             runtime, payload, filename=filename, partner=partner, mailbox=mailbox, remote_ref=message_id,
             key=as2_receipt_key(partner, mailbox, message_id),
         )  # fmt: skip
-        if not receipt.new and receipt.state not in pipeline.UNFINISHED:
+        if not receipt.processed:
             earlier = f"message {receipt.message_id}"
             return Outcome.duplicate(f"Message-ID {message_id} was received before ({earlier})")
-        pipeline.process(runtime, receipt.message_id)
         return Outcome.accepted()  # stored safely; a processing failure is ours to fix, not the sender's
 
     return deliver
@@ -112,17 +113,16 @@ def _on_mdn(runtime: Runtime):  # type: ignore[no-untyped-def]
                 return
             if result.delivered:
                 message.completed_at = utcnow()
-                note = f"AS2 MDN: {result.status}"
+                message.updated_at = utcnow()
+                session.add(message)
+                messages.note_event(session, message, f"AS2 MDN: {result.status}", actor="partner")
             else:
-                message.state = MessageState.FAILED.value
-                message.error_stage, message.error_code = "send", "AS2_MDN_NEGATIVE"
-                message.error_message = (
-                    f"AS2 MDN: {result.status} {result.detail or ''}: {result.reason}".strip()
-                )
-                note = message.error_message
-            message.updated_at = utcnow()
-            session.add(message)
-            session.add(MessageEvent(message_id=message.id, state=message.state, actor="partner", note=note))  # type: ignore[arg-type]
+                text = f"AS2 MDN: {result.status} {result.detail or ''}: {result.reason}".strip()
+                code = StageCode.AS2_MDN_NEGATIVE
+                if messages.can_move(message.state, MessageState.FAILED):
+                    messages.fail(session, message, code.stage, code.value, text, actor="partner", note=text)
+                else:  # answered by a 997 already, or failed before: the MDN is on the timeline
+                    messages.note_event(session, message, text, actor="partner")
 
     return on_mdn
 

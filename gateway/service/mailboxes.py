@@ -10,7 +10,10 @@ transport problem ends this poll with :class:`TransportError` and the scheduler 
 workers never send the same one; a failure is retried with exponential backoff and, after
 ``MAX_SEND_ATTEMPTS``, marked failed (visible in the console, resendable).
 
-Only one worker polls a mailbox at a time: its :class:`MailboxStatus` row carries a lease.
+Only one holder (a worker and one thread of it) polls a mailbox at a time: its
+:class:`MailboxStatus` row carries a lease (:mod:`gateway.store.leases`), as a message does
+while it is processed or sent. Every file taken goes through the one front door,
+:func:`gateway.service.pipeline.take`.
 """
 
 from __future__ import annotations
@@ -23,16 +26,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from gateway import invoicing
 from gateway.service import pipeline
+from gateway.service.errors import StageCode
 from gateway.service.runtime import Runtime
-from gateway.store import session_scope
-from gateway.store.models import Direction, MailboxStatus, Message, MessageEvent, MessageState, utcnow
-from gateway.transports import TransportError, open_mailbox
+from gateway.store import leases, messages, session_scope
+from gateway.store.models import Direction, MailboxStatus, Message, MessageState, utcnow
+from gateway.transports import Mailbox, RemoteFile, TransportError, open_mailbox
+from gateway.transports.as2_mdn import SentMessage
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +68,7 @@ class SendSummary:
     failed: int = 0
 
 
-def _status_row(session, partner: str, mailbox: str) -> MailboxStatus:  # type: ignore[no-untyped-def]
+def _status_row(session: Session, partner: str, mailbox: str) -> MailboxStatus:
     row = session.get(MailboxStatus, (partner, mailbox))
     if row is None:
         row = MailboxStatus(partner=partner, mailbox=mailbox)
@@ -73,37 +78,16 @@ def _status_row(session, partner: str, mailbox: str) -> MailboxStatus:  # type: 
         except IntegrityError:
             session.rollback()
             row = session.get(MailboxStatus, (partner, mailbox))
+            assert row is not None
     return row
 
 
 def _claim_mailbox(runtime: Runtime, partner: str, mailbox: str) -> bool:
-    now = utcnow()
+    where = [col(MailboxStatus.partner) == partner, col(MailboxStatus.mailbox) == mailbox]
     with session_scope(runtime.engine) as session:
-        row = _status_row(session, partner, mailbox)
-        owner = row.lease_owner
-    if owner and owner != runtime.worker_id and pipeline.owner_is_dead(owner):
-        with session_scope(runtime.engine) as session:  # its worker died while polling: take over
-            session.execute(
-                update(MailboxStatus)
-                .where(MailboxStatus.partner == partner, MailboxStatus.mailbox == mailbox)
-                .where(MailboxStatus.lease_owner == owner)
-                .values(lease_owner=None, lease_until=None)
-            )
+        leases.release_dead(session, [_status_row(session, partner, mailbox)])  # died while polling
     with session_scope(runtime.engine) as session:
-        result = session.execute(
-            update(MailboxStatus)
-            .where(
-                MailboxStatus.partner == partner,
-                MailboxStatus.mailbox == mailbox,
-                or_(
-                    MailboxStatus.lease_until.is_(None),  # type: ignore[union-attr]
-                    MailboxStatus.lease_until < now,  # type: ignore[operator]
-                    MailboxStatus.lease_owner == runtime.worker_id,
-                ),
-            )
-            .values(lease_owner=runtime.worker_id, lease_until=now + MAILBOX_LEASE)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return leases.claim(session, MailboxStatus, where, runtime.lease_holder(), MAILBOX_LEASE)
 
 
 def _finish_poll(
@@ -132,8 +116,7 @@ def _finish_poll(
             row.last_error = error
             row.errors += 1
             row.consecutive_failures += 1
-        row.lease_owner = None
-        row.lease_until = None
+        leases.release(row)
         row.updated_at = now
         session.add(row)
 
@@ -153,6 +136,7 @@ def poll_mailbox(
 
     ``next_run`` (when the scheduler will come back) is recorded with the poll's outcome."""
     summary = PollSummary(partner, mailbox_name)
+    runtime.refresh()  # partner profiles and mappings read once for this poll
     if not _claim_mailbox(runtime, partner, mailbox_name):
         summary.skipped = True
         return summary
@@ -179,14 +163,14 @@ def poll_mailbox(
     return summary
 
 
-def _take(runtime: Runtime, box, item, summary: PollSummary) -> None:  # type: ignore[no-untyped-def]
+def _take(runtime: Runtime, box: Mailbox, item: RemoteFile, summary: PollSummary) -> None:
     incoming = runtime.archive.root / ".incoming"
     incoming.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=incoming, prefix=".fetch-")
     os.close(fd)
     try:
         box.fetch(item, Path(temp))
-        receipt = pipeline.receive(
+        receipt = pipeline.take(
             runtime,
             Path(temp),
             filename=item.name,
@@ -196,49 +180,50 @@ def _take(runtime: Runtime, box, item, summary: PollSummary) -> None:  # type: i
         )
     finally:
         Path(temp).unlink(missing_ok=True)
-    state = receipt.state
-    if receipt.new or state in pipeline.UNFINISHED:
-        state = pipeline.process(runtime, receipt.message_id).state
-    else:
+    if not receipt.processed:
         with session_scope(runtime.engine) as session:
             message = session.get(Message, receipt.message_id)
             if message is not None:
-                session.add(
-                    MessageEvent(
-                        message_id=message.id, state=message.state, actor="gateway",  # type: ignore[arg-type]
-                        note=f"{item.name} fetched again (already received): removed from the mailbox",
-                    )
-                )  # fmt: skip
+                note = f"{item.name} fetched again (already received): removed from the mailbox"
+                messages.note_event(session, message, note)
     box.acknowledge(item)
     pipeline.release_receipt(runtime, receipt.message_id)
     summary.taken += 1
     summary.message_ids.append(receipt.message_id)
-    if state == MessageState.DONE.value:
+    if receipt.state == MessageState.DONE.value:
         summary.done += 1
-    elif state == MessageState.DUPLICATE.value:
+    elif receipt.state == MessageState.DUPLICATE.value:
         summary.duplicates += 1
-    elif state == MessageState.FAILED.value:
+    elif receipt.state == MessageState.FAILED.value:
         summary.failed += 1
 
 
 # -- sending ---------------------------------------------------------------------------------
 
 
+def _due(now: datetime) -> list[ColumnElement[bool]]:
+    """Queued outbound messages whose time has come."""
+    return [
+        col(Message.direction) == Direction.OUT.value,
+        col(Message.state) == MessageState.QUEUED.value,
+        or_(col(Message.next_attempt_at).is_(None), col(Message.next_attempt_at) <= now),
+    ]
+
+
 def send_due(runtime: Runtime, partner: str | None = None, limit: int = 500) -> SendSummary:
-    """Send queued outbound messages whose ``next_attempt_at`` has come."""
+    """Send queued outbound messages whose ``next_attempt_at`` has come, each under a lease."""
+    runtime.refresh()
     summary = SendSummary()
-    now = utcnow()
     with session_scope(runtime.engine) as session:
-        query = select(Message.id).where(
-            Message.direction == Direction.OUT.value,
-            Message.state == MessageState.QUEUED.value,
-            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),  # type: ignore[union-attr,operator]
-        )
+        query = select(Message.id).where(*_due(utcnow()))
         if partner:
             query = query.where(Message.partner == partner)
-        ids = [int(i) for i in session.exec(query.order_by(Message.id).limit(limit)).all()]  # type: ignore[arg-type]
+        ids = [int(i or 0) for i in session.exec(query.order_by(col(Message.id)).limit(limit)).all()]
     for message_id in ids:
-        if pipeline.claim(runtime, message_id, states=(MessageState.QUEUED.value,)):
+        with session_scope(runtime.engine) as session:  # still due: a sibling may have sent it meanwhile
+            where = [col(Message.id) == message_id, *_due(utcnow())]
+            claimed = leases.claim(session, Message, where, runtime.lease_holder(), pipeline.LEASE)
+        if claimed:
             outcome = send_one(runtime, message_id)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
     return summary
@@ -249,12 +234,8 @@ def send_one(runtime: Runtime, message_id: int) -> str:
     with session_scope(runtime.engine) as session:
         message = session.get(Message, message_id)
         assert message is not None
-        partner, mailbox_name, filename = (
-            message.partner or "",
-            message.mailbox,
-            message.filename or f"{message_id}",
-        )
-        sha256 = message.sha256
+        partner, mailbox_name = message.partner or "", message.mailbox
+        filename, sha256 = message.filename or f"{message_id}", message.sha256
     try:
         profile = runtime.partners.get(partner)
         if mailbox_name is None:
@@ -269,22 +250,22 @@ def send_one(runtime: Runtime, message_id: int) -> str:
     except (TransportError, KeyError, OSError) as exc:
         retryable = getattr(exc, "retryable", True) and not isinstance(exc, KeyError)
         return _send_failed(runtime, message_id, str(exc), retryable)
+    note = f"sent through {partner}/{mailbox_name} as {filename}"
+    if not receipt.delivered:
+        note += " (delivery confirmation pending)"
     with session_scope(runtime.engine) as session:
         message = session.get(Message, message_id)
         assert message is not None
-        message.state = MessageState.SENT.value
         message.mailbox = mailbox_name
         message.remote_ref = receipt.ref.strip("<>")
         message.attempts += 1
         if receipt.delivered:  # an async MDN may already have said so
             message.completed_at = utcnow()
-        message.lease_owner = message.lease_until = None
-        message.updated_at = utcnow()
-        session.add(message)
-        note = f"sent through {partner}/{mailbox_name} as {filename}"
-        if not receipt.delivered:
-            note += " (delivery confirmation pending)"
-        session.add(MessageEvent(message_id=message_id, state=message.state, actor="gateway", note=note))
+        leases.release(message)
+        if message.state == MessageState.QUEUED.value:
+            messages.move(session, message, MessageState.SENT, note)
+        else:  # a negative async MDN came back before the POST returned: it stays failed
+            messages.note_event(session, message, note)
         row = _status_row(session, partner, mailbox_name)
         row.sent += 1
         session.add(row)
@@ -293,7 +274,7 @@ def send_one(runtime: Runtime, message_id: int) -> str:
     return "sent"
 
 
-def _record_as2_sent(runtime: Runtime, message_id: int, sent) -> None:  # type: ignore[no-untyped-def]
+def _record_as2_sent(runtime: Runtime, message_id: int, sent: SentMessage) -> None:
     detail = {
         "as2_message_id": sent.message_id, "mic": sent.mic, "mic_algorithm": sent.mic_algorithm,
         "partner": sent.partner, "mailbox": sent.mailbox,
@@ -303,10 +284,7 @@ def _record_as2_sent(runtime: Runtime, message_id: int, sent) -> None:  # type: 
         if message is not None:
             message.remote_ref = sent.message_id
             session.add(message)
-            session.add(
-                MessageEvent(message_id=message_id, state=message.state, actor="gateway",
-                             note=f"AS2 message <{sent.message_id}> posted", detail=detail)
-            )  # fmt: skip
+            messages.note_event(session, message, f"AS2 message <{sent.message_id}> posted", detail=detail)
 
 
 def _send_failed(runtime: Runtime, message_id: int, error: str, retryable: bool) -> str:
@@ -314,22 +292,24 @@ def _send_failed(runtime: Runtime, message_id: int, error: str, retryable: bool)
         message = session.get(Message, message_id)
         assert message is not None
         message.attempts += 1
-        message.error_stage = "send"
-        message.error_code = "SEND_FAILED"
-        message.error_message = error
-        message.lease_owner = message.lease_until = None
-        message.updated_at = utcnow()
+        leases.release(message)
         if retryable and message.attempts < MAX_SEND_ATTEMPTS:
             delay = min(SEND_BACKOFF_SECONDS * 2 ** (message.attempts - 1), SEND_BACKOFF_MAX_SECONDS)
             message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            message.error_stage, message.error_code, message.error_message = (
+                "send",
+                StageCode.SEND_FAILED.value,
+                error,
+            )
+            message.updated_at = utcnow()
+            session.add(message)
             outcome, note = (
                 "retrying",
                 f"send failed (attempt {message.attempts}), retry in {delay:.0f}s: {error}",
             )
+            messages.note_event(session, message, note)
         else:
-            message.state = MessageState.FAILED.value
             outcome, note = "failed", f"send failed for good after {message.attempts} attempt(s): {error}"
-        session.add(message)
-        session.add(MessageEvent(message_id=message_id, state=message.state, actor="gateway", note=note))
+            messages.fail(session, message, "send", StageCode.SEND_FAILED.value, error, note=note)
     log.warning("message %s: %s", message_id, note)
     return outcome

@@ -16,7 +16,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
@@ -37,7 +37,7 @@ OPEN_DISCREPANCY = ("open", "acknowledged", "disputed")
 
 def payloads_to_keep(session: Session) -> set[str]:
     """The sha256 of every payload still needed, whatever its age."""
-    needed = or_(Message.legal_hold, Message.state.not_in(FINISHED))  # type: ignore[attr-defined]
+    needed = or_(col(Message.legal_hold), col(Message.state).not_in(FINISHED))
     keep = set(session.exec(select(Message.sha256).where(needed)).all())
     discrepancies = session.exec(select(Discrepancy).where(Discrepancy.status.in_(OPEN_DISCREPANCY))).all()  # type: ignore[attr-defined]
     refs = {

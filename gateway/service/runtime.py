@@ -2,9 +2,13 @@
 
 :class:`Runtime` is built once per process from ``config.yaml`` (:meth:`Runtime.open`) and
 handed to the pipeline, the scheduler and the console. Partner profiles and mapping files are
-re-read when a file changes (a cheap ``stat`` of each), so a fixed mapping or profile applies to
-the next message and to every replay without a restart; a profile that no longer validates
-keeps the last good directory and logs the problem.
+read once and kept: :meth:`Runtime.refresh` (called at the start of each poll, message and
+replay) checks the files with one cheap ``stat`` of each and re-reads only what changed, so a
+fixed mapping or profile applies to the next message and to every replay without a restart.
+Between refreshes :attr:`Runtime.partners` and :attr:`Runtime.mappings` hand out what was read
+(an access looks at the files again only when the last look is ``REFRESH_SECONDS`` old, so a
+console that polls nothing still sees an edit). A profile that no longer validates keeps the
+last good directory and logs the problem.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +26,12 @@ from sqlalchemy.engine import Engine
 from gateway.config import ConfigError, PartnerDirectory, Settings, load_partners, load_settings
 from gateway.mapping.registry import MappingRegistry, mapping_files
 from gateway.store import Archive, make_engine, upgrade_database
+from gateway.store.leases import holder
 
 log = logging.getLogger(__name__)
+
+#: an access to partners or mappings looks at the files again when the last look is this old
+REFRESH_SECONDS = 2.0
 
 
 def _fingerprint(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
@@ -48,6 +57,8 @@ class Runtime:
     _partners_stamp: tuple[tuple[str, int, int], ...] = ()
     _registry: MappingRegistry | None = None
     _registry_stamp: tuple[tuple[str, int, int], ...] = ()
+    _partners_checked: float = 0.0
+    _registry_checked: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -73,6 +84,22 @@ class Runtime:
     def close(self) -> None:
         self.engine.dispose()
 
+    def lease_holder(self, job: str | None = None) -> str:
+        """The lease owner for this worker and the calling thread (or a named ``job``)."""
+        return holder(self.worker_id, job)
+
+    def refresh(self) -> None:
+        """Re-read partner profiles and mapping files that changed since the last look.
+
+        Raises :class:`ConfigError` only when no good partner directory was ever read."""
+        with self._lock:
+            self._refresh_partners()
+            if self._registry is not None:  # never read: it is read on first use
+                self._refresh_mappings()
+
+    def _stale(self, checked: float) -> bool:
+        return time.monotonic() - checked > REFRESH_SECONDS
+
     # -- partner profiles -------------------------------------------------------------------
     def _partner_files(self) -> list[Path]:
         folder = self.settings.partners_dir
@@ -80,33 +107,45 @@ class Runtime:
             return []
         return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
 
+    def _refresh_partners(self) -> None:
+        self._partners_checked = time.monotonic()
+        stamp = _fingerprint(self._partner_files())
+        if self._partners is not None and stamp == self._partners_stamp:
+            return
+        try:
+            fresh = load_partners(self.settings.partners_dir)
+        except ConfigError:
+            if self._partners is None:
+                raise
+            log.exception("partner profiles changed but do not validate; keeping the previous ones")
+        else:
+            self._partners = fresh
+        self._partners_stamp = stamp
+
     @property
     def partners(self) -> PartnerDirectory:
-        """The partner profiles, re-read when a profile file changed."""
+        """The partner profiles as last read (see :meth:`refresh`)."""
         with self._lock:
-            stamp = _fingerprint(self._partner_files())
-            if self._partners is None or stamp != self._partners_stamp:
-                try:
-                    fresh = load_partners(self.settings.partners_dir)
-                except ConfigError:
-                    if self._partners is None:
-                        raise
-                    log.exception("partner profiles changed but do not validate; keeping the previous ones")
-                else:
-                    self._partners = fresh
-                self._partners_stamp = stamp
+            if self._partners is None or self._stale(self._partners_checked):
+                self._refresh_partners()
+            assert self._partners is not None
             return self._partners
 
     # -- mappings ---------------------------------------------------------------------------
+    def _refresh_mappings(self) -> None:
+        self._registry_checked = time.monotonic()
+        root = self.settings.mappings_dir
+        stamp = _fingerprint(sorted(root.rglob("*.yaml")) if root.is_dir() else [])
+        if self._registry is None or stamp != self._registry_stamp:
+            self._registry = MappingRegistry(root)
+            self._registry_stamp = stamp
+            log.debug("mappings loaded from %s (%d files)", root, len(mapping_files(root)))
+
     @property
     def mappings(self) -> MappingRegistry:
-        """The mapping registry, rebuilt when a mapping or code-list file changed."""
-        root = self.settings.mappings_dir
+        """The mapping registry as last read (see :meth:`refresh`)."""
         with self._lock:
-            files = sorted(root.rglob("*.yaml")) if root.is_dir() else []
-            stamp = _fingerprint(files)
-            if self._registry is None or stamp != self._registry_stamp:
-                self._registry = MappingRegistry(root)
-                self._registry_stamp = stamp
-                log.debug("mappings loaded from %s (%d files)", root, len(mapping_files(root)))
+            if self._registry is None or self._stale(self._registry_checked):
+                self._refresh_mappings()
+            assert self._registry is not None
             return self._registry

@@ -17,19 +17,17 @@ from typing import Any
 from gateway.canonical import CanonicalDocument
 from gateway.canonical.xml import CanonicalXmlError, from_xml
 from gateway.config import PartnerDirectory, PartnerProfile
+from gateway.service.errors import StageCode, StageError
 
 #: bytes read to tell XML from EDI
 _SNIFF = 64
 
 
-class XmlRefused(Exception):
-    """A canonical XML message that cannot be taken: a stable ``code``, a message, a position."""
+class XmlRefused(StageError):
+    """A canonical XML message that cannot be taken: a stage error of the parse stage."""
 
-    def __init__(self, code: str, message: str, position: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.position = position
+    def __init__(self, code: StageCode, message: str, position: dict[str, Any] | None = None) -> None:
+        super().__init__(code, message, position, stage="parse")
 
 
 def is_xml(data: bytes) -> bool:
@@ -50,13 +48,13 @@ def read_xml_message(
     profile = partners.get(partner) if partner and partner in partners else None
     if profile is None:
         raise XmlRefused(
-            "UNKNOWN_PARTNER",
+            StageCode.UNKNOWN_PARTNER,
             f"{filename}: canonical XML has no envelope naming its sender, and it did not come "
             "through a partner's mailbox",
         )
     if not profile.accept_xml:
         raise XmlRefused(
-            "XML_NOT_ACCEPTED",
+            StageCode.XML_NOT_ACCEPTED,
             f"{filename}: {profile.name} sends EDI; to take canonical XML from it, list the document "
             "types in its profile (accept_xml: [shipment])",
         )
@@ -65,10 +63,10 @@ def read_xml_message(
     except CanonicalXmlError as exc:
         first = exc.problems[0] if exc.problems else None
         position = {"line": first.line, "element": first.element} if first is not None else None
-        raise XmlRefused("XML_INVALID", f"{filename}: {exc}", position) from None
+        raise XmlRefused(StageCode.XML_INVALID, f"{filename}: {exc}", position) from None
     if doc.type_key not in profile.accept_xml:
         raise XmlRefused(
-            "XML_NOT_ACCEPTED",
+            StageCode.XML_NOT_ACCEPTED,
             f"{filename}: {profile.name} may send {', '.join(profile.accept_xml)} as XML, not {doc.type_key}",
         )
     return profile, doc.model_copy(update={"partner": profile.name, "source_message_id": message_id})

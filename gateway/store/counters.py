@@ -44,11 +44,11 @@ def next_value(session: Session, partner: str, name: str, start: int = 1) -> int
         raise NotImplementedError(f"counters need SQLite or PostgreSQL, not {dialect}")
     table = Counter.__table__  # type: ignore[attr-defined]
     stmt = insert(table).values(partner=partner, name=name, value=start, updated_at=func.now())
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[table.c.partner, table.c.name],
         set_={"value": table.c.value + 1, "updated_at": func.now()},
     ).returning(table.c.value)
-    return int(session.execute(stmt).scalar_one())
+    return int(session.execute(upsert).scalar_one())
 
 
 def peek(session: Session, partner: str, name: str) -> int | None:

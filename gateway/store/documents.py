@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from gateway.canonical import (
     CanonicalDocument,
@@ -104,9 +104,9 @@ def save_document(
     session.add(row)
     session.flush()
     if outcome != "unchanged":
-        session.exec(delete(DocumentLine).where(DocumentLine.document_id == row.id))  # type: ignore[call-overload]
+        session.exec(delete(DocumentLine).where(col(DocumentLine.document_id) == row.id))
         for line in _lines(doc):
-            line.document_id = row.id  # type: ignore[assignment]
+            line.document_id = int(row.id or 0)
             session.add(line)
     if message_id is not None:
         _link(session, row, message_id, role, replace_sources=outcome == "revised")
@@ -124,10 +124,10 @@ def _link(session: Session, row: Document, message_id: int, role: str, replace_s
                 session.flush()
                 if not any(o.message_id == link.message_id and o.role == "replaced" for o in links):
                     old = link.message_id
-                    replaced = DocumentMessage(document_id=row.id, message_id=old, role="replaced")
+                    replaced = DocumentMessage(document_id=int(row.id or 0), message_id=old, role="replaced")
                     session.add(replaced)
     if not any(link.message_id == message_id and link.role == role for link in links):
-        session.add(DocumentMessage(document_id=row.id, message_id=message_id, role=role))  # type: ignore[arg-type]
+        session.add(DocumentMessage(document_id=int(row.id or 0), message_id=message_id, role=role))
 
 
 def _set_columns(row: Document, doc: CanonicalDocument) -> None:
@@ -173,6 +173,7 @@ def _line(
     unit_price: Decimal | None = None,
 ) -> DocumentLine:
     return DocumentLine(
+        document_id=0,  # set when the document is saved
         line_no=line_no or "", po_number=po_number, asin=item.asin, ean=item.ean, upc=item.upc,
         vendor_sku=item.vendor_sku, buyer_sku=item.buyer_sku, quantity=quantity, uom=uom,
         case_size=case_size, unit_price=unit_price,

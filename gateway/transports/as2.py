@@ -159,8 +159,8 @@ class As2Mailbox(Mailbox):
                 raise TransportError(
                     f"{self.label}: no {waiting} from {url} within {timeout:g}s{retry_note}"
                 ) from None
-            text = getattr(reason, "strerror", None) or str(reason)
-            raise TransportError(f"{self.label}: cannot reach {url}: {text}{retry_note}") from None
+            why = getattr(reason, "strerror", None) or str(reason)
+            raise TransportError(f"{self.label}: cannot reach {url}: {why}{retry_note}") from None
         except OSError as exc:  # connection reset mid-answer and the like
             raise TransportError(f"{self.label}: connection to {url} failed: {exc}{retry_note}") from None
 

@@ -108,6 +108,7 @@ def _load_key_pair(key_path: Path, cert_path: Path | None, password: str | None)
     data = _read(key_path, "private key")
     secret = password.encode() if password else None
     certificate: x509.Certificate | None = None
+    key: object
     try:
         if b"-----BEGIN" in data:
             key = serialization.load_pem_private_key(data, secret)
@@ -128,7 +129,11 @@ def _load_key_pair(key_path: Path, cert_path: Path | None, password: str | None)
         certificate = load_certificates(cert_path)[0]
     if certificate is None:
         raise CertificateError(f"no certificate for {key_path}: set our_certificate")
-    if certificate.public_key().public_numbers() != key.public_key().public_numbers():
+    certified = certificate.public_key()
+    if (
+        not isinstance(certified, rsa.RSAPublicKey)
+        or certified.public_numbers() != key.public_key().public_numbers()
+    ):
         raise CertificateError(
             f"private key {key_path} does not belong to certificate {cert_path or key_path}"
         )

@@ -118,6 +118,52 @@ def _default_filename(message_id: str | None) -> str:
     return f"as2-{token}-{hashlib.sha256((message_id or '').encode()).hexdigest()[:8]}.edi"
 
 
+def _reject(inbound: InboundMessage, on_rejected: Callable[[Rejection], None] | None) -> None:
+    """Log a message we refuse and tell ``on_rejected``."""
+    profile = inbound.profile
+    log.warning(
+        "AS2 message <%s> from %r to %r rejected: %s (%s)",
+        inbound.message_id, inbound.as2_from, inbound.as2_to, inbound.reason, inbound.detail,
+    )  # fmt: skip
+    if on_rejected is not None:
+        on_rejected(
+            Rejection(
+                profile.partner if profile else None,
+                profile.mailbox if profile else None,
+                inbound.message_id,
+                inbound.as2_from,
+                inbound.as2_to,
+                inbound.status,
+                inbound.detail,
+                inbound.reason or inbound.status,
+            )
+        )
+
+
+def _hand_over(inbound: InboundMessage, deliver: Deliver) -> tuple[str, str | None]:
+    """Give a verified payload to ``deliver``; the MDN status and detail of its outcome."""
+    assert inbound.profile is not None and inbound.payload is not None
+    filename = inbound.filename or _default_filename(inbound.message_id)
+    try:
+        outcome = deliver(
+            inbound.profile.partner,
+            inbound.profile.mailbox,
+            filename,
+            inbound.payload,
+            inbound.message_id or "",
+        )
+    except Exception:
+        log.exception("AS2 message <%s>: the pipeline failed to take it", inbound.message_id)
+        outcome = Outcome.failed("internal error while storing the message")
+    if outcome.status == "accepted":
+        return "processed", None
+    if outcome.status == "duplicate":
+        log.info("AS2 message <%s> is a duplicate: %s", inbound.message_id, outcome.reason or "")
+        return "processed/Warning", "duplicate-document"
+    log.warning("AS2 message <%s> not taken: %s", inbound.message_id, outcome.reason)
+    return "processed/Error", "unexpected-processing-error"
+
+
 def make_as2_blueprint(
     lookup_profile: Lookup,
     deliver: Deliver,
@@ -131,48 +177,6 @@ def make_as2_blueprint(
 ) -> Blueprint:
     """The AS2 receiving endpoint at ``POST url_prefix`` (see the module docstring)."""
     bp = Blueprint(name, __name__, url_prefix=url_prefix)
-
-    def reject(inbound: InboundMessage) -> None:
-        profile = inbound.profile
-        log.warning(
-            "AS2 message <%s> from %r to %r rejected: %s (%s)",
-            inbound.message_id, inbound.as2_from, inbound.as2_to, inbound.reason, inbound.detail,
-        )  # fmt: skip
-        if on_rejected is not None:
-            on_rejected(
-                Rejection(
-                    profile.partner if profile else None,
-                    profile.mailbox if profile else None,
-                    inbound.message_id,
-                    inbound.as2_from,
-                    inbound.as2_to,
-                    inbound.status,
-                    inbound.detail,
-                    inbound.reason or inbound.status,
-                )
-            )
-
-    def hand_over(inbound: InboundMessage) -> tuple[str, str | None]:
-        assert inbound.profile is not None and inbound.payload is not None
-        filename = inbound.filename or _default_filename(inbound.message_id)
-        try:
-            outcome = deliver(
-                inbound.profile.partner,
-                inbound.profile.mailbox,
-                filename,
-                inbound.payload,
-                inbound.message_id or "",
-            )
-        except Exception:
-            log.exception("AS2 message <%s>: the pipeline failed to take it", inbound.message_id)
-            outcome = Outcome.failed("internal error while storing the message")
-        if outcome.status == "accepted":
-            return "processed", None
-        if outcome.status == "duplicate":
-            log.info("AS2 message <%s> is a duplicate: %s", inbound.message_id, outcome.reason or "")
-            return "processed/Warning", "duplicate-document"
-        log.warning("AS2 message <%s> not taken: %s", inbound.message_id, outcome.reason)
-        return "processed/Error", "unexpected-processing-error"
 
     @bp.post("")
     def receive() -> Response:
@@ -190,9 +194,9 @@ def make_as2_blueprint(
             )
         inbound = parse_message(headers, body, lookup_profile)
         if inbound.ok:
-            status, detail = hand_over(inbound)
+            status, detail = _hand_over(inbound, deliver)
         else:
-            reject(inbound)
+            _reject(inbound, on_rejected)
             status, detail = inbound.status, inbound.detail
         if not inbound.wants_mdn:
             code = 200 if status.lower() in ("processed", "processed/warning") else 400

@@ -34,16 +34,16 @@ def _import_oscrypto() -> None:
     with _lock:
         re.search = search
         try:
-            import oscrypto.asymmetric  # loads libcrypto and reads its version
-            import oscrypto.symmetric  # noqa: F401
+            import oscrypto.asymmetric  # type: ignore[import-untyped]  # loads libcrypto, reads its version
+            import oscrypto.symmetric  # type: ignore[import-untyped]  # noqa: F401
         finally:
             re.search = original
 
 
 _import_oscrypto()
 
-from oscrypto import asymmetric  # noqa: E402 - needs the step above first
-from pyas2lib import as2, cms, exceptions, utils  # noqa: E402
+from oscrypto import asymmetric  # type: ignore[import-untyped]  # noqa: E402 - needs the step above
+from pyas2lib import as2, cms, exceptions, utils  # type: ignore[import-untyped]  # noqa: E402
 
 
 class _NoParseTracebacks(logging.Filter):

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email import message_from_bytes
+from email.message import Message
 
 from gateway.transports.as2_lib import as2
 from gateway.transports.as2_message import InboundMessage, normalize_digest, raw_mime
@@ -82,6 +83,8 @@ def _report_fields(raw: bytes) -> dict[str, str]:
         if part.get_content_type() == "message/disposition-notification":
             inner = part.get_payload()
             fields = inner[0] if isinstance(inner, list) and inner else part
+            if not isinstance(fields, Message):
+                return {}
             return {key.lower(): str(value).strip() for key, value in fields.items()}
     return {}
 
@@ -138,8 +141,8 @@ def verify_mdn(profile: As2Profile, headers: Mapping[str, str], body: bytes, sen
     if not status or status.startswith("failed"):
         return result(status or "failed/Failure", detail, False, f"MDN not accepted: {detail}")
     disposition = fields.get("disposition", "").rpartition(";")[2].strip()
-    kind, _, modifier = disposition.partition(":")
-    kind, modifier = kind.strip(), modifier.strip() or None
+    head, _, tail = disposition.partition(":")
+    kind, modifier = head.strip(), tail.strip() or None
     if kind.lower() not in ("processed", "processed/warning"):
         return result(kind or status, modifier, False, f"the partner reports {disposition or status}")
     mic, _, algorithm = fields.get("received-content-mic", "").partition(",")

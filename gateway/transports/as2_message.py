@@ -36,7 +36,7 @@ from email import message_from_bytes
 from email.utils import unquote
 from pathlib import PurePosixPath
 
-from asn1crypto import algos
+from asn1crypto import algos  # type: ignore[import-untyped]
 from asn1crypto import cms as asn1_cms
 
 from gateway.transports.as2_lib import as2, asymmetric, cms, exceptions, utils
@@ -285,7 +285,8 @@ def parse_message(
     result.filename = _filename(msg)
     if not msg.mic and result.profile is not None:
         algorithm = requested_mic_algorithm(headers)
-        outer = message_from_bytes(raw).get_payload(decode=True) or b""
+        decoded = message_from_bytes(raw).get_payload(decode=True)
+        outer = decoded if isinstance(decoded, bytes) else b""
         msg.mic = unsigned_mic(msg, outer, msg.receiver.decrypt_key, algorithm).encode("ascii")
         msg.digest_alg = algorithm
     return result

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import abc
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -64,8 +65,12 @@ def is_temporary_name(name: str) -> bool:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary name in the same folder, fsynced, then renamed."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write ``data`` to ``path`` via a temporary name in the same folder, fsynced, then renamed.
+
+    The temporary name is unique to the writing thread (not only to the process): two threads
+    writing the same file at once never write, rename or remove each other's temporary file.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_native_id()}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()

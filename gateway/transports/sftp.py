@@ -32,6 +32,7 @@ import logging
 import os
 import socket
 import stat
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -135,7 +136,8 @@ class SftpMailbox(Mailbox):
         if cfg.key_file is not None:
             try:
                 pkey = paramiko.PKey.from_path(
-                    cfg.key_file, passphrase.get_secret_value().encode() if passphrase else None
+                    cfg.key_file,
+                    passphrase.get_secret_value().encode() if passphrase else None,  # type: ignore[arg-type]
                 )
             except OSError as exc:
                 raise TransportError(
@@ -171,7 +173,7 @@ class SftpMailbox(Mailbox):
                 retryable=False,
             )
         if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError):
-            reasons = sorted({e.strerror or str(e) for e in exc.errors.values()})
+            reasons = sorted({getattr(e, "strerror", None) or str(e) for e in exc.errors.values()})
             return TransportError(f"{self.label}: cannot connect to {where}: {'; '.join(reasons)}")
         if isinstance(exc, (socket.timeout, TimeoutError)):
             return TransportError(
@@ -259,7 +261,7 @@ class SftpMailbox(Mailbox):
         """
         sftp = self._connect()
         destination = Path(destination)
-        tmp = destination.with_name(f".{destination.name}.{os.getpid()}.part")
+        tmp = destination.with_name(f".{destination.name}.{os.getpid()}.{threading.get_native_id()}.part")
         received = 0
         try:
             with sftp.open(item.ref, "rb") as remote, open(tmp, "wb") as local:

@@ -72,9 +72,10 @@ def test_a_locked_database_leaves_the_message_to_be_retried_not_failed(runtime: 
     from sqlalchemy.exc import OperationalError
 
     from gateway.service import pipeline
+    from gateway.service.pipeline import run
     from tests.pipeline.conftest import sample
 
-    real = pipeline._process
+    real = run.run_stages
     calls = []
 
     def locked_once(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -83,7 +84,7 @@ def test_a_locked_database_leaves_the_message_to_be_retried_not_failed(runtime: 
             raise OperationalError("UPDATE documents ...", {}, Exception("database is locked"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "_process", locked_once)
+    monkeypatch.setattr(run, "run_stages", locked_once)
     receipt = pipeline.receive(
         runtime, sample("x12_4010_850_new_po.edi"), filename="po.edi", partner="amazon-us"
     )

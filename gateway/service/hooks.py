@@ -1,0 +1,67 @@
+"""What follows a stored document: the hooks of the pipeline, listed here, owned by the service.
+
+The pipeline (:mod:`gateway.service.pipeline`) stores an inbound message's documents in one
+transaction, then runs :data:`STORED_HOOKS` over them in the next, each hook in a savepoint:
+
+1. ``reconciliation`` -- :func:`gateway.reconcile.reconcile_documents`: the POs the documents
+   touch are matched again and their discrepancies opened, updated or closed.
+2. ``invoicing`` -- :func:`gateway.invoicing.on_documents_stored`: an ASN gets its invoice per PO,
+   a PO that arrives after its ASN gets its invoices, an RMA its credit note; checked, and
+   queued as an outbound 810/INVOIC for partners in automatic mode.
+
+And, when an inbound 997/CONTRL answers an invoice we sent, :func:`on_acknowledged` records the
+partner's verdict on the invoice (in the store stage, with the acknowledgement).
+
+Rules every hook keeps:
+
+- **Idempotent.** A hook may run again over the same documents (a crash after the documents were
+  stored, a replay) and must then change nothing it already did: reconciliation syncs findings by
+  key, invoicing finds the invoice it built. That is what makes owed work survive a crash: the
+  message stays ``translated`` until its hooks have committed, and recovery runs it again.
+- **A failing hook does not fail the message.** Its writes are rolled back (savepoint) and the
+  failure goes on the message's timeline (``invoicing failed: ...``); ``acorn invoices build``
+  can redo the work. Except when the database itself is unavailable
+  (:class:`~sqlalchemy.exc.OperationalError`): then nothing is wrong with the message, the
+  hook's work is owed, and the message is left unfinished to be taken up again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from gateway import invoicing, reconcile
+from gateway.edi.model import AckResult
+from gateway.service.runtime import Runtime
+from gateway.store.models import Document, Message
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    """One step after the documents are stored; ``run`` returns notes for the message's timeline."""
+
+    name: str
+    run: Callable[[Session, Runtime, Sequence[Document]], list[str]]
+
+
+def _reconcile(session: Session, runtime: Runtime, rows: Sequence[Document]) -> list[str]:
+    reconcile.reconcile_documents(session, runtime.partners, list(rows))
+    return []
+
+
+def _invoice(session: Session, runtime: Runtime, rows: Sequence[Document]) -> list[str]:
+    built = invoicing.on_documents_stored(session, runtime.partners, runtime.mappings, runtime.archive, rows)
+    return [f"{document.status} invoice {document.business_key} built" for document in built]
+
+
+#: what follows a stored document, in order
+STORED_HOOKS: tuple[Hook, ...] = (Hook("reconciliation", _reconcile), Hook("invoicing", _invoice))
+
+
+def on_acknowledged(session: Session, runtime: Runtime, target: Message, result: AckResult) -> None:
+    """A 997/CONTRL answered ``target``: an invoice it carried is accepted or rejected."""
+    accepted = result.status in ("accepted", "accepted_with_errors")
+    codes = sorted({c for t in result.transactions for c in t.codes} | set(result.codes))
+    invoicing.record_invoice_ack(session, int(target.id or 0), accepted, codes, partners=runtime.partners)

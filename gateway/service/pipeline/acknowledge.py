@@ -1,0 +1,43 @@
+"""The acknowledge stage: queue the 997/CONTRL the partner's profile asks for, once per message.
+
+Once also across replays and recoveries: the message remembers its acknowledgement
+(``ack_message_id``) and a second run queues none. Canonical XML has no acknowledgement.
+The acknowledgement answers through the mailbox the message came from when that is the
+partner's, else through the partner's first mailbox.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from gateway.config import PartnerProfile
+from gateway.outbound.acks import queue_acknowledgement
+from gateway.service.pipeline.context import Context, Stage
+from gateway.service.pipeline.translate import translate
+from gateway.store import messages
+from gateway.store.models import Message
+
+
+def acknowledge(session: Session, message: Message, context: Context) -> Stage | None:
+    """Queue the functional acknowledgement (partner policy) unless one was queued before."""
+    if context.parsed is None or message.ack_message_id is not None:
+        return translate
+    profile = context.partner
+    ack = queue_acknowledgement(
+        session, context.runtime.archive, profile, context.parsed, reply_mailbox(profile, message)
+    )
+    if ack is not None:
+        message.ack_message_id = ack.id
+        session.add(message)
+        messages.note_event(
+            session, message, f"acknowledgement queued (message {ack.id})", actor=context.actor
+        )
+    return translate
+
+
+def reply_mailbox(profile: PartnerProfile, message: Message) -> str | None:
+    """Answer through the mailbox the message came from when it is the partner's, else its first."""
+    names = [m.name for m in profile.mailboxes]
+    if message.mailbox in names and message.partner == profile.name:
+        return message.mailbox
+    return names[0] if names else None

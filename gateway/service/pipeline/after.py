@@ -1,0 +1,65 @@
+"""After the store stage: the service's hooks over the stored documents, then done (or failed).
+
+:func:`after_stored` runs the hooks the service lists (:data:`gateway.service.hooks.STORED_HOOKS`:
+reconciliation, then invoicing) in the transaction after the documents were stored, each in a
+savepoint. A hook that raises is rolled back and written on the timeline, and the message goes
+on. A database that is unavailable (:class:`~sqlalchemy.exc.OperationalError`) is re-raised: the
+message stays ``translated``, its hooks owed, and recovery runs it again (every stage and hook
+is idempotent, so the work is done once). A crash here leaves the same state.
+
+:func:`finish` ends the message: ``failed`` with every envelope error and translation problem
+listed, or ``done``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from gateway.service.errors import StageError
+from gateway.service.pipeline.context import Context, Stage, where
+from gateway.store import leases, messages
+from gateway.store.models import Document, Message, MessageState, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def after_stored(session: Session, message: Message, context: Context) -> Stage | None:
+    """Run each hook over the stored documents (in order, each in a savepoint)."""
+    if not context.stored:
+        return finish
+    rows = [row for row in (session.get(Document, i) for i in context.stored) if row is not None]
+    for hook in context.hooks:
+        try:
+            with session.begin_nested():
+                notes = hook.run(session, context.runtime, rows)
+        except OperationalError:
+            raise
+        except Exception as exc:  # reported; the documents stay stored and the work can be redone
+            log.exception("%s after message %s failed", hook.name, message.id)
+            messages.note_event(session, message, f"{hook.name} failed: {type(exc).__name__}: {exc}")
+            continue
+        for note in notes:
+            messages.note_event(session, message, note)
+    return finish
+
+
+def finish(session: Session, message: Message, context: Context) -> Stage | None:
+    """``done``; or raise one :class:`StageError` listing every envelope error and problem."""
+    parsed = context.parsed
+    envelope = [
+        StageError(issue.code, f"{context.filename}: {issue}", where(issue.position))
+        for issue in (parsed.errors if parsed is not None else [])
+    ]
+    failures = envelope + context.problems
+    if failures:
+        first = failures[0]
+        text = first.message if len(failures) == 1 else "\n".join(f.message for f in failures)
+        raise StageError(first.code, text, first.position, stage=first.stage)
+    message.completed_at = utcnow()
+    leases.release(message)
+    messages.move(session, message, MessageState.DONE, "done", actor=context.actor)
+    context.outcome = MessageState.DONE.value
+    return None

@@ -1,0 +1,70 @@
+"""What the stages of one message share: the :class:`Context`, the :data:`Stage` signature, the summary.
+
+A stage is ``stage(session, message, context)``: it reads and writes the message row in its own
+transaction (committed before the next stage begins), keeps what later stages need in the
+context (the parsed file, the partner, the documents) and returns the next stage, or ``None``
+when the message is finished. A stage that finds the message cannot go on raises
+:class:`~gateway.service.errors.StageError`; a problem that must not stop the later stages (one
+bad transaction among good ones) is kept in ``context.problems`` and reported at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from sqlmodel import Session
+
+from gateway.canonical import CanonicalDocument
+from gateway.config import PartnerProfile
+from gateway.edi import ParsedFile, Position
+from gateway.edi.model import AckResult
+from gateway.service.errors import StageError
+from gateway.service.hooks import Hook
+from gateway.service.runtime import Runtime
+from gateway.store.models import Message
+
+#: ``stage(session, message, context) -> next stage | None``
+Stage = Callable[[Session, Message, "Context"], Optional["Stage"]]
+
+
+@dataclass(slots=True)
+class Context:
+    """One run of one message through the stages."""
+
+    runtime: Runtime
+    message_id: int
+    actor: str
+    hooks: Sequence[Hook]
+    filename: str = ""
+    path: Path | None = None
+    parsed: ParsedFile | None = None
+    profile: PartnerProfile | None = None
+    documents: list[CanonicalDocument] = field(default_factory=list)
+    acks: list[AckResult] = field(default_factory=list)
+    problems: list[StageError] = field(default_factory=list)
+    stored: list[int] = field(default_factory=list)
+    outcome: str | None = None
+
+    @property
+    def partner(self) -> PartnerProfile:
+        """The sending partner (known from the identify stage on)."""
+        assert self.profile is not None, "the partner is known only after identify"
+        return self.profile
+
+
+@dataclass(slots=True)
+class ProcessSummary:
+    """What processing one message produced (for logs, the CLI and tests)."""
+
+    message_id: int
+    state: str
+    documents: list[int] = field(default_factory=list)
+    error: str | None = None
+
+
+def where(position: Position | None) -> dict[str, Any] | None:
+    """A position as stored on the message (``error_position``)."""
+    return position.as_dict() if position is not None else None

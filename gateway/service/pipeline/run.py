@@ -1,0 +1,142 @@
+"""Running a message through the stages: the lease, one transaction a stage, the failure record.
+
+:func:`process` claims the message (a lease of this worker *and* this thread, see
+:mod:`gateway.store.leases`), so two workers, or two threads of one worker, never process the
+same message. It then runs the stages of :data:`FIRST_STAGE` on, each in its own transaction,
+until one returns ``None``. A :class:`StageError` fails the message with its stage, code,
+message and position; a database that is unavailable leaves the message unfinished (every
+stage so far is committed) for :func:`recover`; any other exception is a bug and fails the
+message as ``INTERNAL_ERROR`` without stopping the gateway.
+
+:func:`take` is the one front door: every transport and ``acorn ingest`` hand received bytes
+to it; it receives them and processes the message when it is new or unfinished.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Unpack
+
+from sqlalchemy.exc import OperationalError
+from sqlmodel import col, select
+
+from gateway.service.errors import StageCode, StageError
+from gateway.service.hooks import STORED_HOOKS, Hook
+from gateway.service.pipeline.context import Context, ProcessSummary, Stage
+from gateway.service.pipeline.parse import parse_stage
+from gateway.service.pipeline.receive import Origin, Receipt, receive
+from gateway.service.runtime import Runtime
+from gateway.store import leases, messages, session_scope
+from gateway.store.messages import UNFINISHED
+from gateway.store.models import Direction, Message, MessageState, utcnow
+
+log = logging.getLogger(__name__)
+
+#: How long a worker may hold a message before another may take it over.
+LEASE = timedelta(minutes=5)
+#: where every message starts (receive has run: the bytes are archived, the row committed)
+FIRST_STAGE: Stage = parse_stage
+
+
+def take(runtime: Runtime, source: bytes | Path, *, filename: str, **origin: Unpack[Origin]) -> Receipt:
+    """Receive ``source`` and process it when it is new or unfinished; the front door for every
+    transport and for ``acorn ingest``. The receipt's state is where processing left the message."""
+    receipt = receive(runtime, source, filename=filename, **origin)
+    if receipt.new or receipt.state in UNFINISHED:
+        summary = process(runtime, receipt.message_id, actor=origin.get("actor", "gateway"))
+        return Receipt(receipt.message_id, receipt.new, summary.state, processed=True)
+    return receipt
+
+
+def claim(runtime: Runtime, message_id: int, states: Sequence[str] = UNFINISHED) -> bool:
+    """Take the lease on a message in one of ``states``; ``False`` when another holder has it."""
+    with session_scope(runtime.engine) as session:
+        where = [col(Message.id) == message_id, col(Message.state).in_(list(states))]
+        return leases.claim(session, Message, where, runtime.lease_holder(), LEASE)
+
+
+def process(
+    runtime: Runtime, message_id: int, *, actor: str = "gateway", hooks: Sequence[Hook] = STORED_HOOKS
+) -> ProcessSummary:
+    """Run an inbound message through the stages. Never raises for bad input: a failure is
+    recorded on the message. Returns state ``busy`` when another holder has it."""
+    if not claim(runtime, message_id):
+        with session_scope(runtime.engine) as session:
+            message = session.get(Message, message_id)
+            state = "missing" if message is None else message.state
+        return ProcessSummary(message_id, state if state not in UNFINISHED else "busy")
+    runtime.refresh()  # today's partner profiles and mappings, read once for this message
+    context = Context(runtime, message_id, actor, hooks)
+    try:
+        run_stages(context)
+    except StageError as exc:
+        _fail(runtime, message_id, exc, actor)
+        return ProcessSummary(message_id, MessageState.FAILED.value, error=exc.message)
+    except OperationalError as exc:
+        # The database is locked or unreachable: nothing is wrong with the message. It stays
+        # unfinished (every stage so far is committed) and recover() takes it up again.
+        log.warning("message %s: database unavailable, left to be retried: %s", message_id, exc.orig)
+        _let_go(runtime, message_id)
+        return ProcessSummary(message_id, "busy", error=str(exc.orig))
+    except Exception as exc:  # a bug must fail the message, not stop the gateway
+        log.exception("message %s: unexpected error", message_id)
+        error = StageError(StageCode.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+        _fail(runtime, message_id, error, actor)
+        return ProcessSummary(message_id, MessageState.FAILED.value, error=str(exc))
+    return ProcessSummary(message_id, context.outcome or MessageState.DONE.value, context.stored)
+
+
+def run_stages(context: Context) -> None:
+    """Each stage in its own transaction, from :data:`FIRST_STAGE` until one returns ``None``."""
+    stage: Stage | None = FIRST_STAGE
+    while stage is not None:
+        with session_scope(context.runtime.engine) as session:
+            message = session.get(Message, context.message_id)
+            assert message is not None
+            stage = stage(session, message, context)
+
+
+def _let_go(runtime: Runtime, message_id: int) -> None:
+    """Release our lease on ``message_id`` if the database lets us (else it expires)."""
+    try:
+        with session_scope(runtime.engine) as session:
+            leases.release_held(session, Message, [col(Message.id) == message_id], runtime.lease_holder())
+    except OperationalError:
+        log.debug("message %s: lease left to expire", message_id)
+
+
+def _fail(runtime: Runtime, message_id: int, exc: StageError, actor: str) -> None:
+    with session_scope(runtime.engine) as session:
+        message = session.get(Message, message_id)
+        if message is None:
+            return
+        leases.release(message)
+        messages.fail(session, message, exc.stage, exc.code.value, exc.message, exc.position, actor=actor)
+    log.warning("message %s failed at %s: %s", message_id, exc.stage, exc.message)
+
+
+def recover(runtime: Runtime, settled: timedelta | None = None) -> list[int]:
+    """Process every unfinished inbound message whose lease is free or expired (after a crash).
+
+    Leases of dead holders on this host are broken first, so a restarted gateway resumes at once
+    instead of waiting for the lease to expire. With ``settled`` (the scheduler's periodic retry,
+    beside running polls of this same worker), only messages nobody holds and received at least
+    that long ago are taken: never one a poll has just received.
+    """
+    unfinished = [col(Message.direction) == Direction.IN.value, col(Message.state).in_(UNFINISHED)]
+    with session_scope(runtime.engine) as session:
+        held = session.exec(select(Message).where(*unfinished, col(Message.lease_owner).is_not(None))).all()
+        leases.release_dead(session, held)
+        query = select(Message.id).where(*unfinished)
+        if settled is not None:
+            query = query.where(
+                col(Message.lease_owner).is_(None), col(Message.created_at) < utcnow() - settled
+            )
+        ids = [int(i or 0) for i in session.exec(query.order_by(col(Message.id))).all()]
+    done = [i for i in ids if process(runtime, i).state != "busy"]
+    if done:
+        log.info("recovered %d unfinished message(s): %s", len(done), done)
+    return done

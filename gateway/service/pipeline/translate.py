@@ -1,0 +1,72 @@
+"""The translate stage: every transaction through today's mapping into a canonical document.
+
+A transaction the envelope checks rejected is skipped (it is rejected in the 997/CONTRL and
+reported with the envelope errors at the end). A 997/CONTRL is read, not translated: the store
+stage applies it to what we sent. A transaction that cannot be translated is a problem named by
+file, segment and element; the message's other transactions still go on, and the message fails
+at the end with every problem listed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+from sqlmodel import Session
+
+from gateway.canonical import CanonicalDocument
+from gateway.edi.model import AckResult, Transaction
+from gateway.mapping.errors import MappingError, TranslationError
+from gateway.mapping.registry import MappingRegistry
+from gateway.outbound.acks import is_acknowledgement, read_acknowledgement
+from gateway.service.errors import StageCode, StageError
+from gateway.service.pipeline.context import Context, Stage, where
+from gateway.service.pipeline.store import store
+from gateway.store.models import Message
+
+
+def translate(session: Session, message: Message, context: Context) -> Stage | None:
+    """Translate each transaction of the parsed file (canonical XML is translated already)."""
+    registry = context.runtime.mappings  # today's mappings, looked up once per message
+    for tx in context.parsed.transactions if context.parsed is not None else []:
+        if any(issue.severity.value == "error" for issue in tx.issues):
+            continue
+        try:
+            if is_acknowledgement(tx):
+                context.acks.append(_read_ack(context, tx))
+            else:
+                context.documents.append(_translate_one(context, registry, tx))
+        except StageError as exc:
+            context.problems.append(exc)
+    return store
+
+
+def _read_ack(context: Context, tx: Transaction) -> AckResult:
+    try:
+        return read_acknowledgement(tx)
+    except ValueError as exc:
+        at = tx.position(0)
+        raise StageError(
+            StageCode.BAD_ACKNOWLEDGEMENT, f"{context.filename}: {at.describe()}: {exc}", where(at)
+        ) from None
+
+
+def _translate_one(context: Context, registry: MappingRegistry, tx: Transaction) -> CanonicalDocument:
+    at = tx.position(0)
+    try:
+        mapping = registry.select(tx.standard, tx.version, tx.type, "inbound", context.partner.mappings)
+    except MappingError as exc:
+        text = f"{context.filename}: {at.describe()}: {tx.type} {tx.version}: {exc}"
+        raise StageError(StageCode.NO_MAPPING, text, where(at)) from None
+    try:
+        doc = mapping.translate(
+            tx, {"partner": context.partner.name, "source_message_id": context.message_id}
+        )
+    except TranslationError as exc:
+        name = Path(exc.mapping or mapping.file).name
+        raise StageError(
+            StageCode.MAPPING_MISFIT, f"{context.filename}: {exc.describe()} [{name}]", where(exc.position)
+        ) from None
+    except MappingError as exc:
+        raise StageError(StageCode.MAPPING_BROKEN, f"{context.filename}: {exc}", where(at)) from None
+    return cast(CanonicalDocument, doc)

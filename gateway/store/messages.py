@@ -1,0 +1,135 @@
+"""The message state machine: the only writer of ``Message.state`` and of the message timeline.
+
+Rule 1 (as in h11's ``_state.py``): every move a message may make is in :data:`TRANSITIONS`, one
+table, read top to bottom like the flow in DESIGN.md. :func:`move` is the one function that
+changes ``Message.state``; it checks the table, stamps ``updated_at`` and writes the
+:class:`MessageEvent` (state reached, actor, note) in the caller's transaction. A move the table
+does not list raises :class:`IllegalTransition`, so a bug shows where it happens instead of
+leaving a message in a state nothing expects.
+
+Rule 2: a step that does not change the state (an acknowledgement queued, a retry planned, a
+hook that failed) is still on the timeline: :func:`note`. :func:`add` puts a new message in its
+first state (``received`` or ``queued``) with its first event; :func:`fail` records a failure
+(stage, code, message, position) and moves to ``failed``.
+
+Inbound:  received -> parsed -> duplicate | translated -> done, any unfinished -> failed;
+          a crash or a replay starts again (unfinished -> parsed, anything -> received).
+Outbound: queued -> sent -> acknowledged | rejected, queued | sent -> failed;
+          resend: anything -> queued; a late acknowledgement may answer any outbound state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from gateway.store.models import Message, MessageEvent, MessageState, utcnow
+
+S = MessageState
+
+#: from-state -> the states it may move to
+TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
+    S.RECEIVED: frozenset({S.RECEIVED, S.PARSED, S.FAILED}),
+    S.PARSED: frozenset({S.RECEIVED, S.PARSED, S.DUPLICATE, S.TRANSLATED, S.DONE, S.FAILED}),
+    S.TRANSLATED: frozenset({S.RECEIVED, S.PARSED, S.DONE, S.FAILED}),
+    S.DUPLICATE: frozenset({S.RECEIVED}),
+    S.DONE: frozenset({S.RECEIVED}),
+    # failed is both an inbound and an outbound end: replay (received) or resend (queued)
+    S.FAILED: frozenset({S.RECEIVED, S.QUEUED, S.ACKNOWLEDGED, S.REJECTED}),
+    S.QUEUED: frozenset({S.QUEUED, S.SENT, S.FAILED, S.ACKNOWLEDGED, S.REJECTED}),
+    S.SENT: frozenset({S.QUEUED, S.FAILED, S.ACKNOWLEDGED, S.REJECTED}),
+    S.ACKNOWLEDGED: frozenset({S.QUEUED, S.ACKNOWLEDGED, S.REJECTED}),
+    S.REJECTED: frozenset({S.QUEUED, S.ACKNOWLEDGED, S.REJECTED}),
+}
+#: the states a message is created in
+FIRST_STATES = frozenset({S.RECEIVED, S.QUEUED})
+#: inbound states a crash may leave a message in (recovery takes them up)
+UNFINISHED: tuple[str, ...] = tuple(s.value for s in (S.RECEIVED, S.PARSED, S.TRANSLATED))
+
+
+class IllegalTransition(RuntimeError):
+    """A move :data:`TRANSITIONS` does not allow (a bug in the caller, never bad input)."""
+
+
+def can_move(current: str, to: MessageState) -> bool:
+    """Whether a message in ``current`` may move to ``to``."""
+    return to in TRANSITIONS.get(MessageState(current), frozenset())
+
+
+def move(
+    session: Session,
+    message: Message,
+    to: MessageState,
+    note: str,
+    *,
+    actor: str = "gateway",
+    detail: dict[str, Any] | None = None,
+) -> MessageEvent:
+    """Move ``message`` to ``to`` and write the event; the caller commits.
+
+    Raises :class:`IllegalTransition` when the table does not allow the move.
+    """
+    if not can_move(message.state, to):
+        raise IllegalTransition(f"message {message.id}: {message.state} -> {to.value} is not allowed")
+    message.state = to.value
+    message.updated_at = utcnow()
+    session.add(message)
+    return note_event(session, message, note, actor=actor, detail=detail)
+
+
+def note_event(
+    session: Session,
+    message: Message,
+    note: str,
+    *,
+    actor: str = "gateway",
+    detail: dict[str, Any] | None = None,
+) -> MessageEvent:
+    """Write a timeline entry in the message's current state (no move); the caller commits."""
+    if message.id is None:
+        session.add(message)
+        session.flush()
+    event = MessageEvent(
+        message_id=int(message.id or 0), state=message.state, actor=actor, note=note, detail=detail or None
+    )
+    session.add(event)
+    return event
+
+
+def add(
+    session: Session, message: Message, state: MessageState, note: str, *, actor: str = "gateway"
+) -> Message:
+    """Add a new ``message`` in its first ``state`` with its first event; flushed (it has an id)."""
+    if state not in FIRST_STATES:
+        raise IllegalTransition(f"a message cannot start as {state.value}")
+    message.state = state.value
+    session.add(message)
+    session.flush()
+    note_event(session, message, note, actor=actor)
+    return message
+
+
+def fail(
+    session: Session,
+    message: Message,
+    stage: str,
+    code: str,
+    text: str,
+    position: dict[str, Any] | None = None,
+    *,
+    actor: str = "gateway",
+    note: str | None = None,
+) -> MessageEvent:
+    """Record why ``message`` failed (stage, code, message, position) and move it to ``failed``."""
+    message.error_stage, message.error_code, message.error_message = stage, code, text
+    message.error_position = position
+    return move(
+        session, message, S.FAILED, note or f"{stage} failed: {text}", actor=actor, detail={"code": code}
+    )
+
+
+def clear_error(message: Message) -> None:
+    """Forget the last failure (a replay, a resend or a successful parse)."""
+    message.error_stage = message.error_code = message.error_message = None
+    message.error_position = None
