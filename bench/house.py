@@ -4,7 +4,8 @@ Run from a checkout: ``python bench/house.py [ROOT]`` (default: the checkout thi
 It reads the source as text (``ast``), imports nothing, and prints
 
 - the number of floors of the import graph of ``gateway`` (the longest chain of modules each
-  importing the next, imports inside functions included, cycles counted as one floor);
+  importing the next, imports inside functions included, cycles counted as one floor), by
+  module and folded to top-level packages (a module lying flat at the top counts as one);
 - the modules and lines that lie flat at ``gateway/``'s top level;
 - the longest functions (generated code aside: ``mapping/fastpath.py`` is the generated
   engine's runtime and stays);
@@ -107,6 +108,21 @@ def floors(graph: dict[str, set[str]]) -> int:
     return max((height(c) for c in edges), default=0)
 
 
+def packages(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The graph folded to ``gateway``'s top-level packages (a flat module counts as its own)."""
+
+    def top(name: str) -> str:
+        return ".".join(name.split(".")[:2])
+
+    folded: dict[str, set[str]] = {}
+    for node, targets in graph.items():
+        folded.setdefault(top(node), set()).update(top(t) for t in targets if top(t) != top(node))
+    for targets in list(folded.values()):
+        for target in targets:
+            folded.setdefault(target, set())
+    return folded
+
+
 def functions(path: Path) -> Iterator[tuple[int, str, int]]:
     """(length in lines, name, first line) of every function in the file."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -135,7 +151,7 @@ def main(root: Path) -> None:
     )
     code = lines(list(known.values()))
     tests = lines(list((root / "tests").rglob("*.py")))
-    print(f"floors of the import graph: {floors(graph)}")
+    print(f"floors of the import graph: {floors(graph)} modules, {floors(packages(graph))} packages")
     print(f"modules at gateway/'s top level: {len(top)} ({lines(top)} lines)")
     print(f"functions over {LONG} lines: {sum(1 for length, _ in longest if length > LONG)}")
     for length, where in longest[:5]:

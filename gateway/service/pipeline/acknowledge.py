@@ -12,16 +12,15 @@ from sqlmodel import Session
 
 from gateway.config import PartnerProfile
 from gateway.outbound.acks import queue_acknowledgement
-from gateway.service.pipeline.context import Context, Stage
-from gateway.service.pipeline.translate import translate
+from gateway.service.pipeline.context import Context, Step
 from gateway.store import messages
 from gateway.store.models import Message
 
 
-def acknowledge(session: Session, message: Message, context: Context) -> Stage | None:
+def acknowledge(session: Session, message: Message, context: Context) -> Step | None:
     """Queue the functional acknowledgement (partner policy) unless one was queued before."""
     if context.parsed is None or message.ack_message_id is not None:
-        return translate
+        return Step.TRANSLATE
     profile = context.partner
     ack = queue_acknowledgement(
         session, context.runtime.archive, profile, context.parsed, reply_mailbox(profile, message)
@@ -32,7 +31,7 @@ def acknowledge(session: Session, message: Message, context: Context) -> Stage |
         messages.note_event(
             session, message, f"acknowledgement queued (message {ack.id})", actor=context.actor
         )
-    return translate
+    return Step.TRANSLATE
 
 
 def reply_mailbox(profile: PartnerProfile, message: Message) -> str | None:

@@ -19,17 +19,17 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from gateway.service.errors import StageError
-from gateway.service.pipeline.context import Context, Stage, where
+from gateway.service.pipeline.context import Context, Step, where
 from gateway.store import leases, messages
 from gateway.store.models import Document, Message, MessageState, utcnow
 
 log = logging.getLogger(__name__)
 
 
-def after_stored(session: Session, message: Message, context: Context) -> Stage | None:
+def after_stored(session: Session, message: Message, context: Context) -> Step | None:
     """Run each hook over the stored documents (in order, each in a savepoint)."""
     if not context.stored:
-        return finish
+        return Step.FINISH
     rows = [row for row in (session.get(Document, i) for i in context.stored) if row is not None]
     for hook in context.hooks:
         try:
@@ -43,10 +43,10 @@ def after_stored(session: Session, message: Message, context: Context) -> Stage 
             continue
         for note in notes:
             messages.note_event(session, message, note)
-    return finish
+    return Step.FINISH
 
 
-def finish(session: Session, message: Message, context: Context) -> Stage | None:
+def finish(session: Session, message: Message, context: Context) -> Step | None:
     """``done``; or raise one :class:`StageError` listing every envelope error and problem."""
     parsed = context.parsed
     envelope = [

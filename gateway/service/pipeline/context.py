@@ -2,18 +2,21 @@
 
 A stage is ``stage(session, message, context)``: it reads and writes the message row in its own
 transaction (committed before the next stage begins), keeps what later stages need in the
-context (the parsed file, the partner, the documents) and returns the next stage, or ``None``
-when the message is finished. A stage that finds the message cannot go on raises
+context (the parsed file, the partner, the documents) and returns the :class:`Step` to run
+next, or ``None`` when the message is finished. Stages never import each other: which function
+runs a step is :data:`gateway.service.pipeline.run.STAGES`' business alone, so the order lives in
+one table. A stage that finds the message cannot go on raises
 :class:`~gateway.service.errors.StageError`; a problem that must not stop the later stages (one
 bad transaction among good ones) is kept in ``context.problems`` and reported at the end.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from sqlmodel import Session
 
@@ -26,8 +29,22 @@ from gateway.service.hooks import Hook
 from gateway.service.runtime import Runtime
 from gateway.store.models import Message
 
-#: ``stage(session, message, context) -> next stage | None``
-Stage = Callable[[Session, Message, "Context"], Optional["Stage"]]
+
+class Step(enum.Enum):
+    """The stages, in their usual order; a stage returns the one to run next."""
+
+    PARSE = "parse"
+    IDENTIFY = "identify"
+    DEDUPE = "dedupe"
+    ACKNOWLEDGE = "acknowledge"
+    TRANSLATE = "translate"
+    STORE = "store"
+    HOOKS = "hooks"
+    FINISH = "finish"
+
+
+#: ``stage(session, message, context) -> next step | None``
+Stage = Callable[[Session, Message, "Context"], Step | None]
 
 
 @dataclass(slots=True)

@@ -10,17 +10,16 @@ from __future__ import annotations
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from gateway.service.pipeline.acknowledge import acknowledge
-from gateway.service.pipeline.context import Context, Stage
+from gateway.service.pipeline.context import Context, Step
 from gateway.store import leases, messages
 from gateway.store.models import Direction, Message, MessageState, utcnow
 
 
-def dedupe(session: Session, message: Message, context: Context) -> Stage | None:
+def dedupe(session: Session, message: Message, context: Context) -> Step | None:
     """Finish ``message`` as a duplicate when an earlier one carried the same; else go on."""
     original = earlier_duplicate(session, message)
     if original is None:
-        return acknowledge
+        return Step.ACKNOWLEDGE
     message.duplicate_of_id = original.id
     message.completed_at = utcnow()
     leases.release(message)

@@ -14,20 +14,19 @@ from gateway.config import PartnerProfile
 from gateway.edi import ParsedFile
 from gateway.edi.model import InterchangeHeader
 from gateway.service.errors import StageCode, StageError
-from gateway.service.pipeline.context import Context, Stage, where
-from gateway.service.pipeline.dedupe import dedupe
+from gateway.service.pipeline.context import Context, Step, where
 from gateway.store import messages
 from gateway.store.models import Message, MessageState
 
 
-def identify(session: Session, message: Message, context: Context) -> Stage | None:
+def identify(session: Session, message: Message, context: Context) -> Step | None:
     """Name the sending partner. Raises :class:`StageError` (unknown, mixed, wrong mailbox)."""
     parsed = context.parsed
     assert parsed is not None
     context.profile = _sender(context, message, parsed)
     note = f"parsed: {len(parsed.transactions)} transaction(s)"
     parsed_by(session, message, context, note)
-    return dedupe
+    return Step.DEDUPE
 
 
 def parsed_by(session: Session, message: Message, context: Context, note: str) -> None:

@@ -13,14 +13,13 @@ from sqlmodel import Session
 
 from gateway.edi import EdiError, ParsedFile, parse
 from gateway.service.errors import StageCode, StageError
-from gateway.service.pipeline.context import Context, Stage, where
-from gateway.service.pipeline.dedupe import dedupe
-from gateway.service.pipeline.identify import identify, parsed_by
+from gateway.service.pipeline.context import Context, Step, where
+from gateway.service.pipeline.identify import parsed_by
 from gateway.service.xml_inbound import looks_like_xml, read_xml_message
 from gateway.store.models import Message
 
 
-def parse_stage(session: Session, message: Message, context: Context) -> Stage | None:
+def parse_stage(session: Session, message: Message, context: Context) -> Step | None:
     """Parse the message's archived bytes. Raises :class:`StageError` when they cannot be read."""
     context.filename = filename = message.filename or f"message {context.message_id}"
     path = context.runtime.archive.path_for(message.sha256)
@@ -37,7 +36,7 @@ def parse_stage(session: Session, message: Message, context: Context) -> Stage |
         context.documents.append(doc)
         message.standard, message.document_types = "xml", [doc.type_key]
         parsed_by(session, message, context, f"parsed: canonical XML {doc.type_key}")
-        return dedupe
+        return Step.DEDUPE
     try:
         parsed = parse(path)
     except EdiError as exc:
@@ -48,7 +47,7 @@ def parse_stage(session: Session, message: Message, context: Context) -> Stage |
     if parsed.interchanges:
         _record_envelope(message, parsed)
     session.add(message)
-    return identify
+    return Step.IDENTIFY
 
 
 def _record_envelope(message: Message, parsed: ParsedFile) -> None:

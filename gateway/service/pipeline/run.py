@@ -2,8 +2,9 @@
 
 :func:`process` claims the message (a lease of this worker *and* this thread, see
 :mod:`gateway.store.leases`), so two workers, or two threads of one worker, never process the
-same message. It then runs the stages of :data:`FIRST_STAGE` on, each in its own transaction,
-until one returns ``None``. A :class:`StageError` fails the message with its stage, code,
+same message. It then runs the stages from :data:`Step.PARSE` on, each in its own transaction,
+as :data:`STAGES` maps the step each returns to the function that runs it, until one returns
+``None``. A :class:`StageError` fails the message with its stage, code,
 message and position; a database that is unavailable leaves the message unfinished (every
 stage so far is committed) for :func:`recover`; any other exception is a bug and fails the
 message as ``INTERNAL_ERROR`` without stopping the gateway.
@@ -25,9 +26,15 @@ from sqlmodel import col, select
 
 from gateway.service.errors import StageCode, StageError
 from gateway.service.hooks import STORED_HOOKS, Hook
-from gateway.service.pipeline.context import Context, ProcessSummary, Stage
+from gateway.service.pipeline.acknowledge import acknowledge
+from gateway.service.pipeline.after import after_stored, finish
+from gateway.service.pipeline.context import Context, ProcessSummary, Stage, Step
+from gateway.service.pipeline.dedupe import dedupe
+from gateway.service.pipeline.identify import identify
 from gateway.service.pipeline.parse import parse_stage
 from gateway.service.pipeline.receive import Origin, Receipt, receive
+from gateway.service.pipeline.store import store
+from gateway.service.pipeline.translate import translate
 from gateway.service.runtime import Runtime
 from gateway.store import leases, messages, session_scope
 from gateway.store.messages import UNFINISHED
@@ -37,8 +44,18 @@ log = logging.getLogger(__name__)
 
 #: How long a worker may hold a message before another may take it over.
 LEASE = timedelta(minutes=5)
-#: where every message starts (receive has run: the bytes are archived, the row committed)
-FIRST_STAGE: Stage = parse_stage
+#: The one place that knows which function runs each step. Every message starts at PARSE
+#: (receive has run: the bytes are archived, the row committed).
+STAGES: dict[Step, Stage] = {
+    Step.PARSE: parse_stage,
+    Step.IDENTIFY: identify,
+    Step.DEDUPE: dedupe,
+    Step.ACKNOWLEDGE: acknowledge,
+    Step.TRANSLATE: translate,
+    Step.STORE: store,
+    Step.HOOKS: after_stored,
+    Step.FINISH: finish,
+}
 
 
 def take(runtime: Runtime, source: bytes | Path, *, filename: str, **origin: Unpack[Origin]) -> Receipt:
@@ -90,13 +107,13 @@ def process(
 
 
 def run_stages(context: Context) -> None:
-    """Each stage in its own transaction, from :data:`FIRST_STAGE` until one returns ``None``."""
-    stage: Stage | None = FIRST_STAGE
-    while stage is not None:
+    """Each stage in its own transaction, from :data:`Step.PARSE` until one returns ``None``."""
+    step: Step | None = Step.PARSE
+    while step is not None:
         with session_scope(context.runtime.engine) as session:
             message = session.get(Message, context.message_id)
             assert message is not None
-            stage = stage(session, message, context)
+            step = STAGES[step](session, message, context)
 
 
 def _let_go(runtime: Runtime, message_id: int) -> None:

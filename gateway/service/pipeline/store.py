@@ -13,14 +13,13 @@ from sqlmodel import Session
 
 from gateway.outbound.acks import apply_acknowledgement
 from gateway.service.hooks import on_acknowledged
-from gateway.service.pipeline.after import after_stored
-from gateway.service.pipeline.context import Context, Stage
+from gateway.service.pipeline.context import Context, Step
 from gateway.store import messages
 from gateway.store.documents import save_document
 from gateway.store.models import Message, MessageState
 
 
-def store(session: Session, message: Message, context: Context) -> Stage | None:
+def store(session: Session, message: Message, context: Context) -> Step | None:
     """Save the documents, apply the acknowledgements; the message is ``translated``."""
     actor = context.actor
     for doc in context.documents:
@@ -45,4 +44,4 @@ def store(session: Session, message: Message, context: Context) -> Stage | None:
             f"{len(context.documents)} document(s) stored",
             actor=actor,
         )
-    return after_stored
+    return Step.HOOKS

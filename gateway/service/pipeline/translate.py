@@ -20,12 +20,11 @@ from gateway.mapping.errors import MappingError, TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.outbound.acks import is_acknowledgement, read_acknowledgement
 from gateway.service.errors import StageCode, StageError
-from gateway.service.pipeline.context import Context, Stage, where
-from gateway.service.pipeline.store import store
+from gateway.service.pipeline.context import Context, Step, where
 from gateway.store.models import Message
 
 
-def translate(session: Session, message: Message, context: Context) -> Stage | None:
+def translate(session: Session, message: Message, context: Context) -> Step | None:
     """Translate each transaction of the parsed file (canonical XML is translated already)."""
     registry = context.runtime.mappings  # today's mappings, looked up once per message
     for tx in context.parsed.transactions if context.parsed is not None else []:
@@ -38,7 +37,7 @@ def translate(session: Session, message: Message, context: Context) -> Stage | N
                 context.documents.append(_translate_one(context, registry, tx))
         except StageError as exc:
             context.problems.append(exc)
-    return store
+    return Step.STORE
 
 
 def _read_ack(context: Context, tx: Transaction) -> AckResult:
