@@ -28,6 +28,7 @@ from gateway.config import (
 )
 from gateway.mapping.errors import MappingError
 from gateway.mapping.loader import resolve
+from gateway.store import upgrade_database
 
 
 def _fail(exc: ConfigError) -> NoReturn:
@@ -62,8 +63,6 @@ def db_group() -> None:
 @click.pass_context
 def upgrade_command(ctx: click.Context) -> None:
     """Create or upgrade the database schema to the newest migration (safe to run again)."""
-    from gateway.store import upgrade_database
-
     settings = settings_from(ctx)
     click.echo(f"upgrading {safe_url(settings.database_url)} ...")
     try:

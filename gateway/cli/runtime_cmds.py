@@ -11,17 +11,26 @@ import json
 import logging
 import shutil
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from sqlmodel import select
+from waitress.server import create_server
+from werkzeug.serving import run_simple
 
 from gateway.cli.admin_cmds import settings_from
 from gateway.config import ConfigError
+from gateway.console import create_app
+from gateway.service import pipeline
+from gateway.service.as2_inbound import make_app
 from gateway.service.logsetup import configure_logging
+from gateway.service.mailboxes import send_due
+from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
+from gateway.service.scheduler import Gateway, run_once
 from gateway.store import session_scope
 from gateway.store.models import Document, DocumentMessage, Message, MessageEvent
 
@@ -47,8 +56,6 @@ def open_runtime(ctx: click.Context) -> Runtime:
 @click.pass_context
 def run_command(ctx: click.Context, once: bool, console: bool) -> None:
     """Start the gateway: poll mailboxes, process messages, send the outbox (until SIGTERM)."""
-    from gateway.service.scheduler import Gateway, run_once
-
     runtime = open_runtime(ctx)
     server = None
     try:
@@ -73,12 +80,6 @@ def run_command(ctx: click.Context, once: bool, console: bool) -> None:
 
 def _start_console(runtime: Runtime):  # type: ignore[no-untyped-def]
     """The console in a background thread (waitress); ``None`` when its address is taken."""
-    import threading
-
-    from waitress import create_server
-
-    from gateway.console import create_app
-
     host, port = runtime.settings.console.host, runtime.settings.console.port
     try:
         server = create_server(create_app(runtime), host=host, port=port, threads=8, ident="acorn")
@@ -102,8 +103,6 @@ def _start_console(runtime: Runtime):  # type: ignore[no-untyped-def]
 @click.pass_context
 def ingest_command(ctx: click.Context, files: tuple[Path, ...], partner: str | None, mailbox: str) -> None:
     """Receive and process FILES as if they came from a mailbox. Exit 2 when any fails."""
-    from gateway.service import pipeline
-
     runtime = open_runtime(ctx)
     failed = 0
     try:
@@ -237,8 +236,6 @@ def replay_command(
     actor: str | None,
 ) -> None:
     """Re-run messages from their archived bytes with today's mappings (outbound ones are resent)."""
-    from gateway.service import pipeline
-
     if not message_ids and not all_failed:
         raise click.UsageError("give message ids or --failed")
     runtime = open_runtime(ctx)
@@ -265,8 +262,6 @@ def replay_command(
 @click.pass_context
 def send_command(ctx: click.Context) -> None:
     """Send every queued outbound message that is due, now."""
-    from gateway.service.mailboxes import send_due
-
     runtime = open_runtime(ctx)
     summary = send_due(runtime)
     runtime.close()
@@ -319,8 +314,6 @@ def demo_command(ctx: click.Context, samples: Path | None) -> None:
 @click.pass_context
 def prune_command(ctx: click.Context, days: int | None) -> None:
     """Remove archived payloads older than the retention, except those still needed."""
-    from gateway.service.retention import prune_archive
-
     runtime = open_runtime(ctx)
     try:
         report = prune_archive(runtime, days)
@@ -338,10 +331,6 @@ def prune_command(ctx: click.Context, days: int | None) -> None:
 @click.pass_context
 def as2_server_command(ctx: click.Context, host: str, port: int) -> None:
     """Serve the inbound AS2 endpoint (POST /as2) on its own port."""
-    from werkzeug.serving import run_simple
-
-    from gateway.service.as2_inbound import make_app
-
     runtime = open_runtime(ctx)
     click.echo(f"AS2 endpoint on http://{host}:{port}/as2", err=True)
     try:

@@ -15,14 +15,16 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from gateway.console import auth, formatting
+from gateway.console import api, auth, formatting, health
 from gateway.console.context import RUNTIME_KEY, close_db, current_user
 from gateway.console.jobs import JobTable
+from gateway.console.views import audit, bulk, dashboard, documents, messages, money, partners
+from gateway.service.as2_inbound import make_blueprint as as2_blueprint
 
 if TYPE_CHECKING:
     from gateway.service.runtime import Runtime
@@ -81,9 +83,6 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
     csrf.init_app(app)
     formatting.init_app(app)
 
-    from gateway.console import api, health
-    from gateway.console.views import audit, bulk, dashboard, documents, messages, money, partners
-
     app.before_request(auth.load_user)
     app.teardown_appcontext(close_db)
     for blueprint in (
@@ -99,8 +98,6 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
         api.bp,
     ):
         app.register_blueprint(blueprint)
-    from gateway.service.as2_inbound import make_blueprint as as2_blueprint
-
     as2 = as2_blueprint(runtime)  # partners POST AS2 messages (and async MDNs) here: signed, not a form
     app.register_blueprint(as2)
     csrf.exempt(as2)
@@ -138,8 +135,6 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
 
 def _error_page(code: int, message: str) -> Any:
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        from flask import jsonify
-
         response = jsonify({"error": message})
         response.status_code = code
         return response

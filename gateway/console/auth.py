@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from gateway.console import users
@@ -71,8 +71,6 @@ def load_user() -> Response | None:
 
 
 def _unauthorized(message: str) -> Response:
-    from flask import jsonify
-
     response = jsonify({"error": message})
     response.status_code = 401
     response.headers["WWW-Authenticate"] = 'Bearer realm="acorn"'

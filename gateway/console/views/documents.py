@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from sqlmodel import select
+from sqlmodel import col, select
 
 from gateway.console.context import db
 from gateway.console.views.money import OFFERED
@@ -31,9 +31,9 @@ def messages_by_document(doc_ids: list[int]) -> dict[int, list[tuple[Message, st
         db()
         .exec(
             select(DocumentMessage.document_id, DocumentMessage.role, Message)
-            .join(Message, Message.id == DocumentMessage.message_id)
-            .where(DocumentMessage.document_id.in_(doc_ids))
-            .order_by(Message.id.desc())
+            .join(Message, col(Message.id) == DocumentMessage.message_id)
+            .where(col(DocumentMessage.document_id).in_(doc_ids))
+            .order_by(col(Message.id).desc())
         )
         .all()
     )
@@ -58,14 +58,16 @@ def purchase_order(po_number: str) -> Any:
     query = select(Document).where(Document.po_number == po_number)
     line_docs = select(DocumentLine.document_id).where(DocumentLine.po_number == po_number).distinct()
     docs = {d.id: d for d in session.exec(query)}
-    for doc in session.exec(select(Document).where(Document.id.in_(line_docs))):
+    for doc in session.exec(select(Document).where(col(Document.id).in_(line_docs))):
         docs[doc.id] = doc
     documents = [d for d in docs.values() if partner is None or d.partner == partner]
     groups: dict[str, list[Document]] = {t: [] for t in TYPE_ORDER}
     for doc in sorted(documents, key=lambda d: (d.document_date is None, d.document_date, d.id)):
         groups.setdefault(doc.type, []).append(doc)
     discrepancies = list(
-        session.exec(select(Discrepancy).where(Discrepancy.po_number == po_number).order_by(Discrepancy.id))
+        session.exec(
+            select(Discrepancy).where(Discrepancy.po_number == po_number).order_by(col(Discrepancy.id))
+        )
     )
     return render_template(
         "po.html",
@@ -87,7 +89,7 @@ def document(document_id: int) -> Any:
         abort(404, description=f"there is no document {document_id}")
     lines = list(
         session.exec(
-            select(DocumentLine).where(DocumentLine.document_id == document_id).order_by(DocumentLine.id)
+            select(DocumentLine).where(DocumentLine.document_id == document_id).order_by(col(DocumentLine.id))
         )
     )
     return render_template(
