@@ -9,10 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from werkzeug.serving import make_server
 
 from gateway.console import create_app
 from gateway.service import pipeline
+from gateway.store import session_scope
+from gateway.store.models import Message, ReplayJob
 from tests.console.conftest import PASSWORD, break_mapping, fix_mapping, sample
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -111,3 +114,41 @@ def test_find_a_failed_po_fix_the_mapping_replay_and_see_it_done(runtime, server
     page.get_by_role("link", name="Audit log").click()
     expect(page.locator("table.list tbody tr").first).to_contain_text("850 mapping: BEG05 is CCYYMMDD")
     shot(page, "06-audit")
+
+
+def _login(page, server: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(server + "/login")
+    page.get_by_label("User").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_bulk_replay_of_the_partner_chosen_in_the_list_only(runtime, server: str, page) -> None:
+    """Choosing a partner and clicking Replay at once replays that partner, never every partner."""
+    from playwright.sync_api import expect
+
+    original = break_mapping(runtime)
+    us = pipeline.ingest(runtime, sample("x12_4010_850_new_po.edi"), "us-850.edi", mailbox="local")
+    eu = pipeline.ingest(runtime, sample("bad_edifact_unt_reference.edi"), "eu-bad.edi", mailbox="local")
+    with session_scope(runtime.engine) as session:
+        partners = {m.id: (m.partner, m.state) for m in session.exec(select(Message))}
+    assert partners[us.message_id] == ("amazon-us", "failed")
+    assert partners[eu.message_id] == ("amazon-eu", "failed")
+    fix_mapping(runtime, original)
+
+    _login(page, server, "operator")
+    page.goto(server + "/bulk-replay")
+    page.get_by_label("Partner").select_option("amazon-us")  # no "Show failed messages" first
+    page.get_by_label("Reason").fill("850 date format fixed")
+    page.get_by_role("button", name="Replay all failed messages").click()
+    expect(page.locator("body")).to_contain_text("amazon-us")
+    shot(page, "10-bulk-replay-one-partner")
+    job_id = page.url.rsplit("/", 1)[1]
+    with session_scope(runtime.engine) as session:
+        row = session.get(ReplayJob, job_id)
+        assert row is not None and row.partner == "amazon-us"
+    expect(page.locator("body")).to_contain_text("finished", timeout=60_000)
+    with session_scope(runtime.engine) as session:
+        states = {m.id: m.state for m in session.exec(select(Message))}
+    assert states[us.message_id] == "done"
+    assert states[eu.message_id] == "failed"  # the other partner's failure was left alone
