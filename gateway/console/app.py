@@ -20,7 +20,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from gateway.console import api, auth, formatting, health
+from gateway.console import api, auth, formatting, health, limits
 from gateway.console.context import RUNTIME_KEY, close_db, current_user
 from gateway.console.jobs import JobTable
 from gateway.console.views import audit, bulk, dashboard, documents, messages, money, partners
@@ -36,9 +36,6 @@ JOBS_KEY = "acorn.jobs"
 DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_NAME": "acorn_session",
     "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,  # the console serves plain HTTP on 127.0.0.1 by default
-    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "WTF_CSRF_TIME_LIMIT": None,  # a token lives as long as the session
     "WTF_CSRF_SSL_STRICT": True,
     "MAX_CONTENT_LENGTH": 1 << 20,
@@ -69,10 +66,24 @@ def _secret(runtime: Runtime) -> str:
     return secrets.token_hex(32)
 
 
+def _from_settings(runtime: Runtime) -> dict[str, Any]:
+    """The Flask settings that ``config.yaml``'s ``console:`` section decides."""
+    console = runtime.settings.console
+    return {
+        "SESSION_COOKIE_SECURE": console.session_cookie_secure,
+        "SESSION_COOKIE_SAMESITE": console.session_cookie_samesite,
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=console.session_lifetime_minutes),
+        limits.PER_USER_KEY: console.login_limit_per_user,
+        limits.PER_ADDRESS_KEY: console.login_limit_per_address,
+    }
+
+
 def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Flask:
-    """The console for ``runtime``; ``config`` overrides :data:`DEFAULTS` and the secret (tests)."""
+    """The console for ``runtime``; ``config`` overrides :data:`DEFAULTS`, the settings and the
+    secret (tests)."""
     app = Flask(__name__)
     app.config.update(DEFAULTS)
+    app.config.update(_from_settings(runtime))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if config is None or "SECRET_KEY" not in config:
         app.config["SECRET_KEY"] = _secret(runtime)
@@ -98,6 +109,7 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
         api.bp,
     ):
         app.register_blueprint(blueprint)
+    limits.init_app(app, "auth.login")
     as2 = as2_blueprint(runtime)  # partners POST AS2 messages (and async MDNs) here: signed, not a form
     app.register_blueprint(as2)
     csrf.exempt(as2)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from gateway.console import sessions
 from gateway.store.models import User, utcnow
 
 ROLES: tuple[str, ...] = ("viewer", "operator", "admin")
@@ -79,6 +80,7 @@ def set_password(session: Session, username: str, password: str) -> User:
     user = get_user(session, username)
     user.password_hash = generate_password_hash(password)
     session.add(user)
+    sessions.end_all(session, user)
     return user
 
 
@@ -96,11 +98,17 @@ def set_disabled(session: Session, username: str, disabled: bool) -> User:
     user = get_user(session, username)
     user.disabled = disabled
     session.add(user)
+    if disabled:
+        sessions.end_all(session, user)
     return user
 
 
 def list_users(session: Session) -> Sequence[User]:
     return session.exec(select(User).order_by(User.username)).all()
+
+
+def exists(session: Session, username: str) -> bool:
+    return session.exec(select(User.id).where(User.username == username)).first() is not None
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -142,11 +150,6 @@ def user_for_token(session: Session, token: str) -> User | None:
     if user is None or user.disabled or not hmac.compare_digest(user.api_token_hash or "", digest):
         return None
     return user
-
-
-def session_stamp(user: User) -> str:
-    """A short fingerprint of the password hash kept in the session: a new password ends old sessions."""
-    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:16]
 
 
 def record_login(session: Session, user: User) -> None:

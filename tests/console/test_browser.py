@@ -5,6 +5,7 @@ werkzeug server on 127.0.0.1; screenshots go to tests/artifacts/ (git-ignored)."
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,8 +37,14 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def server(runtime, accounts) -> Iterator[str]:
-    app = create_app(runtime, {"SECRET_KEY": "browser-test-key"})
+def server_config() -> dict[str, str]:
+    """Console settings for the server under test (a test overrides this fixture to change them)."""
+    return {}
+
+
+@pytest.fixture
+def server(runtime, accounts, server_config: dict[str, str]) -> Iterator[str]:
+    app = create_app(runtime, {"SECRET_KEY": "browser-test-key", **server_config})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -152,3 +159,21 @@ def test_bulk_replay_of_the_partner_chosen_in_the_list_only(runtime, server: str
         states = {m.id: m.state for m in session.exec(select(Message))}
     assert states[us.message_id] == "done"
     assert states[eu.message_id] == "failed"  # the other partner's failure was left alone
+
+
+@pytest.mark.parametrize("server_config", [{"ACORN_LOGIN_LIMIT_PER_USER": "3 per 3 seconds"}])
+def test_login_lockout_and_recovery(server: str, page) -> None:
+    """Three wrong passwords lock the user out (the right one is refused too, with a clear
+    message); once the window has passed the right password works again."""
+    from playwright.sync_api import expect
+
+    for _ in range(3):
+        _login(page, server, "operator", "not the password")
+        expect(page.locator(".flash.error")).to_contain_text("Unknown user or wrong password.")
+    started = time.monotonic()
+    _login(page, server, "operator")
+    expect(page.locator("#lockout")).to_contain_text("Too many failed logins for this user")
+    shot(page, "11-login-locked")
+    time.sleep(max(0.0, 3.5 - (time.monotonic() - started)))
+    _login(page, server, "operator")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
