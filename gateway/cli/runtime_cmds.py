@@ -22,6 +22,7 @@ from waitress.server import create_server
 from werkzeug.serving import run_simple
 
 from gateway.cli.admin_cmds import settings_from
+from gateway.cli.runlock import AlreadyRunning, run_lock
 from gateway.config import ConfigError
 from gateway.console import create_app
 from gateway.service import pipeline
@@ -32,7 +33,7 @@ from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
 from gateway.service.scheduler import Gateway, run_once
 from gateway.store import session_scope
-from gateway.store.models import Document, DocumentMessage, Message, MessageEvent
+from gateway.store.models import Document, DocumentMessage, Message, MessageEvent, MessageState
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,22 @@ def open_runtime(ctx: click.Context) -> Runtime:
               help="Also serve the console (and the AS2 endpoint) on console.host:console.port.")  # fmt: skip
 @click.pass_context
 def run_command(ctx: click.Context, once: bool, console: bool) -> None:
-    """Start the gateway: poll mailboxes, process messages, send the outbox (until SIGTERM)."""
+    """Start the gateway: poll mailboxes, process messages, send the outbox (until SIGTERM).
+
+    Refused (status 2) while another ``acorn run`` of the same config file is running."""
     runtime = open_runtime(ctx)
+    config = Path(ctx.find_root().obj.get("config_path") or "config.yaml")
+    try:
+        with run_lock(runtime.settings.archive_dir, config):
+            _run(runtime, once, console)
+    except AlreadyRunning as exc:
+        click.echo(f"acorn: {exc}", err=True)
+        sys.exit(2)
+    finally:
+        runtime.close()
+
+
+def _run(runtime: Runtime, once: bool, console: bool) -> None:
     server = None
     try:
         if once:
@@ -75,7 +90,6 @@ def run_command(ctx: click.Context, once: bool, console: bool) -> None:
     finally:
         if server is not None:
             server.close()
-        runtime.close()
 
 
 def _start_console(runtime: Runtime):  # type: ignore[no-untyped-def]
@@ -132,7 +146,9 @@ def _since(value: str | None) -> datetime | None:
 
 
 @click.command("messages")
-@click.option("--state", help="received, done, failed, duplicate, queued, sent, acknowledged, rejected...")
+@click.option(
+    "--state", type=click.Choice([s.value for s in MessageState]), help="Only messages in this state."
+)
 @click.option("--partner")
 @click.option("--direction", type=click.Choice(["in", "out"]))
 @click.option("--limit", default=50, show_default=True)
@@ -148,6 +164,11 @@ def messages_command(
 ) -> None:
     """List the newest messages."""
     runtime = open_runtime(ctx)
+    if partner is not None and partner not in runtime.partners:
+        runtime.close()
+        known = ", ".join(runtime.partners.names()) or "none"
+        click.echo(f"acorn: unknown partner {partner!r} (known: {known})", err=True)
+        sys.exit(2)
     with session_scope(runtime.engine) as session:
         query = select(Message)
         if state:
@@ -240,6 +261,7 @@ def replay_command(
         raise click.UsageError("give message ids or --failed")
     runtime = open_runtime(ctx)
     who = actor or getpass.getuser()
+    counts: dict[str, int] = {}
     try:
         ids = list(message_ids)
         if all_failed:
@@ -248,7 +270,6 @@ def replay_command(
         if not ids:
             click.echo("nothing to replay", err=True)
             return
-        counts: dict[str, int] = {}
         for n, outcome in enumerate(pipeline.replay(runtime, ids, actor=who, reason=reason), start=1):
             counts[outcome.state] = counts.get(outcome.state, 0) + 1
             error = f": {outcome.error.splitlines()[0]}" if outcome.error else ""
@@ -256,6 +277,8 @@ def replay_command(
         click.echo(", ".join(f"{v} {k}" for k, v in sorted(counts.items())), err=True)
     finally:
         runtime.close()
+    if counts.get(MessageState.FAILED.value):
+        sys.exit(2)  # a replay that still fails is not a success
 
 
 @click.command("send")

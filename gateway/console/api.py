@@ -283,7 +283,7 @@ def partners() -> Any:
                     {
                         "name": b.name,
                         "type": b.type,
-                        "interval": b.interval,
+                        "interval": b.interval or runtime().settings.scheduler.poll_interval_seconds,
                         "enabled": b.enabled,
                         "status": next(
                             (s for s in statuses if s["partner"] == profile.name and s["mailbox"] == b.name),
