@@ -147,13 +147,14 @@ def list_command(ctx: click.Context) -> None:
 @users_group.command("token")
 @click.argument("username")
 @click.option("--revoke", is_flag=True, help="Remove the user's API token instead.")
+@click.option("--expires-days", type=int, default=None, help="The token stops working after this many days.")
 @click.pass_context
-def token_command(ctx: click.Context, username: str, revoke: bool) -> None:
+def token_command(ctx: click.Context, username: str, revoke: bool, expires_days: int | None) -> None:
     """Issue a new API token for USERNAME (shown once; replaces the old one)."""
     if revoke:
         _run(ctx, lambda s: users.revoke_token(s, username))
         click.echo(f"API token of {username} revoked")
         return
-    token = _run(ctx, lambda s: users.issue_token(s, username))
+    token = _run(ctx, lambda s: users.issue_token(s, username, expires_days))
     click.echo(token)
     click.echo("Shown only this once. Send it as 'Authorization: Bearer <token>'.", err=True)

@@ -19,6 +19,7 @@ from gateway.console.auth import requires
 from gateway.console.context import current_user, db, int_arg, runtime
 from gateway.console.jobs import JobBusy, JobTable
 from gateway.console.openapi import openapi_document
+from gateway.console.orders import discrepancies_of_po, documents_of_po
 from gateway.console.queries import FilterError, MessageFilter, list_messages, parse_day, related_messages
 from gateway.console.views.documents import messages_by_document
 from gateway.console.views.messages import load_payload, message_documents
@@ -27,7 +28,6 @@ from gateway.store.models import (
     AuditEntry,
     Discrepancy,
     Document,
-    DocumentLine,
     Message,
     MessageEvent,
 )
@@ -209,12 +209,8 @@ def job(job_id: str) -> Any:
 @bp.route("/purchase-orders/<path:po_number>")
 def purchase_order(po_number: str) -> Any:
     session = db()
-    docs = {d.id: d for d in session.exec(select(Document).where(Document.po_number == po_number))}
-    line_docs = select(DocumentLine.document_id).where(DocumentLine.po_number == po_number).distinct()
-    for d in session.exec(select(Document).where(col(Document.id).in_(line_docs))):
-        docs[d.id] = d
-    discrepancies = session.exec(select(Discrepancy).where(Discrepancy.po_number == po_number))
-    disc = [serialize.discrepancy(d) for d in discrepancies]
+    docs = documents_of_po(session, po_number)
+    disc = [serialize.discrepancy(d) for d in discrepancies_of_po(session, po_number)]
     if not docs and not disc:
         abort(404, description=f"nothing is known about PO {po_number}")
     links = messages_by_document([i for i in docs if i is not None])

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from gateway.console import api, auth, formatting, health, limits
 from gateway.console.context import RUNTIME_KEY, close_db, current_user
 from gateway.console.jobs import JobTable
-from gateway.console.views import audit, bulk, dashboard, documents, messages, money, partners
+from gateway.console.views import audit, bulk, dashboard, documents, messages, money, partners, users
 from gateway.service.as2_inbound import make_blueprint as as2_blueprint
 
 if TYPE_CHECKING:
@@ -105,6 +105,7 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
         partners.bp,
         audit.bp,
         bulk.bp,
+        users.bp,
         health.bp,
         api.bp,
     ):

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
+from datetime import UTC, timedelta
 
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,6 +23,7 @@ from gateway.store.models import User, utcnow
 ROLES: tuple[str, ...] = ("viewer", "operator", "admin")
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "acorn_"
+MAX_TOKEN_DAYS = 365
 
 
 @functools.cache
@@ -126,11 +128,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(session: Session, username: str) -> str:
-    """A new API token for ``username`` (replacing any earlier one); returned once, stored hashed."""
+def issue_token(session: Session, username: str, expires_in_days: int | None = None) -> str:
+    """A new API token for ``username`` (replacing any earlier one); returned once, stored hashed.
+
+    With ``expires_in_days`` the token stops working after that many days. Raises :class:`UserError`."""
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        raise UserError(f"a token lives 1 to {MAX_TOKEN_DAYS} days")
     user = get_user(session, username)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     user.api_token_hash = hash_token(token)
+    user.api_token_expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     session.add(user)
     return token
 
@@ -138,7 +145,15 @@ def issue_token(session: Session, username: str) -> str:
 def revoke_token(session: Session, username: str) -> None:
     user = get_user(session, username)
     user.api_token_hash = None
+    user.api_token_expires_at = None
     session.add(user)
+
+
+def token_expired(user: User) -> bool:
+    expires = user.api_token_expires_at
+    if expires is None:
+        return False
+    return (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= utcnow()
 
 
 def user_for_token(session: Session, token: str) -> User | None:
@@ -149,7 +164,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     user = session.exec(select(User).where(User.api_token_hash == digest)).first()
     if user is None or user.disabled or not hmac.compare_digest(user.api_token_hash or "", digest):
         return None
-    return user
+    return None if token_expired(user) else user
 
 
 def record_login(session: Session, user: User) -> None:

@@ -177,3 +177,43 @@ def test_login_lockout_and_recovery(server: str, page) -> None:
     time.sleep(max(0.0, 3.5 - (time.monotonic() - started)))
     _login(page, server, "operator")
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def test_an_admin_manages_people_on_the_users_page(runtime, server: str, page) -> None:
+    """Add a user, give them a role and an expiring API token, reset the password, disable them."""
+    from playwright.sync_api import expect
+
+    _login(page, server, "admin")
+    page.get_by_role("link", name="Users").click()
+    form = page.locator("#add-user")
+    form.get_by_label("Name").fill("clerk")
+    form.get_by_label("Password").fill("clerk password 1")
+    form.get_by_role("button", name="Add user").click()
+    expect(page.locator(".flash.info")).to_contain_text("clerk: add done.")
+    row = page.locator('tr[data-user="clerk"]')
+    row.get_by_label("Role of clerk").select_option("operator")
+    row.get_by_role("button", name="set role").click()
+    expect(page.get_by_label("Role of clerk")).to_have_value("operator")
+    row = page.locator('tr[data-user="clerk"]')
+    row.get_by_label("Token days for clerk").fill("30")
+    row.get_by_role("button", name="new token").click()
+    expect(page.locator("#issued-token")).to_contain_text("valid 30 days")
+    token = page.locator("#issued-token pre.token").inner_text().strip()
+    assert token.startswith("acorn_")
+    expect(page.locator('tr[data-user="clerk"]')).to_contain_text("until")
+    shot(page, "12-users")
+    row = page.locator('tr[data-user="clerk"]')
+    row.get_by_label("New password for clerk").fill("another password 2")
+    row.get_by_role("button", name="reset password").click()
+    expect(page.locator(".flash.info")).to_contain_text("clerk: password reset done.")
+    page.locator('tr[data-user="clerk"]').get_by_role("button", name="disable").click()
+    expect(page.locator('tr[data-user="clerk"]')).to_contain_text("disabled")
+
+    page.get_by_role("link", name="Audit log").click()
+    first = page.locator("table.list tbody tr").first
+    expect(first).to_contain_text("user.disable")
+    expect(page.locator("table.list")).to_contain_text("expires in days")
+    expect(page.locator("table.list")).not_to_contain_text("\\u0027")
+    page.get_by_role("button", name="Log out").click()
+    _login(page, server, "clerk", "another password 2")
+    expect(page.locator(".flash.error")).to_contain_text("Unknown user or wrong password.")

@@ -9,8 +9,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlmodel import col, select
 
 from gateway.console.context import db
+from gateway.console.orders import discrepancies_of_po, documents_of_po, list_purchase_orders
+from gateway.console.paging import query_args
+from gateway.console.shipments import line_totals, package_rows
 from gateway.console.views.money import OFFERED
-from gateway.store.models import Discrepancy, Document, DocumentLine, DocumentMessage, Message
+from gateway.store.models import Document, DocumentLine, DocumentMessage, Message
 
 bp = Blueprint("documents", __name__)
 
@@ -45,30 +48,25 @@ def messages_by_document(doc_ids: list[int]) -> dict[int, list[tuple[Message, st
 
 @bp.route("/po")
 def find_po() -> Any:
-    number = request.args.get("po", "").strip()
-    if not number:
-        abort(400, description="give a PO number")
-    return redirect(url_for("documents.purchase_order", po_number=number))
+    """With ``?po=NUMBER`` of a known PO: that PO's page; otherwise the paged list of POs."""
+    args = query_args(("po", "partner", "status"))
+    session = db()
+    if args["po"] and documents_of_po(session, args["po"]):
+        return redirect(url_for("documents.purchase_order", po_number=args["po"]))
+    listing = list_purchase_orders(session, args)
+    return render_template("po_list.html", listing=listing, args={k: v for k, v in args.items() if v})
 
 
 @bp.route("/po/<path:po_number>")
 def purchase_order(po_number: str) -> Any:
     session = db()
     partner = request.args.get("partner") or None
-    query = select(Document).where(Document.po_number == po_number)
-    line_docs = select(DocumentLine.document_id).where(DocumentLine.po_number == po_number).distinct()
-    docs = {d.id: d for d in session.exec(query)}
-    for doc in session.exec(select(Document).where(col(Document.id).in_(line_docs))):
-        docs[doc.id] = doc
+    docs = documents_of_po(session, po_number)
     documents = [d for d in docs.values() if partner is None or d.partner == partner]
     groups: dict[str, list[Document]] = {t: [] for t in TYPE_ORDER}
     for doc in sorted(documents, key=lambda d: (d.document_date is None, d.document_date, d.id)):
         groups.setdefault(doc.type, []).append(doc)
-    discrepancies = list(
-        session.exec(
-            select(Discrepancy).where(Discrepancy.po_number == po_number).order_by(col(Discrepancy.id))
-        )
-    )
+    discrepancies = discrepancies_of_po(session, po_number)
     return render_template(
         "po.html",
         po_number=po_number,
@@ -92,10 +90,13 @@ def document(document_id: int) -> Any:
             select(DocumentLine).where(DocumentLine.document_id == document_id).order_by(col(DocumentLine.id))
         )
     )
+    packages = package_rows(doc.data or {}) if doc.type == "shipment" else []
     return render_template(
         "document.html",
         doc=doc,
         lines=lines,
+        packages=packages,
+        totals=line_totals(packages),
         messages=messages_by_document([document_id]).get(document_id, []),
         titles=TYPE_TITLES,
     )
