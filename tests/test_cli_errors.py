@@ -121,10 +121,14 @@ def test_poll_interval_seconds_is_the_default_of_every_mailbox(tmp_path: Path) -
         assert interval == (own[job_id] or 7)
 
 
-def test_a_second_gateway_is_refused(tmp_path: Path) -> None:
+def test_a_second_gateway_is_refused(tmp_path: Path, monkeypatch) -> None:
     config = home(tmp_path)
+    started = []
+    monkeypatch.setattr(Gateway, "run_forever", lambda self: started.append(self))
     with run_lock(tmp_path / "archive", config):
-        result = run("--config", str(config), "run", "--once", "--no-console")
+        result = run("--config", str(config), "run", "--no-console")
+        assert run("--config", str(config), "run", "--once", "--no-console").exit_code == 0  # no lock
     assert result.exit_code == 2
-    assert "a gateway is already running" in result.output
-    assert run("--config", str(config), "run", "--once", "--no-console").exit_code == 0
+    assert "a gateway is already running" in result.output and started == []
+    assert run("--config", str(config), "run", "--no-console").exit_code == 0
+    assert len(started) == 1

@@ -1,9 +1,10 @@
-"""One ``acorn run`` per configuration: a second one is refused, not started beside the first.
+"""One long-running ``acorn run`` per configuration: a second one is refused, not started beside it.
 
 The lock is an exclusive ``flock`` on a file in the archive folder named after the resolved
 configuration file, holding the pid of its owner. The operating system drops it when the
-process ends, however it ends, so a crash leaves no stale lock behind. Several gateway
-processes against one PostgreSQL database are still possible: each with its own config file.
+process ends, however it ends, so a crash leaves no stale lock behind. ``acorn run --once``
+takes no lock (cron jobs and parallel workers of one PostgreSQL database claim work by leases);
+several long-running gateways against one PostgreSQL database each use their own config file.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import logging
 import shutil
 import sys
 import threading
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -58,11 +59,12 @@ def open_runtime(ctx: click.Context) -> Runtime:
 def run_command(ctx: click.Context, once: bool, console: bool) -> None:
     """Start the gateway: poll mailboxes, process messages, send the outbox (until SIGTERM).
 
-    Refused (status 2) while another ``acorn run`` of the same config file is running."""
+    Refused (status 2) while another long-running ``acorn run`` of the same config file runs;
+    ``--once`` runs (cron, several workers sharing a PostgreSQL database) take no lock."""
     runtime = open_runtime(ctx)
     config = Path(ctx.find_root().obj.get("config_path") or "config.yaml")
     try:
-        with run_lock(runtime.settings.archive_dir, config):
+        with run_lock(runtime.settings.archive_dir, config) if not once else nullcontext():
             _run(runtime, once, console)
     except AlreadyRunning as exc:
         click.echo(f"acorn: {exc}", err=True)
