@@ -8,10 +8,12 @@ configuration (never a traceback); 1 is left for unexpected failures.
 from __future__ import annotations
 
 import click
+from click.core import ParameterSource
 
 from gateway import __version__
 from gateway.cli.admin_cmds import db_group, partners_group
 from gateway.cli.console_cmds import console_command, users_group
+from gateway.cli.group import AcornGroup
 from gateway.cli.mapping_cmds import mappings_group, translate_command
 from gateway.cli.money_cmds import alerts_group, discrepancies_group, invoices_group, reconcile_command
 from gateway.cli.parse_cmd import parse_command
@@ -28,7 +30,7 @@ from gateway.cli.runtime_cmds import (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=AcornGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="acorn")
 @click.option(
     "--config",
@@ -36,13 +38,14 @@ from gateway.cli.runtime_cmds import (
     envvar="ACORN_CONFIG",
     default="config.yaml",
     show_default=True,
-    help="Gateway configuration file (also ACORN_CONFIG).",
+    help="Gateway configuration file (also ACORN_CONFIG); before or after the subcommand.",
 )
 @click.pass_context
 def cli(ctx: click.Context, config_path: str) -> None:
     """ACORN: the EDI gateway for Amazon Vendor (1P) suppliers."""
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
+    ctx.obj["config_given"] = ctx.get_parameter_source("config_path") is not ParameterSource.DEFAULT
 
 
 cli.add_command(parse_command)

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
-from sqlalchemy.engine import make_url
 
+from gateway.cli.group import safe_url
 from gateway.config import (
     As2Mailbox,
     ConfigError,
@@ -28,6 +28,7 @@ from gateway.config import (
 )
 from gateway.mapping.errors import MappingError
 from gateway.mapping.loader import resolve
+from gateway.store import upgrade_database
 
 
 def _fail(exc: ConfigError) -> NoReturn:
@@ -37,20 +38,29 @@ def _fail(exc: ConfigError) -> NoReturn:
 
 
 def settings_from(ctx: click.Context) -> Settings:
-    """The settings for this command line, or exit 2 with the problems."""
-    path = Path((ctx.obj or {}).get("config_path") or "config.yaml")
+    """The settings for this command line, or exit 2 with the problems.
+
+    A configuration file that is not there is an error, not a set of defaults: a named one
+    is "no such config file", a missing ``./config.yaml`` says how to name or make one.
+    """
+    obj = ctx.find_root().obj or {}
+    path = Path(obj.get("config_path") or "config.yaml")
+    if not path.is_file():
+        if obj.get("config_given"):
+            message = f"acorn: no such config file: {path}"
+        else:
+            message = (
+                f"acorn: no config.yaml in {Path.cwd()}: give --config FILE or set ACORN_CONFIG "
+                "(copy config.example.yaml to start)"
+            )
+        click.echo(message, err=True)
+        sys.exit(2)
     try:
-        return load_settings(path)
+        settings = load_settings(path)
     except ConfigError as exc:
         _fail(exc)
-
-
-def safe_url(url: str) -> str:
-    """``url`` with any password masked, for printing."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is reported by the engine; never echo it whole
-        return "(database URL)"
+    obj["database_url"] = settings.database_url  # for the group's "cannot reach the database" line
+    return settings
 
 
 @click.group("db")
@@ -62,8 +72,6 @@ def db_group() -> None:
 @click.pass_context
 def upgrade_command(ctx: click.Context) -> None:
     """Create or upgrade the database schema to the newest migration (safe to run again)."""
-    from gateway.store import upgrade_database
-
     settings = settings_from(ctx)
     click.echo(f"upgrading {safe_url(settings.database_url)} ...")
     try:
@@ -141,8 +149,10 @@ def check_command(ctx: click.Context, strict: bool) -> None:
         directory: PartnerDirectory = load_partners(settings.partners_dir)
     except ConfigError as exc:
         _fail(exc)
-    if len(directory) == 0:
-        click.echo(f"no partner profiles in {settings.partners_dir}")
+    if len(directory) == 0:  # nothing would ever be polled: that is not "valid"
+        where = "is not a folder" if not settings.partners_dir.is_dir() else "holds no *.yaml profile"
+        click.echo(f"acorn: partners_dir {settings.partners_dir} {where}", err=True)
+        sys.exit(2)
     warnings = 0
     for profile in directory:
         click.echo(_summary(profile))

@@ -15,6 +15,8 @@ import click
 from sqlmodel import Session
 
 from gateway.cli.runtime_cmds import open_runtime
+from gateway.console import create_app, serve, users
+from gateway.console.users import UserError
 from gateway.store import session_scope
 
 T = TypeVar("T")
@@ -31,8 +33,6 @@ def _fail(message: str) -> NoReturn:
 @click.pass_context
 def console_command(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the status console (pages, JSON API, /healthz, /metrics) until Ctrl-C."""
-    from gateway.console import create_app, serve
-
     runtime = open_runtime(ctx)
     settings = runtime.settings.console
     host = host or settings.host
@@ -62,8 +62,6 @@ def _password(from_stdin: bool) -> str:
 
 def _run(ctx: click.Context, action: Callable[[Session], T]) -> T:
     """Run ``action`` in a committed session; a :class:`UserError` exits 2 with its message."""
-    from gateway.console.users import UserError
-
     runtime = open_runtime(ctx)
     try:
         with session_scope(runtime.engine) as session:
@@ -83,8 +81,6 @@ def _run(ctx: click.Context, action: Callable[[Session], T]) -> T:
 @click.pass_context
 def add_command(ctx: click.Context, username: str, role: str, password_stdin: bool) -> None:
     """Create a console user."""
-    from gateway.console import users
-
     password = _password(password_stdin)
     _run(ctx, lambda s: users.add_user(s, username, password, role))
     click.echo(f"user {username} added ({role})")
@@ -96,8 +92,6 @@ def add_command(ctx: click.Context, username: str, role: str, password_stdin: bo
 @click.pass_context
 def passwd_command(ctx: click.Context, username: str, password_stdin: bool) -> None:
     """Set a user's password (their open console sessions end)."""
-    from gateway.console import users
-
     password = _password(password_stdin)
     _run(ctx, lambda s: users.set_password(s, username, password))
     click.echo(f"password of {username} changed")
@@ -109,8 +103,6 @@ def passwd_command(ctx: click.Context, username: str, password_stdin: bool) -> N
 @click.pass_context
 def role_command(ctx: click.Context, username: str, role: str) -> None:
     """Change a user's role."""
-    from gateway.console import users
-
     _run(ctx, lambda s: users.set_role(s, username, role))
     click.echo(f"{username} is now {role}")
 
@@ -120,8 +112,6 @@ def role_command(ctx: click.Context, username: str, role: str) -> None:
 @click.pass_context
 def disable_command(ctx: click.Context, username: str) -> None:
     """Stop a user from logging in or using their token."""
-    from gateway.console import users
-
     _run(ctx, lambda s: users.set_disabled(s, username, True))
     click.echo(f"{username} disabled")
 
@@ -131,8 +121,6 @@ def disable_command(ctx: click.Context, username: str) -> None:
 @click.pass_context
 def enable_command(ctx: click.Context, username: str) -> None:
     """Let a disabled user in again."""
-    from gateway.console import users
-
     _run(ctx, lambda s: users.set_disabled(s, username, False))
     click.echo(f"{username} enabled")
 
@@ -141,8 +129,6 @@ def enable_command(ctx: click.Context, username: str) -> None:
 @click.pass_context
 def list_command(ctx: click.Context) -> None:
     """List users, roles and whether each has an API token."""
-    from gateway.console import users
-
     rows = _run(
         ctx,
         lambda s: [
@@ -161,15 +147,14 @@ def list_command(ctx: click.Context) -> None:
 @users_group.command("token")
 @click.argument("username")
 @click.option("--revoke", is_flag=True, help="Remove the user's API token instead.")
+@click.option("--expires-days", type=int, default=None, help="The token stops working after this many days.")
 @click.pass_context
-def token_command(ctx: click.Context, username: str, revoke: bool) -> None:
+def token_command(ctx: click.Context, username: str, revoke: bool, expires_days: int | None) -> None:
     """Issue a new API token for USERNAME (shown once; replaces the old one)."""
-    from gateway.console import users
-
     if revoke:
         _run(ctx, lambda s: users.revoke_token(s, username))
         click.echo(f"API token of {username} revoked")
         return
-    token = _run(ctx, lambda s: users.issue_token(s, username))
+    token = _run(ctx, lambda s: users.issue_token(s, username, expires_days))
     click.echo(token)
     click.echo("Shown only this once. Send it as 'Authorization: Bearer <token>'.", err=True)

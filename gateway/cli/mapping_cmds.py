@@ -146,8 +146,8 @@ def translate_command(file: Path, partner: str | None, as_json: bool, root: Path
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
-        for name, doc in result.documents:
-            click.echo(f"{name}: {json.dumps(doc.model_dump(mode='json'), ensure_ascii=False)}")
+        for name, document in result.documents:
+            click.echo(f"{name}: {json.dumps(document.model_dump(mode='json'), ensure_ascii=False)}")
     for error in result.errors:
         click.echo(f"{file}: {error}", err=True)
     if result.errors:

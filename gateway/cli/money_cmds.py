@@ -17,7 +17,28 @@ from typing import Any, NoReturn
 import click
 
 from gateway.cli.runtime_cmds import open_runtime
+from gateway.invoicing import (
+    InvoiceBlocked,
+    InvoicingError,
+    build_credit_note,
+    build_invoices,
+    check_invoice,
+    invoice_json,
+    list_invoices,
+)
+from gateway.reconcile import (
+    STATUSES,
+    DiscrepancyError,
+    check_aging,
+    discrepancy_json,
+    list_discrepancies,
+    reconcile_all,
+    reconcile_po,
+    set_discrepancy_status,
+)
+from gateway.service.money import approve_invoice, send_invoice
 from gateway.store import session_scope
+from gateway.store.models import utcnow
 
 BLOCKED_EXIT = 3
 
@@ -54,8 +75,6 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 @click.pass_context
 def reconcile_command(ctx: click.Context, partner: str | None, po_number: str | None, as_json: bool) -> None:
     """Match POs, ASNs, invoices and returns; file, update and close discrepancies."""
-    from gateway.reconcile import reconcile_all, reconcile_po
-
     runtime = open_runtime(ctx)
     try:
         if partner and partner not in runtime.partners:
@@ -114,8 +133,6 @@ def discrepancies_group(
     """List discrepancies (newest first); 'discrepancies set ID STATUS' moves one."""
     if ctx.invoked_subcommand is not None:
         return
-    from gateway.reconcile import STATUSES, discrepancy_json, list_discrepancies
-
     wanted = set(statuses) | ({"open", "acknowledged", "disputed"} if only_open else set())
     unknown = wanted - set(STATUSES)
     if unknown:
@@ -162,8 +179,6 @@ def set_command(
     ctx: click.Context, discrepancy_id: int, status: str, note: str | None, actor: str | None
 ) -> None:
     """Move a discrepancy: open -> acknowledged -> resolved | disputed (resolved -> open reopens)."""
-    from gateway.reconcile import DiscrepancyError, set_discrepancy_status
-
     runtime = open_runtime(ctx)
     try:
         with session_scope(runtime.engine) as session:
@@ -206,15 +221,6 @@ def build_command(
     as_json: bool,
 ) -> None:
     """Build (or find) the invoice of an ASN or the credit note of an RMA, and check it."""
-    from gateway.invoicing import (
-        InvoicingError,
-        build_credit_note,
-        build_invoices,
-        check_invoice,
-        invoice_json,
-        list_invoices,
-    )
-
     if bool(shipment_id) == bool(rma_number):
         _fail("give --shipment ID or --rma NUMBER")
     day: date | None = today.date() if today else None
@@ -279,8 +285,6 @@ def list_command(
     as_json: bool,
 ) -> None:
     """Invoices and credit notes, newest first (``received``: an ERP's, not built here)."""
-    from gateway.invoicing import invoice_json, list_invoices
-
     runtime = open_runtime(ctx)
     try:
         with session_scope(runtime.engine) as session:
@@ -309,8 +313,6 @@ def list_command(
 @click.pass_context
 def check_command(ctx: click.Context, document_id: int) -> None:
     """Run the compliance checks; exit 3 and list every reason when the invoice is blocked."""
-    from gateway.invoicing import InvoicingError, check_invoice
-
     runtime = open_runtime(ctx)
     try:
         with session_scope(runtime.engine) as session:
@@ -327,9 +329,6 @@ def check_command(ctx: click.Context, document_id: int) -> None:
 
 
 def _send(ctx: click.Context, document_id: int, actor: str | None, note: str | None, approve: bool) -> None:
-    from gateway.invoicing import InvoiceBlocked, InvoicingError
-    from gateway.service.money import approve_invoice, send_invoice
-
     runtime = open_runtime(ctx)
     try:
         if approve:
@@ -381,9 +380,6 @@ def alerts_group() -> None:
 @click.pass_context
 def alerts_check_command(ctx: click.Context, today: Any, no_notify: bool, as_json: bool) -> None:
     """Run the aging checks; new alerts go to the log, the webhook and e-mail of config.yaml."""
-    from gateway.reconcile import check_aging
-    from gateway.store.models import utcnow
-
     runtime = open_runtime(ctx)
     try:
         with session_scope(runtime.engine) as session:

@@ -11,19 +11,30 @@ import json
 import logging
 import shutil
 import sys
+import threading
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from sqlmodel import select
+from waitress.server import create_server
+from werkzeug.serving import run_simple
 
 from gateway.cli.admin_cmds import settings_from
+from gateway.cli.runlock import AlreadyRunning, run_lock
 from gateway.config import ConfigError
+from gateway.console import create_app
+from gateway.service import pipeline
+from gateway.service.as2_inbound import make_app
 from gateway.service.logsetup import configure_logging
+from gateway.service.mailboxes import send_due
+from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
+from gateway.service.scheduler import Gateway, run_once
 from gateway.store import session_scope
-from gateway.store.models import Document, DocumentMessage, Message, MessageEvent
+from gateway.store.models import Document, DocumentMessage, Message, MessageEvent, MessageState
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +57,23 @@ def open_runtime(ctx: click.Context) -> Runtime:
               help="Also serve the console (and the AS2 endpoint) on console.host:console.port.")  # fmt: skip
 @click.pass_context
 def run_command(ctx: click.Context, once: bool, console: bool) -> None:
-    """Start the gateway: poll mailboxes, process messages, send the outbox (until SIGTERM)."""
-    from gateway.service.scheduler import Gateway, run_once
+    """Start the gateway: poll mailboxes, process messages, send the outbox (until SIGTERM).
 
+    Refused (status 2) while another long-running ``acorn run`` of the same config file runs;
+    ``--once`` runs (cron, several workers sharing a PostgreSQL database) take no lock."""
     runtime = open_runtime(ctx)
+    config = Path(ctx.find_root().obj.get("config_path") or "config.yaml")
+    try:
+        with run_lock(runtime.settings.archive_dir, config) if not once else nullcontext():
+            _run(runtime, once, console)
+    except AlreadyRunning as exc:
+        click.echo(f"acorn: {exc}", err=True)
+        sys.exit(2)
+    finally:
+        runtime.close()
+
+
+def _run(runtime: Runtime, once: bool, console: bool) -> None:
     server = None
     try:
         if once:
@@ -68,17 +92,10 @@ def run_command(ctx: click.Context, once: bool, console: bool) -> None:
     finally:
         if server is not None:
             server.close()
-        runtime.close()
 
 
 def _start_console(runtime: Runtime):  # type: ignore[no-untyped-def]
     """The console in a background thread (waitress); ``None`` when its address is taken."""
-    import threading
-
-    from waitress import create_server
-
-    from gateway.console import create_app
-
     host, port = runtime.settings.console.host, runtime.settings.console.port
     try:
         server = create_server(create_app(runtime), host=host, port=port, threads=8, ident="acorn")
@@ -102,8 +119,6 @@ def _start_console(runtime: Runtime):  # type: ignore[no-untyped-def]
 @click.pass_context
 def ingest_command(ctx: click.Context, files: tuple[Path, ...], partner: str | None, mailbox: str) -> None:
     """Receive and process FILES as if they came from a mailbox. Exit 2 when any fails."""
-    from gateway.service import pipeline
-
     runtime = open_runtime(ctx)
     failed = 0
     try:
@@ -133,7 +148,9 @@ def _since(value: str | None) -> datetime | None:
 
 
 @click.command("messages")
-@click.option("--state", help="received, done, failed, duplicate, queued, sent, acknowledged, rejected...")
+@click.option(
+    "--state", type=click.Choice([s.value for s in MessageState]), help="Only messages in this state."
+)
 @click.option("--partner")
 @click.option("--direction", type=click.Choice(["in", "out"]))
 @click.option("--limit", default=50, show_default=True)
@@ -149,6 +166,11 @@ def messages_command(
 ) -> None:
     """List the newest messages."""
     runtime = open_runtime(ctx)
+    if partner is not None and partner not in runtime.partners:
+        runtime.close()
+        known = ", ".join(runtime.partners.names()) or "none"
+        click.echo(f"acorn: unknown partner {partner!r} (known: {known})", err=True)
+        sys.exit(2)
     with session_scope(runtime.engine) as session:
         query = select(Message)
         if state:
@@ -237,12 +259,11 @@ def replay_command(
     actor: str | None,
 ) -> None:
     """Re-run messages from their archived bytes with today's mappings (outbound ones are resent)."""
-    from gateway.service import pipeline
-
     if not message_ids and not all_failed:
         raise click.UsageError("give message ids or --failed")
     runtime = open_runtime(ctx)
     who = actor or getpass.getuser()
+    counts: dict[str, int] = {}
     try:
         ids = list(message_ids)
         if all_failed:
@@ -251,7 +272,6 @@ def replay_command(
         if not ids:
             click.echo("nothing to replay", err=True)
             return
-        counts: dict[str, int] = {}
         for n, outcome in enumerate(pipeline.replay(runtime, ids, actor=who, reason=reason), start=1):
             counts[outcome.state] = counts.get(outcome.state, 0) + 1
             error = f": {outcome.error.splitlines()[0]}" if outcome.error else ""
@@ -259,14 +279,14 @@ def replay_command(
         click.echo(", ".join(f"{v} {k}" for k, v in sorted(counts.items())), err=True)
     finally:
         runtime.close()
+    if counts.get(MessageState.FAILED.value):
+        sys.exit(2)  # a replay that still fails is not a success
 
 
 @click.command("send")
 @click.pass_context
 def send_command(ctx: click.Context) -> None:
     """Send every queued outbound message that is due, now."""
-    from gateway.service.mailboxes import send_due
-
     runtime = open_runtime(ctx)
     summary = send_due(runtime)
     runtime.close()
@@ -319,8 +339,6 @@ def demo_command(ctx: click.Context, samples: Path | None) -> None:
 @click.pass_context
 def prune_command(ctx: click.Context, days: int | None) -> None:
     """Remove archived payloads older than the retention, except those still needed."""
-    from gateway.service.retention import prune_archive
-
     runtime = open_runtime(ctx)
     try:
         report = prune_archive(runtime, days)
@@ -338,10 +356,6 @@ def prune_command(ctx: click.Context, days: int | None) -> None:
 @click.pass_context
 def as2_server_command(ctx: click.Context, host: str, port: int) -> None:
     """Serve the inbound AS2 endpoint (POST /as2) on its own port."""
-    from werkzeug.serving import run_simple
-
-    from gateway.service.as2_inbound import make_app
-
     runtime = open_runtime(ctx)
     click.echo(f"AS2 endpoint on http://{host}:{port}/as2", err=True)
     try:

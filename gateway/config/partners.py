@@ -119,7 +119,9 @@ class AckPolicy(_Part):
 
 class _MailboxBase(_Part):
     name: Name
-    interval: float = Field(default=60, gt=0, description="seconds between polls")
+    interval: float | None = Field(
+        default=None, gt=0, description="seconds between polls (default: scheduler.poll_interval_seconds)"
+    )
     enabled: bool = True
 
 

@@ -48,6 +48,11 @@ class ConsoleSettings(_Section):
     port: int = Field(default=8080, ge=1, le=65535)
     secret_file: Path | None = None
     secret: SecretStr | None = Field(default=None, exclude=True)
+    session_cookie_secure: bool = False  # True when the console is served over HTTPS
+    session_cookie_samesite: Literal["Strict", "Lax"] = "Lax"
+    session_lifetime_minutes: int = Field(default=720, ge=1)
+    login_limit_per_user: str = "5 per 15 minutes"  # failed logins, Flask-Limiter notation
+    login_limit_per_address: str = "20 per 15 minutes"
 
 
 class SchedulerSettings(_Section):

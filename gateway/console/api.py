@@ -12,21 +12,23 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, Response, abort, current_app, jsonify, request
-from sqlmodel import select
+from sqlmodel import col, select
 
 from gateway.console import actions, overview, serialize
 from gateway.console.auth import requires
 from gateway.console.context import current_user, db, int_arg, runtime
 from gateway.console.jobs import JobBusy, JobTable
 from gateway.console.openapi import openapi_document
+from gateway.console.orders import discrepancies_of_po, documents_of_po
 from gateway.console.queries import FilterError, MessageFilter, list_messages, parse_day, related_messages
 from gateway.console.views.documents import messages_by_document
+from gateway.console.views.messages import load_payload, message_documents
 from gateway.console.views.money import blocked_reasons
 from gateway.store.models import (
     AuditEntry,
     Discrepancy,
     Document,
-    DocumentLine,
+    Message,
     MessageEvent,
 )
 
@@ -104,8 +106,6 @@ def messages() -> Any:
 
 
 def _message(message_id: int) -> Any:
-    from gateway.store.models import Message
-
     found = db().get(Message, message_id)
     if found is None:
         abort(404, description=f"there is no message {message_id}")
@@ -114,12 +114,10 @@ def _message(message_id: int) -> Any:
 
 @bp.route("/messages/<int:message_id>")
 def message(message_id: int) -> Any:
-    from gateway.console.views.messages import message_documents
-
     session = db()
     found = _message(message_id)
     events = session.exec(
-        select(MessageEvent).where(MessageEvent.message_id == message_id).order_by(MessageEvent.id)
+        select(MessageEvent).where(MessageEvent.message_id == message_id).order_by(col(MessageEvent.id))
     )
     return jsonify(
         {
@@ -135,8 +133,6 @@ def message(message_id: int) -> Any:
 
 @bp.route("/messages/<int:message_id>/raw")
 def message_raw(message_id: int) -> Response:
-    from gateway.console.views.messages import load_payload
-
     data, problem = load_payload(_message(message_id))
     if data is None:
         abort(404, description=problem)
@@ -213,12 +209,8 @@ def job(job_id: str) -> Any:
 @bp.route("/purchase-orders/<path:po_number>")
 def purchase_order(po_number: str) -> Any:
     session = db()
-    docs = {d.id: d for d in session.exec(select(Document).where(Document.po_number == po_number))}
-    line_docs = select(DocumentLine.document_id).where(DocumentLine.po_number == po_number).distinct()
-    for d in session.exec(select(Document).where(Document.id.in_(line_docs))):
-        docs[d.id] = d
-    discrepancies = session.exec(select(Discrepancy).where(Discrepancy.po_number == po_number))
-    disc = [serialize.discrepancy(d) for d in discrepancies]
+    docs = documents_of_po(session, po_number)
+    disc = [serialize.discrepancy(d) for d in discrepancies_of_po(session, po_number)]
     if not docs and not disc:
         abort(404, description=f"nothing is known about PO {po_number}")
     links = messages_by_document([i for i in docs if i is not None])
@@ -228,7 +220,9 @@ def purchase_order(po_number: str) -> Any:
             "documents": [
                 {
                     **serialize.document(d),
-                    "messages": [{"id": m.id, "role": r, "state": m.state} for m, r in links.get(d.id, [])],
+                    "messages": [
+                        {"id": m.id, "role": r, "state": m.state} for m, r in links.get(d.id or 0, [])
+                    ],
                 }
                 for d in sorted(docs.values(), key=lambda d: d.id or 0)
             ],
@@ -285,7 +279,7 @@ def partners() -> Any:
                     {
                         "name": b.name,
                         "type": b.type,
-                        "interval": b.interval,
+                        "interval": b.interval or runtime().settings.scheduler.poll_interval_seconds,
                         "enabled": b.enabled,
                         "status": next(
                             (s for s in statuses if s["partner"] == profile.name and s["mailbox"] == b.name),

@@ -15,14 +15,16 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from gateway.console import auth, formatting
+from gateway.console import api, auth, formatting, health, limits
 from gateway.console.context import RUNTIME_KEY, close_db, current_user
 from gateway.console.jobs import JobTable
+from gateway.console.views import audit, bulk, dashboard, documents, messages, money, partners, users
+from gateway.service.as2_inbound import make_blueprint as as2_blueprint
 
 if TYPE_CHECKING:
     from gateway.service.runtime import Runtime
@@ -34,9 +36,6 @@ JOBS_KEY = "acorn.jobs"
 DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_NAME": "acorn_session",
     "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,  # the console serves plain HTTP on 127.0.0.1 by default
-    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "WTF_CSRF_TIME_LIMIT": None,  # a token lives as long as the session
     "WTF_CSRF_SSL_STRICT": True,
     "MAX_CONTENT_LENGTH": 1 << 20,
@@ -67,10 +66,24 @@ def _secret(runtime: Runtime) -> str:
     return secrets.token_hex(32)
 
 
+def _from_settings(runtime: Runtime) -> dict[str, Any]:
+    """The Flask settings that ``config.yaml``'s ``console:`` section decides."""
+    console = runtime.settings.console
+    return {
+        "SESSION_COOKIE_SECURE": console.session_cookie_secure,
+        "SESSION_COOKIE_SAMESITE": console.session_cookie_samesite,
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=console.session_lifetime_minutes),
+        limits.PER_USER_KEY: console.login_limit_per_user,
+        limits.PER_ADDRESS_KEY: console.login_limit_per_address,
+    }
+
+
 def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Flask:
-    """The console for ``runtime``; ``config`` overrides :data:`DEFAULTS` and the secret (tests)."""
+    """The console for ``runtime``; ``config`` overrides :data:`DEFAULTS`, the settings and the
+    secret (tests)."""
     app = Flask(__name__)
     app.config.update(DEFAULTS)
+    app.config.update(_from_settings(runtime))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if config is None or "SECRET_KEY" not in config:
         app.config["SECRET_KEY"] = _secret(runtime)
@@ -80,9 +93,6 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
     app.extensions[JOBS_KEY] = JobTable(runtime, batch_size=int(app.config["ACORN_BULK_BATCH_SIZE"]))
     csrf.init_app(app)
     formatting.init_app(app)
-
-    from gateway.console import api, health
-    from gateway.console.views import audit, bulk, dashboard, documents, messages, money, partners
 
     app.before_request(auth.load_user)
     app.teardown_appcontext(close_db)
@@ -95,12 +105,12 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
         partners.bp,
         audit.bp,
         bulk.bp,
+        users.bp,
         health.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)
-    from gateway.service.as2_inbound import make_blueprint as as2_blueprint
-
+    limits.init_app(app, "auth.login")
     as2 = as2_blueprint(runtime)  # partners POST AS2 messages (and async MDNs) here: signed, not a form
     app.register_blueprint(as2)
     csrf.exempt(as2)
@@ -138,8 +148,6 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
 
 def _error_page(code: int, message: str) -> Any:
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        from flask import jsonify
-
         response = jsonify({"error": message})
         response.status_code = code
         return response

@@ -15,13 +15,28 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
-from gateway.console import users
+from gateway.console import sessions, users
 from gateway.console.audit import record
 from gateway.console.context import current_user, db
+from gateway.console.limits import name_key
 from gateway.store.models import User
+
+UNKNOWN_ACTOR = "(unknown user)"
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +56,12 @@ def _bearer_token() -> str | None:
 
 
 def _session_user() -> User | None:
-    user_id = session.get("user_id")
-    if user_id is None:
+    token = session.get("sid")
+    if not isinstance(token, str):
         return None
-    user = db().get(User, user_id)
-    if user is None or user.disabled or session.get("stamp") != users.session_stamp(user):
+    user = sessions.user_of(db(), token)
+    if user is None:  # logged out, expired, password changed or user disabled
         session.clear()
-        return None
     return user
 
 
@@ -71,8 +85,6 @@ def load_user() -> Response | None:
 
 
 def _unauthorized(message: str) -> Response:
-    from flask import jsonify
-
     response = jsonify({"error": message})
     response.status_code = 401
     response.headers["WWW-Authenticate"] = 'Bearer realm="acorn"'
@@ -118,28 +130,41 @@ def login() -> Any:
     session_db = db()
     user = users.authenticate(session_db, username, password)
     if user is None:
-        record(session_db, username[:64] or "(anonymous)", "login.failed", "user", username[:128] or None)
-        session_db.commit()
-        log.info("console login failed for %r from %s", username, request.remote_addr)
+        _record_failure(username)
         flash("Unknown user or wrong password.", "error")
-        return render_template("login.html", next=request.form.get("next", ""), username=username), 401
+        return render_template("login.html", next=request.form.get("next", "")), 401
     users.record_login(session_db, user)
     record(session_db, user.username, "login", "user", user.username)
+    token = sessions.start(session_db, user, current_app.permanent_session_lifetime)
     session_db.commit()
     session.clear()
-    session["user_id"] = user.id
-    session["stamp"] = users.session_stamp(user)
+    session["sid"] = token
     session.permanent = True
     log.info("console login: %s", user.username)
     return redirect(_safe_next(request.form.get("next")))
 
 
+def _record_failure(username: str) -> None:
+    """Audit and log a failed login. A name that is no user is never written down (it may be a
+    password typed in the wrong field): only a short hash of it, to tell repeated tries apart."""
+    session_db = db()
+    known = users.exists(session_db, username)
+    actor, target = (username, username) if known else (UNKNOWN_ACTOR, None)
+    record(session_db, actor, "login.failed", "user", target)
+    who = username if known else f"an unknown user name (#{name_key(username)})"
+    session_db.commit()
+    log.info("console login failed for %s from %s", who, request.remote_addr)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     user = current_user()
+    token = session.get("sid")
     if user is not None:
         record(db(), user.username, "logout", "user", user.username)
-        db().commit()
+    if isinstance(token, str):
+        sessions.end(db(), token)  # a copy of the cookie is refused from now on
+    db().commit()
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -78,13 +78,36 @@ def fmt_json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=False, ensure_ascii=False, default=_default)
 
 
+def _plain(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def detail_items(detail: Any) -> list[tuple[str, str]]:
+    """An audit entry's detail as (label, text) pairs for a definition list: no JSON quoting.
+
+    The template escapes the text as usual; nothing here is marked safe."""
+    if not isinstance(detail, dict):
+        return [] if detail is None else [("detail", _plain(detail))]
+    return [(str(key).replace("_", " "), _plain(value)) for key, value in detail.items()]
+
+
 def can(role: str) -> bool:
     user = current_user()
     return user is not None and users.role_allows(user.role, role)
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(dt=fmt_dt, ago=fmt_ago, num=fmt_number, pretty=fmt_json)
+    app.jinja_env.filters.update(
+        dt=fmt_dt, ago=fmt_ago, num=fmt_number, pretty=fmt_json, detail_items=detail_items
+    )
     app.jinja_env.globals.update(can=can, state_class=lambda s: STATE_CLASS.get(s or "", ""))
 
     @app.context_processor

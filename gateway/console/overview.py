@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, case, cast, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from gateway.store.models import Discrepancy, MailboxStatus, Message, Worker, utcnow
 
@@ -69,11 +69,11 @@ def activity(session: Session, partners: list[str], now: datetime | None = None)
     """Counts by state, partner and document type for the last 24 hours and the last 7 days."""
     now = now or utcnow()
     day_start, week_start = now - timedelta(days=1), now - timedelta(days=7)
-    recent = case((Message.created_at >= day_start, 1), else_=0)
+    recent = case((col(Message.created_at) >= day_start, 1), else_=0)
     types = cast(Message.document_types, String)
     day, week = Tally(), Tally()
     for partner in [*partners, None]:
-        where = Message.partner == partner if partner is not None else Message.partner.is_(None)
+        where = Message.partner == partner if partner is not None else col(Message.partner).is_(None)
         rows = session.exec(
             select(recent, Message.state, types, func.count())
             .where(where, Message.created_at >= week_start)
@@ -98,7 +98,7 @@ def open_discrepancies(session: Session, limit: int = 10) -> tuple[list[Discrepa
         session.exec(
             select(Discrepancy)
             .where(Discrepancy.status == "open")
-            .order_by(Discrepancy.id.desc())
+            .order_by(col(Discrepancy.id).desc())
             .limit(limit)
         )
     )
@@ -110,7 +110,9 @@ def open_discrepancies(session: Session, limit: int = 10) -> tuple[list[Discrepa
 def messages_by_state(session: Session) -> list[tuple[str, str, int]]:
     """(state, partner, count) over every message (for ``/metrics``)."""
     rows = session.exec(
-        select(Message.state, Message.partner, func.count()).group_by(Message.state, Message.partner)
+        select(Message.state, Message.partner, func.count()).group_by(
+            col(Message.state), col(Message.partner)
+        )
     ).all()
     return [(state, partner or "", int(count)) for state, partner, count in rows]
 
@@ -125,4 +127,4 @@ def discrepancies_by_status(session: Session) -> list[tuple[str, str, int]]:
 
 
 def workers(session: Session) -> list[Worker]:
-    return list(session.exec(select(Worker).order_by(Worker.heartbeat_at.desc())))
+    return list(session.exec(select(Worker).order_by(col(Worker.heartbeat_at).desc())))

@@ -33,10 +33,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, literal
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from gateway.store.archive import Archive
 from gateway.store.models import (
@@ -48,6 +49,8 @@ from gateway.store.models import (
     MessageState,
     MessageType,
 )
+
+_message_id = col(Message.id)
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
@@ -164,20 +167,19 @@ def failed_payload_matches(session: Session, archive: Archive, q: str, scan: int
     needle = q.encode("utf-8")
     if len(needle) < MIN_PAYLOAD_QUERY:
         return set()
-    newest = list(
-        session.exec(
-            select(Message.id)
-            .where(Message.state == MessageState.FAILED.value)
-            .order_by(Message.id.desc())
-            .limit(scan)
-        )
+    newest = _ids(
+        session,
+        select(_message_id)
+        .where(col(Message.state) == MessageState.FAILED.value)
+        .order_by(_message_id.desc())
+        .limit(scan),
     )
-    query = select(Message.id, Message.sha256, Message.size).where(Message.id.in_(newest))
+    query = select(_message_id, Message.sha256, Message.size).where(_message_id.in_(newest))
     rows = session.exec(query).all() if newest else []
     seen: dict[str, bool] = {}
     found = set()
     for ident, sha256, size in rows:
-        if size > MAX_SCAN_BYTES:
+        if ident is None or size > MAX_SCAN_BYTES:
             continue
         if sha256 not in seen:
             try:
@@ -185,8 +187,13 @@ def failed_payload_matches(session: Session, archive: Archive, q: str, scan: int
             except (OSError, ValueError):
                 seen[sha256] = False
         if seen[sha256]:
-            found.add(int(ident))
+            found.add(ident)
     return found
+
+
+def _ids(session: Session, query: Any) -> list[int]:
+    """The non-null ids a one-column ``query`` returns."""
+    return [int(ident) for ident in session.exec(query).all() if ident is not None]
 
 
 def search_message_ids(
@@ -201,47 +208,40 @@ def search_message_ids(
     ids: set[int] = set()
     doc_ids: set[int] = set()
     for column in (Document.po_number, Document.shipment_id, Document.invoice_number, Document.rma_number):
-        doc_ids.update(session.exec(select(Document.id).where(column == q).limit(cap)).all())
-    doc_ids.update(
-        session.exec(select(DocumentLine.document_id).where(DocumentLine.po_number == q).limit(cap)).all()
-    )
+        doc_ids.update(_ids(session, select(Document.id).where(col(column) == q).limit(cap)))
+    line_docs = select(DocumentLine.document_id).where(col(DocumentLine.po_number) == q).limit(cap)
+    doc_ids.update(_ids(session, line_docs))
     if doc_ids:
         wanted = sorted(doc_ids)[:cap]
         ids.update(
-            session.exec(
-                select(DocumentMessage.message_id).where(DocumentMessage.document_id.in_(wanted))
-            ).all()
+            _ids(
+                session,
+                select(DocumentMessage.message_id).where(col(DocumentMessage.document_id).in_(wanted)),
+            )
         )
-        ids.update(
-            mid
-            for mid in session.exec(select(Document.source_message_id).where(Document.id.in_(wanted))).all()
-            if mid is not None
-        )
+        ids.update(_ids(session, select(Document.source_message_id).where(col(Document.id).in_(wanted))))
     controls = {q}
     if q.isdigit() and len(q) < 9:
         controls.add(q.zfill(9))  # ISA13 is nine digits, people type it without the zeros
     ids.update(
-        session.exec(select(Message.id).where(Message.interchange_control.in_(controls)).limit(cap)).all()
+        _ids(session, select(_message_id).where(col(Message.interchange_control).in_(controls)).limit(cap))
     )
-    # filename: exact or prefix, as an index range (works the same on SQLite and PostgreSQL)
-    ids.update(
-        session.exec(
-            select(Message.id).where(Message.filename >= q, Message.filename < q + "\U0010ffff").limit(cap)
-        ).all()
-    )
+    # filename and sha256: exact or prefix, as an index range (the same on SQLite and PostgreSQL)
+    ids.update(_ids(session, _prefix(col(Message.filename), q, "\U0010ffff").limit(cap)))
     lowered = q.lower()
     if _HEX.match(lowered):
-        ids.update(
-            session.exec(
-                select(Message.id).where(Message.sha256 >= lowered, Message.sha256 < lowered + "g").limit(cap)
-            ).all()
-        )
+        ids.update(_ids(session, _prefix(col(Message.sha256), lowered, "g").limit(cap)))
     bare = q.removeprefix("#")
     if bare.isdigit() and len(bare) < 19:
-        ids.update(session.exec(select(Message.id).where(Message.id == int(bare))).all())
+        ids.update(_ids(session, select(_message_id).where(_message_id == int(bare))))
     if archive is not None:
         ids.update(failed_payload_matches(session, archive, q))
     return sorted(ids, reverse=True)[:cap]
+
+
+def _prefix(column: Any, value: str, beyond: str) -> Any:
+    """Ids whose ``column`` starts with ``value`` (``beyond`` sorts after every continuation)."""
+    return select(_message_id).where(column >= value, column < value + beyond)
 
 
 # -- the list -------------------------------------------------------------------------------
@@ -250,18 +250,18 @@ def search_message_ids(
 def _id_bounds(session: Session) -> tuple[int, int] | None:
     """The smallest and largest id: two queries, as SQLite reads ``min()`` or ``max()`` alone from
     the primary key but scans the table for both in one query."""
-    high = session.exec(select(func.max(Message.id))).one()
+    high = session.exec(select(func.max(_message_id))).one()
     if high is None:
         return None
-    low = session.exec(select(func.min(Message.id))).one()
-    return int(low), int(high)
+    low = session.exec(select(func.min(_message_id))).one()
+    return int(low if low is not None else high), int(high)
 
 
 def _created_at_of_first_from(session: Session, ident: int) -> tuple[int, datetime] | None:
     row = session.exec(
-        select(Message.id, Message.created_at).where(Message.id >= ident).order_by(Message.id).limit(1)
+        select(_message_id, Message.created_at).where(_message_id >= ident).order_by(_message_id).limit(1)
     ).first()
-    return None if row is None else (int(row[0]), row[1])
+    return None if row is None or row[0] is None else (int(row[0]), row[1])
 
 
 def _aware(moment: datetime) -> datetime:
@@ -287,15 +287,56 @@ def first_id_from(session: Session, moment: datetime, bounds: tuple[int, int]) -
     return answer
 
 
-def _plain(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
+def _plain(column: Any, value: str) -> ColumnElement[bool]:
     """``column = value`` written so that no index is used (``column || '' = value``)."""
-    return column.concat(literal("")) == value
+    return col(column).concat(literal("")) == value
 
 
 def _capped_count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
     cap = COUNT_CAP
-    inner = select(Message.id).where(*conditions).limit(cap + 1).subquery()
+    inner = select(_message_id).where(*conditions).limit(cap + 1).subquery()
     return int(session.exec(select(func.count()).select_from(inner)).one())
+
+
+@dataclass
+class _Plan:
+    """The conditions a filter becomes, split by whether an index serves them."""
+
+    key: Any  # the column the page is ordered and keyed on
+    indexed: list[ColumnElement[bool]]
+    unindexed: list[ColumnElement[bool]]
+    others: list[ColumnElement[bool]]  # date bounds and the unindexed ones
+    dated_on_id: list[ColumnElement[bool]]
+
+
+def _plan(session: Session, flt: MessageFilter, bounds: tuple[int, int]) -> _Plan:
+    # A type filter walks the (type, message id) index instead of the primary key: the page's
+    # order, keyset and id bounds are then written on message_types.message_id, which the
+    # planner can read in order.
+    key = col(MessageType.message_id) if flt.document_type else _message_id
+    indexed: list[ColumnElement[bool]] = []
+    if flt.state:
+        indexed.append(col(Message.state) == flt.state)
+    if flt.partner:
+        indexed.append(col(Message.partner) == flt.partner)
+    low = first_id_from(session, flt.since, bounds) - ID_SLACK if flt.since else None
+    high = first_id_from(session, flt.until, bounds) + ID_SLACK if flt.until else None
+
+    def dated_on(column: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if low is not None and flt.since is not None:
+            out += [col(Message.created_at) >= flt.since, column >= low]
+        if high is not None and flt.until is not None:
+            out += [col(Message.created_at) < flt.until, column < high]
+        return out
+
+    unindexed: list[ColumnElement[bool]] = []
+    if flt.direction:
+        unindexed.append(col(Message.direction) == flt.direction)
+    if flt.document_type:
+        unindexed.append(col(MessageType.document_type) == flt.document_type)
+        unindexed.append(col(MessageType.message_id) == _message_id)
+    return _Plan(key, indexed, unindexed, [*dated_on(key), *unindexed], dated_on(_message_id))
 
 
 def list_messages(
@@ -311,47 +352,21 @@ def list_messages(
     bounds = _id_bounds(session)
     if bounds is None:
         return Page([], None, None, 0)
-    # A type filter walks the (type, message id) index instead of the primary key: the page's
-    # order, keyset and id bounds are then written on message_types.message_id, which the
-    # planner can read in order.
-    key = MessageType.message_id if flt.document_type else Message.id
-    indexed: list[ColumnElement[bool]] = []
-    if flt.state:
-        indexed.append(Message.state == flt.state)
-    if flt.partner:
-        indexed.append(Message.partner == flt.partner)
-    low = first_id_from(session, flt.since, bounds) - ID_SLACK if flt.since else None
-    high = first_id_from(session, flt.until, bounds) + ID_SLACK if flt.until else None
-
-    def dated_on(column: ColumnElement[int]) -> list[ColumnElement[bool]]:
-        out = []
-        if low is not None:
-            out += [Message.created_at >= flt.since, column >= low]
-        if high is not None:
-            out += [Message.created_at < flt.until, column < high]
-        return out
-
-    dated = dated_on(key)
-    unindexed: list[ColumnElement[bool]] = []
-    if flt.direction:
-        unindexed.append(Message.direction == flt.direction)
-    if flt.document_type:
-        unindexed.append(MessageType.document_type == flt.document_type)
-        unindexed.append(MessageType.message_id == Message.id)
-    others = [*dated, *unindexed]
-
+    plan = _plan(session, flt, bounds)
+    indexed, others = plan.indexed, plan.others
     total: int | None = None
     capped = approximate = selective_plan = False
+    conditions: list[ColumnElement[bool]]
     if flt.q:
         ids = search_message_ids(session, flt.q, archive=archive)
-        conditions = [Message.id.in_(ids), *indexed, *others] if ids else [literal(False)]
+        conditions = [_message_id.in_(ids), *indexed, *others] if ids else [literal(False)]
         if not indexed and not others:
             total = len(ids)
             capped = len(ids) >= SEARCH_CAP
     elif indexed:
-        count = _capped_count(session, [*indexed, *dated_on(Message.id)])
+        count = _capped_count(session, [*indexed, *plan.dated_on_id])
         selective = count <= COUNT_CAP
-        if not unindexed:
+        if not plan.unindexed:
             total, capped = min(count, COUNT_CAP), not selective
         walk = [*_unindexed(flt), *others] if _is_sqlite(session) else [*indexed, *others]
         conditions = [*indexed, *others] if selective else walk
@@ -360,8 +375,21 @@ def list_messages(
         conditions = others
         if not others:
             total, approximate = bounds[1] - bounds[0] + 1, True
+    ids_first = bool(indexed) and not flt.q and not plan.unindexed and selective_plan
+    rows, older, newer = _page(session, conditions, plan.key, before, after, limit, ids_first)
+    return Page(rows, older, newer, total, total_capped=capped, total_approximate=approximate)
 
-    ids_first = bool(indexed) and not flt.q and not unindexed and selective_plan
+
+def _page(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    key: Any,
+    before: int | None,
+    after: int | None,
+    limit: int,
+    ids_first: bool,
+) -> tuple[list[Message], int | None, int | None]:
+    """The rows of a page and the keys of the older and newer pages (None where there is none)."""
     if after is not None:
         rows = _fetch(session, conditions, key > after, key.asc(), limit + 1, ids_first)
         has_newer = len(rows) > limit
@@ -373,21 +401,16 @@ def list_messages(
         has_older = len(rows) > limit
         rows = rows[:limit]
         has_newer = before is not None and bool(rows)
-    return Page(
-        items=rows,
-        older=rows[-1].id if rows and has_older else None,
-        newer=rows[0].id if rows and has_newer else None,
-        total=total,
-        total_capped=capped,
-        total_approximate=approximate,
-    )
+    older = rows[-1].id if rows and has_older else None
+    newer = rows[0].id if rows and has_newer else None
+    return rows, older, newer
 
 
 def _fetch(
     session: Session,
     conditions: list[ColumnElement[bool]],
     keyset: ColumnElement[bool] | None,
-    order: ColumnElement[int],
+    order: Any,
     limit: int,
     ids_first: bool,
 ) -> list[Message]:
@@ -396,10 +419,10 @@ def _fetch(
     where = [*conditions, *([keyset] if keyset is not None else [])]
     if not ids_first:
         return list(session.exec(select(Message).where(*where).order_by(order).limit(limit)))
-    ids = list(session.exec(select(Message.id).where(*where).order_by(order).limit(limit)))
+    ids = _ids(session, select(_message_id).where(*where).order_by(order).limit(limit))
     if not ids:
         return []
-    found = {m.id: m for m in session.exec(select(Message).where(Message.id.in_(ids)))}
+    found = {m.id: m for m in session.exec(select(Message).where(_message_id.in_(ids)))}
     return [found[i] for i in ids if i in found]
 
 
@@ -416,15 +439,13 @@ def _unindexed(flt: MessageFilter) -> list[ColumnElement[bool]]:
     return out
 
 
-def _exists(
-    session: Session, conditions: list[ColumnElement[bool]], key: ColumnElement[int], below: int | None
-) -> bool:
+def _exists(session: Session, conditions: list[ColumnElement[bool]], key: Any, below: int | None) -> bool:
     if below is None:
         return False
-    return session.exec(select(Message.id).where(*conditions, key < below).limit(1)).first() is not None
+    return session.exec(select(_message_id).where(*conditions, key < below).limit(1)).first() is not None
 
 
-def with_filter(flt: MessageFilter, **changes: str | None) -> MessageFilter:
+def with_filter(flt: MessageFilter, **changes: Any) -> MessageFilter:
     return replace(flt, **changes)
 
 
@@ -444,7 +465,7 @@ def related_messages(session: Session, message: Message, limit: int = 50) -> lis
         ids.update(
             session.exec(
                 select(DocumentMessage.message_id)
-                .where(DocumentMessage.document_id.in_(doc_ids))
+                .where(col(DocumentMessage.document_id).in_(doc_ids))
                 .limit(limit)
             ).all()
         )
@@ -453,7 +474,10 @@ def related_messages(session: Session, message: Message, limit: int = 50) -> lis
         return []
     return list(
         session.exec(
-            select(Message).where(Message.id.in_(sorted(ids))).order_by(Message.id.desc()).limit(limit)
+            select(Message)
+            .where(col(Message.id).in_(sorted(ids)))
+            .order_by(col(Message.id).desc())
+            .limit(limit)
         )
     )
 

@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from gateway.edi.detect import sniff, strip_preamble
+from gateway.edi.edifact.tokenizer import tokenize as edifact_tokenize
 from gateway.edi.errors import EdiError
 from gateway.edi.model import Delimiters
+from gateway.edi.x12.tokenizer import tokenize as x12_tokenize
 from gateway.service.xml_inbound import is_xml
 
 log = logging.getLogger(__name__)
@@ -71,17 +73,13 @@ def _display(text: str) -> str:
 
 
 def _x12_offsets(text: str) -> Iterator[tuple[int, int, Delimiters]]:
-    from gateway.edi.x12.tokenizer import tokenize
-
-    for run in tokenize([text]):
+    for run in x12_tokenize([text]):
         for index in range(len(run.pieces)):
             yield run.first + index, run.offset(index), run.delimiters
 
 
 def _edifact_offsets(text: str) -> Iterator[tuple[int, int, Delimiters]]:
-    from gateway.edi.edifact.tokenizer import tokenize
-
-    for ordinal, offset, _segment, delims in tokenize([text]):
+    for ordinal, offset, _segment, delims in edifact_tokenize([text]):
         yield ordinal, offset, delims
 
 

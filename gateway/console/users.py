@@ -12,15 +12,18 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
+from datetime import UTC, timedelta
 
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from gateway.console import sessions
 from gateway.store.models import User, utcnow
 
 ROLES: tuple[str, ...] = ("viewer", "operator", "admin")
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "acorn_"
+MAX_TOKEN_DAYS = 365
 
 
 @functools.cache
@@ -79,6 +82,7 @@ def set_password(session: Session, username: str, password: str) -> User:
     user = get_user(session, username)
     user.password_hash = generate_password_hash(password)
     session.add(user)
+    sessions.end_all(session, user)
     return user
 
 
@@ -96,11 +100,17 @@ def set_disabled(session: Session, username: str, disabled: bool) -> User:
     user = get_user(session, username)
     user.disabled = disabled
     session.add(user)
+    if disabled:
+        sessions.end_all(session, user)
     return user
 
 
 def list_users(session: Session) -> Sequence[User]:
     return session.exec(select(User).order_by(User.username)).all()
+
+
+def exists(session: Session, username: str) -> bool:
+    return session.exec(select(User.id).where(User.username == username)).first() is not None
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -118,11 +128,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(session: Session, username: str) -> str:
-    """A new API token for ``username`` (replacing any earlier one); returned once, stored hashed."""
+def issue_token(session: Session, username: str, expires_in_days: int | None = None) -> str:
+    """A new API token for ``username`` (replacing any earlier one); returned once, stored hashed.
+
+    With ``expires_in_days`` the token stops working after that many days. Raises :class:`UserError`."""
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        raise UserError(f"a token lives 1 to {MAX_TOKEN_DAYS} days")
     user = get_user(session, username)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     user.api_token_hash = hash_token(token)
+    user.api_token_expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     session.add(user)
     return token
 
@@ -130,7 +145,15 @@ def issue_token(session: Session, username: str) -> str:
 def revoke_token(session: Session, username: str) -> None:
     user = get_user(session, username)
     user.api_token_hash = None
+    user.api_token_expires_at = None
     session.add(user)
+
+
+def token_expired(user: User) -> bool:
+    expires = user.api_token_expires_at
+    if expires is None:
+        return False
+    return (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= utcnow()
 
 
 def user_for_token(session: Session, token: str) -> User | None:
@@ -141,12 +164,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     user = session.exec(select(User).where(User.api_token_hash == digest)).first()
     if user is None or user.disabled or not hmac.compare_digest(user.api_token_hash or "", digest):
         return None
-    return user
-
-
-def session_stamp(user: User) -> str:
-    """A short fingerprint of the password hash kept in the session: a new password ends old sessions."""
-    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:16]
+    return None if token_expired(user) else user
 
 
 def record_login(session: Session, user: User) -> None:

@@ -276,9 +276,26 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: str = Field(default="viewer", max_length=16)
     api_token_hash: str | None = Field(default=None, max_length=128, index=True)
+    api_token_expires_at: datetime | None = _ts()
     disabled: bool = False
     created_at: datetime = _created()
     last_login_at: datetime | None = _ts()
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A console login, held on the server: the cookie carries a random id whose SHA-256 is ``id``.
+
+    Logout, a password change and disabling the user revoke it; a cookie replayed after that
+    finds its row revoked and is refused.
+    """
+
+    __tablename__ = "console_sessions"
+
+    id: str = Field(max_length=64, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = _created()
+    expires_at: datetime = _created()
+    revoked_at: datetime | None = _ts()
 
 
 class MailboxStatus(SQLModel, table=True):

@@ -11,6 +11,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from sqlmodel import select
 from werkzeug.security import generate_password_hash
 
 from gateway.config import load_settings
-from gateway.console import create_app, users
+from gateway.console import create_app, sessions, users
 from gateway.service.runtime import Runtime
 from gateway.store import make_engine, session_scope, upgrade_database
 from gateway.store.models import User
@@ -99,11 +100,9 @@ def client(app: Flask) -> FlaskClient:
 def login_as(client: FlaskClient, runtime: Runtime, username: str) -> None:
     """Log ``username`` in by writing the session cookie as the login view does."""
     with session_scope(runtime.engine) as session:
-        user = users.get_user(session, username)
-        user_id, stamp = user.id, users.session_stamp(user)
+        token = sessions.start(session, users.get_user(session, username), timedelta(hours=1))
     with client.session_transaction() as sess:
-        sess["user_id"] = user_id
-        sess["stamp"] = stamp
+        sess["sid"] = token
 
 
 def csrf_token(client: FlaskClient, path: str = "/") -> str:

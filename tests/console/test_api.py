@@ -6,8 +6,11 @@ import re
 
 import yaml
 from flask import Flask
+from openapi_spec_validator import validate
 
+from gateway import __version__
 from gateway.console import users
+from gateway.console.openapi import openapi_document
 from gateway.store import session_scope
 
 
@@ -99,3 +102,9 @@ def test_openapi_describes_every_api_route(app: Flask, client, runtime, accounts
                 assert not ref or ref.split("/")[-1] in doc["components"]["responses"]
     as_yaml = yaml.safe_load(client.get("/api/openapi.yaml", headers=auth).data)
     assert as_yaml == doc
+
+
+def test_openapi_file_is_a_valid_openapi_document() -> None:
+    doc = openapi_document()
+    validate(doc)  # raises on a document that breaks the OpenAPI 3.1 schema
+    assert doc["info"]["version"] == __version__

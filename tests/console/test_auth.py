@@ -39,7 +39,7 @@ def test_wrong_password_unknown_user_and_disabled_user_are_refused(client, runti
         assert client.get("/").status_code == 302
     assert [a for a in _audit(runtime) if a[1] == "login.failed"] == [
         ("operator", "login.failed"),
-        ("nobody", "login.failed"),
+        ("(unknown user)", "login.failed"),
         ("retired", "login.failed"),
     ]
 

@@ -5,14 +5,18 @@ werkzeug server on 127.0.0.1; screenshots go to tests/artifacts/ (git-ignored)."
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from werkzeug.serving import make_server
 
 from gateway.console import create_app
 from gateway.service import pipeline
+from gateway.store import session_scope
+from gateway.store.models import Message, ReplayJob
 from tests.console.conftest import PASSWORD, break_mapping, fix_mapping, sample
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,8 +37,14 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def server(runtime, accounts) -> Iterator[str]:
-    app = create_app(runtime, {"SECRET_KEY": "browser-test-key"})
+def server_config() -> dict[str, str]:
+    """Console settings for the server under test (a test overrides this fixture to change them)."""
+    return {}
+
+
+@pytest.fixture
+def server(runtime, accounts, server_config: dict[str, str]) -> Iterator[str]:
+    app = create_app(runtime, {"SECRET_KEY": "browser-test-key", **server_config})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -111,3 +121,99 @@ def test_find_a_failed_po_fix_the_mapping_replay_and_see_it_done(runtime, server
     page.get_by_role("link", name="Audit log").click()
     expect(page.locator("table.list tbody tr").first).to_contain_text("850 mapping: BEG05 is CCYYMMDD")
     shot(page, "06-audit")
+
+
+def _login(page, server: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(server + "/login")
+    page.get_by_label("User").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_bulk_replay_of_the_partner_chosen_in_the_list_only(runtime, server: str, page) -> None:
+    """Choosing a partner and clicking Replay at once replays that partner, never every partner."""
+    from playwright.sync_api import expect
+
+    original = break_mapping(runtime)
+    us = pipeline.ingest(runtime, sample("x12_4010_850_new_po.edi"), "us-850.edi", mailbox="local")
+    eu = pipeline.ingest(runtime, sample("bad_edifact_unt_reference.edi"), "eu-bad.edi", mailbox="local")
+    with session_scope(runtime.engine) as session:
+        partners = {m.id: (m.partner, m.state) for m in session.exec(select(Message))}
+    assert partners[us.message_id] == ("amazon-us", "failed")
+    assert partners[eu.message_id] == ("amazon-eu", "failed")
+    fix_mapping(runtime, original)
+
+    _login(page, server, "operator")
+    page.goto(server + "/bulk-replay")
+    page.get_by_label("Partner").select_option("amazon-us")  # no "Show failed messages" first
+    page.get_by_label("Reason").fill("850 date format fixed")
+    page.get_by_role("button", name="Replay all failed messages").click()
+    expect(page.locator("body")).to_contain_text("amazon-us")
+    shot(page, "10-bulk-replay-one-partner")
+    job_id = page.url.rsplit("/", 1)[1]
+    with session_scope(runtime.engine) as session:
+        row = session.get(ReplayJob, job_id)
+        assert row is not None and row.partner == "amazon-us"
+    expect(page.locator("body")).to_contain_text("finished", timeout=60_000)
+    with session_scope(runtime.engine) as session:
+        states = {m.id: m.state for m in session.exec(select(Message))}
+    assert states[us.message_id] == "done"
+    assert states[eu.message_id] == "failed"  # the other partner's failure was left alone
+
+
+@pytest.mark.parametrize("server_config", [{"ACORN_LOGIN_LIMIT_PER_USER": "3 per 3 seconds"}])
+def test_login_lockout_and_recovery(server: str, page) -> None:
+    """Three wrong passwords lock the user out (the right one is refused too, with a clear
+    message); once the window has passed the right password works again."""
+    from playwright.sync_api import expect
+
+    for _ in range(3):
+        _login(page, server, "operator", "not the password")
+        expect(page.locator(".flash.error")).to_contain_text("Unknown user or wrong password.")
+    started = time.monotonic()
+    _login(page, server, "operator")
+    expect(page.locator("#lockout")).to_contain_text("Too many failed logins for this user")
+    shot(page, "11-login-locked")
+    time.sleep(max(0.0, 3.5 - (time.monotonic() - started)))
+    _login(page, server, "operator")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def test_an_admin_manages_people_on_the_users_page(runtime, server: str, page) -> None:
+    """Add a user, give them a role and an expiring API token, reset the password, disable them."""
+    from playwright.sync_api import expect
+
+    _login(page, server, "admin")
+    page.get_by_role("link", name="Users").click()
+    form = page.locator("#add-user")
+    form.get_by_label("Name").fill("clerk")
+    form.get_by_label("Password").fill("clerk password 1")
+    form.get_by_role("button", name="Add user").click()
+    expect(page.locator(".flash.info")).to_contain_text("clerk: add done.")
+    row = page.locator('tr[data-user="clerk"]')
+    row.get_by_label("Role of clerk").select_option("operator")
+    row.get_by_role("button", name="set role").click()
+    expect(page.get_by_label("Role of clerk")).to_have_value("operator")
+    row = page.locator('tr[data-user="clerk"]')
+    row.get_by_label("Token days for clerk").fill("30")
+    row.get_by_role("button", name="new token").click()
+    expect(page.locator("#issued-token")).to_contain_text("valid 30 days")
+    token = page.locator("#issued-token pre.token").inner_text().strip()
+    assert token.startswith("acorn_")
+    expect(page.locator('tr[data-user="clerk"]')).to_contain_text("until")
+    shot(page, "12-users")
+    row = page.locator('tr[data-user="clerk"]')
+    row.get_by_label("New password for clerk").fill("another password 2")
+    row.get_by_role("button", name="reset password").click()
+    expect(page.locator(".flash.info")).to_contain_text("clerk: password reset done.")
+    page.locator('tr[data-user="clerk"]').get_by_role("button", name="disable").click()
+    expect(page.locator('tr[data-user="clerk"]')).to_contain_text("disabled")
+
+    page.get_by_role("link", name="Audit log").click()
+    first = page.locator("table.list tbody tr").first
+    expect(first).to_contain_text("user.disable")
+    expect(page.locator("table.list")).to_contain_text("expires in days")
+    expect(page.locator("table.list")).not_to_contain_text("\\u0027")
+    page.get_by_role("button", name="Log out").click()
+    _login(page, server, "clerk", "another password 2")
+    expect(page.locator(".flash.error")).to_contain_text("Unknown user or wrong password.")

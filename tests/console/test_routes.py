@@ -22,6 +22,8 @@ PAGES = [
     "/messages/{po_message}/raw",
     "/po/{po_number}",
     "/po?po={po_number}",
+    "/po",
+    "/po?partner=amazon-us&po=4T",
     "/documents/{document}",
     "/discrepancies",
     "/discrepancies?status=open",
@@ -65,6 +67,16 @@ API_POSTS = [
     "/api/replay",
     "/api/bulk-replay",
 ]
+# The users page: admins only, reads included.
+ADMIN_PAGES = ["/users"]
+ADMIN_POSTS = [
+    "/users",
+    "/users/viewer/role",
+    "/users/viewer/disable",
+    "/users/viewer/password",
+    "/users/viewer/token",
+    "/users/viewer/token/revoke",
+]
 PUBLIC = ["/login", "/healthz", "/static/console.css"]
 COVERED_ELSEWHERE = {
     "/logout",
@@ -89,6 +101,7 @@ def test_every_route_is_in_these_tables(app: Flask, seeded) -> None:
     listed |= {_rule_of(app, fill(p, seeded), "POST") for p, _ in POSTS}
     listed |= {_rule_of(app, fill(p, seeded), "POST") for p in API_POSTS}
     listed |= {_rule_of(app, "/login", "POST")}
+    listed |= {_rule_of(app, p) for p in ADMIN_PAGES} | {_rule_of(app, p, "POST") for p in ADMIN_POSTS}
     routes = {r.rule for r in app.url_map.iter_rules()}
     assert routes - listed - COVERED_ELSEWHERE == set()
 
@@ -188,3 +201,20 @@ def test_the_as2_endpoint_is_public_and_needs_no_csrf_token_but_an_as2_message(c
     response = client.post("/as2", data=b"hello", headers={"Content-Type": "text/plain"})
     assert response.status_code == 400
     assert b"not an AS2 message" in response.data
+
+
+@pytest.mark.parametrize("role", ["viewer", "operator"])
+def test_only_admins_see_or_change_users(client, runtime, seeded, role: str) -> None:
+    login_as(client, runtime, role)
+    token = csrf_token(client)
+    before = _snapshot(runtime)
+    for path in ADMIN_PAGES:
+        assert client.get(path).status_code == 403, path
+    for path in ADMIN_POSTS:
+        data = {"csrf_token": token, "username": "x", "role": "admin", "password": "long enough pw"}
+        response = client.post(path, data=data)
+        assert response.status_code == 403, path
+        assert "admin role" in response.get_data(as_text=True)
+    assert _snapshot(runtime) == before
+    login_as(client, runtime, "admin")
+    assert client.get("/users").status_code == 200

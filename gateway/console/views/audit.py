@@ -4,38 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from sqlmodel import select
 
 from gateway.console.context import db
+from gateway.console.paging import keyset, query_args, where_equal
 from gateway.store.models import AuditEntry
 
 bp = Blueprint("audit", __name__)
 
 PAGE = 100
+FILTERS = {
+    "actor": AuditEntry.actor,
+    "action": AuditEntry.action,
+    "target_type": AuditEntry.target_type,
+    "target_id": AuditEntry.target_id,
+}
 
 
 @bp.route("/audit")
 def index() -> Any:
-    args = {k: (request.args.get(k) or "").strip() for k in ("actor", "action", "target_type", "target_id")}
-    query = select(AuditEntry)
-    if args["target_type"] and args["target_id"]:
-        query = query.where(
-            AuditEntry.target_type == args["target_type"], AuditEntry.target_id == args["target_id"]
-        )
-    elif args["target_type"]:
-        query = query.where(AuditEntry.target_type == args["target_type"])
-    if args["actor"]:
-        query = query.where(AuditEntry.actor == args["actor"])
-    if args["action"]:
-        query = query.where(AuditEntry.action == args["action"])
-    before = request.args.get("before", "")
-    if before.isdigit():
-        query = query.where(AuditEntry.id < int(before))
-    rows = list(db().exec(query.order_by(AuditEntry.id.desc()).limit(PAGE + 1)))
-    return render_template(
-        "audit.html",
-        rows=rows[:PAGE],
-        older=rows[PAGE - 1].id if len(rows) > PAGE else None,
-        args={k: v for k, v in args.items() if v},
-    )
+    args = query_args(list(FILTERS))
+    if not args["target_type"]:
+        args["target_id"] = ""  # an id means nothing without its kind
+    listing = keyset(db(), where_equal(select(AuditEntry), FILTERS, args), AuditEntry.id, size=PAGE)
+    return render_template("audit.html", listing=listing, args={k: v for k, v in args.items() if v})

@@ -41,6 +41,8 @@ def start() -> Any:
     partner = request.form.get("partner", "").strip() or None
     if partner is not None and partner not in runtime().partners.names():
         abort(400, description=f"unknown partner {partner!r}")
+    if request.form.get("action") == "preview":
+        return redirect(url_for("bulk.form", partner=partner or ""))
     reason = request.form.get("reason", "").strip()[:REASON_MAX]
     if not reason:
         abort(400, description="a reason is required")

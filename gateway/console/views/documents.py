@@ -6,11 +6,14 @@ from collections import defaultdict
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from sqlmodel import select
+from sqlmodel import col, select
 
 from gateway.console.context import db
+from gateway.console.orders import discrepancies_of_po, documents_of_po, list_purchase_orders
+from gateway.console.paging import query_args
+from gateway.console.shipments import line_totals, package_rows
 from gateway.console.views.money import OFFERED
-from gateway.store.models import Discrepancy, Document, DocumentLine, DocumentMessage, Message
+from gateway.store.models import Document, DocumentLine, DocumentMessage, Message
 
 bp = Blueprint("documents", __name__)
 
@@ -31,9 +34,9 @@ def messages_by_document(doc_ids: list[int]) -> dict[int, list[tuple[Message, st
         db()
         .exec(
             select(DocumentMessage.document_id, DocumentMessage.role, Message)
-            .join(Message, Message.id == DocumentMessage.message_id)
-            .where(DocumentMessage.document_id.in_(doc_ids))
-            .order_by(Message.id.desc())
+            .join(Message, col(Message.id) == DocumentMessage.message_id)
+            .where(col(DocumentMessage.document_id).in_(doc_ids))
+            .order_by(col(Message.id).desc())
         )
         .all()
     )
@@ -45,28 +48,25 @@ def messages_by_document(doc_ids: list[int]) -> dict[int, list[tuple[Message, st
 
 @bp.route("/po")
 def find_po() -> Any:
-    number = request.args.get("po", "").strip()
-    if not number:
-        abort(400, description="give a PO number")
-    return redirect(url_for("documents.purchase_order", po_number=number))
+    """With ``?po=NUMBER`` of a known PO: that PO's page; otherwise the paged list of POs."""
+    args = query_args(("po", "partner", "status"))
+    session = db()
+    if args["po"] and documents_of_po(session, args["po"]):
+        return redirect(url_for("documents.purchase_order", po_number=args["po"]))
+    listing = list_purchase_orders(session, args)
+    return render_template("po_list.html", listing=listing, args={k: v for k, v in args.items() if v})
 
 
 @bp.route("/po/<path:po_number>")
 def purchase_order(po_number: str) -> Any:
     session = db()
     partner = request.args.get("partner") or None
-    query = select(Document).where(Document.po_number == po_number)
-    line_docs = select(DocumentLine.document_id).where(DocumentLine.po_number == po_number).distinct()
-    docs = {d.id: d for d in session.exec(query)}
-    for doc in session.exec(select(Document).where(Document.id.in_(line_docs))):
-        docs[doc.id] = doc
+    docs = documents_of_po(session, po_number)
     documents = [d for d in docs.values() if partner is None or d.partner == partner]
     groups: dict[str, list[Document]] = {t: [] for t in TYPE_ORDER}
     for doc in sorted(documents, key=lambda d: (d.document_date is None, d.document_date, d.id)):
         groups.setdefault(doc.type, []).append(doc)
-    discrepancies = list(
-        session.exec(select(Discrepancy).where(Discrepancy.po_number == po_number).order_by(Discrepancy.id))
-    )
+    discrepancies = discrepancies_of_po(session, po_number)
     return render_template(
         "po.html",
         po_number=po_number,
@@ -87,13 +87,16 @@ def document(document_id: int) -> Any:
         abort(404, description=f"there is no document {document_id}")
     lines = list(
         session.exec(
-            select(DocumentLine).where(DocumentLine.document_id == document_id).order_by(DocumentLine.id)
+            select(DocumentLine).where(DocumentLine.document_id == document_id).order_by(col(DocumentLine.id))
         )
     )
+    packages = package_rows(doc.data or {}) if doc.type == "shipment" else []
     return render_template(
         "document.html",
         doc=doc,
         lines=lines,
+        packages=packages,
+        totals=line_totals(packages),
         messages=messages_by_document([document_id]).get(document_id, []),
         titles=TYPE_TITLES,
     )

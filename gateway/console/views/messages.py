@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from sqlmodel import select
+from sqlmodel import col, select
 
 from gateway.console import actions, overview
 from gateway.console.auth import requires
@@ -85,9 +85,9 @@ def message_documents(message_id: int) -> list[tuple[Document, str]]:
     session = db()
     rows = session.exec(
         select(Document, DocumentMessage.role)
-        .join(DocumentMessage, DocumentMessage.document_id == Document.id)
+        .join(DocumentMessage, col(DocumentMessage.document_id) == Document.id)
         .where(DocumentMessage.message_id == message_id)
-        .order_by(Document.id)
+        .order_by(col(Document.id))
     ).all()
     return [(doc, role) for doc, role in rows]
 
@@ -103,7 +103,7 @@ def detail(message_id: int) -> Any:
     envelope, envelope_error = envelope_summary(data) if data is not None and not xml else (None, None)
     events = list(
         session.exec(
-            select(MessageEvent).where(MessageEvent.message_id == message_id).order_by(MessageEvent.id)
+            select(MessageEvent).where(MessageEvent.message_id == message_id).order_by(col(MessageEvent.id))
         )
     )
     position = message.error_position or {}

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from gateway.console import actions
 from gateway.console.auth import requires
 from gateway.console.context import current_user, db, runtime
+from gateway.console.paging import keyset, query_args, where_equal
 from gateway.store.models import Discrepancy, Document
 from gateway.store.money import InvoiceCheck
 
@@ -23,7 +24,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("money", __name__)
 
-PAGE = 100
 DISCREPANCY_STATUSES = ("open", "acknowledged", "resolved", "disputed")
 TRANSITIONS = {"acknowledge": "acknowledged", "resolve": "resolved", "dispute": "disputed"}
 #: The moves offered on the page per status (gateway.reconcile has the final word).
@@ -36,31 +36,23 @@ INVOICE_STATES = ("draft", "blocked", "queued", "sent", "accepted", "rejected")
 NOTE_MAX = 1000
 
 
-def _before() -> int | None:
-    value = request.args.get("before", "")
-    return int(value) if value.isdigit() else None
+DISCREPANCY_FILTERS = {
+    "status": Discrepancy.status,
+    "partner": Discrepancy.partner,
+    "kind": Discrepancy.kind,
+    "po": Discrepancy.po_number,
+}
+INVOICE_FILTERS = {"status": Document.status, "partner": Document.partner, "po": Document.po_number}
 
 
 @bp.route("/discrepancies")
 def discrepancies() -> Any:
-    args = {k: (request.args.get(k) or "").strip() for k in ("status", "partner", "kind", "po")}
-    query = select(Discrepancy)
-    if args["status"]:
-        query = query.where(Discrepancy.status == args["status"])
-    if args["partner"]:
-        query = query.where(Discrepancy.partner == args["partner"])
-    if args["kind"]:
-        query = query.where(Discrepancy.kind == args["kind"])
-    if args["po"]:
-        query = query.where(Discrepancy.po_number == args["po"])
-    before = _before()
-    if before is not None:
-        query = query.where(Discrepancy.id < before)
-    rows = list(db().exec(query.order_by(Discrepancy.id.desc()).limit(PAGE + 1)))
+    args = query_args(list(DISCREPANCY_FILTERS))
+    listing = keyset(db(), where_equal(select(Discrepancy), DISCREPANCY_FILTERS, args), Discrepancy.id)
     return render_template(
         "discrepancies.html",
-        rows=rows[:PAGE],
-        older=rows[PAGE - 1].id if len(rows) > PAGE else None,
+        listing=listing,
+        rows=listing.rows,
         args={k: v for k, v in args.items() if v},
         statuses=DISCREPANCY_STATUSES,
         offered=OFFERED,
@@ -87,13 +79,12 @@ def discrepancy_status(discrepancy_id: int, verb: str) -> Any:
         flash(f"Discrepancy {discrepancy_id}: {exc}", "error")
     else:
         flash(f"Discrepancy {discrepancy_id} is now {status}.", "info")
-    return redirect(
-        request.form.get("back") if _local(request.form.get("back")) else url_for("money.discrepancies")
-    )
+    back = request.form.get("back") or ""
+    return redirect(back if _local(back) else url_for("money.discrepancies"))
 
 
-def _local(target: str | None) -> bool:
-    return bool(target) and target.startswith("/") and not target.startswith("//")  # type: ignore[union-attr]
+def _local(target: str) -> bool:
+    return target.startswith("/") and not target.startswith("//")
 
 
 def blocked_reasons(doc_ids: list[int]) -> dict[int, list[Any]]:
@@ -114,23 +105,14 @@ def describe_reason(reason: Any) -> str:
 
 @bp.route("/invoices")
 def invoices() -> Any:
-    args = {k: (request.args.get(k) or "").strip() for k in ("status", "partner", "po")}
-    query = select(Document).where(Document.type == "invoice")
-    if args["status"]:
-        query = query.where(Document.status == args["status"])
-    if args["partner"]:
-        query = query.where(Document.partner == args["partner"])
-    if args["po"]:
-        query = query.where(Document.po_number == args["po"])
-    before = _before()
-    if before is not None:
-        query = query.where(Document.id < before)
-    rows = list(db().exec(query.order_by(Document.id.desc()).limit(PAGE + 1)))
-    shown = rows[:PAGE]
+    args = query_args(list(INVOICE_FILTERS))
+    query = where_equal(select(Document).where(col(Document.type) == "invoice"), INVOICE_FILTERS, args)
+    listing = keyset(db(), query, Document.id)
+    shown = listing.rows
     return render_template(
         "invoices.html",
+        listing=listing,
         rows=shown,
-        older=rows[PAGE - 1].id if len(rows) > PAGE else None,
         reasons=blocked_reasons([d.id for d in shown if d.id is not None]),
         describe=describe_reason,
         args={k: v for k, v in args.items() if v},

@@ -40,7 +40,7 @@ def mailbox_view(box: Any) -> dict[str, Any]:
     return {
         "name": box.name,
         "type": box.type,
-        "interval": box.interval,
+        "interval": box.interval or runtime().settings.scheduler.poll_interval_seconds,
         "enabled": box.enabled,
         "details": details,
     }
