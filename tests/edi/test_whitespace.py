@@ -120,3 +120,12 @@ def test_large_respaced_mailbag_in_64k_chunks(respaced, chunk: int) -> None:
     got = reading(pretty.encode(), chunk)
     assert got == reading(compact.encode())
     assert len(got[0]) == 3000 and got[1] == []
+
+
+def test_edifact_mailbag_of_concatenated_files_with_byte_order_marks() -> None:
+    one = "UNA:+.? 'UNB+UNOA:3+A:14+B:14+261123:1200+{0}'UNH+1+ORDERS:D:96A:UN'BGM+220+PO{0}+9'UNT+3+1'UNZ+1+{0}'"
+    custom = one.replace("UNA:+.? '", "UNA=*.? ~").replace("+", "*").replace(":", "=").replace("'", "~")
+    payload = "\ufeff" + one.format(1) + "\r\n\ufeff" + custom.format(2) + "\ufeff" + one.format(3)
+    parsed = parse(payload.encode())
+    assert parsed.errors == []
+    assert [t.segments[1][2] for t in parsed.transactions] == ["PO1", "PO2", "PO3"]

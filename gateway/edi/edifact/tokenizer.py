@@ -43,7 +43,8 @@ from gateway.edi.model import Delimiters, Segment
 
 Token = tuple[int, int, Segment, Delimiters]
 
-_BETWEEN = " \t\r\n\x1a\x00"  # skipped between segments (unless a separator)
+# Skipped between segments (unless a separator); the BOM starts a file concatenated into a mailbag.
+_BETWEEN = " \t\r\n\x1a\x00\ufeff"
 _TRAILING = "".join(chr(c) for c in range(33)) + "\x7f"  # tolerated after the last segment
 
 
