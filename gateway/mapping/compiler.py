@@ -200,12 +200,16 @@ def _value(
             ck.exists(node, key, ("members", i), str(tag))
     if all_values and shape is not None and shape.kind != "list_scalar":
         ck.add(node, key, f"all: true collects a list, but {name} is not a list field", ("all",))
+    _check_fallback(checked, node, key, ck, in_list)
+    fallback = checked.fallback
     return ValueSpec(
         name=name,
         paths=tuple(paths),
         const=checked.const,
         default=checked.default,
-        required=checked.required,
+        required=checked.required and fallback is None,
+        fallback=fallback,
+        needed=checked.required,
         calls=ck.calls(checked.convert, node, key, ("convert",) if node is rule else loc),
         code=ck.code_list(checked.code, node, key, ("code",) if node is rule else loc),
         up=checked.up,
@@ -214,6 +218,21 @@ def _value(
         within=within,
         members=frozenset(checked.members) if checked.members is not None else None,
     )
+
+
+def _check_fallback(checked: ValueRule, node: Any, key: str, ck: Checker, in_list: bool) -> None:
+    """``fallback:`` needs a path to fall back from; ``index`` needs a list item to count."""
+    if checked.fallback is None:
+        return
+    if checked.path is None or checked.default is not None:
+        ck.add(node, key, "fallback: goes with a path: and no default:", ("fallback",))
+    elif checked.fallback == "index" and not in_list:
+        ck.add(
+            node,
+            key,
+            "fallback: index counts list items: use it directly inside each: or level:",
+            ("fallback",),
+        )
 
 
 def _group(

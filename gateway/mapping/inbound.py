@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left
+from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,7 @@ from pydantic import BaseModel, ValidationError
 from gateway.edi.errors import Position
 from gateway.edi.model import Transaction
 from gateway.mapping.errors import TranslationError, dotted
+from gateway.mapping.fallbacks import TranslationNote, apply_fallbacks, has_fallbacks
 from gateway.mapping.fastpath import Scanner, Unfilled, compile_scanner, items_reader
 from gateway.mapping.hierarchy import Node, build_tree, descendants
 from gateway.mapping.paths import Index, Path, id_pairs
@@ -490,15 +492,21 @@ def translate_transaction(
     extra: dict[str, Any] | None = None,
     plan: Plan | None = None,
     reference: bool = False,
+    defaults: MappingABC[str, Any] | None = None,
+    notes: list[TranslationNote] | None = None,
 ) -> BaseModel:
     """Fill ``model`` from ``tx`` following compiled ``fields`` (``plan``: their plan, if built).
 
     ``extra`` values (e.g. the partner's name) are set where the mapping left them unset.
+    ``defaults`` are the partner's values for ``fallback: partner`` rules; each one taken
+    is noted in ``notes`` (see :mod:`gateway.mapping.fallbacks`).
     Raises :class:`TranslationError` when the transaction does not fit. ``reference``: read
     with the interpreter only, not the compiled scanners (the tests compare the two).
     """
     plan = plan or build_plan(fields)
     data = read_fields(tx, plan, hierarchy=hierarchy, mapping=mapping, reference=reference)
+    if has_fallbacks(fields):
+        apply_fallbacks(tx, fields, data, mapping=mapping, defaults=defaults, notes=notes)
     if extra:
         for key, value in extra.items():
             if value is not None and data.get(key) is None and key in model.model_fields:

@@ -39,6 +39,8 @@ class ValueSpec:
     members: frozenset[str] | None = None  # ... which runs while its segments have these tags
     all: bool = False
     skip_unknown: bool = False
+    fallback: str | None = None  # "index" | "partner": see gateway.mapping.fallbacks
+    needed: bool = False  # required once the fallback is taken (``required`` is then False)
 
     @property
     def scans(self) -> bool:
