@@ -22,6 +22,7 @@ from gateway.mapping.errors import MappingProblem
 from gateway.mapping.models import field_shape, required_fields, value_problem
 from gateway.mapping.outbound import Condition, ElementSpec, FieldRef, Product, SegmentSpec
 from gateway.mapping.paths import TAG_RE
+from gateway.mapping.repeats import once_tags
 from gateway.mapping.schema import ElementRule, GroupRule, SegmentControls, ValueRule, When
 from gateway.mapping.specs import PARENT, ROOT, THIS, GroupSpec, ValueSpec
 
@@ -295,6 +296,9 @@ def _group(
     spec.fields = compile_inbound_fields(
         rule["fields"], model, ck, has_hierarchy=has_hierarchy, where=key, owner=rule, in_list=kind == "list"
     )
+    if kind == "list":
+        spec.once = once_tags(spec)
+    spec.watch = bool(spec.once) or any(isinstance(f, GroupSpec) and f.watch for f in spec.fields)
     return spec
 
 

@@ -269,6 +269,42 @@ class _Run:
             if hit is not None:
                 found[h.slot] = (h.priority, hit[0], i, hit[1])
 
+    def check_once(self, spec: GroupSpec, scope: Scope, loc: tuple[Any, ...]) -> None:
+        """Refuse an item of list ``spec`` holding two segments of a kind it reads once (mapping.repeats)."""
+        ordinals = self.index.ordinals
+        # a hierarchy level's nodes lie outside the parent node's own segments: count them all
+        start, end = (scope.start, scope.end) if spec.levels is None else (0, self.n)
+        tags = [tag for tag in spec.once if len(ordinals(tag, start, end)) > 1]
+        if not tags:
+            return
+        for inst in self.instances(spec, scope):
+            seconds = [
+                (found[1], tag) for tag in tags if len(found := ordinals(tag, inst.start, inst.end)) > 1
+            ]
+            if seconds:
+                at, tag = min(seconds)
+                raise self.error(
+                    f"a second {tag} in one {_describe(spec)} loop: the mapping reads one {tag} "
+                    f"per item of {spec.name}, so this one would be lost",
+                    at,
+                    None,
+                    loc,
+                )
+
+    def check_repeats(self, groups: list[GroupSpec], scope: Scope, loc: tuple[Any, ...]) -> None:
+        """Run :meth:`check_once` over every list of ``groups`` and their nested lists, before
+        either engine reads (the fused list readers read nested lists without coming here)."""
+        for spec in groups:
+            if not spec.watch:
+                continue
+            here = (*loc, spec.name)
+            if spec.once:
+                self.check_once(spec, scope, here)
+            inner = [g for g in spec.fields if isinstance(g, GroupSpec) and g.watch]
+            if inner:
+                for k, inst in enumerate(self.instances(spec, scope)):
+                    self.check_repeats(inner, inst, (*here, k) if spec.kind == "list" else here)
+
     def group(self, spec: GroupSpec, scope: Scope, loc: tuple[Any, ...]) -> Any:
         if spec.kind == "list" and not self.record:
             read = plan_of(spec).items  # built once: None until then, False when not plain
@@ -471,6 +507,7 @@ def read_fields(
     Raises :class:`TranslationError` when a value is missing or does not convert.
     """
     run = _Run(tx, hierarchy, mapping, record=reference)
+    run.check_repeats([group for group, _ in plan.groups], Scope(0, run.n), ())
     try:
         return run.fill(plan, Scope(0, run.n), ())
     except (ValueError, Unfilled):

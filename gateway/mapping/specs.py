@@ -66,6 +66,8 @@ class GroupSpec:
     required: bool = False
     fields: list[ValueSpec | GroupSpec] = field(default_factory=list)
     plan: Any = field(default=None, repr=False)  # the dispatch table of ``fields``, built once
+    once: frozenset[str] = frozenset()  # tags a list item reads from one segment (mapping.repeats)
+    watch: bool = False  # ``once`` here or in a nested group: the engine checks the repeats
 
     @property
     def shares_scope(self) -> bool:
