@@ -36,7 +36,7 @@ _PART_RE = re.compile(rf"^(?P<name>{_NAME})(?:\[(?P<by>{_NAME})=(?P<codes>[^\]]+
 # --- inbound -------------------------------------------------------------------------
 
 
-def expand_dotted(fields: dict[str, Any]) -> dict[str, Any]:
+def expand_dotted(fields: dict[str, Any]) -> MarkedDict:
     """``item.asin: PO1[id=BP]`` -> ``item: {fields: {asin: PO1[id=BP]}}`` (merging into a group)."""
     result = marked({}, getattr(fields, "file", ""), getattr(fields, "line", None))
     result.removed = dict(getattr(fields, "removed", {}))  # rules an overlay removed (see loader)
@@ -93,6 +93,7 @@ def compile_inbound_fields(
             known = ", ".join(model.model_fields)
             ck.add(fields, key, f"{model.__name__} has no field {name!r} (fields: {known})", (name,))
             continue
+        spec: ValueSpec | GroupSpec | None
         if isinstance(rule, dict) and "fields" in rule:
             spec = _group(name, rule, fields, shape, ck, key, has_hierarchy)
         else:
@@ -127,6 +128,7 @@ def _value(
     in_list: bool = False,
     has_hierarchy: bool = True,
 ) -> ValueSpec | None:
+    loc: tuple[Any, ...]
     if isinstance(rule, str | list):
         rule = marked({"path": rule}, getattr(parent, "file", ""), parent.key_lines.get(name))
         node, loc = parent, (name,)
@@ -413,8 +415,9 @@ def compile_outbound_segments(
             ck.add(entries, loc_key, "a segment entry is a mapping like {BIG: {BIG01: ...}}", (i,))
             continue
         tags = [k for k in entry if isinstance(k, str) and k[:1].isupper()]
-        controls = marked({k: v for k, v in entry.items() if k not in tags}, entry.file, entry.line)
-        controls.key_lines = {k: v for k, v in entry.key_lines.items() if k not in tags}
+        file, line = getattr(entry, "file", ""), getattr(entry, "line", None)
+        controls = marked({k: v for k, v in entry.items() if k not in tags}, file, line)
+        controls.key_lines = {k: v for k, v in getattr(entry, "key_lines", {}).items() if k not in tags}
         checked = ck.validate(SegmentControls, controls, loc_key)
         if checked is None:
             continue
@@ -491,8 +494,12 @@ def _elements(
             continue
         if not ck.exists(body, ekey, (el_key,), tag, element, comp):
             continue
+        rule_node: dict[str, Any]
+        loc: tuple[Any, ...]
         if isinstance(rule, str):
-            rule_node = marked({"field": rule}, body.file, body.key_lines.get(el_key))
+            rule_node = marked(
+                {"field": rule}, getattr(body, "file", ""), getattr(body, "key_lines", {}).get(el_key)
+            )
             node, loc = body, (el_key,)
         elif isinstance(rule, dict):
             rule_node, node, loc = rule, rule, ()
@@ -502,56 +509,75 @@ def _elements(
         checked = ck.validate(ElementRule, rule_node, ekey)
         if checked is None:
             continue
-        sources = [
-            k for k in ("field", "const", "count", "sum", "multiply") if getattr(checked, k) is not None
-        ]
-        if checked.index:
-            sources.append("index")
-        if len(sources) != 1:
-            ck.add(node, ekey, "give exactly one of field, const, count, sum, multiply, index", loc)
-            continue
-        spec = ElementSpec(
-            element,
-            comp,
-            str(el_key),
-            const=checked.const,
-            default=checked.default,
-            required=checked.required,
-            index=checked.index,
+        spec = _element_spec(
+            checked, (element, comp, str(el_key)), tag, body, (model, root_model), ck, node, ekey, loc
         )
-        sub = loc or ()
-        if checked.field is not None:
-            spec.field = _field_ref(checked.field, model, root_model, ck, node, ekey, sub or ("field",))
-        if checked.count is not None:
-            spec.count = _field_ref(
-                checked.count, model, root_model, ck, node, ekey, sub or ("count",), want_list=True
-            )
-        if checked.sum is not None:
-            spec.sum = _product(checked.sum, model, root_model, ck, node, ekey, sub or ("sum",))
-        if checked.multiply is not None:
-            refs = [
-                _field_ref(f, model, root_model, ck, node, ekey, sub or ("multiply",))
-                for f in checked.multiply
-            ]
-            if all(r is not None for r in refs) and refs:
-                spec.multiply = tuple(r for r in refs if r is not None)
-        if checked.with_ is not None:
-            w = _ELEMENT_KEY_RE.match(checked.with_)
-            if not w or w["tag"] != tag or checked.with_ not in body:
-                ck.add(
-                    node,
-                    ekey,
-                    f"with: {checked.with_!r} must be another element of this {tag}",
-                    sub or ("with",),
-                )
-            else:
-                spec.with_ = (int(w["el"]), int(w["comp"]) if w["comp"] else None)
-        spec.calls = ck.calls(checked.convert, node, ekey, sub or ("convert",))
-        spec.code = ck.code_list(checked.code, node, ekey, sub or ("code",))
-        if spec.sum is not None:  # each item rounded as the lines write their own amounts
-            spec.sum = dataclasses.replace(spec.sum, places=_places(spec.calls))
+        if spec is None:
+            continue
         result.append(spec)
     return result
+
+
+def _element_spec(
+    checked: ElementRule,
+    address: tuple[int, int | None, str],
+    tag: str,
+    body: Any,
+    models: tuple[Any, Any],
+    ck: Checker,
+    node: Any,
+    ekey: str,
+    loc: tuple[Any, ...],
+) -> ElementSpec | None:
+    """The compiled rule of one element (``address``: element, component, key such as ``BIG01``)."""
+    element, comp, el_key = address
+    model, root_model = models
+    sources = [k for k in ("field", "const", "count", "sum", "multiply") if getattr(checked, k) is not None]
+    if checked.index:
+        sources.append("index")
+    if len(sources) != 1:
+        ck.add(node, ekey, "give exactly one of field, const, count, sum, multiply, index", loc)
+        return None
+    spec = ElementSpec(
+        element,
+        comp,
+        el_key,
+        const=checked.const,
+        default=checked.default,
+        required=checked.required,
+        index=checked.index,
+    )
+    sub = loc or ()
+    if checked.field is not None:
+        spec.field = _field_ref(checked.field, model, root_model, ck, node, ekey, sub or ("field",))
+    if checked.count is not None:
+        spec.count = _field_ref(
+            checked.count, model, root_model, ck, node, ekey, sub or ("count",), want_list=True
+        )
+    if checked.sum is not None:
+        spec.sum = _product(checked.sum, model, root_model, ck, node, ekey, sub or ("sum",))
+    if checked.multiply is not None:
+        refs = [
+            _field_ref(f, model, root_model, ck, node, ekey, sub or ("multiply",)) for f in checked.multiply
+        ]
+        if all(r is not None for r in refs) and refs:
+            spec.multiply = tuple(r for r in refs if r is not None)
+    if checked.with_ is not None:
+        w = _ELEMENT_KEY_RE.match(checked.with_)
+        if not w or w["tag"] != tag or checked.with_ not in body:
+            ck.add(
+                node,
+                ekey,
+                f"with: {checked.with_!r} must be another element of this {tag}",
+                sub or ("with",),
+            )
+        else:
+            spec.with_ = (int(w["el"]), int(w["comp"]) if w["comp"] else None)
+    spec.calls = ck.calls(checked.convert, node, ekey, sub or ("convert",))
+    spec.code = ck.code_list(checked.code, node, ekey, sub or ("code",))
+    if spec.sum is not None:  # each item rounded as the lines write their own amounts
+        spec.sum = dataclasses.replace(spec.sum, places=_places(spec.calls))
+    return spec
 
 
 def _product(

@@ -265,9 +265,9 @@ class _Run:
             current = found[h.slot]
             if current is not None and current[0] <= h.priority:
                 continue
-            hit = handler_value(h, seg, self.delimiters)
-            if hit is not None:
-                found[h.slot] = (h.priority, hit[0], i, hit[1])
+            other = handler_value(h, seg, self.delimiters)
+            if other is not None:
+                found[h.slot] = (h.priority, other[0], i, other[1])
 
     def check_once(self, spec: GroupSpec, scope: Scope, loc: tuple[Any, ...]) -> None:
         """Refuse an item of list ``spec`` holding two segments of a kind it reads once (mapping.repeats)."""
@@ -336,14 +336,14 @@ class _Run:
             if not items and spec.required:
                 raise self.error(f"no {_describe(spec)} found", scope.start, None, loc)
             return items
-        inst = instances[0] if instances else None
-        if inst is None:
+        first = instances[0] if instances else None
+        if first is None:
             if spec.required:
                 raise self.error(f"no {_describe(spec)} found", scope.start, None, loc)
             return None
         if self.record:
-            self.positions[loc] = (inst.start, None)
-        result = self.fill(plan, inst, loc)
+            self.positions[loc] = (first.start, None)
+        result = self.fill(plan, first, loc)
         return result if result or spec.required else None
 
     def instances(self, spec: GroupSpec, scope: Scope) -> list[Scope]:
@@ -437,7 +437,7 @@ class _Run:
                     seg = segs[i]
                     if path.simple:
                         el = path.element
-                        raw: Any = seg[el] if el < len(seg) else ""  # type: ignore[operator]
+                        raw: Any = seg[el] if el < len(seg) else ""  # type: ignore[operator, index]
                     else:
                         if path.conditions and not path.matches(seg, delimiters):
                             continue

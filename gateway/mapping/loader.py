@@ -205,7 +205,7 @@ def _read_tree(path: Path, depth: int, root: Path) -> tuple[Any, list[str], list
     """The YAML tree of ``path`` with its overlay chain applied; the chain of files; the
     overlays' problems (see :func:`merge_overlay`)."""
     tree = read_mapping_yaml(path)
-    if not isinstance(tree, dict):
+    if not isinstance(tree, MarkedDict):
         raise MappingError.one(str(path), getattr(tree, "line", 1), "", "a mapping file is a YAML mapping")
     if "overlay" not in tree:
         return tree, [str(path)], []
@@ -236,7 +236,7 @@ def partner_chain(path: Path, root: Path) -> list[tuple[Path, MarkedDict]]:
     found: list[tuple[Path, MarkedDict]] = []
     while True:
         tree = read_mapping_yaml(path)
-        if not isinstance(tree, dict) or "overlay" not in tree:
+        if not isinstance(tree, MarkedDict) or "overlay" not in tree:
             raise MappingError.one(
                 str(path),
                 getattr(tree, "line", 1),
@@ -467,6 +467,7 @@ def compile_tree(
     direction = tree.get("direction")
     schema = OutboundFile if direction == "outbound" else InboundFile
     ck = Checker(str(tree.get("standard") or "x12"), default_file=file)
+    placeholder: Any
     body_key, placeholder = ("segments", [{}]) if schema is OutboundFile else ("fields", {})
     header_tree = {k: v for k, v in tree.items() if k != body_key} | {body_key: placeholder}
     header = ck.validate(schema, header_tree, "")
@@ -517,7 +518,7 @@ def compile_tree(
         if "segments" not in tree:
             ck.add(tree, "segments", "missing key 'segments'")
         else:
-            mapping.message_version = header.message_version
+            mapping.message_version = header.message_version if isinstance(header, OutboundFile) else None
             mapping.segments = compile_outbound_segments(tree["segments"], model, model, ck)
     if ck.problems:
         raise MappingError(ck.problems)

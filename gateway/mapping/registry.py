@@ -156,12 +156,12 @@ class MappingRegistry:
         coordinator meant is theirs to say, not the file order's.
         """
         ranked = [
-            (found, entry)
+            (fit, entry)
             for entry in self.entries
             if entry.standard == standard
             and entry.document == document
             and entry.direction == direction
-            and (found := entry.rank(version)) is not None
+            and (fit := entry.rank(version)) is not None
         ]
         if not ranked:
             return None

@@ -97,7 +97,7 @@ def _span(low: tuple[int, str], high: tuple[int, str]) -> int:
 
 def probes(specs: tuple[str, ...]) -> list[str]:
     """Versions worth testing two entries on: their exact versions and range bounds."""
-    found = []
+    found: list[str] = []
     for spec in specs:
         p = normalize_version(spec)
         bounds = _range(p)

@@ -108,10 +108,13 @@ def read_isa(head: str, at: Position | None = None) -> tuple[Delimiters, list[st
             f"(the ISA's fields are padded to fixed widths, 106 characters in all)",
             index,
         )
-    checks = (("component separator (ISA16)", component, 16), ("segment terminator", terminator, None))
-    for name, char, index in checks:
+    checks: tuple[tuple[str, str, int | None], ...] = (
+        ("component separator (ISA16)", component, 16),
+        ("segment terminator", terminator, None),
+    )
+    for name, char, at_element in checks:
         if not usable_separator(char):
-            raise fail(IssueCode.X12_BAD_DELIMITERS, f"the {name} {char!r} is not usable", index)
+            raise fail(IssueCode.X12_BAD_DELIMITERS, f"the {name} {char!r} is not usable", at_element)
     if component == terminator:
         raise fail(
             IssueCode.X12_BAD_DELIMITERS, f"the component separator and the terminator are both {component!r}"
