@@ -21,7 +21,7 @@ from gateway.mapping.checks import Checker
 from gateway.mapping.errors import MappingProblem
 from gateway.mapping.models import field_shape, required_fields, value_problem
 from gateway.mapping.outbound import Condition, ElementSpec, FieldRef, Product, SegmentSpec
-from gateway.mapping.paths import TAG_RE
+from gateway.mapping.paths import TAG_RE, Path
 from gateway.mapping.repeats import once_tags
 from gateway.mapping.schema import ElementRule, GroupRule, SegmentControls, ValueRule, When
 from gateway.mapping.specs import PARENT, ROOT, THIS, GroupSpec, ValueSpec
@@ -167,6 +167,35 @@ def _value(
         path = ck.path(text, node, key, sub, value=True)
         if path is not None:
             paths.append(path)
+    _check_lookups(checked, node, key, ck, in_list, has_hierarchy)
+    all_values = checked.all
+    within = _within(checked, node, key, ck)
+    if all_values and shape is not None and shape.kind != "list_scalar":
+        ck.add(node, key, f"all: true collects a list, but {name} is not a list field", ("all",))
+    _check_fallback(checked, node, key, ck, in_list)
+    fallback = checked.fallback
+    return ValueSpec(
+        name=name,
+        paths=tuple(paths),
+        const=checked.const,
+        default=checked.default,
+        required=checked.required and fallback is None,
+        fallback=fallback,
+        needed=checked.required,
+        calls=ck.calls(checked.convert, node, key, ("convert",) if node is rule else loc),
+        code=ck.code_list(checked.code, node, key, ("code",) if node is rule else loc),
+        up=checked.up,
+        all=all_values,
+        skip_unknown=checked.skip_unknown,
+        within=within,
+        members=frozenset(checked.members) if checked.members is not None else None,
+    )
+
+
+def _check_lookups(
+    checked: ValueRule, node: Any, key: str, ck: Checker, in_list: bool, has_hierarchy: bool
+) -> None:
+    """``up:`` names a level of a hierarchy the mapping reads; ``skip_unknown:`` sits in a list."""
     if checked.up is not None and checked.up != ROOT:
         if checked.up != PARENT and not re.fullmatch(r"[A-Z0-9]{1,3}", checked.up):
             ck.add(
@@ -190,7 +219,10 @@ def _value(
             "skip_unknown: true needs a code: list and a rule directly inside a list (each: or level:)",
             ("skip_unknown",),
         )
-    all_values = checked.all
+
+
+def _within(checked: ValueRule, node: Any, key: str, ck: Checker) -> Path | None:
+    """The loop selector of ``within:``, its ``members:`` checked as segment tags."""
     within = None
     if checked.within is not None:
         within = ck.path(checked.within, node, key, ("within",), value=False)
@@ -201,26 +233,7 @@ def _value(
             ck.add(node, key, f"{tag!r} is not a segment tag", ("members", i))
         else:
             ck.exists(node, key, ("members", i), str(tag))
-    if all_values and shape is not None and shape.kind != "list_scalar":
-        ck.add(node, key, f"all: true collects a list, but {name} is not a list field", ("all",))
-    _check_fallback(checked, node, key, ck, in_list)
-    fallback = checked.fallback
-    return ValueSpec(
-        name=name,
-        paths=tuple(paths),
-        const=checked.const,
-        default=checked.default,
-        required=checked.required and fallback is None,
-        fallback=fallback,
-        needed=checked.required,
-        calls=ck.calls(checked.convert, node, key, ("convert",) if node is rule else loc),
-        code=ck.code_list(checked.code, node, key, ("code",) if node is rule else loc),
-        up=checked.up,
-        all=all_values,
-        skip_unknown=checked.skip_unknown,
-        within=within,
-        members=frozenset(checked.members) if checked.members is not None else None,
-    )
+    return within
 
 
 def _check_fallback(checked: ValueRule, node: Any, key: str, ck: Checker, in_list: bool) -> None:
