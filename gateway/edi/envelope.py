@@ -19,16 +19,9 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from gateway.edi import model
 from gateway.edi.errors import Issue, IssueCode, Position
-from gateway.edi.model import (
-    Event,
-    GroupEnd,
-    GroupHeader,
-    InterchangeEnd,
-    InterchangeHeader,
-    Segment,
-    Transaction,
-)
+from gateway.edi.model import Event, GroupEnd, GroupHeader, InterchangeEnd, InterchangeHeader, Segment
 
 
 def count_of(text: str) -> int | None:
@@ -78,7 +71,7 @@ class EnvelopeBase:
         assert self.body is not None and self.interchange is not None and self.group is not None
         t = self.open
         out.append(
-            Transaction(
+            model.Transaction(
                 type=t["type"],
                 control_number=t["control"],
                 version=t["version"],

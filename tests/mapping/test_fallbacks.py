@@ -36,16 +36,9 @@ def both_ways(mapping: Mapping, tx: Transaction, defaults: dict | None = None) -
     for reference in (False, True):
         notes: list = []
         assert mapping.model is not None
+        options = {"mapping": mapping.file, "reference": reference, "defaults": defaults, "notes": notes}
         try:
-            doc = translate_transaction(
-                tx,
-                mapping.fields,
-                mapping.model,
-                mapping=mapping.file,
-                reference=reference,
-                defaults=defaults,
-                notes=notes,
-            )
+            doc = translate_transaction(tx, mapping.fields, mapping.model, **options)  # type: ignore[arg-type]
             out.append(("ok", (doc.to_json_dict(), [n.message for n in notes])))  # type: ignore[attr-defined]
         except TranslationError as exc:
             out.append(("error", exc.describe()))
