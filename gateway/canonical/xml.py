@@ -28,7 +28,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
 from pydantic import BaseModel, ValidationError
 
 from gateway.canonical import DOCUMENT_TYPES, CanonicalDocument
@@ -101,14 +101,14 @@ def to_xml(doc: CanonicalDocument) -> bytes:
     Raises :class:`CanonicalXmlError` if the result breaks the schema (a text with characters
     XML cannot hold, or a model and schema out of step).
     """
-    root = etree.Element(_NS + doc.type, nsmap={None: NAMESPACE})
+    root = etree.Element(_NS + doc.type_key, nsmap={None: NAMESPACE})
     try:
         _fill(root, doc)
     except ValueError as exc:  # lxml refuses control characters and NUL in text
         raise CanonicalXmlError(
-            f"{doc.type} cannot be written as XML", [XmlProblem(None, "", str(exc))]
+            f"{doc.type_key} cannot be written as XML", [XmlProblem(None, "", str(exc))]
         ) from exc
-    _check(schema(), root, f"{doc.type} breaks the canonical XML schema on the way out")
+    _check(schema(), root, f"{doc.type_key} breaks the canonical XML schema on the way out")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

@@ -20,10 +20,7 @@ import yaml
 
 from gateway.common.problems import ProblemError
 
-try:  # the C loader when PyYAML was built with libyaml
-    _Base = yaml.CSafeLoader  # type: ignore[attr-defined]
-except AttributeError:  # pragma: no cover
-    _Base = yaml.SafeLoader
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C loader with libyaml
 
 
 class YamlError(ProblemError):
@@ -41,7 +38,7 @@ class MarkedDict(dict):
 
     file: str = ""
     line: int | None = None
-    key_lines: dict[Any, int]
+    key_lines: dict[Any, int | None]
     removed: dict[str, tuple[str, int | None]]
 
 
@@ -50,7 +47,7 @@ class MarkedList(list):
 
     file: str = ""
     line: int | None = None
-    item_lines: list[int]
+    item_lines: list[int | None]
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]

@@ -320,6 +320,9 @@ class PartnerProfile(_Part):
     acks: AckPolicy = AckPolicy()
     mailboxes: list[Mailbox] = []
     mappings: list[str] = []
+    #: the currency of a document that states none (an ORDERS without CUX), for mapping rules
+    #: with ``fallback: partner``; the translation notes each time it is taken
+    default_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     #: canonical document types this partner may send as canonical XML through its mailboxes
     #: (an ERP or warehouse that does not speak EDI); none by default
     accept_xml: list[Literal["purchase_order", "shipment", "invoice", "return_authorization"]] = []
@@ -347,6 +350,11 @@ class PartnerProfile(_Part):
         if len(set(names)) != len(names):
             raise ValueError("mailbox names must be unique within a partner")
         return self
+
+    @property
+    def translation_defaults(self) -> dict[str, str]:
+        """The values of ``fallback: partner`` mapping rules, by canonical field (``currency``)."""
+        return {"currency": self.default_currency} if self.default_currency else {}
 
     @property
     def outbound_delimiters(self) -> Delimiters:

@@ -16,6 +16,7 @@ The language itself is documented for EDI coordinators in ``mappings/README.md``
 """
 
 from gateway.mapping.errors import MappingError, MappingProblem, TranslationError
+from gateway.mapping.fallbacks import Translation, TranslationNote
 from gateway.mapping.loader import Mapping, default_root, load_mapping
 from gateway.mapping.registry import MappingRegistry
 
@@ -24,7 +25,9 @@ __all__ = [
     "MappingError",
     "MappingProblem",
     "MappingRegistry",
+    "Translation",
     "TranslationError",
+    "TranslationNote",
     "default_root",
     "load_mapping",
 ]

@@ -21,7 +21,8 @@ from gateway.mapping.checks import Checker
 from gateway.mapping.errors import MappingProblem
 from gateway.mapping.models import field_shape, required_fields, value_problem
 from gateway.mapping.outbound import Condition, ElementSpec, FieldRef, Product, SegmentSpec
-from gateway.mapping.paths import TAG_RE
+from gateway.mapping.paths import TAG_RE, Path
+from gateway.mapping.repeats import once_tags
 from gateway.mapping.schema import ElementRule, GroupRule, SegmentControls, ValueRule, When
 from gateway.mapping.specs import PARENT, ROOT, THIS, GroupSpec, ValueSpec
 
@@ -35,7 +36,7 @@ _PART_RE = re.compile(rf"^(?P<name>{_NAME})(?:\[(?P<by>{_NAME})=(?P<codes>[^\]]+
 # --- inbound -------------------------------------------------------------------------
 
 
-def expand_dotted(fields: dict[str, Any]) -> dict[str, Any]:
+def expand_dotted(fields: dict[str, Any]) -> MarkedDict:
     """``item.asin: PO1[id=BP]`` -> ``item: {fields: {asin: PO1[id=BP]}}`` (merging into a group)."""
     result = marked({}, getattr(fields, "file", ""), getattr(fields, "line", None))
     result.removed = dict(getattr(fields, "removed", {}))  # rules an overlay removed (see loader)
@@ -92,6 +93,7 @@ def compile_inbound_fields(
             known = ", ".join(model.model_fields)
             ck.add(fields, key, f"{model.__name__} has no field {name!r} (fields: {known})", (name,))
             continue
+        spec: ValueSpec | GroupSpec | None
         if isinstance(rule, dict) and "fields" in rule:
             spec = _group(name, rule, fields, shape, ck, key, has_hierarchy)
         else:
@@ -126,6 +128,7 @@ def _value(
     in_list: bool = False,
     has_hierarchy: bool = True,
 ) -> ValueSpec | None:
+    loc: tuple[Any, ...]
     if isinstance(rule, str | list):
         rule = marked({"path": rule}, getattr(parent, "file", ""), parent.key_lines.get(name))
         node, loc = parent, (name,)
@@ -164,6 +167,35 @@ def _value(
         path = ck.path(text, node, key, sub, value=True)
         if path is not None:
             paths.append(path)
+    _check_lookups(checked, node, key, ck, in_list, has_hierarchy)
+    all_values = checked.all
+    within = _within(checked, node, key, ck)
+    if all_values and shape is not None and shape.kind != "list_scalar":
+        ck.add(node, key, f"all: true collects a list, but {name} is not a list field", ("all",))
+    _check_fallback(checked, node, key, ck, in_list)
+    fallback = checked.fallback
+    return ValueSpec(
+        name=name,
+        paths=tuple(paths),
+        const=checked.const,
+        default=checked.default,
+        required=checked.required and fallback is None,
+        fallback=fallback,
+        needed=checked.required,
+        calls=ck.calls(checked.convert, node, key, ("convert",) if node is rule else loc),
+        code=ck.code_list(checked.code, node, key, ("code",) if node is rule else loc),
+        up=checked.up,
+        all=all_values,
+        skip_unknown=checked.skip_unknown,
+        within=within,
+        members=frozenset(checked.members) if checked.members is not None else None,
+    )
+
+
+def _check_lookups(
+    checked: ValueRule, node: Any, key: str, ck: Checker, in_list: bool, has_hierarchy: bool
+) -> None:
+    """``up:`` names a level of a hierarchy the mapping reads; ``skip_unknown:`` sits in a list."""
     if checked.up is not None and checked.up != ROOT:
         if checked.up != PARENT and not re.fullmatch(r"[A-Z0-9]{1,3}", checked.up):
             ck.add(
@@ -187,7 +219,10 @@ def _value(
             "skip_unknown: true needs a code: list and a rule directly inside a list (each: or level:)",
             ("skip_unknown",),
         )
-    all_values = checked.all
+
+
+def _within(checked: ValueRule, node: Any, key: str, ck: Checker) -> Path | None:
+    """The loop selector of ``within:``, its ``members:`` checked as segment tags."""
     within = None
     if checked.within is not None:
         within = ck.path(checked.within, node, key, ("within",), value=False)
@@ -198,22 +233,22 @@ def _value(
             ck.add(node, key, f"{tag!r} is not a segment tag", ("members", i))
         else:
             ck.exists(node, key, ("members", i), str(tag))
-    if all_values and shape is not None and shape.kind != "list_scalar":
-        ck.add(node, key, f"all: true collects a list, but {name} is not a list field", ("all",))
-    return ValueSpec(
-        name=name,
-        paths=tuple(paths),
-        const=checked.const,
-        default=checked.default,
-        required=checked.required,
-        calls=ck.calls(checked.convert, node, key, ("convert",) if node is rule else loc),
-        code=ck.code_list(checked.code, node, key, ("code",) if node is rule else loc),
-        up=checked.up,
-        all=all_values,
-        skip_unknown=checked.skip_unknown,
-        within=within,
-        members=frozenset(checked.members) if checked.members is not None else None,
-    )
+    return within
+
+
+def _check_fallback(checked: ValueRule, node: Any, key: str, ck: Checker, in_list: bool) -> None:
+    """``fallback:`` needs a path to fall back from; ``index`` needs a list item to count."""
+    if checked.fallback is None:
+        return
+    if checked.path is None or checked.default is not None:
+        ck.add(node, key, "fallback: goes with a path: and no default:", ("fallback",))
+    elif checked.fallback == "index" and not in_list:
+        ck.add(
+            node,
+            key,
+            "fallback: index counts list items: use it directly inside each: or level:",
+            ("fallback",),
+        )
 
 
 def _group(
@@ -276,6 +311,9 @@ def _group(
     spec.fields = compile_inbound_fields(
         rule["fields"], model, ck, has_hierarchy=has_hierarchy, where=key, owner=rule, in_list=kind == "list"
     )
+    if kind == "list":
+        spec.once = once_tags(spec)
+    spec.watch = bool(spec.once) or any(isinstance(f, GroupSpec) and f.watch for f in spec.fields)
     return spec
 
 
@@ -390,8 +428,9 @@ def compile_outbound_segments(
             ck.add(entries, loc_key, "a segment entry is a mapping like {BIG: {BIG01: ...}}", (i,))
             continue
         tags = [k for k in entry if isinstance(k, str) and k[:1].isupper()]
-        controls = marked({k: v for k, v in entry.items() if k not in tags}, entry.file, entry.line)
-        controls.key_lines = {k: v for k, v in entry.key_lines.items() if k not in tags}
+        file, line = getattr(entry, "file", ""), getattr(entry, "line", None)
+        controls = marked({k: v for k, v in entry.items() if k not in tags}, file, line)
+        controls.key_lines = {k: v for k, v in getattr(entry, "key_lines", {}).items() if k not in tags}
         checked = ck.validate(SegmentControls, controls, loc_key)
         if checked is None:
             continue
@@ -468,8 +507,12 @@ def _elements(
             continue
         if not ck.exists(body, ekey, (el_key,), tag, element, comp):
             continue
+        rule_node: dict[str, Any]
+        loc: tuple[Any, ...]
         if isinstance(rule, str):
-            rule_node = marked({"field": rule}, body.file, body.key_lines.get(el_key))
+            rule_node = marked(
+                {"field": rule}, getattr(body, "file", ""), getattr(body, "key_lines", {}).get(el_key)
+            )
             node, loc = body, (el_key,)
         elif isinstance(rule, dict):
             rule_node, node, loc = rule, rule, ()
@@ -479,56 +522,75 @@ def _elements(
         checked = ck.validate(ElementRule, rule_node, ekey)
         if checked is None:
             continue
-        sources = [
-            k for k in ("field", "const", "count", "sum", "multiply") if getattr(checked, k) is not None
-        ]
-        if checked.index:
-            sources.append("index")
-        if len(sources) != 1:
-            ck.add(node, ekey, "give exactly one of field, const, count, sum, multiply, index", loc)
-            continue
-        spec = ElementSpec(
-            element,
-            comp,
-            str(el_key),
-            const=checked.const,
-            default=checked.default,
-            required=checked.required,
-            index=checked.index,
+        spec = _element_spec(
+            checked, (element, comp, str(el_key)), tag, body, (model, root_model), ck, node, ekey, loc
         )
-        sub = loc or ()
-        if checked.field is not None:
-            spec.field = _field_ref(checked.field, model, root_model, ck, node, ekey, sub or ("field",))
-        if checked.count is not None:
-            spec.count = _field_ref(
-                checked.count, model, root_model, ck, node, ekey, sub or ("count",), want_list=True
-            )
-        if checked.sum is not None:
-            spec.sum = _product(checked.sum, model, root_model, ck, node, ekey, sub or ("sum",))
-        if checked.multiply is not None:
-            refs = [
-                _field_ref(f, model, root_model, ck, node, ekey, sub or ("multiply",))
-                for f in checked.multiply
-            ]
-            if all(r is not None for r in refs) and refs:
-                spec.multiply = tuple(r for r in refs if r is not None)
-        if checked.with_ is not None:
-            w = _ELEMENT_KEY_RE.match(checked.with_)
-            if not w or w["tag"] != tag or checked.with_ not in body:
-                ck.add(
-                    node,
-                    ekey,
-                    f"with: {checked.with_!r} must be another element of this {tag}",
-                    sub or ("with",),
-                )
-            else:
-                spec.with_ = (int(w["el"]), int(w["comp"]) if w["comp"] else None)
-        spec.calls = ck.calls(checked.convert, node, ekey, sub or ("convert",))
-        spec.code = ck.code_list(checked.code, node, ekey, sub or ("code",))
-        if spec.sum is not None:  # each item rounded as the lines write their own amounts
-            spec.sum = dataclasses.replace(spec.sum, places=_places(spec.calls))
+        if spec is None:
+            continue
         result.append(spec)
     return result
+
+
+def _element_spec(
+    checked: ElementRule,
+    address: tuple[int, int | None, str],
+    tag: str,
+    body: Any,
+    models: tuple[Any, Any],
+    ck: Checker,
+    node: Any,
+    ekey: str,
+    loc: tuple[Any, ...],
+) -> ElementSpec | None:
+    """The compiled rule of one element (``address``: element, component, key such as ``BIG01``)."""
+    element, comp, el_key = address
+    model, root_model = models
+    sources = [k for k in ("field", "const", "count", "sum", "multiply") if getattr(checked, k) is not None]
+    if checked.index:
+        sources.append("index")
+    if len(sources) != 1:
+        ck.add(node, ekey, "give exactly one of field, const, count, sum, multiply, index", loc)
+        return None
+    spec = ElementSpec(
+        element,
+        comp,
+        el_key,
+        const=checked.const,
+        default=checked.default,
+        required=checked.required,
+        index=checked.index,
+    )
+    sub = loc or ()
+    if checked.field is not None:
+        spec.field = _field_ref(checked.field, model, root_model, ck, node, ekey, sub or ("field",))
+    if checked.count is not None:
+        spec.count = _field_ref(
+            checked.count, model, root_model, ck, node, ekey, sub or ("count",), want_list=True
+        )
+    if checked.sum is not None:
+        spec.sum = _product(checked.sum, model, root_model, ck, node, ekey, sub or ("sum",))
+    if checked.multiply is not None:
+        refs = [
+            _field_ref(f, model, root_model, ck, node, ekey, sub or ("multiply",)) for f in checked.multiply
+        ]
+        if all(r is not None for r in refs) and refs:
+            spec.multiply = tuple(r for r in refs if r is not None)
+    if checked.with_ is not None:
+        w = _ELEMENT_KEY_RE.match(checked.with_)
+        if not w or w["tag"] != tag or checked.with_ not in body:
+            ck.add(
+                node,
+                ekey,
+                f"with: {checked.with_!r} must be another element of this {tag}",
+                sub or ("with",),
+            )
+        else:
+            spec.with_ = (int(w["el"]), int(w["comp"]) if w["comp"] else None)
+    spec.calls = ck.calls(checked.convert, node, ekey, sub or ("convert",))
+    spec.code = ck.code_list(checked.code, node, ekey, sub or ("code",))
+    if spec.sum is not None:  # each item rounded as the lines write their own amounts
+        spec.sum = dataclasses.replace(spec.sum, places=_places(spec.calls))
+    return spec
 
 
 def _product(

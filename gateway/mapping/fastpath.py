@@ -428,13 +428,7 @@ def _build_items_reader(spec: GroupSpec, plan: Plan, name: str) -> ItemsReader |
 
     src.emit(1, "def read(segs, start, end, ordinals, delimiters):")
     src.emit(2, "items = []")
-    if spec.after is not None:
-        src.emit(2, f"found = ordinals({src.const(spec.after)}, start, end)")
-        src.emit(2, "start = found[0] + 1 if found else end")
-    if spec.before is not None:
-        src.emit(2, f"found = ordinals({src.const(spec.before)}, start, end)")
-        src.emit(2, "if found:")
-        src.emit(3, "end = found[0]")
+    _emit_bounds(src, spec)
     src.emit(2, f"for s in ordinals({src.const(spec.selector.tag)}, start, end):")
     _emit_reset(src, 3, plan, "v", ranked)
     for j in range(len(nested)):
@@ -467,6 +461,28 @@ def _build_items_reader(spec: GroupSpec, plan: Plan, name: str) -> ItemsReader |
     _emit_stores(src, 4, plan, "v", "out")
     src.emit(3, "except SkipItem:")
     src.emit(4, "continue")
+    _emit_nested_stores(src, nested, raw)
+    src.emit(3, "items.append(out)")
+    if spec.required:
+        src.emit(2, "if not items:")
+        src.emit(3, "raise Unfilled")
+    src.emit(2, "return items")
+    return _build(src, "read", name)
+
+
+def _emit_bounds(src: _Source, spec: GroupSpec) -> None:
+    """Narrow ``start``/``end`` to after the first ``after:`` and before the first ``before:`` tag."""
+    if spec.after is not None:
+        src.emit(2, f"found = ordinals({src.const(spec.after)}, start, end)")
+        src.emit(2, "start = found[0] + 1 if found else end")
+    if spec.before is not None:
+        src.emit(2, f"found = ordinals({src.const(spec.before)}, start, end)")
+        src.emit(2, "if found:")
+        src.emit(3, "end = found[0]")
+
+
+def _emit_nested_stores(src: _Source, nested: list[tuple[GroupSpec, Dest, Plan]], raw: list[str]) -> None:
+    """Convert each nested list's kept raw values into its items and place the list in ``out``."""
     for j, (group, dest, inner) in enumerate(nested):
         src.emit(3, f"L{j} = []")
         src.emit(3, f"for {raw[j]}, in R{j}:")
@@ -482,12 +498,6 @@ def _build_items_reader(spec: GroupSpec, plan: Plan, name: str) -> ItemsReader |
             src.emit(3, f"out[{src.const(dest[0])}] = L{j}")
         else:
             src.emit(3, f"place(out, {src.const(dest)}, L{j})")
-    src.emit(3, "items.append(out)")
-    if spec.required:
-        src.emit(2, "if not items:")
-        src.emit(3, "raise Unfilled")
-    src.emit(2, "return items")
-    return _build(src, "read", name)
 
 
 __all__ = ["ItemsReader", "Scanner", "Unfilled", "compile_scanner", "items_reader"]

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left
+from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,7 @@ from pydantic import BaseModel, ValidationError
 from gateway.edi.errors import Position
 from gateway.edi.model import Transaction
 from gateway.mapping.errors import TranslationError, dotted
+from gateway.mapping.fallbacks import TranslationNote, apply_fallbacks, has_fallbacks
 from gateway.mapping.fastpath import Scanner, Unfilled, compile_scanner, items_reader
 from gateway.mapping.hierarchy import Node, build_tree, descendants
 from gateway.mapping.paths import Index, Path, id_pairs
@@ -263,9 +265,45 @@ class _Run:
             current = found[h.slot]
             if current is not None and current[0] <= h.priority:
                 continue
-            hit = handler_value(h, seg, self.delimiters)
-            if hit is not None:
-                found[h.slot] = (h.priority, hit[0], i, hit[1])
+            other = handler_value(h, seg, self.delimiters)
+            if other is not None:
+                found[h.slot] = (h.priority, other[0], i, other[1])
+
+    def check_once(self, spec: GroupSpec, scope: Scope, loc: tuple[Any, ...]) -> None:
+        """Refuse an item of list ``spec`` holding two segments of a kind it reads once (mapping.repeats)."""
+        ordinals = self.index.ordinals
+        # a hierarchy level's nodes lie outside the parent node's own segments: count them all
+        start, end = (scope.start, scope.end) if spec.levels is None else (0, self.n)
+        tags = [tag for tag in spec.once if len(ordinals(tag, start, end)) > 1]
+        if not tags:
+            return
+        for inst in self.instances(spec, scope):
+            seconds = [
+                (found[1], tag) for tag in tags if len(found := ordinals(tag, inst.start, inst.end)) > 1
+            ]
+            if seconds:
+                at, tag = min(seconds)
+                raise self.error(
+                    f"a second {tag} in one {_describe(spec)} loop: the mapping reads one {tag} "
+                    f"per item of {spec.name}, so this one would be lost",
+                    at,
+                    None,
+                    loc,
+                )
+
+    def check_repeats(self, groups: list[GroupSpec], scope: Scope, loc: tuple[Any, ...]) -> None:
+        """Run :meth:`check_once` over every list of ``groups`` and their nested lists, before
+        either engine reads (the fused list readers read nested lists without coming here)."""
+        for spec in groups:
+            if not spec.watch:
+                continue
+            here = (*loc, spec.name)
+            if spec.once:
+                self.check_once(spec, scope, here)
+            inner = [g for g in spec.fields if isinstance(g, GroupSpec) and g.watch]
+            if inner:
+                for k, inst in enumerate(self.instances(spec, scope)):
+                    self.check_repeats(inner, inst, (*here, k) if spec.kind == "list" else here)
 
     def group(self, spec: GroupSpec, scope: Scope, loc: tuple[Any, ...]) -> Any:
         if spec.kind == "list" and not self.record:
@@ -298,14 +336,14 @@ class _Run:
             if not items and spec.required:
                 raise self.error(f"no {_describe(spec)} found", scope.start, None, loc)
             return items
-        inst = instances[0] if instances else None
-        if inst is None:
+        first = instances[0] if instances else None
+        if first is None:
             if spec.required:
                 raise self.error(f"no {_describe(spec)} found", scope.start, None, loc)
             return None
         if self.record:
-            self.positions[loc] = (inst.start, None)
-        result = self.fill(plan, inst, loc)
+            self.positions[loc] = (first.start, None)
+        result = self.fill(plan, first, loc)
         return result if result or spec.required else None
 
     def instances(self, spec: GroupSpec, scope: Scope) -> list[Scope]:
@@ -399,7 +437,7 @@ class _Run:
                     seg = segs[i]
                     if path.simple:
                         el = path.element
-                        raw: Any = seg[el] if el < len(seg) else ""  # type: ignore[operator]
+                        raw: Any = seg[el] if el < len(seg) else ""  # type: ignore[operator, index]
                     else:
                         if path.conditions and not path.matches(seg, delimiters):
                             continue
@@ -469,6 +507,7 @@ def read_fields(
     Raises :class:`TranslationError` when a value is missing or does not convert.
     """
     run = _Run(tx, hierarchy, mapping, record=reference)
+    run.check_repeats([group for group, _ in plan.groups], Scope(0, run.n), ())
     try:
         return run.fill(plan, Scope(0, run.n), ())
     except (ValueError, Unfilled):
@@ -490,15 +529,21 @@ def translate_transaction(
     extra: dict[str, Any] | None = None,
     plan: Plan | None = None,
     reference: bool = False,
+    defaults: MappingABC[str, Any] | None = None,
+    notes: list[TranslationNote] | None = None,
 ) -> BaseModel:
     """Fill ``model`` from ``tx`` following compiled ``fields`` (``plan``: their plan, if built).
 
     ``extra`` values (e.g. the partner's name) are set where the mapping left them unset.
+    ``defaults`` are the partner's values for ``fallback: partner`` rules; each one taken
+    is noted in ``notes`` (see :mod:`gateway.mapping.fallbacks`).
     Raises :class:`TranslationError` when the transaction does not fit. ``reference``: read
     with the interpreter only, not the compiled scanners (the tests compare the two).
     """
     plan = plan or build_plan(fields)
     data = read_fields(tx, plan, hierarchy=hierarchy, mapping=mapping, reference=reference)
+    if has_fallbacks(fields):
+        apply_fallbacks(tx, fields, data, mapping=mapping, defaults=defaults, notes=notes)
     if extra:
         for key, value in extra.items():
             if value is not None and data.get(key) is None and key in model.model_fields:

@@ -39,11 +39,13 @@ from gateway.mapping.compiler import (
     expand_dotted,
 )
 from gateway.mapping.errors import MappingError, MappingProblem
+from gateway.mapping.fallbacks import Translation, TranslationNote
 from gateway.mapping.inbound import translate_transaction
 from gateway.mapping.outbound import SegmentSpec, render_document
 from gateway.mapping.plan import Plan, build_plan
 from gateway.mapping.schema import CodesFile, Hierarchy, InboundFile, OutboundFile, OverlayFile
 from gateway.mapping.specs import GroupSpec, ValueSpec
+from gateway.mapping.versions import version_problems
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +94,19 @@ class Mapping:
     message_version: str | list[str] | None = None
     plan: Plan | None = field(default=None, repr=False)
 
-    def translate(self, tx: Transaction, extra: dict[str, Any] | None = None) -> BaseModel:
-        """The canonical document of one transaction. Raises :class:`TranslationError`."""
+    def translate(
+        self,
+        tx: Transaction,
+        extra: dict[str, Any] | None = None,
+        *,
+        defaults: MappingABC[str, Any] | None = None,
+        notes: list[TranslationNote] | None = None,
+    ) -> BaseModel:
+        """The canonical document of one transaction. Raises :class:`TranslationError`.
+
+        ``defaults``: the partner's values for ``fallback: partner`` rules (e.g.
+        ``{"currency": "EUR"}``); each one used is appended to ``notes``.
+        """
         if self.direction != "inbound" or self.model is None:
             raise ValueError(f"{self.name} is not an inbound mapping")
         if self.plan is None:
@@ -106,7 +119,23 @@ class Mapping:
             mapping=self.file,
             extra=extra,
             plan=self.plan,
+            defaults=defaults,
+            notes=notes,
         )
+
+    def translate_noted(
+        self,
+        tx: Transaction,
+        extra: dict[str, Any] | None = None,
+        defaults: MappingABC[str, Any] | None = None,
+    ) -> Translation:
+        """The document of one transaction with the notes made on the way (defaults taken).
+
+        Raises :class:`TranslationError`.
+        """
+        notes: list[TranslationNote] = []
+        document = self.translate(tx, extra, defaults=defaults, notes=notes)
+        return Translation(document, tuple(notes))
 
     def render(self, doc: BaseModel | dict[str, Any], control_number: str = "0001") -> OutboundTransaction:
         """The body segments of one document. Raises :class:`TranslationError`."""
@@ -176,7 +205,7 @@ def _read_tree(path: Path, depth: int, root: Path) -> tuple[Any, list[str], list
     """The YAML tree of ``path`` with its overlay chain applied; the chain of files; the
     overlays' problems (see :func:`merge_overlay`)."""
     tree = read_mapping_yaml(path)
-    if not isinstance(tree, dict):
+    if not isinstance(tree, MarkedDict):
         raise MappingError.one(str(path), getattr(tree, "line", 1), "", "a mapping file is a YAML mapping")
     if "overlay" not in tree:
         return tree, [str(path)], []
@@ -207,7 +236,7 @@ def partner_chain(path: Path, root: Path) -> list[tuple[Path, MarkedDict]]:
     found: list[tuple[Path, MarkedDict]] = []
     while True:
         tree = read_mapping_yaml(path)
-        if not isinstance(tree, dict) or "overlay" not in tree:
+        if not isinstance(tree, MarkedDict) or "overlay" not in tree:
             raise MappingError.one(
                 str(path),
                 getattr(tree, "line", 1),
@@ -438,11 +467,14 @@ def compile_tree(
     direction = tree.get("direction")
     schema = OutboundFile if direction == "outbound" else InboundFile
     ck = Checker(str(tree.get("standard") or "x12"), default_file=file)
+    placeholder: Any
     body_key, placeholder = ("segments", [{}]) if schema is OutboundFile else ("fields", {})
     header_tree = {k: v for k, v in tree.items() if k != body_key} | {body_key: placeholder}
     header = ck.validate(schema, header_tree, "")
     if header is None:
         raise MappingError(_relined(ck.problems, tree))
+    for i, message in version_problems(header.standard, list(header.versions)):
+        ck.add(tree, "versions", message, ("versions", i))
     shared, shared_problems = load_shared_codes(root)
     ck.problems.extend(shared_problems)
     tables = {**shared, **(tree.get("codes") or {})}
@@ -486,7 +518,7 @@ def compile_tree(
         if "segments" not in tree:
             ck.add(tree, "segments", "missing key 'segments'")
         else:
-            mapping.message_version = header.message_version
+            mapping.message_version = header.message_version if isinstance(header, OutboundFile) else None
             mapping.segments = compile_outbound_segments(tree["segments"], model, model, ck)
     if ck.problems:
         raise MappingError(ck.problems)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
@@ -36,7 +36,7 @@ def _unwrap_optional(annotation: Any) -> Any:
     return annotation
 
 
-def _is_model(tp: Any) -> bool:
+def _is_model(tp: Any) -> TypeGuard[type[BaseModel]]:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
@@ -69,7 +69,7 @@ def value_problem(shape: FieldShape, value: Any) -> str | None:
     """
     if shape.info is None:
         return None
-    annotation = shape.info.annotation
+    annotation: Any = shape.info.annotation
     if shape.info.metadata:
         annotation = typing.Annotated[(annotation, *shape.info.metadata)]
     try:

@@ -201,11 +201,11 @@ def compile_path(text: str, standard: str) -> Path:
         ref = _REF_RE.match(left)
         if not ref:
             raise PathSyntaxError(f"{text!r}: filter [{raw}] must name an element like 01 or 01-1")
-        el = int(ref["el"])
-        comp = int(ref["comp"]) if ref["comp"] else None
-        if el == 0 or comp == 0:
+        test_el = int(ref["el"])
+        test_comp = int(ref["comp"]) if ref["comp"] else None
+        if test_el == 0 or test_comp == 0:
             raise PathSyntaxError(f"{text!r}: element and component numbers start at 1")
-        conditions.append(Condition(el, comp, frozenset(codes), negate))
+        conditions.append(Condition(test_el, test_comp, frozenset(codes), negate))
     el = int(match["el"]) if match["el"] else None
     rep = int(match["rep"]) if match["rep"] else None
     comp = int(match["comp"]) if match["comp"] else None

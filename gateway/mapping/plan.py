@@ -217,10 +217,10 @@ def handler_value(h: Handler, seg: Segment, delimiters: Delimiters) -> tuple[Any
                 value = component(value, number, delimiters)
             if (value in h.codes) == h.negate:
                 return None
-        raw = seg[el] if el < size else ""  # type: ignore[operator]
-        number = h.component
-        if number is not None:
-            raw = component(raw, number, delimiters)
+        raw = seg[h.element] if h.element < size else ""
+        part = h.component
+        if part is not None:
+            raw = component(raw, part, delimiters)
     else:
         path = h.path
         if path.conditions and not path.matches(seg, delimiters):

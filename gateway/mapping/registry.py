@@ -4,7 +4,8 @@ The registry scans the mappings folder once for file *headers* (standard, versio
 document, direction; overlays that declare ``versions:`` count as mappings of their
 own, e.g. the 5010 856 overlaying the 4010 one) and compiles a mapping only when first
 asked for it, caching it per set of partner overlays. A version matches exactly, by
-prefix (``004010`` matches ``004010VICS``) or by a trailing ``*`` in the file.
+prefix (``004010`` matches ``004010VICS``), by a range (``004010-004060``) or a pattern
+(``0040*``); :mod:`gateway.mapping.versions` ranks them and the most specific wins.
 
 A file that fails to load is remembered with its :class:`MappingError`: asking for it
 raises that error (the pipeline turns it into a failed message), while every other
@@ -13,7 +14,6 @@ mapping keeps working.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,6 +34,7 @@ from gateway.mapping.loader import (
     read_mapping_yaml,
     resolve,
 )
+from gateway.mapping.versions import probes, rank
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +52,24 @@ class Entry:
     direction: str
     versions: tuple[str, ...]
 
-    def overlaps(self, other: Entry) -> bool:
-        """Whether ``other`` handles some of the same documents (so only one of the two can be used)."""
-        same = (other.standard, other.document, other.direction)
-        if (self.standard, self.document, self.direction) != same:
-            return False
-        return any(self.accepts(v.rstrip("*")) for v in other.versions) or any(
-            other.accepts(v.rstrip("*")) for v in self.versions
-        )
+    def rank(self, version: str) -> tuple[int, int] | None:
+        """How specifically this entry serves ``version`` (see :func:`versions.rank`), or ``None``."""
+        ranks = [r for spec in self.versions if (r := rank(spec, version, self.standard)) is not None]
+        return max(ranks) if ranks else None
 
     def accepts(self, version: str) -> bool:
-        v = normalize_version(version)
-        for pattern in self.versions:
-            p = normalize_version(pattern)
-            if v == p or fnmatch.fnmatchcase(v, p) or (len(p) >= 4 and v.startswith(p)):
-                return True
-        return False
+        return self.rank(version) is not None
 
-
-def normalize_version(version: str) -> str:
-    """``D:96A`` and ``d96a`` -> ``D96A``; X12 versions stay as they are."""
-    return version.replace(":", "").replace(" ", "").upper()
+    def ties(self, other: Entry) -> str | None:
+        """A version both entries serve equally specifically (so neither can be picked), or ``None``."""
+        kind = (self.standard, self.document, self.direction)
+        if kind != (other.standard, other.document, other.direction):
+            return None
+        for version in probes(self.versions) + probes(other.versions):
+            mine = self.rank(version)
+            if mine is not None and mine == other.rank(version):
+                return version
+        return None
 
 
 def mapping_files(root: Path) -> list[Path]:
@@ -130,16 +128,16 @@ class MappingRegistry:
                 )
         for k, entry in enumerate(self.entries):
             for earlier in self.entries[:k]:
-                if earlier.overlaps(entry):
+                tie = earlier.ties(entry)
+                if tie is not None:
                     self.problems.append(
                         MappingProblem(
                             str(entry.path),
                             None,
                             "versions",
-                            f"{entry.standard} {entry.document} {entry.direction} "
-                            f"{'/'.join(entry.versions)} is also mapped by {earlier.path.name}: "
-                            "keep one file per document and version (until then a message they both "
-                            "fit fails, rather than take either)",
+                            f"{entry.standard} {entry.document} {entry.direction} version {tie} is mapped "
+                            f"as specifically by {earlier.path.name}: give one of them a narrower versions: "
+                            "entry (until then a message they both fit fails, rather than take either)",
                         )
                     )
 
@@ -152,26 +150,33 @@ class MappingRegistry:
     def find(self, standard: str, version: str, document: str, direction: str = "inbound") -> Entry | None:
         """The entry for a document, or ``None`` when no mapping handles it.
 
-        Raises :class:`MappingError` when two files handle it: which one the coordinator
-        meant is theirs to say, not the file order's.
+        Where several files serve the version, the most specific entry wins (an exact
+        version before a prefix, a range, a pattern; a narrower range before a wider one).
+        Raises :class:`MappingError` when two are equally specific: which one the
+        coordinator meant is theirs to say, not the file order's.
         """
-        found = [
-            entry
+        ranked = [
+            (fit, entry)
             for entry in self.entries
             if entry.standard == standard
             and entry.document == document
             and entry.direction == direction
-            and entry.accepts(version)
+            and (fit := entry.rank(version)) is not None
         ]
+        if not ranked:
+            return None
+        best = max(r for r, _ in ranked)
+        found = [entry for r, entry in ranked if r == best]
         if len(found) > 1:
             names = " and ".join(entry.path.name for entry in found)
             raise MappingError.one(
                 str(found[-1].path),
                 None,
                 "versions",
-                f"{names} both map {standard} {document} {direction} version {version}: keep one",
+                f"{names} both map {standard} {document} {direction} version {version} as specifically: "
+                "keep one",
             )
-        return found[0] if found else None
+        return found[0]
 
     def get(self, name: str | Path, overlays: Sequence[str | Path] = ()) -> Mapping:
         """The compiled mapping ``name`` with overlays. Raises :class:`MappingError`."""

@@ -90,6 +90,7 @@ class ValueRule(_Strict):
     members: list[str] | None = None
     all: bool = False
     skip_unknown: bool = False
+    fallback: Literal["index", "partner"] | None = None
 
 
 class GroupRule(_Strict):

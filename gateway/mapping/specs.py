@@ -39,6 +39,8 @@ class ValueSpec:
     members: frozenset[str] | None = None  # ... which runs while its segments have these tags
     all: bool = False
     skip_unknown: bool = False
+    fallback: str | None = None  # "index" | "partner": see gateway.mapping.fallbacks
+    needed: bool = False  # required once the fallback is taken (``required`` is then False)
 
     @property
     def scans(self) -> bool:
@@ -64,6 +66,8 @@ class GroupSpec:
     required: bool = False
     fields: list[ValueSpec | GroupSpec] = field(default_factory=list)
     plan: Any = field(default=None, repr=False)  # the dispatch table of ``fields``, built once
+    once: frozenset[str] = frozenset()  # tags a list item reads from one segment (mapping.repeats)
+    watch: bool = False  # ``once`` here or in a nested group: the engine checks the repeats
 
     @property
     def shares_scope(self) -> bool:

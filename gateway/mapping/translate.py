@@ -12,6 +12,7 @@ other way round.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ class TranslatedFile:
 
     documents: list[tuple[str, BaseModel]] = field(default_factory=list)  # (canonical name, document)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # defaults taken (TranslationNote.describe())
 
     @property
     def ok(self) -> bool:
@@ -63,13 +65,15 @@ def translate_payload(
     registry: MappingRegistry,
     overlays: Sequence[str] = (),
     partner: str | None = None,
+    defaults: MappingABC[str, Any] | None = None,
 ) -> TranslatedFile:
     """Parse ``source`` and translate each of its transactions.
 
     ``overlays`` are the partner overlays to apply (names or paths), ``partner`` the partner
     they were taken from: the caller looks them up (``acorn translate`` reads the partner
-    profiles through :mod:`gateway.config`, which this layer does not import). Raises nothing:
-    every problem is a line of ``errors``.
+    profiles through :mod:`gateway.config`, which this layer does not import). ``defaults`` are
+    the partner profile's values for ``fallback: partner`` rules (``{"currency": "EUR"}``);
+    each one taken is a line of ``warnings``. Raises nothing: every problem is a line of ``errors``.
     """
     result = TranslatedFile()
     try:
@@ -89,7 +93,10 @@ def translate_payload(
             result.errors.append(f"{tx.position(0).describe()}: {tx.type} {tx.version}{note}: {exc}")
             continue
         try:
-            result.documents.append((mapping.canonical, mapping.translate(tx, extra)))
+            done = mapping.translate_noted(tx, extra, defaults)
         except TranslationError as exc:
             result.errors.append(f"{exc.describe()} [{Path(mapping.file).name}]")
+            continue
+        result.documents.append((mapping.canonical, done.document))
+        result.warnings.extend(f"{note.describe()} [{Path(mapping.file).name}]" for note in done.notes)
     return result

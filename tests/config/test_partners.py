@@ -61,6 +61,7 @@ def test_shipped_profiles_load() -> None:
         assert box.inbox == SHIPPED.parent / "run" / "mailboxes" / profile.name / "inbox"
         assert box.processed.parent == box.inbox.parent
     assert us.invoice is not None and us.invoice.invoice_number(42, 2024) == "ACME-2024-000042"
+    assert eu.translation_defaults == {"currency": "EUR"} and us.translation_defaults == {}
 
 
 def test_lookup_by_identity() -> None:
@@ -142,6 +143,7 @@ def test_inline_password_is_refused(tmp_path: Path) -> None:
         ("acks:\n  send: maybe\n", 9, "acks.send", "bool"),
         ("delimiters:\n  element: '*'\n  segment: '*'\n", 8, "delimiters", "differ"),
         ("colour: blue\n", 8, "colour", "unknown setting"),
+        ("default_currency: euro\n", 8, "default_currency", "pattern"),
         (
             "invoice:\n  vendor_code: V\n  remit_to: {}\n  bill_to: {}\n  numbering: 'INV-{year}'\n",
             12,

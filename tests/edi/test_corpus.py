@@ -6,6 +6,7 @@ corpus folder is absent (the project's own tests never need it).
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -104,3 +105,45 @@ def test_defect_single_line_references_reported(corpus_dir: Path) -> None:
     # the released "+" inside COM stays data
     com = next(s for s in parsed.transactions[0].segments if s[0] == "COM")
     assert com[1][0] == "+49 123 45678 8652"
+
+
+# --- generated from the corpus: pretty-printed copies and mailbags ---------------------
+
+ALL = sorted([*CLEAN, "33_edifact_INVOIC_IFTMIN_decimal_comma.edi", "38_edifact_ORDRSP_D10A_single_line.edi"])
+
+
+def reading(payload: bytes) -> tuple[list, list]:
+    """(transactions as (type, segments), issues as (code, tag, transaction)) of a payload."""
+    parsed = parse(payload)
+    issues = [(i.code, i.position.tag, i.position.transaction) for i in parsed.errors]
+    return [(t.type, t.segments) for t in parsed.transactions], issues
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_pretty_printed_corpus_file_reads_like_the_original(
+    corpus_dir: Path, respaced, name: str, seed: int
+) -> None:
+    raw = (corpus_dir / name).read_bytes()
+    pretty = respaced(raw.decode("utf-8", "surrogateescape"), random.Random(seed))
+    assert pretty != raw.decode("utf-8", "surrogateescape")
+    assert reading(pretty.encode("utf-8", "surrogateescape")) == reading(raw)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("standard", ["x12", "edifact"])
+@pytest.mark.parametrize("gap", ["", " ", "\r\n", "\n\t  "])
+def test_corpus_mailbag_reads_every_interchange(corpus_dir: Path, standard: str, gap: str) -> None:
+    names = [n for n in ALL if f"_{standard}_" in n]
+    parts = [(corpus_dir / n).read_bytes() for n in names]
+    parsed = parse(gap.encode().join(parts))
+    assert len(parsed.interchanges) == sum(len(parse(p).interchanges) for p in parts)
+    assert [t.type for t in parsed.transactions] == [t.type for p in parts for t in parse(p).transactions]
+    expected = Counter(i.code for p in parts for i in parse(p).errors)
+    assert Counter(i.code for i in parsed.errors) == expected
+
+
+@pytest.mark.corpus
+def test_every_corpus_file_is_covered(corpus_dir: Path) -> None:
+    assert sorted(p.name for p in corpus_dir.glob("*.edi")) == ALL

@@ -86,10 +86,13 @@ def test_usable_separator() -> None:
 @pytest.mark.parametrize(
     ("head", "code", "element"),
     [
-        (isa()[:105], IssueCode.X12_ISA_TRUNCATED, None),
+        (isa()[:105], IssueCode.X12_ISA_TRUNCATED, 16),
+        (isa()[:40], IssueCode.X12_ISA_TRUNCATED, 6),  # ends inside ISA06
         ("ISB" + isa()[3:], IssueCode.X12_ISA_INVALID, None),
-        (isa(ISA06="ACME*VENDOR    "), IssueCode.X12_ISA_INVALID, None),
-        (isa(ISA06="ACMEVENDOR") + "GS*PO*A~", IssueCode.X12_ISA_INVALID, None),  # not padded
+        (isa(ISA06="ACME*VENDOR    "), IssueCode.X12_ISA_INVALID, 6),
+        (isa(ISA06="ACMEVENDOR") + "GS*PO*A~", IssueCode.X12_ISA_INVALID, 6),  # not padded
+        (isa(ISA09="2611230") + "GS*PO*A~", IssueCode.X12_ISA_INVALID, 9),  # too wide
+        (isa(ISA13="1") + "GS*PO*A*B*C*D*E~", IssueCode.X12_ISA_INVALID, 13),
         (isa(ISA16="*"), IssueCode.X12_BAD_DELIMITERS, None),
         (isa(terminator=">"), IssueCode.X12_BAD_DELIMITERS, None),
         (isa(terminator="*"), IssueCode.X12_BAD_DELIMITERS, None),
@@ -109,3 +112,5 @@ def test_bad_isa_raises_with_code_and_position(head: str, code: IssueCode, eleme
     p = issue.position
     assert (p.interchange, p.segment, p.tag, p.offset, p.element) == (3, 40, "ISA", 1234, element)
     assert issue.message
+    if element is not None:
+        assert f"ISA{element:02d}" in issue.message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.mapping import MappingError, MappingRegistry, TranslationError
-from gateway.mapping.registry import normalize_version
+from gateway.mapping.versions import normalize_version
 
 BASE = """
 version: 1
@@ -114,7 +114,7 @@ def test_two_files_for_one_document_fail_its_messages_and_are_reported(write, mo
 
     problems = registry.check_all()
     assert [(p.file.rsplit("/", 1)[-1], p.key) for p in problems] == [("x12-004010-850-in.yaml", "versions")]
-    assert "also mapped by a-copy.yaml" in problems[0].message
+    assert "mapped as specifically by a-copy.yaml" in problems[0].message
     with pytest.raises(TranslationError, match=r"a-copy\.yaml and x12-004010-850-in\.yaml both map x12 850"):
         registry.translate(tx(SEGMENTS))
     # a version only one of them maps, and the other documents, still translate
@@ -142,3 +142,63 @@ def test_a_problem_of_the_base_is_reported_once_in_the_base_not_in_its_overlays(
         p for p in MappingRegistry(registry.root, models=registry.models).check_all() if p.key == "foo"
     ]
     assert [(p.file, p.line, p.message) for p in problems] == [(str(base), 7, "unknown key 'foo'")]
+
+
+def test_a_range_serves_every_version_in_it_and_the_most_specific_file_wins(write, models, tx) -> None:
+    write("x12-004010-850-in.yaml", BASE.replace('["004010"]', '["004010-004060"]'))
+    write("x12-004050-850-in.yaml", BASE.replace("BEG03", "BEG02").replace('["004010"]', '["004050"]'))
+    last = write("any-850.yaml", BASE.replace("BEG03", "BEG01").replace('["004010"]', '["00*"]'))
+    registry = MappingRegistry(last.parent, models=models)
+    assert registry.check_all() == []
+    picked = {v: registry.select("x12", v, "850").name for v in ("004010", "004030VICS", "004050", "004060")}
+    assert picked == {
+        "004010": "x12-004010-850-in",
+        "004030VICS": "x12-004010-850-in",
+        "004050": "x12-004050-850-in",  # exact beats the range
+        "004060": "x12-004010-850-in",
+    }
+    assert registry.select("x12", "005010", "850").name == "any-850"  # only the pattern serves it
+    assert registry.translate(tx(SEGMENTS, version="004050")).po_number == "NE"
+
+
+def test_a_narrower_range_beats_a_wider_one(write, models) -> None:
+    write("wide.yaml", BASE.replace('["004010"]', '["003010-005010"]'))
+    last = write("narrow.yaml", BASE.replace('["004010"]', '["004010-004060"]'))
+    registry = MappingRegistry(last.parent, models=models)
+    assert registry.problems == []
+    assert registry.select("x12", "004020", "850").name == "narrow"
+    assert registry.select("x12", "003050", "850").name == "wide"
+
+
+def test_edifact_directories_as_a_list_and_a_range(write, models) -> None:
+    orders = BASE.replace("x12", "edifact").replace('"850"', "ORDERS").replace("BEG05", "DTM01-2")
+    orders = orders.replace("PO1", "LIN").replace("BEG03", "BGM02")
+    last = write("orders.yaml", orders.replace('["004010"]', '["D96A", "D97B", "D01B"]'))
+    write("orders-new.yaml", orders.replace('["004010"]', '["D02A-D10B"]'))
+    registry = MappingRegistry(last.parent, models=models)
+    assert registry.check_all() == []
+    assert [registry.select("edifact", v, "ORDERS").name for v in ("D:96A", "D01B", "D10A")] == [
+        "orders",
+        "orders",
+        "orders-new",
+    ]
+    assert registry.find("edifact", "D98A", "ORDERS") is None
+
+
+@pytest.mark.parametrize(
+    ("versions", "message"),
+    [
+        ('["D96A"]', "'D96A' is no x12 version"),
+        ('["4010"]', "'4010' is no x12 version"),
+        ('["004060-004010"]', "runs downwards"),
+        ('["004010-D96A"]', "'004010-D96A' is no x12 version"),
+    ],
+)
+def test_versions_are_checked_at_load_with_their_line(write, models, versions: str, message: str) -> None:
+    path = write("x12-004010-850-in.yaml", BASE.replace('["004010"]', versions))
+    with pytest.raises(MappingError) as info:
+        MappingRegistry(path.parent, models=models).get("x12-004010-850-in")
+    problems = info.value.problems
+    line = path.read_text().splitlines().index(f"versions: {versions}") + 1
+    assert [(p.line, p.key) for p in problems] == [(line, "versions")]
+    assert message in problems[0].message

@@ -33,7 +33,7 @@ def parse_una(text: str, position: Position | None = None) -> Delimiters:
     where = position or Position(segment=1, tag="UNA")
     if not text.startswith("UNA") or len(text) < UNA_LENGTH:
         _invalid(f"the UNA service string advice needs six characters, found {text[3:]!r}", where)
-    component, element, decimal, release, repetition, segment = text[3:UNA_LENGTH]
+    component, element, decimal, release, repetition, segment = tuple(text[3:UNA_LENGTH])
     separators = [component, element, segment]
     if release != " ":
         separators.append(release)

@@ -15,28 +15,20 @@ that level is open), or reports a segment where it cannot be (``outside``,
 - UNE closes an explicit group: UNE01 = messages in the group, UNE02 = UNG05.
 - UNZ closes the interchange: UNZ01 = messages (groups when UNG is used), UNZ02 = UNB05.
 
-:class:`Envelope` holds only the open message's segments. Each step appends the events
+What both standards do alike lives in :mod:`gateway.edi.envelope`. :class:`Envelope`
+holds only the open message's segments. Each step appends the events
 it produces to a list, which the reader yields in order.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 from gateway.edi.edifact.delimiters import for_syntax_version
-from gateway.edi.edifact.headers import count_of, part, read_unb, read_ung, read_unh, same_reference
+from gateway.edi.edifact.headers import part, read_unb, read_ung, read_unh
+from gateway.edi.envelope import EnvelopeBase
 from gateway.edi.errors import Issue, IssueCode, Position
-from gateway.edi.model import (
-    Delimiters,
-    Event,
-    GroupEnd,
-    GroupHeader,
-    InterchangeEnd,
-    InterchangeHeader,
-    Segment,
-    Transaction,
-)
+from gateway.edi.model import Delimiters, Event, GroupHeader, InterchangeHeader, Segment
 
 
 class State(enum.Enum):
@@ -102,21 +94,21 @@ _UNEXPECTED = {
 }
 
 
-class Envelope:
-    """The open interchange, group and message, and the steps that change them."""
+class Envelope(EnvelopeBase):
+    """The open interchange, group and message, and the steps that change them.
+
+    :attr:`groups` counts implicit groups (messages without UNG) too.
+    """
+
+    OUTSIDE, IN_INTERCHANGE, IN_GROUP = State.OUTSIDE, State.INTERCHANGE, State.GROUP
+    state: State
+    BODY = "message"
 
     def __init__(self) -> None:
-        self.state = State.OUTSIDE
-        self.body: list[Segment] | None = None  # the open message's segments
-        self.interchange: InterchangeHeader | None = None
-        self.group: GroupHeader | None = None
-        self.interchanges = 0
-        self.groups = 0  # groups in the open interchange, implicit ones included
+        super().__init__()
         self.explicit_groups = 0
         self.messages = 0  # messages in the open interchange
         self.group_messages = 0
-        self.message: dict[str, Any] = {}
-        self.reported_outside = False
         self.token: tuple[int, int, Segment] | None = None
 
     # --- the driver ----------------------------------------------------------
@@ -231,10 +223,10 @@ class Envelope:
         self.messages += 1
         self.body = [segment]
         message_type, version, reference, issues = read_unh(segment, self.where(transaction=True))
-        self.message = {
+        self.open = {
             "type": message_type,
             "version": version or self.group.version,
-            "reference": reference,
+            "control": reference,
             "first": ordinal,
             "index": self.group_messages,
             "issues": issues,
@@ -252,21 +244,20 @@ class Envelope:
         assert self.token is not None and self.body is not None
         segment = self.token[2]
         self.body.append(segment)
-        issues: list[Issue] = self.message["issues"]
-        found = []
-        found += self._check_count(
+        found = self.count_issue(
             IssueCode.EDIFACT_UNT_COUNT_MISMATCH,
-            segment,
+            "UNT",
+            part(segment, 1),
             len(self.body),
             "segments UNH..UNT",
             transaction=True,
         )
-        found += self._check_reference(
-            IssueCode.EDIFACT_UNT_CONTROL_MISMATCH, segment, self.message["reference"], transaction=True
+        found += self._reference_issue(
+            IssueCode.EDIFACT_UNT_CONTROL_MISMATCH, segment, self.open["control"], transaction=True
         )
-        issues.extend(found)
+        self.open["issues"].extend(found)
         out.extend(found)
-        self._emit_message(out)
+        self.emit_body(out)
 
     def close_group(self, out: list[Event], delimiters: Delimiters | None) -> None:
         assert self.token is not None
@@ -274,15 +265,13 @@ class Envelope:
         if self.group is None or self.group.implicit:
             self.unexpected(out, delimiters)
             return
-        out += self._check_count(
-            IssueCode.EDIFACT_UNE_COUNT_MISMATCH, segment, self.group_messages, "messages in the group"
-        )
-        out += self._check_reference(
+        what = "messages in the group"
+        code = IssueCode.EDIFACT_UNE_COUNT_MISMATCH
+        out += self.count_issue(code, "UNE", part(segment, 1), self.group_messages, what)
+        out += self._reference_issue(
             IssueCode.EDIFACT_UNE_CONTROL_MISMATCH, segment, self.group.control_number
         )
-        out.append(GroupEnd(self.group, self.group_messages, segment))
-        self.group = None
-        self.state = State.INTERCHANGE
+        self.end_group(out, self.group_messages, segment)
 
     def close_interchange(self, out: list[Event], delimiters: Delimiters | None) -> None:
         assert self.token is not None and self.interchange is not None
@@ -291,56 +280,32 @@ class Envelope:
             expected, what = self.explicit_groups, "groups (UNG) in the interchange"
         else:
             expected, what = self.messages, "messages in the interchange"
-        out += self._check_count(IssueCode.EDIFACT_UNZ_COUNT_MISMATCH, segment, expected, what, group=False)
-        out += self._check_reference(
+        code = IssueCode.EDIFACT_UNZ_COUNT_MISMATCH
+        out += self.count_issue(code, "UNZ", part(segment, 1), expected, what, group=False)
+        out += self._reference_issue(
             IssueCode.EDIFACT_UNZ_CONTROL_MISMATCH, segment, self.interchange.control_number, group=False
         )
-        out.append(InterchangeEnd(self.interchange, self.groups, self.messages, segment))
-        self.interchange = None
-        self.state = State.OUTSIDE
+        self.end_interchange(out, self.messages, segment)
 
     # --- closing without a trailer -------------------------------------------
 
     def drop_message(self, out: list[Event], delimiters: Delimiters | None) -> None:
-        if self.body is None:
-            return
-        issue = Issue(
-            IssueCode.EDIFACT_UNT_MISSING,
-            f"message {self.message['reference']!r} ends without its UNT",
-            self.where(transaction=True),
-        )
-        self.message["issues"].append(issue)
-        out.append(issue)
-        self._emit_message(out)
+        self.missing_body(out, IssueCode.EDIFACT_UNT_MISSING, "UNT")
 
     def drop_group(self, out: list[Event], delimiters: Delimiters | None) -> None:
         if self.group is None:
             return
         if not self.group.implicit:
-            out.append(
-                Issue(
-                    IssueCode.EDIFACT_UNE_MISSING,
-                    f"group {self.group.control_number!r} ends without its UNE",
-                    self.where(),
-                )
-            )
-        out.append(GroupEnd(self.group, self.group_messages, None))
-        self.group = None
-        self.state = State.INTERCHANGE
+            text = f"group {self.group.control_number!r} ends without its UNE"
+            self.missing_trailer(out, IssueCode.EDIFACT_UNE_MISSING, text)
+        self.end_group(out, self.group_messages, None)
 
     def drop_interchange(self, out: list[Event], delimiters: Delimiters | None) -> None:
         if self.interchange is None:
             return
-        out.append(
-            Issue(
-                IssueCode.EDIFACT_UNZ_MISSING,
-                f"interchange {self.interchange.control_number!r} ends without its UNZ",
-                self.where(group=False),
-            )
-        )
-        out.append(InterchangeEnd(self.interchange, self.groups, self.messages, None))
-        self.interchange = None
-        self.state = State.OUTSIDE
+        text = f"interchange {self.interchange.control_number!r} ends without its UNZ"
+        self.missing_trailer(out, IssueCode.EDIFACT_UNZ_MISSING, text, group=False)
+        self.end_interchange(out, self.messages, None)
 
     # --- misplaced segments --------------------------------------------------
 
@@ -361,58 +326,9 @@ class Envelope:
 
     # --- helpers -------------------------------------------------------------
 
-    def _emit_message(self, out: list[Event]) -> None:
-        assert self.body is not None and self.interchange is not None and self.group is not None
-        m = self.message
-        out.append(
-            Transaction(
-                type=m["type"],
-                control_number=m["reference"],
-                version=m["version"],
-                segments=self.body,
-                interchange=self.interchange,
-                group=self.group,
-                index=m["index"],
-                first_segment=m["first"],
-                issues=m["issues"],
-            )
-        )
-        self.body = None
-        self.message = {}
-        self.state = State.GROUP
-
-    def _check_count(
-        self,
-        code: IssueCode,
-        segment: Segment,
-        actual: int,
-        what: str,
-        transaction: bool = False,
-        group: bool = True,
+    def _reference_issue(
+        self, code: IssueCode, segment: Segment, expected: str, **where: bool
     ) -> list[Issue]:
-        stated = part(segment, 1)
-        if count_of(stated) == actual:
-            return []
         tag = segment[0]
-        return [
-            Issue(
-                code,
-                f"{tag}01 says {stated!r} but there are {actual} {what}",
-                self.where(1, transaction=transaction, group=group),
-            )
-        ]
-
-    def _check_reference(
-        self, code: IssueCode, segment: Segment, expected: str, transaction: bool = False, group: bool = True
-    ) -> list[Issue]:
-        stated = part(segment, 2)
-        if same_reference(expected, stated):
-            return []
-        tag = segment[0]
-        return [
-            Issue(
-                code,
-                f"{tag}02 {stated!r} differs from {_TRAILER_OF[tag]} reference {expected!r}",
-                self.where(2, transaction=transaction, group=group),
-            )
-        ]
+        header = f"{_TRAILER_OF[tag]} reference"
+        return self.control_issue(code, tag, part(segment, 2), expected, header, **where)

@@ -1,4 +1,4 @@
-"""Read the EDIFACT envelope headers (UNB, UNG, UNH) and compare counts and references.
+"""Read the EDIFACT envelope headers (UNB, UNG, UNH).
 
 Each ``read_*`` function takes a segment as the tokenizer returns it and gives back the
 fields the model needs plus the issues of a malformed header (a missing mandatory
@@ -30,21 +30,6 @@ def joined(segment: Segment, element: int) -> str:
         return ""
     value = segment[element]
     return ":".join(value) if isinstance(value, list) else value
-
-
-def same_reference(header: str, trailer: str) -> bool:
-    """Control references agree: equal text, or equal numbers (leading zeros are harmless)."""
-    header, trailer = header.strip(), trailer.strip()
-    if header == trailer:
-        return True
-    numeric = header.isascii() and header.isdigit() and trailer.isascii() and trailer.isdigit()
-    return numeric and int(header) == int(trailer)
-
-
-def count_of(text: str) -> int | None:
-    """A count element as a number, ``None`` when it is not one."""
-    text = text.strip()
-    return int(text) if (text.isascii() and text.isdigit()) else None
 
 
 @dataclass(slots=True)

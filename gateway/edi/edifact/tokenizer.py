@@ -36,6 +36,7 @@ unusable UNA, ``EDIFACT_DANGLING_RELEASE`` when the input ends on a release char
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from gateway.edi.edifact.delimiters import DEFAULT, UNA_LENGTH, parse_una
 from gateway.edi.errors import EdiError, Issue, IssueCode, Position
@@ -43,7 +44,8 @@ from gateway.edi.model import Delimiters, Segment
 
 Token = tuple[int, int, Segment, Delimiters]
 
-_BETWEEN = " \t\r\n\x1a\x00"  # skipped between segments (unless a separator)
+# Skipped between segments (unless a separator); the BOM starts a file concatenated into a mailbag.
+_BETWEEN = " \t\r\n\x1a\x00\ufeff"
 _TRAILING = "".join(chr(c) for c in range(33)) + "\x7f"  # tolerated after the last segment
 
 
@@ -224,7 +226,7 @@ class Tokenizer:
                 text = raw.lstrip(skip)
                 start += len(raw) - len(text)
                 raw = text
-            parts = raw.split(element)
+            parts: list[Any] = raw.split(element)
             if composite and component in raw:
                 for i in range(1, len(parts)):
                     if component in parts[i]:

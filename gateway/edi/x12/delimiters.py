@@ -44,6 +44,23 @@ def has_repetition(version: str) -> bool:
     return (version.isascii() and version.isdigit()) and int(version) >= REPETITION_SINCE
 
 
+def maybe_width_fault(head: str, element: str) -> tuple[int, int] | None:
+    """The first ISA element (1..16) whose width is wrong in ``head``, and the width found.
+
+    ``head`` is an ISA whose fixed-width reading failed. The elements are cut on the
+    separator from the text itself (not at fixed places); ISA16 is the one character
+    after the 15th separator. A missing element is reported with width 0; ``None`` when
+    ISA01..ISA15 have their widths (then a separator is at fault, not a width).
+    """
+    parts = head.split(element, ISA_ELEMENTS)[1:]
+    for index, (part, width) in enumerate(zip(parts, ISA_WIDTHS[:-1], strict=False), start=1):
+        if len(part) != width:
+            return index, len(part)
+    if len(parts) < ISA_ELEMENTS:
+        return len(parts) + 1, 0  # too few separators: the next element is missing
+    return None
+
+
 def read_isa(head: str, at: Position | None = None) -> tuple[Delimiters, list[str]]:
     """The delimiters and the elements (``["ISA", ISA01, ..., ISA16]``) of an ISA.
 
@@ -62,31 +79,42 @@ def read_isa(head: str, at: Position | None = None) -> tuple[Delimiters, list[st
     if not head.startswith("ISA"):
         raise fail(IssueCode.X12_ISA_INVALID, f"expected an ISA segment, found {head[:10]!r}")
     if len(head) < ISA_LENGTH:
+        reached = min(ISA_ELEMENTS, head.count(head[3])) if len(head) > 3 else None
         raise fail(
             IssueCode.X12_ISA_TRUNCATED,
-            f"the ISA segment is truncated: {len(head)} characters where {ISA_LENGTH} are needed",
+            f"the ISA segment is truncated: {len(head)} characters where {ISA_LENGTH} are needed"
+            + (f" (the input ends in ISA{reached:02d})" if reached else ""),
+            reached or None,
         )
     element = head[3]
     component = head[COMPONENT_INDEX]
     terminator = head[TERMINATOR_INDEX]
     if not usable_separator(element):
         raise fail(IssueCode.X12_BAD_DELIMITERS, f"the element separator {element!r} is not usable")
-    if element in (component, terminator):
+    elements = head[:TERMINATOR_INDEX].split(element)
+    fault = None
+    if len(elements) != ISA_ELEMENTS + 1 or elements[16] != component:
+        fault = maybe_width_fault(head, element)
+    if fault is None and element in (component, terminator):
         raise fail(
             IssueCode.X12_BAD_DELIMITERS,
             f"the element separator {element!r} is also the component separator or terminator",
         )
-    elements = head[:TERMINATOR_INDEX].split(element)
-    if len(elements) != ISA_ELEMENTS + 1 or elements[16] != component:
+    if fault is not None:
+        index, found = fault
         raise fail(
             IssueCode.X12_ISA_INVALID,
-            f"the ISA holds {len(elements) - 1} elements where {ISA_ELEMENTS} are needed, ISA16 last "
-            f"(its fields must be padded to their fixed widths)",
+            f"ISA{index:02d} is {found} characters long where {ISA_WIDTHS[index - 1]} are needed "
+            f"(the ISA's fields are padded to fixed widths, 106 characters in all)",
+            index,
         )
-    checks = (("component separator", component, 16), ("segment terminator", terminator, None))
-    for name, char, index in checks:
+    checks: tuple[tuple[str, str, int | None], ...] = (
+        ("component separator (ISA16)", component, 16),
+        ("segment terminator", terminator, None),
+    )
+    for name, char, at_element in checks:
         if not usable_separator(char):
-            raise fail(IssueCode.X12_BAD_DELIMITERS, f"the {name} {char!r} is not usable", index)
+            raise fail(IssueCode.X12_BAD_DELIMITERS, f"the {name} {char!r} is not usable", at_element)
     if component == terminator:
         raise fail(
             IssueCode.X12_BAD_DELIMITERS, f"the component separator and the terminator are both {component!r}"

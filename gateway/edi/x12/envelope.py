@@ -18,7 +18,8 @@ table is the whole envelope grammar:
   transaction set is reported once per stretch (``SEGMENT_OUTSIDE_ENVELOPE``).
 
 Counts and control numbers compare as numbers when both are digits, so leading zeros
-are harmless. :class:`Envelope` holds only the open transaction's segments; the reader
+are harmless; what both standards do alike lives in :mod:`gateway.edi.envelope`.
+:class:`Envelope` holds only the open transaction's segments; the reader
 appends plain segments to :attr:`Envelope.body` itself (the hot path) and calls
 :meth:`Envelope.step` for the rest.
 """
@@ -27,18 +28,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import replace
-from typing import Any
 
+from gateway.edi.envelope import EnvelopeBase
 from gateway.edi.errors import Issue, IssueCode, Position, Severity
-from gateway.edi.model import (
-    Event,
-    GroupEnd,
-    GroupHeader,
-    InterchangeEnd,
-    InterchangeHeader,
-    Segment,
-    Transaction,
-)
+from gateway.edi.model import Event, GroupHeader, InterchangeHeader, Segment
 from gateway.edi.x12.tokenizer import Run
 
 
@@ -106,35 +99,16 @@ def element(segment: Segment, index: int) -> str:
     return segment[index].strip() if index < len(segment) else ""
 
 
-def count_of(text: str) -> int | None:
-    """A count element as a number, ``None`` when it is not one."""
-    text = text.strip()
-    return int(text) if (text.isascii() and text.isdigit()) else None
-
-
-def same_control(header: str, trailer: str) -> bool:
-    """Control numbers agree: equal text, or equal numbers (leading zeros are harmless)."""
-    header, trailer = header.strip(), trailer.strip()
-    if header == trailer:
-        return True
-    numeric = header.isascii() and header.isdigit() and trailer.isascii() and trailer.isdigit()
-    return numeric and int(header) == int(trailer)
-
-
-class Envelope:
+class Envelope(EnvelopeBase):
     """The open interchange, group and transaction set, and the steps that change them."""
 
+    OUTSIDE, IN_INTERCHANGE, IN_GROUP = State.OUTSIDE, State.INTERCHANGE, State.GROUP
+    state: State
+
     def __init__(self) -> None:
-        self.state = State.OUTSIDE
-        self.body: list[Segment] | None = None  # the open transaction's segments
-        self.interchange: InterchangeHeader | None = None
-        self.group: GroupHeader | None = None
-        self.interchanges = 0
-        self.groups = 0  # groups in the open interchange
+        super().__init__()
         self.transactions = 0  # transaction sets in the open group
         self.interchange_transactions = 0
-        self.transaction: dict[str, Any] = {}
-        self.reported_outside = False
         self.run: Run | None = None
         self.index = 0
         self.segment: Segment = []
@@ -268,7 +242,7 @@ class Envelope:
                 )
             )
         out.extend(issues)
-        self.transaction = {
+        self.open = {
             "type": element(st, 1),
             "control": element(st, 2),
             "version": element(st, 3) or self.group.version,
@@ -288,94 +262,69 @@ class Envelope:
         assert self.run is not None and self.body is not None
         se = self.segment
         self.body.append(se)
-        found = self._check(
-            se,
-            IssueCode.X12_SE_COUNT_MISMATCH,
-            len(self.body),
-            "segments ST..SE",
+        actual = len(self.body)
+        found = self.count_issue(
+            IssueCode.X12_SE_COUNT_MISMATCH, "SE", element(se, 1), actual, "segments ST..SE", transaction=True
+        )
+        found += self.control_issue(
             IssueCode.X12_SE_CONTROL_MISMATCH,
-            self.transaction["control"],
+            "SE",
+            element(se, 2),
+            self.open["control"],
             "ST02",
             transaction=True,
         )
-        self.transaction["issues"].extend(found)
+        self.open["issues"].extend(found)
         out.extend(found)
-        self._emit_transaction(out)
+        self.emit_body(out)
 
     def close_group(self, out: list[Event]) -> None:
         assert self.run is not None and self.group is not None
         ge = self.segment
-        out += self._check(
-            ge,
-            IssueCode.X12_GE_COUNT_MISMATCH,
-            self.transactions,
-            "transaction sets in the group",
-            IssueCode.X12_GE_CONTROL_MISMATCH,
-            self.group.control_number,
-            "GS06",
+        what = "transaction sets in the group"
+        out += self.count_issue(
+            IssueCode.X12_GE_COUNT_MISMATCH, "GE", element(ge, 1), self.transactions, what
         )
-        out.append(GroupEnd(self.group, self.transactions, ge))
-        self.group = None
-        self.state = State.INTERCHANGE
+        out += self.control_issue(
+            IssueCode.X12_GE_CONTROL_MISMATCH, "GE", element(ge, 2), self.group.control_number, "GS06"
+        )
+        self.end_group(out, self.transactions, ge)
 
     def close_interchange(self, out: list[Event]) -> None:
         assert self.run is not None and self.interchange is not None
         iea = self.segment
-        out += self._check(
-            iea,
-            IssueCode.X12_IEA_COUNT_MISMATCH,
-            self.groups,
-            "groups in the interchange",
+        what = "groups in the interchange"
+        out += self.count_issue(
+            IssueCode.X12_IEA_COUNT_MISMATCH, "IEA", element(iea, 1), self.groups, what, group=False
+        )
+        out += self.control_issue(
             IssueCode.X12_IEA_CONTROL_MISMATCH,
+            "IEA",
+            element(iea, 2),
             self.interchange.control_number,
             "ISA13",
             group=False,
         )
-        out.append(InterchangeEnd(self.interchange, self.groups, self.interchange_transactions, iea))
-        self.interchange = None
-        self.state = State.OUTSIDE
+        self.end_interchange(out, self.interchange_transactions, iea)
 
     # --- closing without a trailer -------------------------------------------
 
     def drop_transaction(self, out: list[Event]) -> None:
-        if self.body is None:
-            return
-        issue = Issue(
-            IssueCode.X12_SE_MISSING,
-            f"transaction set {self.transaction['control']!r} ends without its SE",
-            self.where(transaction=True),
-        )
-        self.transaction["issues"].append(issue)
-        out.append(issue)
-        self._emit_transaction(out)
+        self.missing_body(out, IssueCode.X12_SE_MISSING, "SE")
 
     def drop_group(self, out: list[Event]) -> None:
         if self.group is None:
             return
-        out.append(
-            Issue(
-                IssueCode.X12_GE_MISSING,
-                f"group {self.group.control_number!r} ends without its GE",
-                self.where(),
-            )
-        )
-        out.append(GroupEnd(self.group, self.transactions, None))
-        self.group = None
-        self.state = State.INTERCHANGE
+        text = f"group {self.group.control_number!r} ends without its GE"
+        self.missing_trailer(out, IssueCode.X12_GE_MISSING, text)
+        self.end_group(out, self.transactions, None)
 
     def drop_interchange(self, out: list[Event]) -> None:
         if self.interchange is None:
             return
-        out.append(
-            Issue(
-                IssueCode.X12_IEA_MISSING,
-                f"interchange {self.interchange.control_number!r} ends without its IEA",
-                self.where(group=False),
-            )
-        )
-        out.append(InterchangeEnd(self.interchange, self.groups, self.interchange_transactions, None))
-        self.interchange = None
-        self.state = State.OUTSIDE
+        text = f"interchange {self.interchange.control_number!r} ends without its IEA"
+        self.missing_trailer(out, IssueCode.X12_IEA_MISSING, text, group=False)
+        self.end_interchange(out, self.interchange_transactions, None)
 
     # --- misplaced segments --------------------------------------------------
 
@@ -405,60 +354,3 @@ class Envelope:
         tag = self.segment[0]
         code, header = _UNEXPECTED[tag]
         out.append(Issue(code, f"{tag} without an open {header}", self.where()))
-
-    # --- helpers -------------------------------------------------------------
-
-    def _emit_transaction(self, out: list[Event]) -> None:
-        assert self.body is not None and self.interchange is not None and self.group is not None
-        t = self.transaction
-        out.append(
-            Transaction(
-                type=t["type"],
-                control_number=t["control"],
-                version=t["version"],
-                segments=self.body,
-                interchange=self.interchange,
-                group=self.group,
-                index=t["index"],
-                first_segment=t["first"],
-                issues=t["issues"],
-            )
-        )
-        self.body = None
-        self.transaction = {}
-        self.state = State.GROUP
-
-    def _check(
-        self,
-        trailer: Segment,
-        count_code: IssueCode,
-        actual: int,
-        what: str,
-        control_code: IssueCode,
-        expected: str,
-        header_element: str,
-        transaction: bool = False,
-        group: bool = True,
-    ) -> list[Issue]:
-        """Issues of a trailer whose element 1 must be ``actual`` and element 2 ``expected``."""
-        tag = trailer[0]
-        found: list[Issue] = []
-        stated = element(trailer, 1)
-        if count_of(stated) != actual:
-            found.append(
-                Issue(
-                    count_code,
-                    f"{tag}01 says {stated!r} but there are {actual} {what}",
-                    self.where(1, transaction=transaction, group=group),
-                )
-            )
-        stated = element(trailer, 2)
-        if not same_control(expected, stated):
-            found.append(
-                Issue(
-                    control_code,
-                    f"{tag}02 {stated!r} differs from {header_element} {expected!r}",
-                    self.where(2, transaction=transaction, group=group),
-                )
-            )
-        return found
