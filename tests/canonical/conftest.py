@@ -466,6 +466,11 @@ return_authorizations = st.fixed_dictionaries(
     },
     optional={**header, "rma_date": dates, "po_number": text, "currency": currency, "parties": parties},
 )
+receipt_line = {"item": items, "quantity": non_negative}
+receipt_line_optional = {k: text for k in ("line_no", "po_number", "uom", "condition")} | {
+    "damaged": non_negative,
+    "sscc": sscc,
+}
 receipts = st.builds(
     _with_line_count,
     st.fixed_dictionaries(
@@ -475,19 +480,7 @@ receipts = st.builds(
             "receipt_date": dates,
             "po_number": text,
             "lines": st.lists(
-                st.fixed_dictionaries(
-                    {"item": items, "quantity": non_negative},
-                    optional={
-                        "line_no": text,
-                        "po_number": text,
-                        "uom": text,
-                        "damaged": non_negative,
-                        "sscc": sscc,
-                        "condition": text,
-                    },
-                ),
-                min_size=1,
-                max_size=4,
+                st.fixed_dictionaries(receipt_line, optional=receipt_line_optional), min_size=1
             ),
         },
         optional={
