@@ -10,8 +10,10 @@ What the model enforces, and what it only computes:
 
 - **Enforced:** the payment equals what it settles, to the cent:
   ``amount == sum(line.amount_paid) + sum(adjustment.amount)`` over the lines and the
-  adjustments not tied to a line (X12: BPR02 = the RMR04s plus the entity-level ADX01s). A
-  message that breaks it fails at ``amount``, as a CTT01 that miscounts fails an invoice.
+  adjustments not tied to a line (X12: BPR02 = the RMR04s plus the entity-level ADX01s), the
+  sum negated when the advice is a debit (BPR03 D: deductions above payments, stated as a
+  positive amount the payee owes). A message that breaks it fails at ``amount``, as a CTT01
+  that miscounts fails an invoice.
 - **Computed, never refused:** a line's ``shortfall()`` = invoice amount − discount +
   adjustments − amount paid. Zero means the line is paid as stated; above zero it is a
   short-pay that its own adjustments do not explain. Short-pays are real business, not
@@ -97,6 +99,8 @@ class Remittance(CanonicalDocument):
         if lines is None or adjustments is None:
             return value  # already refused: the error is reported there
         settled = settled_amount(lines, adjustments)
+        if info.data.get("credit_debit") == "debit":
+            settled = -settled  # a debit advice states what the payee owes as a positive amount
         if value != settled:
             raise ValueError(
                 f"payment amount {value} is not what its lines and adjustments add up to ({settled})"
@@ -104,8 +108,9 @@ class Remittance(CanonicalDocument):
         return value
 
     def computed_amount(self) -> Decimal:
-        """The lines paid plus the adjustments not tied to a line: what ``amount`` must be."""
-        return settled_amount(self.lines, self.adjustments)
+        """The lines paid plus the adjustments not tied to a line (negated for a debit): ``amount``."""
+        settled = settled_amount(self.lines, self.adjustments)
+        return -settled if self.credit_debit == "debit" else settled
 
 
 def settled_amount(lines: list[RemittanceLine], adjustments: list[Adjustment]) -> Decimal:

@@ -521,7 +521,8 @@ remittance_lines = st.lists(
 def _settled(doc: dict[str, Any]) -> dict[str, Any]:
     """``doc`` with the amount its lines and adjustments add up to, as a valid remittance has."""
     paid = sum((line["amount_paid"] for line in doc["lines"]), Decimal(0))
-    return {**doc, "amount": paid + sum((a["amount"] for a in doc["adjustments"]), Decimal(0))}
+    settled = paid + sum((a["amount"] for a in doc["adjustments"]), Decimal(0))
+    return {**doc, "amount": -settled if doc.get("credit_debit") == "debit" else settled}
 
 
 remittances = st.builds(

@@ -37,6 +37,16 @@ def test_the_adjustments_not_tied_to_a_line_count_in_the_payment(samples) -> Non
         Remittance.model_validate(data)
 
 
+def test_a_debit_advice_states_what_the_payee_owes_as_a_positive_amount(samples) -> None:
+    data = samples["remittance"]
+    data["lines"] = [{"reference": "VCBSINV0012345", "amount_paid": Decimal("-40.00")}]
+    data["adjustments"] = []
+    with pytest.raises(ValidationError, match=r"add up to \(-40.00\)"):
+        Remittance.model_validate({**data, "amount": Decimal("40.00")})  # a credit of 40 it is not
+    doc = Remittance.model_validate({**data, "amount": Decimal("40.00"), "credit_debit": "debit"})
+    assert doc.computed_amount() == doc.amount == Decimal("40.00")
+
+
 def test_a_remittance_of_information_only_may_have_no_lines() -> None:
     doc = Remittance.model_validate(
         {"trace_number": "T1", "payment_date": "2024-04-10", "currency": "USD", "amount": "0"}
