@@ -1,7 +1,7 @@
 """The canonical business documents: standard-independent, typed, validated.
 
-``PurchaseOrder``, ``Shipment``, ``Invoice`` (invoice or credit note) and
-``ReturnAuthorization``, built from nested dicts with ``Model.model_validate(data)`` (unknown
+``PurchaseOrder``, ``Shipment``, ``Invoice`` (invoice or credit note), ``ReturnAuthorization``,
+``Receipt`` and ``Remittance``, built from nested dicts with ``Model.model_validate(data)`` (unknown
 fields are refused), written in the JSON contract with ``doc.to_json_dict()`` and read back
 with :func:`document_from_json`. ``DOCUMENT_TYPES`` maps each ``type`` key to its class.
 The XML form lives in :mod:`gateway.canonical.xml`.
@@ -15,11 +15,13 @@ from gateway.canonical.base import CanonicalDocument, CanonicalModel
 from gateway.canonical.invoice import Invoice, InvoiceLine
 from gateway.canonical.parties import PARTY_ROLES, AllowanceCharge, ItemIds, Party, Tax, Terms
 from gateway.canonical.purchase_order import OrderLine, PurchaseOrder
+from gateway.canonical.receipt import Receipt, ReceiptLine
+from gateway.canonical.remittance import Adjustment, Remittance, RemittanceLine, RemittanceParty
 from gateway.canonical.return_authorization import ReturnAuthorization, ReturnLine
 from gateway.canonical.shipment import Package, PackageContent, Shipment, ShipmentLine, ShipmentOrder
 
 DOCUMENT_TYPES: dict[str, type[CanonicalDocument]] = {
-    cls.type_key: cls for cls in (PurchaseOrder, Shipment, Invoice, ReturnAuthorization)
+    cls.type_key: cls for cls in (PurchaseOrder, Shipment, Invoice, ReturnAuthorization, Receipt, Remittance)
 }
 
 
@@ -39,6 +41,7 @@ def document_from_json(data: dict[str, Any]) -> CanonicalDocument:
 __all__ = [
     "DOCUMENT_TYPES",
     "PARTY_ROLES",
+    "Adjustment",
     "AllowanceCharge",
     "CanonicalDocument",
     "CanonicalModel",
@@ -50,6 +53,11 @@ __all__ = [
     "PackageContent",
     "Party",
     "PurchaseOrder",
+    "Receipt",
+    "ReceiptLine",
+    "Remittance",
+    "RemittanceLine",
+    "RemittanceParty",
     "ReturnAuthorization",
     "ReturnLine",
     "Shipment",

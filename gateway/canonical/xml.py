@@ -47,6 +47,7 @@ LIST_ITEMS: dict[str, str] = {
     "contents": "content",
     "taxes": "tax",
     "allowances_charges": "allowance_charge",
+    "adjustments": "adjustment",
 }
 _NS = f"{{{NAMESPACE}}}"
 _ELEMENT_IN_MESSAGE = re.compile(r"Element '(?:\{[^}]*\})?([^']+)'")
@@ -162,7 +163,7 @@ def from_xml(data: bytes) -> CanonicalDocument:
     root = tree.getroot()
     _check(schema(), root, "the XML breaks the canonical schema")
     kind = etree.QName(root).localname
-    cls = DOCUMENT_TYPES[kind]  # the schema admits only the four document roots
+    cls = DOCUMENT_TYPES[kind]  # the schema admits only the document roots
     lines: dict[tuple[str | int, ...], int] = {(): root.sourceline or 1}
     payload = _read(root, cls, (), lines)
     try:

@@ -35,6 +35,8 @@ BUSINESS_KEYS: dict[str, str] = {
     "shipment": "shipment_id",
     "invoice": "invoice_number",
     "return_authorization": "rma_number",
+    "receipt": "receipt_id",
+    "remittance": "trace_number",
 }
 
 

@@ -163,11 +163,64 @@ def return_authorization_dict() -> dict[str, Any]:
     }
 
 
+def receipt_dict() -> dict[str, Any]:
+    return {
+        "receipt_id": "RCV-ABE2-20240220-01",
+        "receipt_date": date(2024, 2, 20),
+        "po_number": "T3XB8ZQ4",
+        "shipment_id": "ASN20240201A",
+        "ship_to_location": "ABE2",
+        "lines": [
+            {
+                "line_no": "1",
+                "item": {"asin": "B07XJ8C8F5"},
+                "quantity": Decimal(10),
+                "sscc": "008400066471210012",
+            },
+            {
+                "line_no": "1",
+                "item": {"asin": "B07XJ8C8F5"},
+                "quantity": Decimal(12),
+                "damaged": Decimal(2),
+                "sscc": "008400066471210029",
+            },
+            {"line_no": "2", "item": {"asin": "B08L5WHFT9"}, "quantity": Decimal(36), "uom": "EA"},
+        ],
+        "line_count": 3,
+    }
+
+
+def remittance_dict() -> dict[str, Any]:
+    return {
+        "trace_number": "PAY-20240410-0001",
+        "payment_date": date(2024, 4, 10),
+        "currency": "USD",
+        "handling": "C",
+        "credit_debit": "credit",
+        "method": "ACH",
+        "parties": [{"role": "payer", "name": "Amazon.com Services LLC"}, {"role": "payee", "id": "ACME01"}],
+        "lines": [
+            {
+                "reference": "INV-24-0042",
+                "reference_qualifier": "IV",
+                "amount_paid": Decimal("637.00"),
+                "invoice_amount": Decimal("650.00"),
+                "discount": Decimal("13.00"),
+            },
+            {"reference": "INV-24-0042-SC", "reference_qualifier": "IV", "amount_paid": Decimal("-25.00")},
+        ],
+        "adjustments": [{"amount": Decimal("-5.00"), "reason": "CS", "reference": "VCBSINV0012345"}],
+        "amount": Decimal("607.00"),
+    }
+
+
 SAMPLES = {
     "purchase_order": purchase_order_dict,
     "shipment": shipment_dict,
     "invoice": invoice_dict,
     "return_authorization": return_authorization_dict,
+    "receipt": receipt_dict,
+    "remittance": remittance_dict,
 }
 
 
@@ -413,10 +466,102 @@ return_authorizations = st.fixed_dictionaries(
     },
     optional={**header, "rma_date": dates, "po_number": text, "currency": currency, "parties": parties},
 )
-any_document = st.one_of(purchase_orders, shipments, invoices, return_authorizations)
+receipt_line = {"item": items, "quantity": non_negative}
+receipt_line_optional = {k: text for k in ("line_no", "po_number", "uom", "condition")} | {
+    "damaged": non_negative,
+    "sscc": sscc,
+}
+receipts = st.builds(
+    _with_line_count,
+    st.fixed_dictionaries(
+        {
+            "type": st.just("receipt"),
+            "receipt_id": text,
+            "receipt_date": dates,
+            "po_number": text,
+            "lines": st.lists(
+                st.fixed_dictionaries(receipt_line, optional=receipt_line_optional), min_size=1
+            ),
+        },
+        optional={
+            **header,
+            "purpose": text,
+            "shipment_id": text,
+            "arn": text,
+            "bol": text,
+            "ship_to_location": text,
+            "parties": parties,
+        },
+    ),
+    st.booleans(),
+)
+cents = st.integers(-(10**9), 10**9).map(lambda c: Decimal(c).scaleb(-2))
+adjustments = st.lists(
+    st.fixed_dictionaries(
+        {"amount": cents}, optional={"reason": text, "reference_qualifier": text, "reference": text}
+    ),
+    max_size=2,
+)
+remittance_lines = st.lists(
+    st.fixed_dictionaries(
+        {"reference": text, "amount_paid": cents},
+        optional={
+            "reference_qualifier": text,
+            "invoice_amount": cents,
+            "discount": cents,
+            "reference_date": dates,
+            "po_number": text,
+            "adjustments": adjustments,
+        },
+    ),
+    max_size=5,
+)
+
+
+def _settled(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with the amount its lines and adjustments add up to, as a valid remittance has."""
+    paid = sum((line["amount_paid"] for line in doc["lines"]), Decimal(0))
+    settled = paid + sum((a["amount"] for a in doc["adjustments"]), Decimal(0))
+    return {**doc, "amount": -settled if doc.get("credit_debit") == "debit" else settled}
+
+
+remittances = st.builds(
+    _settled,
+    st.fixed_dictionaries(
+        {
+            "type": st.just("remittance"),
+            "trace_number": text,
+            "payment_date": dates,
+            "currency": currency,
+            "lines": remittance_lines,
+            "adjustments": adjustments,
+        },
+        optional={
+            **header,
+            "handling": text,
+            "credit_debit": st.sampled_from(["credit", "debit"]),
+            "method": text,
+            "vendor_code": text,
+            "parties": st.lists(
+                st.fixed_dictionaries(
+                    {"role": st.sampled_from(["payer", "payee"])},
+                    optional={"id": opt_text, "id_qualifier": opt_text, "name": opt_text},
+                ),
+                max_size=2,
+            ),
+        },
+    ),
+)
+any_document = st.one_of(purchase_orders, shipments, invoices, return_authorizations, receipts, remittances)
 
 
 @pytest.fixture(scope="session")
 def document_dicts() -> st.SearchStrategy[dict[str, Any]]:
     """A strategy of valid document dicts of every type (each with its ``type`` key)."""
     return any_document
+
+
+@pytest.fixture(scope="session")
+def remittance_dicts() -> st.SearchStrategy[dict[str, Any]]:
+    """A strategy of valid remittance dicts (amount = what the lines and adjustments settle)."""
+    return remittances

@@ -22,11 +22,14 @@ CONTRACT = {
     "shipment": ["shipment_id", "ship_date", "orders", "packages"],
     "invoice": ["invoice_number", "invoice_date", "kind", "po_number", "currency", "total", "lines"],
     "return_authorization": ["rma_number", "lines"],
+    "receipt": ["receipt_id", "receipt_date", "po_number", "lines"],
+    "remittance": ["trace_number", "payment_date", "amount", "currency", "parties", "lines", "adjustments"],
 }
 LINE_CONTRACT = {
     "purchase_order": ["line_no", "quantity", "uom", "unit_price", "item"],
     "invoice": ["quantity", "unit_price", "item"],
     "return_authorization": ["quantity", "item", "reason"],
+    "receipt": ["po_number", "line_no", "quantity", "sscc", "item"],
 }
 
 

@@ -9,7 +9,14 @@ from gateway.canonical import DOCUMENT_TYPES, CanonicalDocument, document_from_j
 
 
 def test_registry_keys_match_each_documents_type_field() -> None:
-    assert set(DOCUMENT_TYPES) == {"purchase_order", "shipment", "invoice", "return_authorization"}
+    assert set(DOCUMENT_TYPES) == {
+        "purchase_order",
+        "shipment",
+        "invoice",
+        "return_authorization",
+        "receipt",
+        "remittance",
+    }
     for key, cls in DOCUMENT_TYPES.items():
         assert issubclass(cls, CanonicalDocument)
         assert cls.model_fields["type"].default == key
