@@ -25,6 +25,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy gateway
 	$(BIN)/pytest
 
 lint: $(STAMP)

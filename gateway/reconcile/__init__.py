@@ -7,12 +7,9 @@ The entry points live in :mod:`gateway.reconcile.scopes`; the rules in :mod:`.ru
 
 from __future__ import annotations
 
+from gateway.reconcile.aging import check_aging
 from gateway.reconcile.scopes import (
-    STATUSES,
-    TRANSITIONS,
-    DiscrepancyError,
     ReconcileReport,
-    check_aging,
     discrepancy_json,
     list_discrepancies,
     reconcile_all,
@@ -21,8 +18,8 @@ from gateway.reconcile.scopes import (
     rules_for,
     run_scopes,
     scopes_of,
-    set_discrepancy_status,
 )
+from gateway.reconcile.sync import STATUSES, TRANSITIONS, DiscrepancyError, set_discrepancy_status
 
 __all__ = [
     "STATUSES",

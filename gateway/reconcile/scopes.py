@@ -34,17 +34,12 @@ from gateway.canonical import Invoice, PurchaseOrder, ReturnAuthorization, Shipm
 from gateway.config import PartnerDirectory
 from gateway.config.rules import PartnerRules
 from gateway.orders.book import Loaded, chunks, is_live, load_bundles, safe_load
-from gateway.reconcile.aging import check_aging
 from gateway.reconcile.doc_rules import NumberUse, number_findings, return_findings, shipment_findings, use_of
 from gateway.reconcile.findings import Finding
 from gateway.reconcile.rules import po_findings
 from gateway.reconcile.sync import (
-    STATUSES,
-    TRANSITIONS,
-    DiscrepancyError,
     SyncCounts,
     lock_scopes,
-    set_discrepancy_status,
     sync_findings,
 )
 from gateway.store.models import Discrepancy, Document, DocumentLine, utcnow
@@ -52,22 +47,6 @@ from gateway.store.money import InvoiceNumberUse
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "STATUSES",
-    "TRANSITIONS",
-    "DiscrepancyError",
-    "ReconcileReport",
-    "check_aging",
-    "discrepancy_json",
-    "list_discrepancies",
-    "reconcile_all",
-    "reconcile_documents",
-    "reconcile_po",
-    "rules_for",
-    "run_scopes",
-    "scopes_of",
-    "set_discrepancy_status",
-]
 
 BATCH = 500
 
