@@ -296,11 +296,7 @@ def _send_failed(runtime: Runtime, message_id: int, error: str, retryable: bool)
         if retryable and message.attempts < MAX_SEND_ATTEMPTS:
             delay = min(SEND_BACKOFF_SECONDS * 2 ** (message.attempts - 1), SEND_BACKOFF_MAX_SECONDS)
             message.next_attempt_at = utcnow() + timedelta(seconds=delay)
-            message.error_stage, message.error_code, message.error_message = (
-                "send",
-                StageCode.SEND_FAILED.value,
-                error,
-            )
+            messages.record_error(message, "send", StageCode.SEND_FAILED.value, error)
             message.updated_at = utcnow()
             session.add(message)
             outcome, note = (

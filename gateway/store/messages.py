@@ -122,11 +122,18 @@ def fail(
     note: str | None = None,
 ) -> MessageEvent:
     """Record why ``message`` failed (stage, code, message, position) and move it to ``failed``."""
-    message.error_stage, message.error_code, message.error_message = stage, code, text
-    message.error_position = position
+    record_error(message, stage, code, text, position)
     return move(
         session, message, S.FAILED, note or f"{stage} failed: {text}", actor=actor, detail={"code": code}
     )
+
+
+def record_error(
+    message: Message, stage: str, code: str, text: str, position: dict[str, Any] | None = None
+) -> None:
+    """Keep the last failure on the message without moving it (a send that will be retried)."""
+    message.error_stage, message.error_code, message.error_message = stage, code, text
+    message.error_position = position
 
 
 def clear_error(message: Message) -> None:

@@ -98,7 +98,7 @@ def resend(runtime: Runtime, message_ids: Sequence[int], *, actor: str, reason: 
                 continue
             before = message.state
             message.next_attempt_at = utcnow()
-            message.error_stage = message.error_code = message.error_message = None
+            messages.clear_error(message)
             _audit(session, actor, "resend", message_id, reason, {"previous_state": before})
             messages.move(session, message, MessageState.QUEUED, f"resend requested: {reason}", actor=actor)
             outcomes.append(ReplayOutcome(message_id, message.state))
