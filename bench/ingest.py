@@ -1,129 +1,155 @@
-"""Ingest benchmark: the whole pipeline vs. its parts, on the same 850 purchase orders, in one run.
+"""Ingest benchmark: mailbox to done for N small 850/856 files, with what each message costs.
 
-Columns, each on the same N distinct X12 850 files:
+In one run, on the same N distinct small files (two thirds Amazon 850s in amazon-us's local
+mailbox, one third warehouse 856s in the warehouse's):
 
-- ``parse``: our reader only (the syntax-layer floor);
-- ``parse+translate``: reader + mapping into the canonical PurchaseOrder, in memory;
-- ``pipeline``: ``gateway.service.pipeline.ingest`` on a real SQLite file and archive: fsynced archive
-  write, message row, duplicate check, 997 queued, translate, document stored, every stage
-  committed (what a mailbox poll does per file).
+- ``parse+translate``: our reader and the mappings into canonical documents, in memory (the work);
+- mailbox -> done with real worker processes (``acorn run --once`` each: poll, receive, process,
+  997 queued and sent), with 1 worker on SQLite, and 1 and 2 workers on PostgreSQL when
+  ``ACORN_TEST_DATABASE_URL`` is set (in a schema of its own, dropped after).
 
-Then mailbox -> done with real gateway processes (``acorn run --once``): the N files split over
-two local mailboxes of the partner, with 1 and 2 worker processes, on SQLite and (when
-``ACORN_TEST_DATABASE_URL`` is set) on PostgreSQL, in a schema of its own that is dropped after.
+Each worker process counts, and the bench prints per message: SQL statements (SQLAlchemy's
+``before_cursor_execute``), commits (the engine's ``commit`` event) and fsyncs (``os.fsync``
+wrapped), beside files/s and the ratio of the pipeline's time to parse+translate's.
 
-Prints messages per second and the pipeline's cost relative to the in-memory work.
-Usage: ``python bench/ingest.py [N]`` (default 300).
+Usage: ``python bench/ingest.py [N] [--quick]`` (default 300; ``--quick``: 12 files, for a test).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway.edi import parse  # noqa: E402
-from gateway.mapping.registry import MappingRegistry  # noqa: E402
-from gateway.service import pipeline  # noqa: E402
-from gateway.service.runtime import Runtime  # noqa: E402
-
-SAMPLE = ROOT / "tests" / "data" / "messages" / "x12_4010_850_new_po.edi"
-
-
-def files(n: int) -> list[bytes]:
-    raw = SAMPLE.read_bytes()
-    return [raw.replace(b"4101", f"{i:04d}".encode()).replace(b"4TQ8ZK2M", f"P{i:07d}".encode())
-            for i in range(1000, 1000 + n)]  # fmt: skip
-
-
-def timed(label: str, work, payloads: list[bytes]) -> float:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    for data in payloads:
-        work(data)
-    elapsed = time.perf_counter() - start
-    rate = len(payloads) / elapsed
-    print(f"{label:<18} {elapsed:8.2f} s {rate:10.1f} msg/s {1000 * elapsed / len(payloads):8.2f} ms/msg")
-    return elapsed
+MESSAGES = ROOT / "tests" / "data" / "messages"
+PO = (MESSAGES / "x12_4010_850_new_po.edi").read_bytes()
+ASN = (MESSAGES / "x12_4010_856_partial_shipment.edi").read_bytes()
+COLUMNS = (
+    "backend",
+    "workers",
+    "files",
+    "seconds",
+    "files/s",
+    "x p+t",
+    "stmts/msg",
+    "commits/msg",
+    "fsyncs/msg",
+)
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    payloads = files(n)
-    registry = MappingRegistry(ROOT / "mappings")
-    mapping = registry.select("x12", "004010", "850", "inbound")
+def files(n: int) -> list[tuple[str, str, bytes]]:
+    """``(partner, name, bytes)`` for ``n`` distinct files: two 850s for one 856."""
+    out = []
+    for i in range(1000, 1000 + n):
+        if i % 3 == 2:
+            data = ASN.replace(b"000007001", f"{i:09d}".encode()).replace(b"*7001*", f"*{i}*".encode())
+            data = data.replace(b"GE*1*7001~", f"GE*1*{i}~".encode())  # GS06 and GE02 agree
+            data = data.replace(b"ACME-ASN-260115-01", f"ACME-ASN-{i:09d}".encode())
+            data = data.replace(b"PRF*4TQ8ZK2M", f"PRF*P{i - 1:07d}".encode())  # the 850 just before
+            out.append(("warehouse", f"asn_{i}.edi", data))
+        else:
+            data = PO.replace(b"4101", f"{i:04d}".encode()).replace(b"4TQ8ZK2M", f"P{i:07d}".encode())
+            out.append(("amazon-us", f"po_{i}.edi", data))
+    return out
 
-    def parse_only(data: bytes) -> None:
-        parse(data)
 
-    def parse_translate(data: bytes) -> None:
-        for tx in parse(data).transactions:
-            mapping.translate(tx, {"partner": "amazon-us"})
+# -- counting (in each worker process) ----------------------------------------------------------
 
-    home = Path(tempfile.mkdtemp(prefix="acorn-bench-"))
-    try:
-        shutil.copytree(ROOT / "partners", home / "partners")
-        (home / "config.yaml").write_text(
-            f"database_url: sqlite:///acorn.sqlite3\narchive_dir: archive\npartners_dir: partners\n"
-            f"mappings_dir: {ROOT / 'mappings'}\n",
-            encoding="utf-8",
+
+class Counts:
+    statements = 0
+    commits = 0
+    fsyncs = 0
+
+
+def install_counters() -> None:
+    """Count every SQL statement and commit of every engine, and every ``os.fsync``."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def statement(*_args: object, **_kw: object) -> None:
+        Counts.statements += 1
+
+    def commit(*_args: object) -> None:
+        Counts.commits += 1
+
+    event.listen(Engine, "before_cursor_execute", statement)
+    event.listen(Engine, "commit", commit)
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        Counts.fsyncs += 1
+        real_fsync(fd)
+
+    os.fsync = fsync  # type: ignore[assignment]
+
+
+def worker() -> None:
+    """``acorn run --once`` with counters; prints the counts as JSON on the last line."""
+    install_counters()
+    from gateway.service.runtime import Runtime
+    from gateway.service.scheduler import run_once
+
+    runtime = Runtime.open(Path(os.environ["ACORN_CONFIG"]))
+    start = (Counts.statements, Counts.commits, Counts.fsyncs)
+    began = time.time()
+    totals = run_once(runtime)
+    ended = time.time()
+    runtime.close()
+    counts = (Counts.statements - start[0], Counts.commits - start[1], Counts.fsyncs - start[2])
+    print(
+        json.dumps(
+            {
+                "statements": counts[0],
+                "commits": counts[1],
+                "fsyncs": counts[2],
+                "began": began,
+                "ended": ended,
+                **totals,
+            }
         )
-        runtime = Runtime.open(home / "config.yaml")
-        counter = iter(range(n))
-
-        def full(data: bytes) -> None:
-            receipt = pipeline.ingest(runtime, data, f"po_{next(counter)}.edi")
-            assert receipt.state == "done", receipt
-
-        print(f"{n} distinct X12 850 files of {statistics.mean(map(len, payloads)):.0f} bytes")
-        t_parse = timed("parse", parse_only, payloads)
-        t_translate = timed("parse+translate", parse_translate, payloads)
-        t_full = timed("pipeline (SQLite)", full, payloads)
-        runtime.close()
-        print(f"ratio pipeline/parse+translate = {t_full / t_translate:.1f}x; "
-              f"parse+translate/parse = {t_translate / t_parse:.1f}x")  # fmt: skip
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-    print()
-    print(f"mailbox -> done, {n} files over 2 local mailboxes, `acorn run --once` processes:")
-    backends = [("SQLite", None)]
-    if os.environ.get("ACORN_TEST_DATABASE_URL"):
-        backends.append(("PostgreSQL", os.environ["ACORN_TEST_DATABASE_URL"]))
-    for name, url in backends:
-        for workers in (1, 2):
-            elapsed = end_to_end(payloads, workers, url)
-            print(f"{name:<11} {workers} worker(s) {elapsed:8.2f} s {n / elapsed:8.1f} files/s "
-                  f"(x{elapsed / t_translate:.0f} parse+translate)")  # fmt: skip
+    )
 
 
-PARTNER_WITH_TWO_BOXES = """
-mailboxes:
-  - {name: a, type: local, inbox: run/a/inbox, outbox: run/a/outbox, processed: run/a/processed}
-  - {name: b, type: local, inbox: run/b/inbox, outbox: run/b/outbox, processed: run/b/processed}
-"""
+# -- the run -----------------------------------------------------------------------------------
 
 
-def end_to_end(payloads: list[bytes], workers: int, pg_url: str | None) -> float:
-    """Seconds for ``workers`` gateway processes to take every file from the two mailboxes to done."""
-    home = Path(tempfile.mkdtemp(prefix="acorn-bench-e2e-"))
+def parse_translate_seconds(payloads: list[tuple[str, str, bytes]]) -> float:
+    """Seconds for our reader and the mappings to turn every file into canonical documents."""
+    from gateway.edi import parse
+    from gateway.mapping.registry import MappingRegistry
+
+    registry = MappingRegistry(ROOT / "mappings")
+    for tx in [*parse(PO).transactions, *parse(ASN).transactions]:  # warm up: mappings compiled once
+        registry.select(tx.standard, tx.version, tx.type, "inbound").translate(tx, {"partner": "amazon-us"})
+    start = time.perf_counter()
+    for partner, _name, data in payloads:
+        for tx in parse(data).transactions:
+            mapping = registry.select(tx.standard, tx.version, tx.type, "inbound")
+            mapping.translate(tx, {"partner": partner})
+    return time.perf_counter() - start
+
+
+@contextmanager
+def home_for(pg_url: str | None) -> Iterator[Path]:
+    """A gateway home (partners, config) on SQLite or in a fresh PostgreSQL schema."""
+    home = Path(tempfile.mkdtemp(prefix="acorn-bench-ingest-"))
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = None
     try:
-        (home / "partners").mkdir()
-        profile = (ROOT / "partners" / "amazon-us.yaml").read_text(encoding="utf-8")
-        head, _, _rest = profile.partition("\nmailboxes:")
-        tail = _rest[_rest.index("\nmappings:") :]
-        (home / "partners" / "amazon-us.yaml").write_text(
-            head + PARTNER_WITH_TWO_BOXES + tail, encoding="utf-8"
-        )
+        shutil.copytree(ROOT / "partners", home / "partners", ignore=shutil.ignore_patterns("examples"))
         url = "sqlite:///acorn.sqlite3"
         if pg_url:
             from sqlalchemy import create_engine, text
@@ -136,35 +162,84 @@ def end_to_end(payloads: list[bytes], workers: int, pg_url: str | None) -> float
             f"database_url: {url}\narchive_dir: archive\npartners_dir: partners\nmappings_dir: {ROOT / 'mappings'}\n",
             encoding="utf-8",
         )
-        Runtime.open(home / "config.yaml").close()
-        for i, data in enumerate(payloads):
-            inbox = home / "run" / ("a" if i % 2 else "b") / "inbox"
-            inbox.mkdir(parents=True, exist_ok=True)
-            (inbox / f"po_{i}.edi").write_bytes(data)
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "ACORN_CONFIG": str(home / "config.yaml")}
-        start = time.perf_counter()
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "gateway", "run", "--once"],
-                env=env,
-                cwd=home,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for _ in range(workers)
-        ]
-        for proc in procs:
-            proc.wait()
-        elapsed = time.perf_counter() - start
-        left = sum(1 for _ in (home / "run").glob("*/inbox/*"))
-        assert left == 0, f"{left} files left in the inboxes"
-        return elapsed
+        yield home
     finally:
         shutil.rmtree(home, ignore_errors=True)
         if admin is not None:
+            from sqlalchemy import text
+
             with admin.begin() as conn:
                 conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
             admin.dispose()
+
+
+def mailbox_to_done(
+    payloads: list[tuple[str, str, bytes]], workers: int, pg_url: str | None
+) -> dict[str, float]:
+    """Time (first worker's start of the poll to the last one's end, interpreter start-up left out)
+    and counts for ``workers`` processes to take every file from the mailboxes to done."""
+    with home_for(pg_url) as home:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "ACORN_CONFIG": str(home / "config.yaml")}
+        subprocess.run(
+            [sys.executable, "-c", "import os, pathlib; from gateway.service.runtime import Runtime; "
+             "Runtime.open(pathlib.Path(os.environ['ACORN_CONFIG'])).close()"],
+            env=env, cwd=home, check=True,
+        )  # fmt: skip
+        for partner, name, data in payloads:
+            inbox = home / "run" / "mailboxes" / partner / "inbox"
+            inbox.mkdir(parents=True, exist_ok=True)
+            (inbox / name).write_bytes(data)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--worker"],
+                env=env,
+                cwd=home,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+            for _ in range(workers)
+        ]
+        outputs = [proc.communicate()[0] for proc in procs]
+        left = sum(1 for _ in (home / "run").glob("mailboxes/*/inbox/*"))
+        assert left == 0, f"{left} files left in the inboxes"
+        counts = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
+        total = {
+            k: float(sum(c[k] for c in counts)) for k in ("statements", "commits", "fsyncs", "taken", "done")
+        }
+        assert total["taken"] == len(payloads), f"taken {total['taken']} of {len(payloads)}"
+        total["seconds"] = max(c["ended"] for c in counts) - min(c["began"] for c in counts)
+        total["per_worker"] = [c["taken"] for c in counts]  # type: ignore[assignment]
+        return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=300)
+    parser.add_argument("--quick", action="store_true", help="12 files (a smoke test of the columns)")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker()
+        return
+    n = 12 if args.quick else args.n
+    payloads = files(n)
+    t_work = parse_translate_seconds(payloads)
+    print(f"{n} distinct small files ({sum(p == 'amazon-us' for p, _, _ in payloads)} 850s, "
+          f"{sum(p == 'warehouse' for p, _, _ in payloads)} 856s); "
+          f"parse+translate {t_work:.3f} s ({n / t_work:.0f} files/s)")  # fmt: skip
+    runs: list[tuple[str, str | None, int]] = [("SQLite", None, 1)]
+    if os.environ.get("ACORN_TEST_DATABASE_URL"):
+        pg = os.environ["ACORN_TEST_DATABASE_URL"]
+        runs += [("PostgreSQL", pg, 1), ("PostgreSQL", pg, 2)]
+    print(" | ".join(COLUMNS))
+    for name, url, workers in runs:
+        r = mailbox_to_done(payloads, workers, url)
+        print(" | ".join([
+            name, str(workers), str(n), f"{r['seconds']:.2f}", f"{n / r['seconds']:.1f}",
+            f"{r['seconds'] / t_work:.0f}", f"{r['statements'] / n:.1f}", f"{r['commits'] / n:.2f}",
+            f"{r['fsyncs'] / n:.2f}",
+        ]) + f"   (files per worker: {r['per_worker']})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -47,20 +47,20 @@ def x12_850(n: int) -> str:
     return "~".join(body) + "~"
 
 
-def make_x12(path: Path, size: int) -> None:
+def make_x12(path: Path, size: int, groups: int = 10, per_group: int = 50) -> None:
     isa = "ISA*00*          *00*          *ZZ*AMAZON         *ZZ*ACMEVENDOR     *261123*1200*U*00401*{:09d}*0*P*>~"
     with path.open("w", newline="") as out:
         written, n, ic = 0, 0, 0
         while written < size:
             ic += 1
             parts = [isa.format(ic)]
-            for g in range(1, 11):
+            for g in range(1, groups + 1):
                 parts.append(f"GS*PO*AMAZON*ACMEVENDOR*20261123*1200*{g}*X*004010~")
-                for _ in range(50):
+                for _ in range(per_group):
                     n += 1
                     parts.append(x12_850(n))
-                parts.append(f"GE*50*{g}~")
-            parts.append(f"IEA*10*{ic:09d}~\n")
+                parts.append(f"GE*{per_group}*{g}~")
+            parts.append(f"IEA*{groups}*{ic:09d}~\n")
             chunk = "".join(parts)
             out.write(chunk)
             written += len(chunk)
@@ -89,16 +89,16 @@ def edifact_orders(n: int) -> str:
     return "'".join(body) + "'"
 
 
-def make_edifact(path: Path, size: int) -> None:
+def make_edifact(path: Path, size: int, per_interchange: int = 500) -> None:
     with path.open("w", newline="") as out:
         written, n, ic = 0, 0, 0
         while written < size:
             ic += 1
             parts = [f"UNA:+.? 'UNB+UNOA:3+5450534000000:14+4012345000009:14+261123:1200+{ic}'"]
-            for _ in range(500):
+            for _ in range(per_interchange):
                 n += 1
                 parts.append(edifact_orders(n))
-            parts.append(f"UNZ+500+{ic}'\n")
+            parts.append(f"UNZ+{per_interchange}+{ic}'\n")
             chunk = "".join(parts)
             out.write(chunk)
             written += len(chunk)

@@ -132,3 +132,20 @@ def test_a_second_gateway_is_refused(tmp_path: Path, monkeypatch) -> None:
     assert "a gateway is already running" in result.output and started == []
     assert run("--config", str(config), "run", "--no-console").exit_code == 0
     assert len(started) == 1
+
+
+def test_a_partner_profile_saved_broken_is_one_log_line(tmp_path: Path, caplog) -> None:
+    config = home(tmp_path)
+    runtime = Runtime.open(config, settings=load_settings(config, env={}))
+    try:
+        assert "warehouse" in runtime.partners.names()
+        profile = tmp_path / "partners" / "warehouse.yaml"
+        profile.write_text(profile.read_text(encoding="utf-8") + "\n  bad: [\n", encoding="utf-8")
+        with caplog.at_level("ERROR", logger="gateway.service.runtime"):
+            runtime.refresh()
+        assert "warehouse" in runtime.partners.names()  # the previous profiles are kept
+    finally:
+        runtime.close()
+    [record] = [r for r in caplog.records if r.name == "gateway.service.runtime"]
+    assert record.exc_info is None and "\n" not in record.getMessage()
+    assert "warehouse.yaml:" in record.getMessage() and "keeping the previous ones" in record.getMessage()

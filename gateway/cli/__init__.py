@@ -1,6 +1,7 @@
 """The ``acorn`` command line.
 
-Each subcommand lives in its own module and is registered here explicitly. Commands
+Each subcommand lives in its own module and is registered here in :data:`COMMANDS`, imported
+only when it runs (so ``acorn --help`` and ``acorn parse`` start fast). Commands
 print errors as one readable line on stderr and exit with status 2 for bad input or
 configuration (never a traceback); 1 is left for unexpected failures.
 """
@@ -11,26 +12,56 @@ import click
 from click.core import ParameterSource
 
 from gateway import __version__
-from gateway.cli.admin_cmds import db_group, partners_group
-from gateway.cli.console_cmds import console_command, users_group
 from gateway.cli.group import AcornGroup
-from gateway.cli.mapping_cmds import mappings_group, translate_command
-from gateway.cli.money_cmds import alerts_group, discrepancies_group, invoices_group, reconcile_command
-from gateway.cli.parse_cmd import parse_command
-from gateway.cli.runtime_cmds import (
-    as2_server_command,
-    demo_command,
-    ingest_command,
-    messages_command,
-    prune_command,
-    replay_command,
-    run_command,
-    send_command,
-    show_command,
-)
+
+# name -> ("module:attr", short help): imported only when the command runs (see cli/group.py).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "parse": (
+        "gateway.cli.parse_cmd:parse_command",
+        "Summarise the interchanges, groups and transactions of FILE.",
+    ),
+    "translate": (
+        "gateway.cli.mapping_cmds:translate_command",
+        "Translate each transaction of FILE into canonical documents.",
+    ),
+    "mappings": (
+        "gateway.cli.mapping_cmds:mappings_group",
+        "Check mapping files and run their golden tests.",
+    ),
+    "db": ("gateway.cli.admin_cmds:db_group", "Database maintenance."),
+    "partners": ("gateway.cli.admin_cmds:partners_group", "Partner profiles (partners/*.yaml)."),
+    "reconcile": ("gateway.cli.money_cmds:reconcile_command", "Match POs, ASNs, invoices and returns."),
+    "discrepancies": ("gateway.cli.money_cmds:discrepancies_group", "List discrepancies (newest first)."),
+    "invoices": ("gateway.cli.money_cmds:invoices_group", "Outbound invoices and credit notes."),
+    "alerts": ("gateway.cli.money_cmds:alerts_group", "Aging checks and alerts."),
+    "run": ("gateway.cli.runtime_cmds:run_command", "Start the gateway: poll mailboxes, process and send."),
+    "ingest": (
+        "gateway.cli.runtime_cmds:ingest_command",
+        "Receive and process FILES as if they came from a mailbox.",
+    ),
+    "messages": ("gateway.cli.runtime_cmds:messages_command", "List the newest messages."),
+    "show": ("gateway.cli.runtime_cmds:show_command", "Show one message: metadata, error, timeline."),
+    "replay": ("gateway.cli.runtime_cmds:replay_command", "Re-run messages from their archived bytes."),
+    "send": ("gateway.cli.runtime_cmds:send_command", "Send every queued outbound message that is due."),
+    "demo": (
+        "gateway.cli.runtime_cmds:demo_command",
+        "Drop demo messages into the demo partners' mailboxes.",
+    ),
+    "archive": ("gateway.cli.archive_cmds:archive_group", "The payload archive: a folder, or the database."),
+    "prune": ("gateway.cli.runtime_cmds:prune_command", "Remove archived payloads older than the retention."),
+    "as2-server": (
+        "gateway.cli.runtime_cmds:as2_server_command",
+        "Serve the inbound AS2 endpoint (POST /as2).",
+    ),
+    "console": ("gateway.cli.console_cmds:console_command", "Serve the status console."),
+    "users": ("gateway.cli.console_cmds:users_group", "Console users and their roles."),
+    "payments": ("gateway.cli.settlement_cmds:payments_command", "Payment state of each invoice."),
+    "claims": ("gateway.cli.settlement_cmds:claims_group", "Claims from deductions: list, dispute, export."),
+    "receipts": ("gateway.cli.receipt_cmds:receipts_group", "Import a receiving report (CSV) as a receipt."),
+}
 
 
-@click.group(cls=AcornGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=AcornGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="acorn")
 @click.option(
     "--config",
@@ -46,28 +77,6 @@ def cli(ctx: click.Context, config_path: str) -> None:
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
     ctx.obj["config_given"] = ctx.get_parameter_source("config_path") is not ParameterSource.DEFAULT
-
-
-cli.add_command(parse_command)
-cli.add_command(translate_command)
-cli.add_command(mappings_group)
-cli.add_command(db_group)
-cli.add_command(partners_group)
-cli.add_command(reconcile_command)
-cli.add_command(discrepancies_group)
-cli.add_command(invoices_group)
-cli.add_command(alerts_group)
-cli.add_command(run_command)
-cli.add_command(ingest_command)
-cli.add_command(messages_command)
-cli.add_command(show_command)
-cli.add_command(replay_command)
-cli.add_command(send_command)
-cli.add_command(demo_command)
-cli.add_command(prune_command)
-cli.add_command(as2_server_command)
-cli.add_command(console_command)
-cli.add_command(users_group)
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ def console_command(ctx: click.Context, host: str | None, port: int | None) -> N
 
 @click.group("users")
 def users_group() -> None:
-    """Console users: roles viewer, operator (may replay), admin."""
+    """Console users: roles viewer, operator (may replay), admin, finance (may change claims)."""
 
 
 def _password(from_stdin: bool) -> str:
@@ -75,7 +75,10 @@ def _run(ctx: click.Context, action: Callable[[Session], T]) -> T:
 @users_group.command("add")
 @click.argument("username")
 @click.option(
-    "--role", type=click.Choice(["viewer", "operator", "admin"]), default="viewer", show_default=True
+    "--role",
+    type=click.Choice(["viewer", "operator", "admin", "finance"]),
+    default="viewer",
+    show_default=True,
 )
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 @click.pass_context
@@ -99,7 +102,7 @@ def passwd_command(ctx: click.Context, username: str, password_stdin: bool) -> N
 
 @users_group.command("role")
 @click.argument("username")
-@click.argument("role", type=click.Choice(["viewer", "operator", "admin"]))
+@click.argument("role", type=click.Choice(["viewer", "operator", "admin", "finance"]))
 @click.pass_context
 def role_command(ctx: click.Context, username: str, role: str) -> None:
     """Change a user's role."""

@@ -19,18 +19,24 @@ import difflib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from gateway.canonical.xml import CanonicalXmlError, from_xml
-from gateway.cli.admin_cmds import settings_from
 from gateway.common.yamlfile import line_of
 from gateway.config import ConfigError, ConfigProblem, PartnerDirectory, load_partners
 from gateway.config.source import read_yaml
 from gateway.mapping import MappingError, MappingRegistry, default_root
 from gateway.mapping.loader import resolve
-from gateway.mapping.translate import TranslatedFile, translate_payload
+from gateway.mapping.translate import (
+    Problem,
+    Translated,
+    document_json,
+    iter_translated,
+    translate_payload,
+)
 from gateway.service.xml_inbound import looks_like_xml
 
 #: ``--mappings DIR``, the same on every command
@@ -49,6 +55,8 @@ def _folders(root: Path | None) -> tuple[Path, Path]:
         ctx = click.get_current_context()
         config = Path((ctx.obj or {}).get("config_path") or "config.yaml")
         if config.is_file():
+            from gateway.cli.admin_cmds import settings_from  # the database layer: only when needed
+
             settings = settings_from(ctx)  # a broken configuration exits 2 with its problems
             return settings.mappings_dir, settings.partners_dir
     mappings = root or default_root()
@@ -123,35 +131,76 @@ def _overlays_of(partner: str, root: Path | None) -> list[str]:
     help="Apply the overlays this partner's profile lists (partners/P.yaml); an unknown partner exits 2.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the documents as a JSON array.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON document per line.")
 @mappings_option
-def translate_command(file: Path, partner: str | None, as_json: bool, root: Path | None) -> None:
+def translate_command(
+    file: Path, partner: str | None, as_json: bool, as_jsonl: bool, root: Path | None
+) -> None:
     """Translate each transaction of FILE into canonical documents.
 
-    Exits with status 2, naming the segment and field, when a transaction does not fit
-    its mapping or the file has EDI errors, and when the partner is unknown or its profile
-    does not validate. A canonical XML file is read and checked (schema and model) instead,
-    its problems named by line and element.
+    Documents are printed as they are translated (the file is read as a stream, so a large
+    file needs no more memory than its largest transaction). Exits with status 2, naming the
+    segment and field, when a transaction does not fit its mapping or the file has EDI
+    errors, and when the partner is unknown or its profile does not validate. A canonical XML
+    file is read and checked (schema and model) instead, its problems named by line and element.
     """
+    if as_json and as_jsonl:
+        raise click.UsageError("--json and --jsonl: choose one")
     overlays = _overlays_of(partner, root) if partner is not None else []
+    printer = DocumentPrinter("json" if as_json else "jsonl" if as_jsonl else "text")
+    problems = 0
+    for item in _translated_items(file, partner, overlays, root):
+        if isinstance(item, Problem):
+            problems += 1
+            click.echo(f"{file}: {item.text}", err=True)
+        else:
+            printer.write(item)
+    printer.close()
+    if problems:
+        sys.exit(2)
+
+
+def _translated_items(
+    file: Path, partner: str | None, overlays: list[str], root: Path | None
+) -> Iterator[Translated | Problem]:
+    """The documents and problems of ``file``: EDI as a stream, canonical XML checked whole."""
     if looks_like_xml(file):  # canonical XML from an ERP: checked by the XSD and the model
-        result = TranslatedFile()
         try:
             doc = from_xml(file.read_bytes())
-            result.documents.append((doc.type_key, doc))
         except CanonicalXmlError as exc:
-            result.errors.append(str(exc))
-    else:
-        registry, _partners = _registry(root)
-        result = translate_payload(file, registry, overlays, partner)
-    if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        for name, document in result.documents:
-            click.echo(f"{name}: {json.dumps(document.model_dump(mode='json'), ensure_ascii=False)}")
-    for error in result.errors:
-        click.echo(f"{file}: {error}", err=True)
-    if result.errors:
-        sys.exit(2)
+            yield Problem(str(exc))
+            return
+        yield Translated(doc.type_key, doc)
+        return
+    registry, _partners = _registry(root)
+    yield from iter_translated(file, registry, overlays, partner)
+
+
+class DocumentPrinter:
+    """Writes documents to stdout as they come: ``text`` lines, a ``json`` array, or ``jsonl``."""
+
+    def __init__(self, form: str) -> None:
+        self.form = form
+        self.count = 0
+
+    def write(self, item: Translated) -> None:
+        if self.form == "text":
+            data = json.dumps(item.document.model_dump(mode="json"), ensure_ascii=False)
+            click.echo(f"{item.name}: {data}")
+        elif self.form == "jsonl":
+            click.echo(json.dumps(document_json(item.name, item.document), ensure_ascii=False))
+        else:
+            text = json.dumps(document_json(item.name, item.document), indent=2, ensure_ascii=False)
+            click.echo(("[\n" if self.count == 0 else ",\n") + _indented(text), nl=False)
+        self.count += 1
+
+    def close(self) -> None:
+        if self.form == "json":
+            click.echo("[]" if self.count == 0 else "\n]")
+
+
+def _indented(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
 
 
 @click.group("mappings")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-import shutil
 import sys
 import threading
 from contextlib import nullcontext
@@ -28,13 +27,14 @@ from gateway.config import ConfigError
 from gateway.console import create_app
 from gateway.service import pipeline
 from gateway.service.as2_inbound import make_app
+from gateway.service.demo import redate
 from gateway.service.logsetup import configure_logging
 from gateway.service.mailboxes import send_due
 from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
 from gateway.service.scheduler import Gateway, run_once
 from gateway.store import session_scope
-from gateway.store.models import Document, DocumentMessage, Message, MessageEvent, MessageState
+from gateway.store.models import Document, DocumentMessage, Message, MessageEvent, MessageState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -310,11 +310,12 @@ DEMO_FILES = {
               help="Folder of sample messages (default: the shipped demo set).")  # fmt: skip
 @click.pass_context
 def demo_command(ctx: click.Context, samples: Path | None) -> None:
-    """Drop demo messages into the demo partners' local inboxes (plus one bad file)."""
+    """Drop demo messages into the demo partners' local inboxes (plus one bad file), dated today."""
     folder = samples or Path(__file__).resolve().parents[2] / "tests" / "data" / "messages"
     runtime = open_runtime(ctx)
     placed = 0
     stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+    today = utcnow().date()
     try:
         for partner, names in DEMO_FILES.items():
             if partner not in runtime.partners:
@@ -327,7 +328,8 @@ def demo_command(ctx: click.Context, samples: Path | None) -> None:
             for name in names:
                 source = folder / name
                 if source.is_file():
-                    shutil.copyfile(source, inbox / f"{stamp}_{name}")
+                    # dated today, so the console shows no months-old findings (service/demo.py)
+                    (inbox / f"{stamp}_{name}").write_bytes(redate(source.read_bytes(), today))
                     placed += 1
     finally:
         runtime.close()

@@ -152,6 +152,30 @@ def load_partners(directory: Path, base_dir: Path | None = None) -> PartnerDirec
             claimed[key] = profile.name
         profiles.append(_resolve_paths(profile, base))
         files[profile.name] = path
+    problems += _erp_channel_problems(profiles, files)
     if problems:
         raise ConfigError(problems)
     return PartnerDirectory(profiles, files)
+
+
+def _erp_channel_problems(profiles: list[PartnerProfile], files: dict[str, Path]) -> list[ConfigProblem]:
+    """An ``settlement.erp`` of type sftp must name an SFTP mailbox of a known profile."""
+    by_name = {p.name: p for p in profiles}
+    problems = []
+    for profile in profiles:
+        channel = profile.settlement.erp
+        if channel is None or channel.type != "sftp":
+            continue
+        owner = by_name.get(channel.partner)
+        boxes = {b.name: b.type for b in owner.mailboxes} if owner else {}
+        if boxes.get(channel.mailbox) != "sftp":
+            where = f"profile {channel.partner!r}" if owner else f"no profile {channel.partner!r}"
+            problems.append(
+                ConfigProblem(
+                    str(files[profile.name]),
+                    None,
+                    "settlement.erp",
+                    f"names mailbox {channel.mailbox!r} of {where}: it must be an SFTP mailbox there",
+                )
+            )
+    return problems

@@ -21,15 +21,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from gateway.config.marketplaces import Marketplace, marketplace_for
+from gateway.config.parties import Part as _Part
+from gateway.config.parties import ProfileParty
 from gateway.config.rules import PartnerRules
+from gateway.config.settlement import SettlementSettings
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
-
-
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def read_secret(
@@ -241,21 +241,6 @@ class As2Mailbox(_MailboxBase):
 Mailbox = Annotated[LocalMailbox | SftpMailbox | As2Mailbox, Field(discriminator="type")]
 
 
-class ProfileParty(_Part):
-    """A party printed on invoices (remit-to, bill-to); ``id`` with its qualifier (e.g. ``92``)."""
-
-    id: str | None = None
-    id_qualifier: str | None = None
-    name: str | None = None
-    address1: str | None = None
-    address2: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
-    country: str | None = Field(default=None, min_length=2, max_length=2)
-    tax_id: str | None = None
-
-
 class InvoiceTerms(_Part):
     type_code: str | None = None
     description: str | None = None
@@ -327,7 +312,11 @@ class PartnerProfile(_Part):
     #: (an ERP or warehouse that does not speak EDI); none by default
     accept_xml: list[Literal["purchase_order", "shipment", "invoice", "return_authorization"]] = []
     invoice: InvoiceSettings | None = None
+    #: the marketplaces this Amazon account invoices (see gateway.config.marketplaces); none: the
+    #: ``invoice:`` settings alone (one currency, bill-to and tax rate)
+    marketplaces: list[Marketplace] = []
     rules: PartnerRules = PartnerRules()
+    settlement: SettlementSettings = SettlementSettings()
 
     @field_validator("version")
     @classmethod
@@ -349,7 +338,18 @@ class PartnerProfile(_Part):
         names = [m.name for m in self.mailboxes]
         if len(set(names)) != len(names):
             raise ValueError("mailbox names must be unique within a partner")
+        codes = [m.code for m in self.marketplaces]
+        if len(set(codes)) != len(codes):
+            raise ValueError("marketplace codes must be unique within a partner")
+        centres = [fc.upper() for m in self.marketplaces for fc in m.fulfilment_centres]
+        twice = sorted({fc for fc in centres if centres.count(fc) > 1})
+        if twice:
+            raise ValueError(f"FC code(s) {', '.join(twice)} belong to more than one marketplace")
         return self
+
+    def marketplace(self, fc: str | None) -> Marketplace | None:
+        """The marketplace ship-to FC ``fc`` belongs to (``None``: no marketplaces or an unknown FC)."""
+        return marketplace_for(self.marketplaces, fc)
 
     @property
     def translation_defaults(self) -> dict[str, str]:

@@ -61,6 +61,12 @@ DiscrepancyKind = Literal[
     "invoice_rejected",
     "po_not_shipped",
     "return_rate_high",
+    "sscc_check_digit",
+    "sscc_reused",
+    "shipped_after_window",
+    "shipped_over_confirmed",
+    "invoiced_past_received",
+    "carton_short_received",
 ]
 
 #: The checks only an outbound invoice or credit note has; its pre-check also reports the
@@ -88,6 +94,11 @@ InvoiceCheckCode = Literal[
     "credited_past_billed",
     "credit_note_return_missing",
     "case_size_missing",
+    "marketplace_unknown",
+    "marketplace_currency",
+    "marketplace_bill_to",
+    "marketplace_tax_rate",
+    "document_unreadable",
 ]
 
 #: Check codes retired for the one name of the same rule (migration 0007 renames stored ones).
@@ -164,9 +175,42 @@ class AgingRules(_Rules):
     return_rate_window_days: int = Field(default=90, ge=1)
 
 
+#: The checks only an outbound ship notice has (:mod:`gateway.shipping.checks`); it also
+#: reports the reconciliation kinds of an ASN's own rules.
+ShipNoticeCheckCode = Literal[
+    "po_missing",
+    "sscc_used_before",
+    "shipment_id_used_before",
+    "delivery_outside_window",
+    "shipped_over_confirmed",
+    "carrier_scac_missing",
+    "carton_mixes_pos",
+    "one_po_per_desadv",
+]
+
+
+class ShipNoticeRules(_Rules):
+    """What a ship notice to this partner must satisfy before it is sent (AMAZON-RULES.md, 856)."""
+
+    skip: list[ShipNoticeCheckCode | DiscrepancyKind] = []
+    automatic: bool = Field(
+        default=False,
+        description="send our ship notice as soon as the warehouse's ASN of this partner's PO is stored",
+    )
+    unique_days: int = Field(default=365, ge=0, description="days an SSCC and a BSN02 stay unique")
+    require_scac: bool = True
+    x12_version: Literal["004010", "005010"] = Field(
+        default="005010", description="GS08 of an X12 856 (Amazon's retail 856 is 5010; 4010 legacy)"
+    )
+
+    def on(self, code: str) -> bool:
+        return code not in self.skip
+
+
 class PartnerRules(_Rules):
     """The ``rules:`` section of a partner profile."""
 
     reconcile: ReconciliationRules = ReconciliationRules()
     invoice: InvoiceRules = InvoiceRules()
     aging: AgingRules = AgingRules()
+    ship_notice: ShipNoticeRules = ShipNoticeRules()

@@ -93,6 +93,8 @@ class Settings(_Section):
 
     database_url: str = "sqlite:///acorn.sqlite3"
     archive_dir: Path = Path("archive")
+    # folder: payloads under archive_dir; database: in the database (several hosts), archive_dir a cache
+    archive_backend: Literal["folder", "database"] = "folder"
     archive_retention_days: int | None = Field(default=None, ge=1)
     partners_dir: Path = Path("partners")
     mappings_dir: Path = Path("mappings")

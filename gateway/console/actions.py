@@ -1,12 +1,14 @@
 """The console's actions, delegated to the modules that own them.
 
-Replay and resend belong to :mod:`gateway.service.pipeline`, discrepancy status changes to
+Replay, resend and the ways out of a failure (a corrected file, another partner, resolve or
+ignore) belong to :mod:`gateway.service.pipeline`, discrepancy status changes to
 :mod:`gateway.reconcile`, invoice approval and sending to :mod:`gateway.service.money`. The
 console never reimplements them: it calls them and turns their results into :class:`Outcome`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,14 +20,25 @@ from gateway.service import money, pipeline
 from gateway.service.runtime import Runtime
 from gateway.store.models import Message
 
+Resolution = pipeline.Resolution
+ResolveError = pipeline.ResolveError
+correct = pipeline.correct
+reassign = pipeline.reassign
+settle = pipeline.settle
+
 __all__ = [
     "Outcome",
+    "Resolution",
+    "ResolveError",
     "approve_invoice",
+    "correct",
     "failed_message_ids",
+    "reassign",
     "replay",
     "resend",
     "send_invoice",
     "set_discrepancy_status",
+    "settle",
 ]
 
 
@@ -40,6 +53,9 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.error is None and self.state != "failed"
+
+
+log = logging.getLogger(__name__)
 
 
 def _outcomes(results: Sequence[pipeline.ReplayOutcome]) -> list[Outcome]:
@@ -71,3 +87,14 @@ def approve_invoice(runtime: Runtime, document_id: int, actor: str) -> Message:
 def send_invoice(runtime: Runtime, document_id: int, actor: str) -> Message:
     """Check and send an invoice in its own transaction; raises InvoicingError."""
     return money.send_invoice(runtime, document_id, actor)
+
+
+def cancel_invoice(runtime: Runtime, document_id: int, actor: str, reason: str) -> None:
+    """Cancel an unsent invoice (and its held message) with the operator's reason; raises InvoicingError."""
+    money.cancel_invoice(runtime, document_id, actor, reason)
+
+
+def recheck_invoice(runtime: Runtime, document_id: int, actor: str) -> None:
+    """Check a blocked invoice again once its cause is fixed; raises InvoicingError."""
+    reasons = money.recheck_invoice(runtime, document_id)
+    log.info("%s re-checked invoice document %s: %d reason(s) left", actor, document_id, len(reasons))

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlmodel import col, select
+from werkzeug.utils import secure_filename
 
 from gateway.console import actions, overview, serialize
 from gateway.console.auth import requires
@@ -151,6 +152,71 @@ def message_action(message_id: int, verb: str) -> Any:
     fn = actions.replay if verb == "replay" else actions.resend
     outcomes = fn(runtime(), [message_id], actor=_actor(), reason=reason)
     return jsonify({"outcomes": _outcomes(outcomes)})
+
+
+def _resolution(result: actions.Resolution) -> dict[str, Any]:
+    return {
+        "message_id": result.message_id,
+        "state": result.state,
+        "correction_id": result.correction_id,
+        "correction_state": result.correction_state,
+        "error": result.error,
+    }
+
+
+@bp.route("/messages/<int:message_id>/correct", methods=["POST"])
+@requires("operator")
+def message_correct(message_id: int) -> Any:
+    """A corrected file for a failed message: multipart ``file`` and ``reason``."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        abort(400, description="send the corrected file as multipart field 'file'")
+    reason = _reason(dict(request.form))
+    _message(message_id)
+    try:
+        name = secure_filename(upload.filename)
+        result = actions.correct(runtime(), message_id, upload.read(), name, actor=_actor(), reason=reason)
+    except actions.ResolveError as exc:
+        abort(409, description=str(exc))
+    return jsonify(_resolution(result))
+
+
+@bp.route("/messages/<int:message_id>/reassign", methods=["POST"])
+@requires("operator")
+def message_reassign(message_id: int) -> Any:
+    data = _body()
+    reason = _reason(data)
+    partner = data.get("partner")
+    if not isinstance(partner, str) or partner not in runtime().partners.names():
+        abort(400, description=f"unknown partner {partner!r}")
+    _message(message_id)
+    try:
+        result = actions.reassign(runtime(), message_id, partner, actor=_actor(), reason=reason)
+    except actions.ResolveError as exc:
+        abort(409, description=str(exc))
+    return jsonify(_resolution(result))
+
+
+def _settle(message_id: int, outcome: str) -> Any:
+    reason = _reason(_body())
+    _message(message_id)
+    try:
+        result = actions.settle(runtime(), message_id, outcome, actor=_actor(), reason=reason)
+    except actions.ResolveError as exc:
+        abort(409, description=str(exc))
+    return jsonify(_resolution(result))
+
+
+@bp.route("/messages/<int:message_id>/resolve", methods=["POST"])
+@requires("operator")
+def message_resolve(message_id: int) -> Any:
+    return _settle(message_id, "resolved")
+
+
+@bp.route("/messages/<int:message_id>/ignore", methods=["POST"])
+@requires("operator")
+def message_ignore(message_id: int) -> Any:
+    return _settle(message_id, "ignored")
 
 
 @bp.route("/replay", methods=["POST"])

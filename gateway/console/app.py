@@ -18,12 +18,17 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
-from gateway.console import api, auth, formatting, health, limits
+from gateway.console import api, api_settlement, auth, formatting, health, limits
 from gateway.console.context import RUNTIME_KEY, close_db, current_user
 from gateway.console.jobs import JobTable
 from gateway.console.views import audit, bulk, dashboard, documents, messages, money, partners, users
+from gateway.console.views import claims as claims_views
+from gateway.console.views import export as export_views
+from gateway.console.views import resolve as resolve_views
+from gateway.console.views.business import bp as business_bp
 from gateway.service.as2_inbound import make_blueprint as as2_blueprint
 
 if TYPE_CHECKING:
@@ -78,10 +83,20 @@ def _from_settings(runtime: Runtime) -> dict[str, Any]:
     }
 
 
+class RowId(IntegerConverter):
+    """``<int:...>`` that stops at the largest database id (a bigger number is a 404, not an
+    overflow in the driver)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Flask:
     """The console for ``runtime``; ``config`` overrides :data:`DEFAULTS`, the settings and the
     secret (tests)."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = RowId  # before any route: every <int:...> is a row id
     app.config.update(DEFAULTS)
     app.config.update(_from_settings(runtime))
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -106,8 +121,13 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
         audit.bp,
         bulk.bp,
         users.bp,
+        resolve_views.bp,
+        export_views.bp,
         health.bp,
         api.bp,
+        claims_views.bp,
+        api_settlement.bp,
+        business_bp,
     ):
         app.register_blueprint(blueprint)
     limits.init_app(app, "auth.login")
@@ -115,6 +135,7 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
     app.register_blueprint(as2)
     csrf.exempt(as2)
     csrf.exempt(api.bp)  # token-authenticated: a browser never sends the token by itself
+    csrf.exempt(api_settlement.bp)
     csrf.exempt(health.bp)  # GET only
 
     @app.after_request

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,9 @@ STATE_CLASS = {
     "open": "bad",
     "disputed": "warn",
     "duplicate": "warn",
+    "ignored": "warn",
     "queued": "info",
+    "sending": "info",
     "received": "info",
     "parsed": "info",
     "translated": "info",
@@ -99,6 +101,13 @@ def detail_items(detail: Any) -> list[tuple[str, str]]:
     return [(str(key).replace("_", " "), _plain(value)) for key, value in detail.items()]
 
 
+def fmt_cell(value: Any) -> str:
+    """A value in a chart's table: days as ISO dates, money with two decimals, counts with separators."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return fmt_number(value)
+
+
 def can(role: str) -> bool:
     user = current_user()
     return user is not None and users.role_allows(user.role, role)
@@ -108,6 +117,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         dt=fmt_dt, ago=fmt_ago, num=fmt_number, pretty=fmt_json, detail_items=detail_items
     )
+    app.jinja_env.filters["cell"] = fmt_cell
     app.jinja_env.globals.update(can=can, state_class=lambda s: STATE_CLASS.get(s or "", ""))
 
     @app.context_processor

@@ -3,8 +3,9 @@
 ``/healthz`` is public and says only ``ok`` or what is wrong, never a secret: 200 when the
 database answers and a scheduler's heartbeat is fresh (:data:`STALE_AFTER`), 503 otherwise.
 ``/metrics`` needs a user (session or ``Authorization: Bearer <token>``, which is how
-Prometheus is configured to scrape it); its database totals are cached for
-:data:`METRICS_TTL` seconds so frequent scrapes stay cheap on a big store.
+Prometheus is configured to scrape it); it is written by ``prometheus_client`` from the app's
+own registry (:mod:`gateway.console.metrics`), with the process and Python collectors; its
+database totals are cached for :data:`METRICS_TTL` seconds so frequent scrapes stay cheap.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import Metric
 from sqlalchemy import text
 from sqlmodel import Session
 
 from gateway.console import overview
 from gateway.console.context import runtime
-from gateway.console.metrics import Metric, render
+from gateway.console.metrics import CONTENT_TYPE, add, family, make_registry, render
 from gateway.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,7 @@ bp = Blueprint("health", __name__)
 STALE_AFTER = timedelta(seconds=60)
 METRICS_TTL = 10.0
 _CACHE_KEY = "acorn.metrics_cache"
+_REGISTRY_KEY = "acorn.metrics_registry"
 
 
 def _aware(value: datetime) -> datetime:
@@ -74,12 +78,16 @@ def healthz() -> Any:
 
 
 def _db_metrics(session: Session) -> list[Metric]:
-    messages = Metric("acorn_messages", "gauge", "Messages in the store by state and partner.")
+    messages = family(
+        "acorn_messages", "gauge", "Messages in the store by state and partner.", ("state", "partner")
+    )
     for state, partner, count in overview.messages_by_state(session):
-        messages.add(count, state=state, partner=partner)
-    discrepancies = Metric("acorn_discrepancies", "gauge", "Discrepancies by status and partner.")
+        add(messages, count, state=state, partner=partner)
+    discrepancies = family(
+        "acorn_discrepancies", "gauge", "Discrepancies by status and partner.", ("status", "partner")
+    )
     for status, partner, count in overview.discrepancies_by_status(session):
-        discrepancies.add(count, status=status, partner=partner)
+        add(discrepancies, count, status=status, partner=partner)
     return [messages, discrepancies]
 
 
@@ -89,47 +97,63 @@ def _cached_db_metrics(session: Session) -> list[Metric]:
         if time.monotonic() - cache["at"] > METRICS_TTL or not cache["value"]:
             cache["value"] = _db_metrics(session)
             cache["at"] = time.monotonic()
-        return cache["value"]
+        return list(cache["value"])
+
+
+_BOX = ("partner", "mailbox")
 
 
 def _mailbox_metrics(session: Session, now: datetime) -> list[Metric]:
-    duration = Metric(
-        "acorn_mailbox_poll_duration_seconds", "gauge", "Duration of the last poll of a mailbox."
+    duration = family(
+        "acorn_mailbox_poll_duration_seconds", "gauge", "Duration of the last poll of a mailbox.", _BOX
     )
-    polls = Metric("acorn_mailbox_polls_total", "counter", "Polls of a mailbox.")
-    errors = Metric("acorn_mailbox_errors_total", "counter", "Failed polls of a mailbox.")
-    failing = Metric("acorn_mailbox_consecutive_failures", "gauge", "Failed polls in a row.")
-    received = Metric("acorn_mailbox_received_total", "counter", "Files received from a mailbox.")
-    sent = Metric("acorn_mailbox_sent_total", "counter", "Files sent through a mailbox.")
-    success = Metric("acorn_mailbox_last_success_timestamp_seconds", "gauge", "When a poll last succeeded.")
+    polls = family("acorn_mailbox_polls_total", "counter", "Polls of a mailbox.", _BOX)
+    errors = family("acorn_mailbox_errors_total", "counter", "Failed polls of a mailbox.", _BOX)
+    failing = family("acorn_mailbox_consecutive_failures", "gauge", "Failed polls in a row.", _BOX)
+    received = family("acorn_mailbox_received_total", "counter", "Files received from a mailbox.", _BOX)
+    sent = family("acorn_mailbox_sent_total", "counter", "Files sent through a mailbox.", _BOX)
+    success = family(
+        "acorn_mailbox_last_success_timestamp_seconds", "gauge", "When a poll last succeeded.", _BOX
+    )
     for box in overview.mailboxes(session):
         labels = {"partner": box.partner, "mailbox": box.mailbox}
         if box.last_duration_ms is not None:
-            duration.add(box.last_duration_ms / 1000.0, **labels)
-        polls.add(box.polls, **labels)
-        errors.add(box.errors, **labels)
-        failing.add(box.consecutive_failures, **labels)
-        received.add(box.received, **labels)
-        sent.add(box.sent, **labels)
+            add(duration, box.last_duration_ms / 1000.0, **labels)
+        add(polls, box.polls, **labels)
+        add(errors, box.errors, **labels)
+        add(failing, box.consecutive_failures, **labels)
+        add(received, box.received, **labels)
+        add(sent, box.sent, **labels)
         if box.last_success_at is not None:
-            success.add(_aware(box.last_success_at).timestamp(), **labels)
-    heartbeat = Metric(
-        "acorn_scheduler_heartbeat_age_seconds", "gauge", "Seconds since a worker's heartbeat."
+            add(success, _aware(box.last_success_at).timestamp(), **labels)
+    heartbeat = family(
+        "acorn_scheduler_heartbeat_age_seconds", "gauge", "Seconds since a worker's heartbeat.", ("worker",)
     )
     for worker in overview.workers(session):
         if worker.stopped_at is None:
-            heartbeat.add((now - _aware(worker.heartbeat_at)).total_seconds(), worker=worker.id)
+            add(heartbeat, (now - _aware(worker.heartbeat_at)).total_seconds(), worker=worker.id)
     return [duration, polls, errors, failing, received, sent, success, heartbeat]
+
+
+def _store_families() -> list[Metric]:
+    """What the store says at this scrape (called by the registry inside the request)."""
+    now = utcnow()
+    with Session(runtime().engine) as session:
+        healthy, _ = check_health(session, now)
+        up = family("acorn_up", "gauge", "1 when the database answers and a scheduler is alive.")
+        up.add_metric([], 1 if healthy else 0)
+        return [up, *_cached_db_metrics(session), *_mailbox_metrics(session, now)]
+
+
+def _registry() -> CollectorRegistry:
+    registry: CollectorRegistry | None = current_app.extensions.get(_REGISTRY_KEY)
+    if registry is None:
+        registry = current_app.extensions.setdefault(_REGISTRY_KEY, make_registry(_store_families))
+    return registry
 
 
 @bp.route("/metrics")
 def metrics() -> Response:
-    now = utcnow()
-    with Session(runtime().engine) as session:
-        healthy, _ = check_health(session, now)
-        up = Metric("acorn_up", "gauge", "1 when the database answers and a scheduler is alive.")
-        up.add(1 if healthy else 0)
-        families = [up, *_cached_db_metrics(session), *_mailbox_metrics(session, now)]
-    response = Response(render(families))
-    response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
+    response = Response(render(_registry()))
+    response.headers["Content-Type"] = CONTENT_TYPE
     return response

@@ -3,12 +3,13 @@
 A list is a query filtered by equality on a few request arguments, ordered by its id
 newest first and cut into pages with ``WHERE id < :before`` (older) or ``id > :after``
 (newer): no OFFSET. The count shown beside it is capped at :data:`COUNT_CAP` so that a
-large table never costs a full count.
+large table never costs a full count. :func:`every_row` walks the same keyset in batches for
+a CSV export (at most :data:`EXPORT_CAP` rows).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,8 @@ from sqlmodel import Session, col, select
 
 PAGE = 50
 COUNT_CAP = 10_000
+EXPORT_CAP = 100_000
+EXPORT_BATCH = 500
 
 
 @dataclass
@@ -74,3 +77,20 @@ def keyset(session: Session, query: Any, key: Any, size: int = PAGE) -> Listing:
         total=min(total, COUNT_CAP),
         capped=total > COUNT_CAP,
     )
+
+
+def every_row(
+    session: Session, query: Any, key: Any, *, batch: int = EXPORT_BATCH, cap: int = EXPORT_CAP
+) -> Iterator[Any]:
+    """Every row of ``query``, newest first, read in keyset batches (for exports), at most ``cap``."""
+    key = col(key)
+    before: int | None = None
+    sent = 0
+    while sent < cap:
+        page = query if before is None else query.where(key < before)
+        rows = list(session.exec(page.order_by(key.desc()).limit(min(batch, cap - sent))))
+        yield from rows
+        sent += len(rows)
+        if len(rows) < batch:
+            return
+        before = rows[-1].id

@@ -7,7 +7,9 @@ Performance rules (the list must answer in well under 200 ms on a million messag
 - Totals are never ``COUNT(*)`` over the table. Unfiltered, the total is approximated from
   the primary key (``max(id) - min(id) + 1``); filtered on state and/or partner, it is counted
   through the ``(state, partner, created_at)`` / ``(partner, created_at)`` indexes and capped
-  at :data:`COUNT_CAP` ("10,000+"); other filters show no total.
+  at :data:`COUNT_CAP` ("10,000+"). Other filters (direction, type, dates) are counted the
+  same capped way over their own conditions: the type through ``message_types``, dates within
+  their id bounds, a direction stops at the cap.
 - The same capped count picks the plan: a *selective* state/partner filter (fewer than the
   cap) reads the matching ids through the index, sorts them and loads only the page's rows;
   a *common* one walks the primary key downwards with the filter as a plain predicate, which
@@ -359,7 +361,9 @@ def list_messages(
     conditions: list[ColumnElement[bool]]
     if flt.q:
         ids = search_message_ids(session, flt.q, archive=archive)
-        conditions = [_message_id.in_(ids), *indexed, *others] if ids else [literal(False)]
+        if not ids:
+            return Page([], None, None, 0)
+        conditions = [_message_id.in_(ids), *indexed, *others]
         if not indexed and not others:
             total = len(ids)
             capped = len(ids) >= SEARCH_CAP
@@ -375,6 +379,9 @@ def list_messages(
         conditions = others
         if not others:
             total, approximate = bounds[1] - bounds[0] + 1, True
+    if total is None and not flt.q:
+        count = _capped_count(session, [*indexed, *others])
+        total, capped = min(count, COUNT_CAP), count > COUNT_CAP
     ids_first = bool(indexed) and not flt.q and not plan.unindexed and selective_plan
     rows, older, newer = _page(session, conditions, plan.key, before, after, limit, ids_first)
     return Page(rows, older, newer, total, total_capped=capped, total_approximate=approximate)

@@ -20,7 +20,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from gateway.console import sessions
 from gateway.store.models import User, utcnow
 
-ROLES: tuple[str, ...] = ("viewer", "operator", "admin")
+ROLES: tuple[str, ...] = ("viewer", "operator", "admin", "finance")
+#: the ladder of the first three roles; ``finance`` reads like a viewer and may change claims (issue 18)
+LADDER: tuple[str, ...] = ("viewer", "operator", "admin")
+FINANCE: frozenset[str] = frozenset({"finance", "admin"})
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "acorn_"
 MAX_TOKEN_DAYS = 365
@@ -37,10 +40,13 @@ class UserError(ValueError):
 
 
 def role_allows(role: str, needed: str) -> bool:
-    """True when ``role`` is at least ``needed`` (viewer < operator < admin)."""
-    if role not in ROLES or needed not in ROLES:
+    """True when ``role`` is at least ``needed`` (viewer < operator < admin; finance or admin for finance)."""
+    if needed == "finance":
+        return role in FINANCE
+    rank = "viewer" if role == "finance" else role
+    if rank not in LADDER or needed not in LADDER:
         return False
-    return ROLES.index(role) >= ROLES.index(needed)
+    return LADDER.index(rank) >= LADDER.index(needed)
 
 
 def _check_password(password: str) -> None:

@@ -4,6 +4,8 @@ Knows syntax only: no database, no business documents. Public entry points:
 
 - :func:`read_events` streams events of any payload; :func:`parse` folds them into a
   :class:`ParsedFile`.
+- :func:`iter_transactions` streams transactions with their envelope context, bounded by
+  the largest transaction; :func:`summarise` counts a file from the stream.
 - :class:`Issue` / :class:`EdiError` / :class:`Position` describe what is wrong and where.
 """
 
@@ -19,6 +21,7 @@ from gateway.edi.model import (
     Transaction,
 )
 from gateway.edi.reader import parse, read_events
+from gateway.edi.stream import StreamItem, StreamSummary, iter_transactions, summarise
 
 __all__ = [
     "Delimiters",
@@ -35,8 +38,12 @@ __all__ = [
     "Position",
     "Segment",
     "Severity",
+    "StreamItem",
+    "StreamSummary",
     "Transaction",
     "collect",
+    "iter_transactions",
     "parse",
     "read_events",
+    "summarise",
 ]

@@ -15,6 +15,10 @@ States of an invoice or credit note we build (``Document.status``)::
   the invoice document (role ``sent``). Manual-mode partners need :func:`approve_and_queue`.
 - :func:`record_invoice_sent` and :func:`record_invoice_ack` are for the pipeline: the sender
   calls the first once the file is in the mailbox, the 997/CONTRL handler the second.
+- :mod:`gateway.invoicing.at_send` re-checks a queued invoice right before it is sent (queued --check
+  fails--> blocked); :mod:`gateway.invoicing.supersede` cancels our unsent one when an ERP invoice
+  bills the shipment (draft|blocked|queued --> cancelled); :mod:`gateway.invoicing.credit_job`
+  builds credit notes once their return is creditable.
 - :func:`on_documents_stored` is the automatic mode: after the pipeline stores an ASN (or a
   late PO, or an RMA) it builds the invoice (credit note) and, for ``mode: automatic``
   partners, sends it when it passes.

@@ -5,7 +5,9 @@ For each PO a shipment carries: the shipped eaches of each PO line
 unit cost — a case-ordered line in cases, never in eaches at a cost per each: a part case is
 billed as a fraction of a case, which the pre-check blocks as ``part_case`` for an operator
 —, with the PO's item ids, the PO's ship-to FC and currency; vendor code, remit-to, bill-to,
-terms and tax from the partner profile (``invoice:``) of the PO's partner. The invoice date
+terms and tax from the partner profile (``invoice:``) of the PO's partner, bill-to, tax
+registration and tax rates from the marketplace of the PO's ship-to FC where the profile
+lists ``marketplaces:`` (:mod:`gateway.invoicing.markets`). The invoice date
 is today, never before the ship date or the PO date. Shipped items that are not on the PO
 are not invoiced (reconciliation files them as ``item_not_on_po``); a shipped quantity in
 cases of unknown size is not invoiced at all (``case_size_missing``). EDIFACT partners get
@@ -32,13 +34,12 @@ from gateway.canonical import (
 )
 from gateway.config import PartnerDirectory, PartnerProfile
 from gateway.config.partners import InvoiceSettings
+from gateway.invoicing.markets import market_line_taxes, market_parties
 from gateway.invoicing.parts import (
     InvoicingError,
     cents,
     invoice_settings,
-    line_taxes,
     next_number,
-    parties_for,
     plain,
     states_line_amounts,
     store_built,
@@ -107,6 +108,12 @@ def build_invoices(
     return rows
 
 
+def po_fc(po: PurchaseOrder) -> str | None:
+    """The ship-to FC of ``po`` (it names the invoice's marketplace)."""
+    ship_to = po.maybe_party("ship_to")
+    return po.ship_to_location or (ship_to.id if ship_to else None)
+
+
 def _lines(
     profile: PartnerProfile, settings: InvoiceSettings, po: PurchaseOrder, shipment: Loaded[Shipment]
 ) -> list[InvoiceLine]:
@@ -115,6 +122,7 @@ def _lines(
     Raises :class:`InvoicingError` when a shipped quantity in cases has no known case size.
     """
     lines = PoLines(po)
+    fc = po_fc(po)
     shipped = count(lines, shipment_lines(shipment.doc, po.po_number))
     if shipped.unknown:
         what = unknown_text(lines, shipped.unknown[0])
@@ -145,7 +153,7 @@ def _lines(
                 case_size=case,
                 unit_price=plain(po_line.unit_price),
                 amount=amount if states_line_amounts(profile) else None,
-                taxes=line_taxes(settings, amount),
+                taxes=market_line_taxes(profile, settings, fc, po_line.item, amount),
                 description=po_line.description,
             )
         )
@@ -167,10 +175,9 @@ def make_invoice(
     """The invoice of what ``shipment`` shipped of ``po`` (takes a number from the counter)."""
     body = _lines(profile, settings, po, shipment)
     when = max(today, shipment.doc.ship_date, po.order_date)
-    po_ship_to = po.maybe_party("ship_to")
-    fc = po.ship_to_location or (po_ship_to.id if po_ship_to else None)
+    fc = po_fc(po)
     vendor_code = vendor_code_for(settings, po.vendor_code)
-    parties = parties_for(settings, fc, shipment.doc.maybe_party("ship_from"), vendor_code)
+    parties = market_parties(profile, settings, fc, shipment.doc.maybe_party("ship_from"), vendor_code)
     invoice = Invoice(
         invoice_number=next_number(session, profile, settings, when),
         invoice_date=when,

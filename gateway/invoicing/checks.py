@@ -16,7 +16,10 @@ the line and values). An empty list means it may be sent. It is two things:
   profile's currency when no PO is known, vendor code, remit-to, bill-to, ship-to FC, terms, tax registrations
   and per-line tax, quantities and costs above zero in an allowed unit, the line count,
   naming its ASN; credit notes name their original invoice and return, and credit no item
-  past what the invoice billed.
+  past what the invoice billed;
+- **the rules of its marketplace** (:mod:`gateway.invoicing.markets`): the ship-to FC belongs to
+  one of the profile's marketplaces, whose currency, bill-to and tax rate per product tax
+  category the invoice carries.
 
 Each code can be switched off per partner with ``rules.invoice.skip`` (a reconciliation
 kind skipped in ``rules.reconcile.skip`` is not found at all); the invoice-only parameters
@@ -36,6 +39,7 @@ from gateway.canonical import Invoice
 from gateway.config import PartnerDirectory
 from gateway.config.partners import InvoiceSettings
 from gateway.config.rules import InvoiceRules, PartnerRules
+from gateway.invoicing.markets import marketplace_reasons
 from gateway.orders.book import Loaded, PoBundle, item_keys, item_label, load_bundles, qty_text, shares_id
 from gateway.orders.quantities import eaches
 from gateway.reconcile import rules_for
@@ -79,7 +83,10 @@ def compliance_reasons(
     r = _Reasons(rules)
     bundle = load_bundles(session, [invoice.po_number])[invoice.po_number]
     _number(session, r, row, invoice)
-    _invoice_only(r, invoice, bundle, profile.invoice if profile else None, today)
+    markets = bool(profile and profile.marketplaces)
+    _invoice_only(r, invoice, bundle, profile.invoice if profile else None, today, markets)
+    for code, message in marketplace_reasons(profile, invoice):
+        r.add(code, message)
     for finding in would_create(partners, bundle, row, invoice, rules):
         if finding.kind != "invoice_without_asn" or rules.require_shipment:
             r.add(finding.kind, sentence(finding))
@@ -108,15 +115,21 @@ def sentence(f: Finding) -> str:
 
 
 def _invoice_only(
-    r: _Reasons, invoice: Invoice, bundle: PoBundle, settings: InvoiceSettings | None, today: date
+    r: _Reasons,
+    invoice: Invoice,
+    bundle: PoBundle,
+    settings: InvoiceSettings | None,
+    today: date,
+    market: bool = False,
 ) -> None:
-    """The rules only an invoice has (see the module docstring), but its number's."""
+    """The rules only an invoice has (see the module docstring), but its number's and its marketplace's
+    (``market``: the profile lists marketplaces, whose currencies replace the profile's)."""
     rules, po = r.rules, bundle.po
     if rules.po_number_pattern and not re.fullmatch(rules.po_number_pattern, invoice.po_number):
         r.add("po_number_format", f"PO number {invoice.po_number!r} does not match {rules.po_number_pattern}")
     if invoice.invoice_date > today:
         r.add("date_in_future", f"invoice date {invoice.invoice_date} is after today ({today})")
-    if po is None and settings and settings.currency and settings.currency != invoice.currency:
+    if po is None and settings and settings.currency and settings.currency != invoice.currency and not market:
         # with a PO, its currency is the invoice's (the currency_mismatch finding)
         r.add(
             "currency_mismatch", f"currency {invoice.currency} differs from the profile's {settings.currency}"

@@ -17,17 +17,17 @@ from sqlmodel import Session, col, or_, select
 from gateway.canonical import (
     Invoice,
     InvoiceLine,
+    ItemIds,
     ReturnAuthorization,
 )
 from gateway.config import PartnerDirectory, PartnerProfile
 from gateway.config.partners import InvoiceSettings
+from gateway.invoicing.markets import market_line_taxes, market_parties
 from gateway.invoicing.parts import (
     InvoicingError,
     cents,
     invoice_settings,
-    line_taxes,
     next_number,
-    parties_for,
     plain,
     states_line_amounts,
     store_built,
@@ -99,13 +99,29 @@ def _invoices_holding(session: Session, ret: ReturnAuthorization) -> list[Loaded
     return out
 
 
+def _po_item(session: Session, invoice: Invoice, billed: InvoiceLine) -> ItemIds:
+    """The item ids of the PO line ``billed`` invoiced (matched by PO line number, else by a shared
+    id): an ERP's invoice may name an item by fewer ids than Amazon's PO, and the credit note
+    carries the PO's (else the billed line's)."""
+    po = load_bundles(session, [invoice.po_number])[invoice.po_number].po
+    if po is None:
+        return billed.item
+    keys = item_keys(billed.item)
+    sharing = [pl for pl in po.doc.lines if shares_id(item_keys(pl.item), keys)]
+    same_line = [pl for pl in sharing if pl.line_no == billed.line_no]
+    found = same_line or sharing
+    return found[0].item if found else billed.item
+
+
 def _credit_lines(
+    session: Session,
     profile: PartnerProfile,
     settings: InvoiceSettings,
     ret: ReturnAuthorization,
     candidates: list[Loaded[Invoice]],
 ) -> tuple[Loaded[Invoice], list[InvoiceLine]]:
-    """The invoice that billed the returned items, and the credit note's lines (in eaches).
+    """The invoice that billed the returned items, and the credit note's lines (whole cases of a
+    case-billed line in cases at the case cost, else eaches), with the PO's item ids.
 
     Raises :class:`InvoicingError`: an item no invoice billed, items billed on two invoices,
     a quantity in cases of unknown size.
@@ -133,23 +149,28 @@ def _credit_lines(
                 "not built automatically"
             )
         size = billed.case_size if is_case(billed.uom) else None
-        each = plain(billed.unit_price / size) if size else billed.unit_price
         credited = eaches(ln.quantity, ln.uom, size)  # returned in cases: eaches of the billed case
         if credited is None:
             raise InvoicingError(
                 f"RMA {rma_number} returns {ln.quantity} {ln.uom} of {item_label(ln.item)}, and invoice "
                 f"{inv.doc.invoice_number} billed it with no case size: the eaches are not known"
             )
-        amount = cents(credited * each)
+        if size and credited % size == 0:  # whole cases are credited in cases, at the billed case cost
+            quantity, uom, price, case = credited / size, billed.uom, billed.unit_price, size
+        else:
+            quantity, uom, case = credited, "EA", None
+            price = plain(billed.unit_price / size) if size else billed.unit_price
+        amount = cents(quantity * price)
         body.append(
             InvoiceLine(
                 line_no=str(len(body) + 1),
-                item=billed.item,
-                quantity=credited,
-                uom="EA",
-                unit_price=each,
+                item=_po_item(session, inv.doc, billed),
+                quantity=plain(quantity),
+                uom=uom,
+                case_size=case,
+                unit_price=price,
                 amount=amount if states_line_amounts(profile) else None,
-                taxes=line_taxes(settings, amount),
+                taxes=market_line_taxes(profile, settings, inv.doc.ship_to_location, billed.item, amount),
             )
         )
     if original is None:
@@ -178,7 +199,7 @@ def build_credit_note(
     if found is not None:
         return found
     profile, settings = invoice_settings(partners, ret.row.partner)
-    original, body = _credit_lines(profile, settings, ret.doc, _invoices_holding(session, ret.doc))
+    original, body = _credit_lines(session, profile, settings, ret.doc, _invoices_holding(session, ret.doc))
     when = max(today, ret.doc.rma_date or today)
     note = Invoice(
         invoice_number=next_number(session, profile, settings, when),
@@ -189,7 +210,9 @@ def build_credit_note(
         currency=original.doc.currency,
         vendor_code=vendor_code_for(settings, original.doc.vendor_code),  # the code the invoice was paid to
         ship_to_location=original.doc.ship_to_location,
-        parties=parties_for(settings, original.doc.ship_to_location, None, original.doc.vendor_code),
+        parties=market_parties(
+            profile, settings, original.doc.ship_to_location, None, original.doc.vendor_code
+        ),
         lines=body,
         taxes=summary_taxes(body),
         terms=terms_for(settings, when),

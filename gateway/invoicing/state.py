@@ -21,13 +21,14 @@ from gateway.mapping.registry import MappingRegistry
 from gateway.orders.book import safe_load
 from gateway.outbound.outbox import queue_outbound
 from gateway.reconcile import run_scopes, scopes_of
+from gateway.store import messages
 from gateway.store.archive import Archive
-from gateway.store.models import AuditEntry, Document, DocumentMessage, Message, utcnow
+from gateway.store.models import AuditEntry, Document, DocumentMessage, Message, MessageState, utcnow
 from gateway.store.money import InvoiceCheck
 
 log = logging.getLogger(__name__)
 
-STATES = ("draft", "blocked", "queued", "sent", "accepted", "rejected")
+STATES = ("draft", "blocked", "queued", "sent", "accepted", "rejected", "cancelled")
 #: States from which an invoice may (after a passing check) be sent.
 SENDABLE = frozenset({"draft", "blocked", "rejected"})
 
@@ -74,6 +75,26 @@ def _check_row(session: Session, document_id: int) -> InvoiceCheck:
     return check
 
 
+def record_reasons(session: Session, row: Document, reasons: list[Reason]) -> None:
+    """Store ``reasons`` (empty: it passes) as the latest check of invoice ``row``; the caller commits."""
+    check = _check_row(session, int(row.id or 0))
+    check.reasons = [r.to_json() for r in reasons]
+    check.checked_at = utcnow()
+    session.add(check)
+
+
+def _cancel_held(session: Session, document_id: int, actor: str) -> None:
+    """Messages of ``document_id`` held at send (``blocked``) are cancelled: a new one replaces them."""
+    query = (
+        select(Message)
+        .join(DocumentMessage, col(DocumentMessage.message_id) == Message.id)
+        .where(DocumentMessage.document_id == document_id, DocumentMessage.role == "sent")
+        .where(Message.state == MessageState.BLOCKED.value)
+    )
+    for held in session.exec(query).all():
+        messages.move(session, held, MessageState.CANCELLED, "replaced by a new queued message", actor=actor)
+
+
 def check_invoice(
     session: Session, partners: PartnerDirectory, document_id: int, *, today: date | None = None
 ) -> list[Reason]:
@@ -84,10 +105,7 @@ def check_invoice(
     """
     row, doc = _invoice_row(session, document_id)
     reasons = compliance_reasons(session, partners, row, doc, today=today or utcnow().date())
-    check = _check_row(session, document_id)
-    check.reasons = [r.to_json() for r in reasons]
-    check.checked_at = utcnow()
-    session.add(check)
+    record_reasons(session, row, reasons)
     if row.status in ("draft", "blocked"):
         status = "blocked" if reasons else "draft"
         if status != row.status:
@@ -131,6 +149,7 @@ def queue_invoice(
             f"invoice {doc.invoice_number} waits for approval ({profile.name} invoices in manual mode)"
         )
     payload = render_payload(session, partners, mappings, row, doc)
+    _cancel_held(session, document_id, actor)
     message = queue_outbound(
         session,
         archive,

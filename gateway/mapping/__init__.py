@@ -7,8 +7,9 @@
   document type, direction, partner overlays) from the ``mappings/`` folder.
 - :class:`MappingError` (a bad mapping file: file, line, key) and
   :class:`TranslationError` (a message that does not fit: segment, element, field).
-- :func:`gateway.mapping.translate.translate_payload` parses a whole file and translates
-  each transaction; :func:`gateway.mapping.emit.write_documents` renders documents through
+- :func:`gateway.mapping.translate.iter_translated` reads a file as a stream and yields
+  each transaction's document or problem (``translate_payload`` collects them);
+  :func:`gateway.mapping.emit.write_documents` renders documents through
   an outbound mapping into the bytes of one interchange (not imported here: it pulls in
   the writers).
 

@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from gateway.canonical import DOCUMENT_TYPES
+from gateway.canonical.ship_notice import ShipNotice
 from gateway.common.yamlfile import MarkedDict, MarkedList, YamlError, line_of, load_yaml_file, marked
 from gateway.edi.model import OutboundTransaction, Transaction
 from gateway.mapping.checks import Checker
@@ -70,8 +71,9 @@ def default_root() -> Path:
 
 
 def canonical_models() -> dict[str, type[BaseModel]]:
-    """The canonical document types by name (``purchase_order`` -> ``PurchaseOrder``)."""
-    return dict(DOCUMENT_TYPES)
+    """The canonical document types by name (``purchase_order`` -> ``PurchaseOrder``), and the
+    outbound layouts (``ship_notice``: a shipment with its HL hierarchy laid out)."""
+    return {**DOCUMENT_TYPES, "ship_notice": ShipNotice}
 
 
 @dataclass

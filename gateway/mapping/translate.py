@@ -1,8 +1,10 @@
-"""Translate a whole EDI payload: parse, pick each transaction's mapping, collect documents.
+"""Translate a whole EDI payload: read it as a stream, pick each transaction's mapping.
 
-This is what ``acorn translate`` and ``acorn mappings test`` run, and what the pipeline
-can call per message. Envelope defects and misfits are collected as readable lines
-(``errors``), never raised: one bad transaction does not hide the good ones.
+:func:`iter_translated` yields each document (or problem) as soon as its transaction has
+been read, so ``acorn translate`` on a 100 MB file holds one transaction at a time;
+:func:`translate_payload` collects the same stream into a :class:`TranslatedFile` for
+``acorn mappings test`` and callers that want a list. Envelope defects and misfits are
+readable lines, never raised: one bad transaction does not hide the good ones.
 
 Partner overlays come in as names. Looking a partner up is the caller's job (see
 :mod:`gateway.cli.mapping_cmds`): :mod:`gateway.config` builds on this package, not the
@@ -12,16 +14,19 @@ other way round.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 from collections.abc import Mapping as MappingABC
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from gateway.edi import EdiError, parse
+from gateway.edi import EdiError
+from gateway.edi.errors import Issue, Severity
+from gateway.edi.model import Transaction
 from gateway.edi.reader import Source
+from gateway.edi.stream import iter_transactions
 from gateway.mapping.errors import MappingError, TranslationError
 from gateway.mapping.registry import MappingRegistry
 
@@ -60,6 +65,76 @@ def _overlays_note(overlays: Sequence[str], partner: str | None) -> str:
     return f" (overlays {', '.join(map(str, overlays))}{whose})"
 
 
+@dataclass(slots=True, frozen=True)
+class Translated:
+    """One transaction's document, with the defaults its mapping took (readable lines)."""
+
+    name: str  # canonical name (``purchase_order``)
+    document: BaseModel
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(slots=True, frozen=True)
+class Problem:
+    """One envelope defect or misfit, as a readable line naming where it is."""
+
+    text: str
+
+
+def iter_translated(
+    source: Source,
+    registry: MappingRegistry,
+    overlays: Sequence[str] = (),
+    partner: str | None = None,
+    defaults: MappingABC[str, Any] | None = None,
+) -> Iterator[Translated | Problem]:
+    """Read ``source`` as a stream and yield each transaction's document or problem, in file order.
+
+    ``overlays`` are the partner overlays to apply (names or paths), ``partner`` the partner
+    they were taken from: the caller looks them up (``acorn translate`` reads the partner
+    profiles through :mod:`gateway.config`, which this layer does not import). ``defaults`` are
+    the partner profile's values for ``fallback: partner`` rules (``{"currency": "EUR"}``).
+    Raises nothing: a file that is not EDI at all is one :class:`Problem`.
+    """
+    extra = {"partner": partner} if partner else None
+    try:
+        for item in iter_transactions(source):
+            if isinstance(item, Issue):
+                if item.severity is Severity.ERROR:
+                    yield Problem(str(item))
+            elif isinstance(item, Transaction) and not _broken(item):
+                yield _translate_one(item, registry, overlays, partner, extra, defaults)
+            # a broken transaction's envelope issue is an item of its own
+    except EdiError as exc:
+        yield Problem(str(exc.issue))
+
+
+def _broken(tx: Transaction) -> bool:
+    return any(issue.severity is Severity.ERROR for issue in tx.issues)
+
+
+def _translate_one(
+    tx: Transaction,
+    registry: MappingRegistry,
+    overlays: Sequence[str],
+    partner: str | None,
+    extra: dict[str, Any] | None,
+    defaults: MappingABC[str, Any] | None,
+) -> Translated | Problem:
+    try:
+        mapping = registry.select(tx.standard, tx.version, tx.type, "inbound", overlays)
+    except MappingError as exc:
+        note = _overlays_note(overlays, partner)
+        return Problem(f"{tx.position(0).describe()}: {tx.type} {tx.version}{note}: {exc}")
+    try:
+        done = mapping.translate_noted(tx, extra, defaults)
+    except TranslationError as exc:
+        return Problem(f"{exc.describe()} [{Path(mapping.file).name}]")
+    source_name = Path(mapping.file).name
+    warnings = tuple(f"{note.describe()} [{source_name}]" for note in done.notes)
+    return Translated(mapping.canonical, done.document, warnings)
+
+
 def translate_payload(
     source: Source,
     registry: MappingRegistry,
@@ -67,36 +142,12 @@ def translate_payload(
     partner: str | None = None,
     defaults: MappingABC[str, Any] | None = None,
 ) -> TranslatedFile:
-    """Parse ``source`` and translate each of its transactions.
-
-    ``overlays`` are the partner overlays to apply (names or paths), ``partner`` the partner
-    they were taken from: the caller looks them up (``acorn translate`` reads the partner
-    profiles through :mod:`gateway.config`, which this layer does not import). ``defaults`` are
-    the partner profile's values for ``fallback: partner`` rules (``{"currency": "EUR"}``);
-    each one taken is a line of ``warnings``. Raises nothing: every problem is a line of ``errors``.
-    """
+    """Every document and problem of ``source`` (:func:`iter_translated`, collected)."""
     result = TranslatedFile()
-    try:
-        parsed = parse(source)
-    except EdiError as exc:
-        result.errors.append(str(exc.issue))
-        return result
-    result.errors.extend(str(issue) for issue in parsed.errors)
-    extra = {"partner": partner} if partner else None
-    for tx in parsed.transactions:
-        if any(issue.severity.value == "error" for issue in tx.issues):
-            continue  # its envelope is broken: already reported above
-        try:
-            mapping = registry.select(tx.standard, tx.version, tx.type, "inbound", overlays)
-        except MappingError as exc:
-            note = _overlays_note(overlays, partner)
-            result.errors.append(f"{tx.position(0).describe()}: {tx.type} {tx.version}{note}: {exc}")
-            continue
-        try:
-            done = mapping.translate_noted(tx, extra, defaults)
-        except TranslationError as exc:
-            result.errors.append(f"{exc.describe()} [{Path(mapping.file).name}]")
-            continue
-        result.documents.append((mapping.canonical, done.document))
-        result.warnings.extend(f"{note.describe()} [{Path(mapping.file).name}]" for note in done.notes)
+    for item in iter_translated(source, registry, overlays, partner, defaults):
+        if isinstance(item, Problem):
+            result.errors.append(item.text)
+        else:
+            result.documents.append((item.name, item.document))
+            result.warnings.extend(item.warnings)
     return result

@@ -35,6 +35,7 @@ from gateway.canonical import (
     Invoice,
     ItemIds,
     PurchaseOrder,
+    Receipt,
     ReturnAuthorization,
     Shipment,
 )
@@ -84,6 +85,7 @@ class PoBundle:
     shipments: list[Loaded[Shipment]] = field(default_factory=list)
     invoices: list[Loaded[Invoice]] = field(default_factory=list)
     returns: list[Loaded[ReturnAuthorization]] = field(default_factory=list)
+    receipts: list[Loaded[Receipt]] = field(default_factory=list)
 
     @property
     def po(self) -> Loaded[PurchaseOrder] | None:
@@ -125,6 +127,8 @@ def _add(bundle: PoBundle, row: Document, doc: CanonicalDocument) -> None:
         bundle.invoices.append(Loaded(row, doc))
     elif isinstance(doc, ReturnAuthorization):
         bundle.returns.append(Loaded(row, doc))
+    elif isinstance(doc, Receipt):
+        bundle.receipts.append(Loaded(row, doc))
 
 
 def safe_load(row: Document) -> CanonicalDocument | None:
@@ -160,6 +164,8 @@ def doc_po_numbers(doc: CanonicalDocument) -> list[str]:
     """The PO numbers a document names."""
     if isinstance(doc, Shipment):
         return list(dict.fromkeys(order.po_number for order in doc.orders))
+    if isinstance(doc, Receipt):
+        return list(dict.fromkeys(doc.po_of(line) for line in doc.lines))
     number = getattr(doc, "po_number", None)
     return [number] if number else []
 

@@ -65,10 +65,12 @@ def queue_outbound(
         interchange_control=payload.interchange_control,
         group_controls=list(payload.group_controls),
         transaction_controls=list(payload.transaction_controls),
-        sender_qualifier=payload.sender_qualifier,
-        sender_id=payload.sender_id,
-        receiver_qualifier=payload.receiver_qualifier,
-        receiver_id=payload.receiver_id,
+        # an acknowledgement mirrors the envelope it answers, whatever a broken one held: the
+        # row keeps what fits its columns (the archived bytes keep it all)
+        sender_qualifier=(payload.sender_qualifier or "")[:4] or None,
+        sender_id=payload.sender_id[:35] if payload.sender_id else payload.sender_id,
+        receiver_qualifier=(payload.receiver_qualifier or "")[:4] or None,
+        receiver_id=payload.receiver_id[:35] if payload.receiver_id else payload.receiver_id,
         document_types=list(payload.document_types),
         next_attempt_at=now,
     )

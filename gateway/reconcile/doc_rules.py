@@ -1,11 +1,11 @@
 """The rules about one document alone: an ASN's cartons, an invoice number's uses, a return.
 
 Pure functions, no database. ``shipment_findings`` (scope ``asn:S``): the cartons (SSCC) of
-an ASN add up to its item lines, and no SSCC appears twice. ``number_findings`` (scope
-``inv:N``): an invoice number used for two different invoices (another kind, PO or date, or
-another ASN when both name one). ``return_findings`` (scope ``rma:N``): a return waiting for
-its credit note past the grace days; a return naming no PO, and none of whose items was ever
-shipped. They follow the rules of the document's partner.
+an ASN add up to its item lines, no SSCC appears twice and each has its GS1 check digit.
+``number_findings`` (scope ``inv:N``): an invoice number used for two different invoices
+(another kind, PO or date, or another ASN when both name one). ``return_findings`` (scope
+``rma:N``): a return waiting for its credit note past the grace days; a return naming no
+PO, and none of whose items was ever shipped. They follow the rules of the document's partner.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.canonical import Invoice, ReturnAuthorization, Shipment
+from gateway.canonical.gs1 import sscc_is_valid
 from gateway.config.rules import ReconciliationRules
 from gateway.orders.book import Loaded, item_keys, item_label, qty_text, shares_id
 from gateway.reconcile.findings import Collector, Finding
@@ -36,7 +37,8 @@ def _looks_like_date(text: str) -> bool:
 
 def shipment_findings(s: Loaded[Shipment], rules: ReconciliationRules, today: date) -> list[Finding]:
     """An ASN's own rules (scope ``asn:S``): cartons (SSCC) adding up to the item totals, no SSCC
-    twice, a ship date not in the future, a bill of lading that is not a date."""
+    twice and each with its GS1 check digit, a ship date not in the future, a bill of lading
+    that is not a date."""
     doc = s.doc
     c = Collector(f"asn:{doc.shipment_id}", s.row.partner, rules)
     if doc.ship_date > today:
@@ -58,6 +60,14 @@ def shipment_findings(s: Loaded[Shipment], rules: ReconciliationRules, today: da
     seen: dict[str, int] = defaultdict(int)
     for package in doc.packages:
         seen[package.sscc] += 1
+        if not sscc_is_valid(package.sscc) and seen[package.sscc] == 1:
+            c.add(
+                "sscc_check_digit",
+                (package.sscc,),
+                shipment_id=doc.shipment_id,
+                expected="an SSCC-18 with its GS1 mod-10 check digit",
+                actual=f"SSCC {package.sscc}",
+            )
     for sscc, count in seen.items():
         if count > 1:
             c.add(
@@ -187,12 +197,15 @@ def return_findings(
     credited: bool,
     today: date,
     ever_shipped: bool | None,
+    *,
+    billed: bool = True,
 ) -> list[Finding]:
-    """A return that needs its credit note; a return naming no PO (scope ``rma:N``)."""
+    """A return that needs its credit note (once an invoice ``billed`` what it returns); a return
+    naming no PO (scope ``rma:N``)."""
     doc = r.doc
     c = Collector(f"rma:{doc.rma_number}", r.row.partner, rules, doc.currency)
     since = doc.rma_date or r.row.created_at.date()
-    if not credited and (today - since).days >= rules.credit_note_grace_days:
+    if not credited and billed and (today - since).days >= rules.credit_note_grace_days:
         credit = sum(((ln.unit_credit or Decimal(0)) * ln.quantity for ln in doc.lines), Decimal(0))
         c.add(
             "credit_note_missing",

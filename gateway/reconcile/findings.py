@@ -32,6 +32,7 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "not_invoiced": "warning",
     "po_not_shipped": "warning",
     "return_rate_high": "warning",
+    "carton_short_received": "warning",
 }
 
 

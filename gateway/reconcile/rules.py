@@ -19,7 +19,10 @@ scope ``po:N``, with the tolerances of the PO partner's ``rules.reconcile``:
 - each invoice: the PO's currency, a total equal to lines + charges - allowances + tax,
   dated not before the PO nor its ship date, naming an ASN we have; one invoice per
   shipment (``duplicate_invoice``); an ASN to another FC; documents naming a PO we do not
-  have.
+  have; an ASN shipped after the PO's do-not-deliver-after date (``shipped_after_window``);
+  an SSCC an earlier ASN of the PO already used (``sscc_reused``);
+- against what Amazon received (:mod:`gateway.reconcile.received`): each invoice past its
+  delivery's receipts (``invoiced_past_received``) and each carton short (``carton_short_received``).
 
 **Money at risk is counted once.** The sum of ``amount_at_risk`` over a PO's findings is
 its exposure: an invoice Amazon would refuse whole (no such ASN, another currency, dated
@@ -43,6 +46,7 @@ from gateway.config.rules import ReconciliationRules
 from gateway.orders.book import Loaded, PoBundle, id_problems, is_live, item_label, money, qty_text
 from gateway.orders.quantities import Count, PoLines, Tally, is_case, tally
 from gateway.reconcile.findings import Collector, Finding
+from gateway.reconcile.received import received_findings
 from gateway.store.models import Document
 
 #: The findings that make Amazon refuse an invoice whole, in the order one carries its total.
@@ -63,6 +67,7 @@ def po_findings(bundle: PoBundle, rules: ReconciliationRules, partner: str) -> l
     _line_sums(c, t, refused)
     _per_shipment(c, t)
     _return_rules(c, bundle, t)
+    received_findings(c, bundle, t, refused)
     return list(c.findings.values())
 
 
@@ -76,6 +81,35 @@ def _shipment_rules(c: Collector, t: Tally) -> None:
                 "fc_mismatch", (sid,), po_number=po.po_number, shipment_id=sid, expected=fc_po, actual=fc_ship
             )
         _unmatched_and_unknown(c, t, counted, f"asn:{sid}", shipment_id=sid)
+        if po.deliver_not_after and s.doc.ship_date > po.deliver_not_after:
+            c.add(
+                "shipped_after_window",
+                (sid,),
+                po_number=po.po_number,
+                shipment_id=sid,
+                expected=f"shipped by {po.deliver_not_after} (do not deliver after)",
+                actual=str(s.doc.ship_date),
+            )
+    _sscc_reuse(c, t)
+
+
+def _sscc_reuse(c: Collector, t: Tally) -> None:
+    """An SSCC that an earlier ASN of the PO already used (``sscc_reused``, AMAZON-RULES.md 856)."""
+    first: dict[str, str] = {}
+    ordered = sorted(t.shipments, key=lambda sc: (sc[0].doc.ship_date, sc[0].row.id or 0))
+    for s, _ in ordered:
+        sid = s.doc.shipment_id
+        for sscc in dict.fromkeys(p.sscc for p in s.doc.packages):
+            owner = first.setdefault(sscc, sid)
+            if owner != sid:
+                c.add(
+                    "sscc_reused",
+                    (sid, sscc),
+                    po_number=t.lines.po.po_number,
+                    shipment_id=sid,
+                    expected="an SSCC no other ASN used",
+                    actual=f"SSCC {sscc} already in ASN {owner}",
+                )
 
 
 def _unmatched_and_unknown(c: Collector, t: Tally, counted: Count, ref: str, **refs: Any) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from gateway.canonical import Invoice, PurchaseOrder, ReturnAuthorization, Shipment
+from gateway.canonical import Invoice, PurchaseOrder, Receipt, ReturnAuthorization, Shipment
 from gateway.config import PartnerDirectory
 from gateway.config.rules import PartnerRules
 from gateway.orders.book import Loaded, chunks, is_live, load_bundles, safe_load
@@ -99,6 +99,8 @@ def scopes_of(documents: Sequence[Document]) -> set[str]:
             scopes.add(f"rma:{doc.rma_number}")
             if doc.po_number:
                 scopes.add(f"po:{doc.po_number}")
+        elif isinstance(doc, Receipt):
+            scopes.update(f"po:{doc.po_of(line)}" for line in doc.lines)
     return scopes
 
 
@@ -283,6 +285,11 @@ def record_number_use(session: Session, inv: Loaded[Invoice], known: set[str]) -
     return use
 
 
+def _shipped_or_billed(session: Session, po_number: str) -> bool:
+    bundle = load_bundles(session, [po_number])[po_number]
+    return bool(bundle.shipments or bundle.live_invoices("invoice"))
+
+
 def _return_scope(
     session: Session, partners: PartnerDirectory, numbers: Collection[str], today: date
 ) -> list[Finding]:
@@ -304,7 +311,11 @@ def _return_scope(
             continue
         shipped = None if doc.po_number else _ever_shipped(session, doc)
         rules = rules_for(partners, row.partner).reconcile
-        found += return_findings(Loaded(row, doc), rules, doc.rma_number in credited, today, shipped)
+        # a credit note is owed once the PO shipped or was billed (neither: nothing to credit)
+        billed = _shipped_or_billed(session, doc.po_number) if doc.po_number else shipped is not False
+        found += return_findings(
+            Loaded(row, doc), rules, doc.rma_number in credited, today, shipped, billed=billed
+        )
     return found
 
 

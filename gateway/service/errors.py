@@ -29,6 +29,8 @@ class StageCode(enum.Enum):
     UNKNOWN_PARTNER = "UNKNOWN_PARTNER"
     MIXED_SENDERS = "MIXED_SENDERS"
     WRONG_MAILBOX = "WRONG_MAILBOX"
+    # acknowledge
+    ACK_UNWRITABLE = "ACK_UNWRITABLE"
     # translate
     BAD_ACKNOWLEDGEMENT = "BAD_ACKNOWLEDGEMENT"
     NO_MAPPING = "NO_MAPPING"
@@ -54,6 +56,7 @@ _STAGES: dict[StageCode, str] = {
     StageCode.UNKNOWN_PARTNER: "partner",
     StageCode.MIXED_SENDERS: "partner",
     StageCode.WRONG_MAILBOX: "partner",
+    StageCode.ACK_UNWRITABLE: "acknowledge",
     StageCode.BAD_ACKNOWLEDGEMENT: "translate",
     StageCode.NO_MAPPING: "translate",
     StageCode.MAPPING_MISFIT: "translate",

@@ -8,6 +8,10 @@ transaction, then runs :data:`STORED_HOOKS` over them in the next, each hook in 
 2. ``invoicing`` -- :func:`gateway.invoicing.on_documents_stored`: an ASN gets its invoice per PO,
    a PO that arrives after its ASN gets its invoices, an RMA its credit note; checked, and
    queued as an outbound 810/INVOIC for partners in automatic mode.
+3. ``settlement`` -- :func:`gateway.settlement.hooks.on_documents_stored`: a remittance opens a claim
+   per deduction and applies reversals; a return (and a returns deduction) owes ERP events.
+4. ``ship notice`` -- :func:`gateway.shipping.auto.on_documents_stored`: the warehouse's ASN of a PO
+   whose partner sends ship notices automatically goes on as our 856 / DESADV, with carton labels.
 
 And, when an inbound 997/CONTRL answers an invoice we sent, :func:`on_acknowledged` records the
 partner's verdict on the invoice (in the store stage, with the acknowledgement).
@@ -35,6 +39,8 @@ from sqlmodel import Session
 from gateway import invoicing, reconcile
 from gateway.edi.model import AckResult
 from gateway.service.runtime import Runtime
+from gateway.settlement import hooks as settlement
+from gateway.shipping import auto as shipping
 from gateway.store.models import Document, Message
 
 
@@ -56,8 +62,21 @@ def _invoice(session: Session, runtime: Runtime, rows: Sequence[Document]) -> li
     return [f"{document.status} invoice {document.business_key} built" for document in built]
 
 
+def _settle(session: Session, runtime: Runtime, rows: Sequence[Document]) -> list[str]:
+    return settlement.on_documents_stored(session, runtime.partners, rows)
+
+
+def _ship_notice(session: Session, runtime: Runtime, rows: Sequence[Document]) -> list[str]:
+    return shipping.on_documents_stored(session, runtime.partners, runtime.mappings, runtime.archive, rows)
+
+
 #: what follows a stored document, in order
-STORED_HOOKS: tuple[Hook, ...] = (Hook("reconciliation", _reconcile), Hook("invoicing", _invoice))
+STORED_HOOKS: tuple[Hook, ...] = (
+    Hook("reconciliation", _reconcile),
+    Hook("invoicing", _invoice),
+    Hook("settlement", _settle),
+    Hook("ship notice", _ship_notice),
+)
 
 
 def on_acknowledged(session: Session, runtime: Runtime, target: Message, result: AckResult) -> None:

@@ -13,6 +13,8 @@ import re
 import sys
 from datetime import UTC, datetime
 
+from gateway.common.text import escape_text
+
 _PATTERNS = [
     re.compile(r"(?i)\b(password|passwd|passphrase|secret|token|api[_-]?key)(\s*[=:]\s*|\s+)([^\s,;'\"]+)"),
     re.compile(r"(?i)(://[^:/@\s]+:)([^@\s]+)(@)"),
@@ -26,11 +28,13 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Masks credentials in every record's message (the record is rendered once, here)."""
+    """Masks credentials in every record's message (the record is rendered once, here) and escapes
+    control characters and bytes that are not UTF-8 (:func:`~gateway.common.text.escape_text`): a
+    file name holding a line feed cannot forge a second log line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = escape_text(redact(message))
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

@@ -4,7 +4,10 @@
 takes one twice (see :mod:`gateway.transports.base`): fetch to a local temporary file ->
 :func:`gateway.service.pipeline.receive` (archived + committed) -> process -> acknowledge at the
 mailbox -> forget the receipt key. A bad file fails its own message and the poll goes on; a
-transport problem ends this poll with :class:`TransportError` and the scheduler backs off.
+file that cannot be taken at all is left in the inbox and logged, the poll takes the next one
+and then fails naming it (``last_error``); entries the mailbox will not read (dot-files,
+symlinks, folders) are listed in the status's ``unread_entries``. A transport problem listing
+the inbox ends this poll with :class:`TransportError` and the scheduler backs off.
 
 :func:`send_due` sends queued outbound messages whose time has come, each under a lease so two
 workers never send the same one; a failure is retried with exponential backoff and, after
@@ -31,7 +34,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from gateway import invoicing
-from gateway.service import pipeline
+from gateway.common.text import escape_text
+from gateway.service import money, pipeline
 from gateway.service.errors import StageCode
 from gateway.service.runtime import Runtime
 from gateway.store import leases, messages, session_scope
@@ -57,6 +61,8 @@ class PollSummary:
     done: int = 0
     failed: int = 0
     duplicates: int = 0
+    #: files that could not be taken this poll (left in the inbox; the poll went on)
+    errors: list[str] = field(default_factory=list)
     skipped: bool = False
     message_ids: list[int] = field(default_factory=list)
 
@@ -66,6 +72,7 @@ class SendSummary:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    blocked: int = 0  # held at send: its invoice would now break a rule (gateway.invoicing.at_send)
 
 
 def _status_row(session: Session, partner: str, mailbox: str) -> MailboxStatus:
@@ -146,7 +153,17 @@ def poll_mailbox(
         config = runtime.partners.get(partner).mailbox(mailbox_name)
         with open_mailbox(partner, config) as box:
             for item in box.list_ready():
-                _take(runtime, box, item, summary)
+                try:
+                    _take(runtime, box, item, summary)
+                except Exception as exc:  # one file must never stop the files behind it
+                    name = escape_text(item.name)
+                    log.exception("%s/%s: %s could not be taken; next file", partner, mailbox_name, name)
+                    summary.errors.append(f"{name}: {exc.__class__.__name__}: {escape_text(str(exc))}")
+            _report_unread(runtime, box)
+        if summary.errors:  # every other file was taken; the poll still counts as failed
+            raise TransportError(
+                f"{len(summary.errors)} file(s) could not be taken: " + "; ".join(summary.errors[:5])
+            )
     except TransportError as exc:
         error = str(exc)
         raise
@@ -161,6 +178,22 @@ def poll_mailbox(
                 partner, mailbox_name, summary.taken, summary.done, summary.failed, summary.duplicates,
             )  # fmt: skip
     return summary
+
+
+def _report_unread(runtime: Runtime, box: Mailbox) -> None:
+    """Keep what the inbox holds that ACORN will not read on the mailbox's status; one log line
+    when that list changes (not on every poll)."""
+    entries = [{"name": escape_text(e.name), "why": e.why} for e in box.unread]
+    with session_scope(runtime.engine) as session:
+        row = _status_row(session, box.partner, box.name)
+        if (row.unread_entries or []) == entries:
+            return
+        row.unread_entries = entries or None
+        session.add(row)
+    if entries:
+        listed = ", ".join(f"{e['name']} ({e['why']})" for e in entries[:20])
+        more = f" and {len(entries) - 20} more" if len(entries) > 20 else ""
+        log.warning("%s: %d inbox entr(ies) not read: %s%s", box.label, len(entries), listed, more)
 
 
 def _take(runtime: Runtime, box: Mailbox, item: RemoteFile, summary: PollSummary) -> None:
@@ -184,7 +217,7 @@ def _take(runtime: Runtime, box: Mailbox, item: RemoteFile, summary: PollSummary
         with session_scope(runtime.engine) as session:
             message = session.get(Message, receipt.message_id)
             if message is not None:
-                note = f"{item.name} fetched again (already received): removed from the mailbox"
+                note = f"{escape_text(item.name)} fetched again (already received): removed from the mailbox"
                 messages.note_event(session, message, note)
     box.acknowledge(item)
     pipeline.release_receipt(runtime, receipt.message_id)
@@ -199,20 +232,49 @@ def _take(runtime: Runtime, box: Mailbox, item: RemoteFile, summary: PollSummary
 
 
 # -- sending ---------------------------------------------------------------------------------
+#
+# Exactly once: before the transport is touched the message moves to ``sending`` with the place
+# the mailbox chose for it (``remote_ref``: a path, a remote name, an AS2 Message-ID), committed.
+# A crash (or a failed try) leaves it there; the next try first asks the mailbox whether those
+# bytes already arrived at that place (``find_delivered``) and only sends again, to the same
+# place, when they did not. Outbound messages a dead worker held are taken over at once.
+
+#: outbound states the outbox sends from
+SENDABLE = (MessageState.QUEUED.value, MessageState.SENDING.value)
+#: a worker of another host whose heartbeat is older than this is dead (it beats every 10 s)
+WORKER_STALE = timedelta(seconds=60)
 
 
 def _due(now: datetime) -> list[ColumnElement[bool]]:
-    """Queued outbound messages whose time has come."""
+    """Queued (or interrupted) outbound messages whose time has come."""
     return [
         col(Message.direction) == Direction.OUT.value,
-        col(Message.state) == MessageState.QUEUED.value,
+        col(Message.state).in_(SENDABLE),
         or_(col(Message.next_attempt_at).is_(None), col(Message.next_attempt_at) <= now),
     ]
+
+
+def take_over_dead(runtime: Runtime) -> int:
+    """Free the leases of outbound messages whose holder is dead: a process of this host that is
+    gone, or a worker whose heartbeat stopped. How many were freed."""
+    with session_scope(runtime.engine) as session:
+        held = session.exec(
+            select(Message).where(
+                col(Message.direction) == Direction.OUT.value,
+                col(Message.state).in_(SENDABLE),
+                col(Message.lease_owner).is_not(None),
+            )
+        ).all()
+        freed = leases.release_dead(session, held, leases.stale_workers(session, WORKER_STALE))
+    if freed:
+        log.info("took over %d outbound message(s) of dead workers", freed)
+    return freed
 
 
 def send_due(runtime: Runtime, partner: str | None = None, limit: int = 500) -> SendSummary:
     """Send queued outbound messages whose ``next_attempt_at`` has come, each under a lease."""
     runtime.refresh()
+    take_over_dead(runtime)
     summary = SendSummary()
     with session_scope(runtime.engine) as session:
         query = select(Message.id).where(*_due(utcnow()))
@@ -230,12 +292,15 @@ def send_due(runtime: Runtime, partner: str | None = None, limit: int = 500) -> 
 
 
 def send_one(runtime: Runtime, message_id: int) -> str:
-    """Send one claimed outbound message; returns ``sent``, ``retrying`` or ``failed``."""
+    """Send one claimed outbound message; returns ``sent``, ``retrying``, ``failed`` or ``blocked``."""
+    if money.blocked_at_send(runtime, message_id):
+        return "blocked"
     with session_scope(runtime.engine) as session:
         message = session.get(Message, message_id)
         assert message is not None
         partner, mailbox_name = message.partner or "", message.mailbox
         filename, sha256 = message.filename or f"{message_id}", message.sha256
+        interrupted = message.remote_ref if message.state == MessageState.SENDING.value else None
     try:
         profile = runtime.partners.get(partner)
         if mailbox_name is None:
@@ -246,27 +311,54 @@ def send_one(runtime: Runtime, message_id: int) -> str:
         with open_mailbox(partner, profile.mailbox(mailbox_name)) as box:
             if hasattr(box, "on_sent"):  # AS2: keep the MIC before the POST (an async MDN may come first)
                 box.on_sent = lambda sent: _record_as2_sent(runtime, message_id, sent)
-            receipt = box.send(filename, data)
+            if interrupted and box.find_delivered(interrupted, len(data), sha256):
+                note = f"found at {partner}/{mailbox_name} as {interrupted} after an interrupted try"
+                note += ": not sent again"
+                return _sent(runtime, message_id, mailbox_name, interrupted, True, note)
+            ref = interrupted or box.plan(filename, data)
+            _sending(runtime, message_id, mailbox_name, ref, again=interrupted is not None)
+            receipt = box.send(filename, data, ref=ref)
     except (TransportError, KeyError, OSError) as exc:
         retryable = getattr(exc, "retryable", True) and not isinstance(exc, KeyError)
         return _send_failed(runtime, message_id, str(exc), retryable)
     note = f"sent through {partner}/{mailbox_name} as {filename}"
     if not receipt.delivered:
         note += " (delivery confirmation pending)"
+    return _sent(runtime, message_id, mailbox_name, receipt.ref, receipt.delivered, note)
+
+
+def _sending(runtime: Runtime, message_id: int, mailbox_name: str, ref: str, *, again: bool) -> None:
+    """Commit ``sending`` and where to, before the transport is touched."""
     with session_scope(runtime.engine) as session:
         message = session.get(Message, message_id)
         assert message is not None
         message.mailbox = mailbox_name
-        message.remote_ref = receipt.ref.strip("<>")
+        message.remote_ref = ref.strip("<>")
+        verb = "sending again (not found at the partner)" if again else "sending"
+        messages.move(
+            session,
+            message,
+            MessageState.SENDING,
+            f"{verb} through {message.partner}/{mailbox_name} to {ref}",
+        )
+
+
+def _sent(runtime: Runtime, message_id: int, mailbox_name: str, ref: str, delivered: bool, note: str) -> str:
+    with session_scope(runtime.engine) as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        message.mailbox = mailbox_name
+        message.remote_ref = ref.strip("<>")
         message.attempts += 1
-        if receipt.delivered:  # an async MDN may already have said so
+        message.next_attempt_at = None
+        if delivered:  # an async MDN may already have said so
             message.completed_at = utcnow()
         leases.release(message)
-        if message.state == MessageState.QUEUED.value:
+        if message.state in SENDABLE:
             messages.move(session, message, MessageState.SENT, note)
         else:  # a negative async MDN came back before the POST returned: it stays failed
             messages.note_event(session, message, note)
-        row = _status_row(session, partner, mailbox_name)
+        row = _status_row(session, message.partner or "", mailbox_name)
         row.sent += 1
         session.add(row)
         invoicing.record_invoice_sent(session, message_id)

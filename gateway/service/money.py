@@ -17,13 +17,19 @@ from sqlmodel import Session
 from gateway.invoicing import (
     InvoiceBlocked,
     InvoicingError,
+    Reason,
     approve_and_queue,
+    check_invoice,
     invoiceable_drafts,
     queue_invoice,
+    supersede,
 )
+from gateway.invoicing.at_send import prepare_for_send
+from gateway.invoicing.credit_job import CreditRun, build_due_credit_notes
 from gateway.outbound.alerts import Alert
-from gateway.reconcile import check_aging
+from gateway.reconcile import check_aging, run_scopes, scopes_of
 from gateway.service.runtime import Runtime
+from gateway.store import leases
 from gateway.store.engine import session_scope
 from gateway.store.models import Message, utcnow
 
@@ -93,9 +99,54 @@ def send_ready_invoices(
     return sent
 
 
+def cancel_invoice(runtime: Runtime, document_id: int, actor: str, reason: str) -> None:
+    """Cancel an unsent invoice or credit note (and its unsent message) in its own transaction; audited.
+    Raises :class:`InvoicingError` (unknown, already with the partner)."""
+    with session_scope(runtime.engine) as session:
+        row = supersede.cancel_invoice(session, document_id, actor, reason)
+        run_scopes(session, runtime.partners, scopes_of([row]))
+
+
+def recheck_invoice(runtime: Runtime, document_id: int, *, today: date | None = None) -> list[Reason]:
+    """Run an invoice's checks again (its cause fixed) in its own transaction; the reasons left."""
+    with session_scope(runtime.engine) as session:
+        return check_invoice(session, runtime.partners, document_id, today=today)
+
+
+def blocked_at_send(runtime: Runtime, message_id: int, *, today: date | None = None) -> bool:
+    """Re-check the invoices of outbound message ``message_id`` right before it is sent, in its own
+    transaction (:func:`gateway.invoicing.at_send.prepare_for_send`); ``True``: held as ``blocked``."""
+    with session_scope(runtime.engine) as session:
+        check = prepare_for_send(
+            session, runtime.partners, runtime.mappings, runtime.archive, message_id, today=today
+        )
+        if check.blocked:
+            message = session.get(Message, message_id)
+            if message is not None:
+                leases.release(message)
+                session.add(message)
+        return check.blocked
+
+
+def build_credit_notes(runtime: Runtime, *, today: date | None = None) -> CreditRun:
+    """The credit-note job in its own transaction, for the scheduler (:mod:`gateway.invoicing.credit_job`)."""
+    with session_scope(runtime.engine) as session:
+        return build_due_credit_notes(
+            session, runtime.partners, runtime.mappings, runtime.archive, today=today
+        )
+
+
 def run_aging_checks(runtime: Runtime, *, today: date | None = None, notify: bool = True) -> list[Alert]:
     """The aging checks in their own transaction, for the scheduler (today by default)."""
     with session_scope(runtime.engine) as session:
         return check_aging(
             session, runtime.partners, runtime.settings, today or utcnow().date(), notify=notify
         )
+
+
+def run_settlement(runtime: Runtime, *, today: date | None = None) -> dict[str, int]:
+    """Reminders due today and pending ERP events, for the scheduler's hourly ``settlement`` job."""
+    from gateway.settlement.hooks import hourly
+
+    with Session(runtime.engine, expire_on_commit=False) as session:
+        return hourly(session, runtime.partners, runtime.settings.alerts, today or utcnow().date())

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from gateway.config import ConfigError, PartnerDirectory, Settings, load_partners, load_settings
 from gateway.mapping.registry import MappingRegistry, mapping_files
 from gateway.store import Archive, make_engine, upgrade_database
+from gateway.store.archive_db import open_archive
 from gateway.store.leases import holder
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,8 @@ class Runtime:
         engine = make_engine(settings.database_url)
         if upgrade:
             upgrade_database(settings.database_url, engine)
-        runtime = cls(settings=settings, engine=engine, archive=Archive(settings.archive_dir))
+        archive = open_archive(settings.archive_backend, settings.archive_dir, engine)
+        runtime = cls(settings=settings, engine=engine, archive=archive)
         runtime.partners  # noqa: B018 - validate the profiles at start: a bad one stops start-up
         return runtime
 
@@ -114,10 +116,12 @@ class Runtime:
             return
         try:
             fresh = load_partners(self.settings.partners_dir)
-        except ConfigError:
+        except ConfigError as exc:
             if self._partners is None:
                 raise
-            log.exception("partner profiles changed but do not validate; keeping the previous ones")
+            # one line naming file, line and key; no traceback (the gateway keeps running)
+            problems = " | ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+            log.error("partner profiles changed but do not validate; keeping the previous ones: %s", problems)
         else:
             self._partners = fresh
         self._partners_stamp = stamp

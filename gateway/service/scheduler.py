@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
 
+from apscheduler.executors.pool import ThreadPoolExecutor  # type: ignore[import-untyped]
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 
 from gateway import __version__
 from gateway.service import mailboxes, pipeline
-from gateway.service.money import run_aging_checks, send_ready_invoices
+from gateway.service.money import build_credit_notes, run_aging_checks, run_settlement, send_ready_invoices
 from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
@@ -39,6 +40,8 @@ SYNC_SECONDS = 30.0
 #: an unfinished message nobody holds is retried once it is this old (never one a poll just received)
 RETRY_SETTLED = timedelta(minutes=1)
 MONEY_SECONDS = 3600.0
+#: threads of the service jobs (heartbeat, outbox, money, retention); mailbox polls get ``workers``
+SERVICE_THREADS = 4
 
 
 def backoff_seconds(failures: int, initial: float, maximum: float) -> float:
@@ -59,8 +62,14 @@ class Gateway:
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
+        # scheduler.workers mailboxes are polled at once; the heartbeat never waits behind them
         self.scheduler = BackgroundScheduler(
-            timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+            timezone="UTC",
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+            executors={
+                "default": ThreadPoolExecutor(self.runtime.settings.scheduler.workers),
+                "service": ThreadPoolExecutor(SERVICE_THREADS),
+            },
         )
 
     # -- jobs -----------------------------------------------------------------------------
@@ -130,9 +139,22 @@ class Gateway:
         except Exception:
             log.exception("queuing ready invoices failed")
         try:
+            build_credit_notes(self.runtime)  # returns that became creditable since the last run
+        except Exception:
+            log.exception("building credit notes failed")
+        try:
             run_aging_checks(self.runtime)
         except Exception:
             log.exception("aging checks failed")
+
+    def settle(self) -> None:
+        """Send the reminders due and deliver pending ERP events (issue 18)."""
+        if self.stopping.is_set():
+            return
+        try:
+            run_settlement(self.runtime)
+        except Exception:
+            log.exception("settlement job failed")
 
     def prune(self) -> None:
         try:
@@ -176,19 +198,28 @@ class Gateway:
         settings = self.runtime.settings.scheduler
         self.heartbeat()
         pipeline.recover(self.runtime)
-        self.scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat")
+        service = {"executor": "service"}
+        self.scheduler.add_job(
+            self.heartbeat, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat", **service
+        )
         self.scheduler.add_job(
             self.send,
             "interval",
             seconds=settings.outbox_interval_seconds,
             id="outbox",
             next_run_time=utcnow(),
+            **service,
         )
         self.scheduler.add_job(
-            self.money, "interval", seconds=MONEY_SECONDS, id="money", next_run_time=utcnow()
+            self.money, "interval", seconds=MONEY_SECONDS, id="money", next_run_time=utcnow(), **service
+        )
+        self.scheduler.add_job(
+            self.settle, "interval", seconds=MONEY_SECONDS, id="settlement", next_run_time=utcnow()
         )
         if self.runtime.settings.archive_retention_days:
-            self.scheduler.add_job(self.prune, "interval", hours=24, id="retention", next_run_time=utcnow())
+            self.scheduler.add_job(
+                self.prune, "interval", hours=24, id="retention", next_run_time=utcnow(), **service
+            )
         self.sync_jobs()
         self.scheduler.start()
         log.info("gateway %s started as %s", __version__, self.runtime.worker_id)
@@ -240,5 +271,9 @@ def run_once(runtime: Runtime) -> dict[str, int]:
             totals["done"] += summary.done
             totals["failed"] += summary.failed
             totals["duplicates"] += summary.duplicates
+    try:
+        build_credit_notes(runtime)  # returns that became creditable (their invoice came after them)
+    except Exception:
+        log.exception("building credit notes failed")
     totals["sent"] = mailboxes.send_due(runtime).sent
     return totals

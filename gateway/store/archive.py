@@ -38,7 +38,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_CHUNK = 1 << 20
+CHUNK_SIZE = 1 << 20
 _STALE_TEMP_SECONDS = 3600
 
 
@@ -66,12 +66,37 @@ class ArchiveCorrupted(Exception):
     """An archived file no longer has the hash it is named after."""
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (a rename or a new file in it) to disk."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_into_place(final: Path, chunks: Iterable[bytes], sha256: str | None = None) -> None:
+    """Write ``chunks`` to a temporary name beside ``final``, fsync, rename into place, fsync the
+    folder (the recipe of this module's text). With ``sha256``, the bytes must hash to it, else
+    :class:`ArchiveCorrupted` is raised and nothing is left behind."""
+    fd, temp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if sha256 is not None and digest.hexdigest() != sha256:
+            raise ArchiveCorrupted(f"archived payload {sha256} does not match its hash")
+        os.chmod(temp, 0o444)
+        os.replace(temp, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    fsync_dir(final.parent)
 
 
 class Archive:
@@ -102,7 +127,7 @@ class Archive:
         for created in reversed(missing):
             with contextlib.suppress(FileExistsError):
                 created.mkdir()
-            _fsync_dir(created.parent)
+            fsync_dir(created.parent)
 
     def store(self, data: bytes) -> ArchivedPayload:
         """Archive ``data`` durably (see the module notes) and say where. Raises :class:`OSError`."""
@@ -111,19 +136,7 @@ class Archive:
         if self._keep_existing(final, len(data)):
             return ArchivedPayload(final, self.key_for(sha256), sha256, len(data))
         self._mkdirs(final.parent)
-        fd, temp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temp, 0o444)
-            os.replace(temp, final)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        _fsync_dir(final.parent)
+        write_into_place(final, [data])
         log.debug("archived %s (%d bytes)", sha256, len(data))
         return ArchivedPayload(final, self.key_for(sha256), sha256, len(data))
 
@@ -140,7 +153,7 @@ class Archive:
         fd, temp = tempfile.mkstemp(dir=incoming, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-                for chunk in iter(lambda: src.read(_CHUNK), b""):
+                for chunk in iter(lambda: src.read(CHUNK_SIZE), b""):
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
@@ -158,8 +171,8 @@ class Archive:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
-        _fsync_dir(final.parent)
-        _fsync_dir(incoming)
+        fsync_dir(final.parent)
+        fsync_dir(incoming)
         return ArchivedPayload(final, self.key_for(sha256), sha256, size)
 
     def _keep_existing(self, final: Path, size: int) -> bool:

@@ -5,16 +5,22 @@ number, RMA number). Saving the same document again (a replay) changes nothing b
 to the message; saving a different version of it (a revised PO, a corrected ASN) replaces the
 data and lines and bumps ``revision``: never a second row. Earlier source messages stay linked
 with the role ``replaced`` so the console can show every message that touched a document.
+
+:func:`save_documents` saves a batch of one message's documents (the pipeline's store stage):
+those not stored yet in three bulk INSERTs (documents, lines, links), any other one through
+:func:`save_document`, with the same outcome as saving them one by one.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import insert, tuple_
 from sqlmodel import Session, col, delete, select
 
 from gateway.canonical import (
@@ -22,12 +28,17 @@ from gateway.canonical import (
     Invoice,
     ItemIds,
     PurchaseOrder,
+    Receipt,
     ReturnAuthorization,
     Shipment,
 )
 from gateway.store.models import Document, DocumentLine, DocumentMessage, utcnow
 
 log = logging.getLogger(__name__)
+
+DOCUMENTS = Document.__table__  # type: ignore[attr-defined]
+LINES = DocumentLine.__table__  # type: ignore[attr-defined]
+LINKS = DocumentMessage.__table__  # type: ignore[attr-defined]
 
 #: The business-key field of each document type.
 BUSINESS_KEYS: dict[str, str] = {
@@ -47,6 +58,21 @@ class SavedDocument:
 
     document: Document
     outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What :func:`save_documents` did to one document: its row's id, type and key, the outcome."""
+
+    id: int
+    type: str
+    business_key: str
+    outcome: str
+
+    @classmethod
+    def of(cls, saved: SavedDocument) -> Stored:
+        row = saved.document
+        return cls(int(row.id or 0), row.type, row.business_key, saved.outcome)
 
 
 def business_key(doc: CanonicalDocument) -> str:
@@ -108,13 +134,87 @@ def save_document(
     if outcome != "unchanged":
         session.exec(delete(DocumentLine).where(col(DocumentLine.document_id) == row.id))
         for line in _lines(doc):
-            line.document_id = int(row.id or 0)
-            session.add(line)
+            session.add(DocumentLine(document_id=int(row.id or 0), **line))
     if message_id is not None:
         _link(session, row, message_id, role, replace_sources=outcome == "revised")
     session.flush()
     log.debug("%s %s %s/%s (revision %s)", outcome, kind, partner, key, row.revision)
     return SavedDocument(row, outcome)
+
+
+def save_documents(
+    session: Session, partner: str, docs: Sequence[CanonicalDocument], message_id: int
+) -> list[Stored]:
+    """Save ``docs`` for ``partner`` from ``message_id``, in order; what :func:`save_document` does
+    for each, with bulk INSERTs for the documents not stored yet. The caller commits."""
+    fresh: list[int] = []
+    later: list[int] = []
+    keys: set[tuple[str, str]] = set()
+    stored = _stored_keys(session, partner, docs)
+    for index, doc in enumerate(docs):
+        key = (doc.type_key, business_key(doc))
+        (later if key in stored or key in keys else fresh).append(index)
+        keys.add(key)
+    saved = dict(zip(fresh, _insert_new(session, partner, [docs[i] for i in fresh], message_id), strict=True))
+    for index in later:  # already stored, or twice in this batch: a revision, in file order
+        saved[index] = Stored.of(save_document(session, partner, docs[index], message_id))
+    return [saved[i] for i in range(len(docs))]
+
+
+def _stored_keys(session: Session, partner: str, docs: Sequence[CanonicalDocument]) -> set[tuple[str, str]]:
+    wanted = list({(doc.type_key, business_key(doc)) for doc in docs})
+    found: set[tuple[str, str]] = set()
+    pair = tuple_(col(Document.type), col(Document.business_key))
+    for start in range(0, len(wanted), 400):  # a few hundred parameters a statement
+        rows = session.exec(
+            select(Document.type, Document.business_key).where(
+                Document.partner == partner, pair.in_(wanted[start : start + 400])
+            )
+        ).all()
+        found.update((kind, key) for kind, key in rows)
+    return found
+
+
+def _insert_new(
+    session: Session, partner: str, docs: Sequence[CanonicalDocument], message_id: int
+) -> list[Stored]:
+    if not docs:
+        return []
+    now = utcnow()
+    values = [_row_values(partner, doc, message_id, now) for doc in docs]
+    session.execute(insert(DOCUMENTS), values)  # one executemany (RETURNING would go row by row on SQLite)
+    ids = _ids(session, partner, [(v["type"], v["business_key"]) for v in values])
+    lines = [
+        {**line, "document_id": doc_id} for doc_id, doc in zip(ids, docs, strict=True) for line in _lines(doc)
+    ]
+    if lines:
+        session.execute(insert(LINES), lines)
+    links = [{"document_id": i, "message_id": message_id, "role": "source", "created_at": now} for i in ids]
+    session.execute(insert(LINKS), links)
+    return [Stored(i, doc.type_key, business_key(doc), "created") for i, doc in zip(ids, docs, strict=True)]
+
+
+def _ids(session: Session, partner: str, keys: list[tuple[str, str]]) -> list[int]:
+    """The ids of ``partner``'s documents of these (type, business key), in that order."""
+    found: dict[tuple[str, str], int] = {}
+    pair = tuple_(col(Document.type), col(Document.business_key))
+    for start in range(0, len(keys), 400):
+        rows = session.exec(
+            select(Document.id, Document.type, Document.business_key).where(
+                Document.partner == partner, pair.in_(keys[start : start + 400])
+            )
+        ).all()
+        found.update(((kind, key), int(i or 0)) for i, kind, key in rows)
+    return [found[key] for key in keys]
+
+
+def _row_values(partner: str, doc: CanonicalDocument, message_id: int, now: Any) -> dict[str, Any]:
+    return {
+        "partner": partner, "type": doc.type_key, "business_key": business_key(doc), "revision": 1,
+        "status": None, "data": _stored_data(doc), "source_message_id": message_id,
+        "created_at": now, "updated_at": now,
+        **_column_values(doc),
+    }  # fmt: skip
 
 
 def _link(session: Session, row: Document, message_id: int, role: str, replace_sources: bool) -> None:
@@ -133,16 +233,25 @@ def _link(session: Session, row: Document, message_id: int, role: str, replace_s
 
 
 def _set_columns(row: Document, doc: CanonicalDocument) -> None:
-    row.po_number = getattr(doc, "po_number", None)
-    row.shipment_id = getattr(doc, "shipment_id", None)
-    row.invoice_number = getattr(doc, "invoice_number", None)
-    row.rma_number = getattr(doc, "rma_number", None)
-    row.currency = getattr(doc, "currency", None)
-    row.document_date = _document_date(doc)
-    row.delivery_date = _delivery_date(doc)
-    row.total = doc.total if isinstance(doc, Invoice) else None
+    for name, value in _column_values(doc).items():
+        setattr(row, name, value)
+
+
+def _column_values(doc: CanonicalDocument) -> dict[str, Any]:
+    """The searchable columns of ``doc``'s row."""
+    po_number = getattr(doc, "po_number", None)
     if isinstance(doc, Shipment) and len(doc.orders) == 1:
-        row.po_number = doc.orders[0].po_number
+        po_number = doc.orders[0].po_number
+    return {
+        "po_number": po_number,
+        "shipment_id": getattr(doc, "shipment_id", None),
+        "invoice_number": getattr(doc, "invoice_number", None),
+        "rma_number": getattr(doc, "rma_number", None),
+        "currency": getattr(doc, "currency", None),
+        "document_date": _document_date(doc),
+        "delivery_date": _delivery_date(doc),
+        "total": doc.total if isinstance(doc, Invoice) else None,
+    }
 
 
 def _document_date(doc: CanonicalDocument) -> date | None:
@@ -173,17 +282,16 @@ def _line(
     uom: str,
     case_size: Decimal | None = None,
     unit_price: Decimal | None = None,
-) -> DocumentLine:
-    return DocumentLine(
-        document_id=0,  # set when the document is saved
+) -> dict[str, Any]:
+    return dict(
         line_no=line_no or "", po_number=po_number, asin=item.asin, ean=item.ean, upc=item.upc,
-        vendor_sku=item.vendor_sku, buyer_sku=item.buyer_sku, quantity=quantity, uom=uom,
+        vendor_sku=item.vendor_sku, buyer_sku=item.buyer_sku, sscc=None, quantity=quantity, uom=uom,
         case_size=case_size, unit_price=unit_price,
     )  # fmt: skip
 
 
-def _lines(doc: CanonicalDocument) -> list[DocumentLine]:
-    """The document's item lines, flattened (a shipment's order lines carry their PO number)."""
+def _lines(doc: CanonicalDocument) -> list[dict[str, Any]]:
+    """The document's item lines' columns, flattened (a shipment's order lines carry their PO number)."""
     if isinstance(doc, PurchaseOrder):
         return [
             _line(x.line_no, doc.po_number, x.item, x.quantity, x.uom, x.case_size, x.unit_price)
@@ -204,7 +312,13 @@ def _lines(doc: CanonicalDocument) -> list[DocumentLine]:
         return [
             _line(x.line_no, doc.po_number, x.item, x.quantity, x.uom, None, x.unit_credit) for x in doc.lines
         ]
+    if isinstance(doc, Receipt):  # received units per PO line and carton (issue 18)
+        return [_received_line(doc, x) for x in doc.lines]
     return []
+
+
+def _received_line(doc: Receipt, x: Any) -> dict[str, Any]:
+    return {**_line(x.line_no, doc.po_of(x), x.item, x.quantity, x.uom), "sscc": x.sscc}
 
 
 def load_document(row: Document) -> CanonicalDocument:

@@ -13,21 +13,27 @@ A lease is two columns on the leased row, ``lease_owner`` and ``lease_until``. I
   longer runs, or a thread of this very process that has ended. A dead holder's lease may be
   broken at once (:func:`release_dead`) instead of waiting for it to expire. A holder on
   another host is never judged dead here; its lease expires.
+- :class:`Heartbeat` renews a lease while long work runs, so a lease lives as long as its
+  holder does and no longer.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, or_, update
-from sqlmodel import Session, col
+from sqlalchemy import ColumnElement, Engine, or_, update
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, select
 
-from gateway.store.models import MailboxStatus, Message, utcnow
+from gateway.store.models import MailboxStatus, Message, Worker, utcnow
+
+log = logging.getLogger(__name__)
 
 #: the tables that carry a lease
 Leased = type[Message] | type[MailboxStatus]
@@ -100,15 +106,29 @@ def held_by_other(row: HasLease, owner: str) -> bool:
     )
 
 
-def release_dead(session: Session, rows: Iterable[HasLease]) -> int:
-    """Break the leases on ``rows`` whose holder is dead (see :func:`owner_is_dead`); how many."""
+def release_dead(session: Session, rows: Iterable[HasLease], stale: Collection[str] = ()) -> int:
+    """Break the leases on ``rows`` whose holder is dead (see :func:`owner_is_dead`), or is a
+    process of a worker in ``stale`` (:func:`stale_workers`); how many."""
     broken = 0
     for row in rows:
-        if row.lease_owner and owner_is_dead(row.lease_owner):
+        owner = row.lease_owner
+        if owner and (owner_is_dead(owner) or worker_of(owner) in stale):
             release(row)
             session.add(row)
             broken += 1
     return broken
+
+
+def worker_of(owner: str) -> str:
+    """The worker (``host:pid``) of a lease owner ``host:pid:thread``."""
+    return ":".join(owner.split(":")[:2])
+
+
+def stale_workers(session: Session, after: timedelta) -> set[str]:
+    """Workers (any host) that stopped, or whose heartbeat is older than ``after``: they are gone."""
+    cutoff = utcnow() - after
+    rows = session.exec(select(Worker)).all()
+    return {w.id for w in rows if w.stopped_at is not None or aware(w.heartbeat_at) < cutoff}
 
 
 def owner_is_dead(owner: str | None, host: str | None = None) -> bool:
@@ -153,3 +173,62 @@ def _split(owner: str) -> tuple[str, int | None, str]:
     host, _, tail = owner.partition(":")
     pid, _, rest = tail.partition(":")
     return host, (int(pid) if pid.isascii() and pid.isdigit() else None), rest
+
+
+class Heartbeat:
+    """Keep ``owner``'s lease on the rows matching ``where`` alive while work runs (a daemon thread).
+
+    Every ``every`` seconds it renews the lease for ``duration``; a holder that stops (its process
+    dies, or :meth:`stop` is called) stops renewing, so the lease expires and another may take the
+    work over. When a renewal finds the lease no longer ours, :attr:`lost` is set and renewing
+    stops: the caller must not commit further work for that row. A database that is briefly
+    unavailable is retried at the next beat. Use as a context manager around the work.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        table: Leased,
+        where: Iterable[ColumnElement[bool]],
+        owner: str,
+        duration: timedelta,
+        every: float | None = None,
+    ) -> None:
+        self._engine = engine
+        self._table = table
+        self._where = list(where)
+        self._owner = owner
+        self._duration = duration
+        self._every = every if every is not None else max(duration.total_seconds() / 3, 0.05)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat {owner}", daemon=True)
+        self.lost = False
+        self.beats = 0
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop renewing (the lease stays until released or expired)."""
+        self._stopped.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._every):
+            try:
+                with Session(self._engine) as session:
+                    kept = renew(session, self._table, self._where, self._owner, self._duration)
+                    session.commit()
+            except OperationalError as exc:
+                log.warning("lease of %s not renewed (database unavailable): %s", self._owner, exc.orig)
+                continue
+            if not kept:
+                self.lost = True
+                log.warning("lease of %s was taken over; its work stops", self._owner)
+                return
+            self.beats += 1

@@ -7,6 +7,9 @@ changes ``Message.state``; it checks the table, stamps ``updated_at`` and writes
 does not list raises :class:`IllegalTransition`, so a bug shows where it happens instead of
 leaving a message in a state nothing expects.
 
+Every text these functions write (notes, details, error texts) is escaped first
+(:mod:`gateway.common.text`), so bytes that are not UTF-8 are stored as readable ``\\xff``.
+
 Rule 2: a step that does not change the state (an acknowledgement queued, a retry planned, a
 hook that failed) is still on the timeline: :func:`note`. :func:`add` puts a new message in its
 first state (``received`` or ``queued``) with its first event; :func:`fail` records a failure
@@ -14,8 +17,13 @@ first state (``received`` or ``queued``) with its first event; :func:`fail` reco
 
 Inbound:  received -> parsed -> duplicate | translated -> done, any unfinished -> failed;
           a crash or a replay starts again (unfinished -> parsed, anything -> received).
-Outbound: queued -> sent -> acknowledged | rejected, queued | sent -> failed;
-          resend: anything -> queued; a late acknowledgement may answer any outbound state.
+Outbound: queued -> sending -> sent -> acknowledged | rejected, queued | sending | sent -> failed;
+          ``sending`` is committed before the transport is touched (a crash or a failed try leaves
+          it there, and the next try asks the mailbox whether it arrived); resend: anything ->
+          queued; a late acknowledgement may answer any outbound state; re-checked at send:
+          queued | sending -> blocked -> queued | cancelled; superseded: queued -> cancelled.
+Settled:  failed -> resolved | ignored (an operator's reason; a corrected file resolves its
+          original); a replay or resend starts it again.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from gateway.common.text import escape_text, escape_value
 from gateway.store.models import Message, MessageEvent, MessageState, utcnow
 
 S = MessageState
@@ -36,14 +45,27 @@ TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
     S.DUPLICATE: frozenset({S.RECEIVED}),
     S.DONE: frozenset({S.RECEIVED}),
     # failed is both an inbound and an outbound end: replay (received) or resend (queued)
-    S.FAILED: frozenset({S.RECEIVED, S.QUEUED, S.ACKNOWLEDGED, S.REJECTED}),
-    S.QUEUED: frozenset({S.QUEUED, S.SENT, S.FAILED, S.ACKNOWLEDGED, S.REJECTED}),
+    S.FAILED: frozenset({S.RECEIVED, S.QUEUED, S.ACKNOWLEDGED, S.REJECTED, S.RESOLVED, S.IGNORED}),
+    S.QUEUED: frozenset(
+        {S.QUEUED, S.SENDING, S.SENT, S.FAILED, S.ACKNOWLEDGED, S.REJECTED, S.BLOCKED, S.CANCELLED}
+    ),
+    S.SENDING: frozenset(
+        {S.SENDING, S.QUEUED, S.SENT, S.FAILED, S.ACKNOWLEDGED, S.REJECTED, S.BLOCKED, S.CANCELLED}
+    ),
     S.SENT: frozenset({S.QUEUED, S.FAILED, S.ACKNOWLEDGED, S.REJECTED}),
     S.ACKNOWLEDGED: frozenset({S.QUEUED, S.ACKNOWLEDGED, S.REJECTED}),
     S.REJECTED: frozenset({S.QUEUED, S.ACKNOWLEDGED, S.REJECTED}),
+    # a failure settled by an operator (resolve / ignore, a corrected file); a replay reopens it
+    S.RESOLVED: frozenset({S.RECEIVED, S.QUEUED}),
+    S.IGNORED: frozenset({S.RECEIVED, S.QUEUED}),
+    # held at send (its document would now break a rule): re-queued once it passes, or cancelled
+    S.BLOCKED: frozenset({S.QUEUED, S.CANCELLED}),
+    S.CANCELLED: frozenset(),
 }
 #: the states a message is created in
 FIRST_STATES = frozenset({S.RECEIVED, S.QUEUED})
+#: a failure, open or settled by an operator: such a message delivered nothing (dedupe ignores it)
+FAILURES: tuple[str, ...] = tuple(s.value for s in (S.FAILED, S.RESOLVED, S.IGNORED))
 #: inbound states a crash may leave a message in (recovery takes them up)
 UNFINISHED: tuple[str, ...] = tuple(s.value for s in (S.RECEIVED, S.PARSED, S.TRANSLATED))
 
@@ -91,7 +113,11 @@ def note_event(
         session.add(message)
         session.flush()
     event = MessageEvent(
-        message_id=int(message.id or 0), state=message.state, actor=actor, note=note, detail=detail or None
+        message_id=int(message.id or 0),
+        state=message.state,
+        actor=actor,
+        note=escape_text(note, multiline=True),
+        detail=escape_value(detail) or None,
     )
     session.add(event)
     return event
@@ -131,9 +157,14 @@ def fail(
 def record_error(
     message: Message, stage: str, code: str, text: str, position: dict[str, Any] | None = None
 ) -> None:
-    """Keep the last failure on the message without moving it (a send that will be retried)."""
-    message.error_stage, message.error_code, message.error_message = stage, code, text
-    message.error_position = position
+    """Keep the last failure on the message without moving it (a send that will be retried).
+
+    The text and position are escaped here (:func:`~gateway.common.text.escape_text`), the one
+    place error fields are written: a partner's byte that is not UTF-8 (a GS08 of ``0xFF``) quoted
+    in an error can never make the row unwritable and so block the mailbox behind it."""
+    message.error_stage, message.error_code = stage, code
+    message.error_message = escape_text(text, multiline=True)
+    message.error_position = escape_value(position)
 
 
 def clear_error(message: Message) -> None:

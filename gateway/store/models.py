@@ -23,7 +23,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Numeric,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -56,7 +66,9 @@ class Direction(enum.StrEnum):
 
 class MessageState(enum.StrEnum):
     """Where a message stands. Inbound: received -> parsed -> translated -> done (or duplicate / failed).
-    Outbound: queued -> sent -> acknowledged | rejected (or failed)."""
+    Outbound: queued -> sending -> sent -> acknowledged | rejected (or failed); ``sending`` is
+    recorded before the transport is touched, so a restart knows to look before sending again;
+    queued -> blocked -> queued, queued | blocked -> cancelled."""
 
     RECEIVED = "received"
     PARSED = "parsed"
@@ -65,9 +77,14 @@ class MessageState(enum.StrEnum):
     DONE = "done"
     FAILED = "failed"
     QUEUED = "queued"
+    SENDING = "sending"
     SENT = "sent"
     ACKNOWLEDGED = "acknowledged"
     REJECTED = "rejected"
+    RESOLVED = "resolved"  # a failure an operator settled (a corrected file, fixed at the source)
+    IGNORED = "ignored"  # a failure an operator chose to leave alone, with a reason
+    BLOCKED = "blocked"  # outbound: held at send, its document would now break a rule (see invoicing/at_send)
+    CANCELLED = "cancelled"  # outbound: never to be sent (superseded, or cancelled by an operator)
 
 
 class Message(SQLModel, table=True):
@@ -86,6 +103,8 @@ class Message(SQLModel, table=True):
     partner: str | None = Field(default=None, max_length=64)
     mailbox: str | None = Field(default=None, max_length=64)
     filename: str | None = Field(default=None, max_length=255, index=True)
+    #: the file name's own bytes when they are not UTF-8 (``filename`` holds the escaped form)
+    name_bytes: bytes | None = Field(default=None, sa_type=LargeBinary, nullable=True)
     size: int = Field(default=0, sa_type=BigInteger)
     sha256: str = Field(max_length=64, index=True)
     archive_path: str = Field(max_length=255)
@@ -107,6 +126,7 @@ class Message(SQLModel, table=True):
     remote_ref: str | None = Field(default=None, max_length=1024)
     duplicate_of_id: int | None = Field(default=None, foreign_key="messages.id")
     replay_of_id: int | None = Field(default=None, foreign_key="messages.id")
+    corrects_id: int | None = Field(default=None, foreign_key="messages.id", index=True)
     ack_message_id: int | None = Field(default=None, foreign_key="messages.id")
     ack_detail: dict[str, Any] | None = _json()
     legal_hold: bool = False
@@ -117,6 +137,10 @@ class Message(SQLModel, table=True):
     updated_at: datetime = _created()
     next_attempt_at: datetime | None = _ts(index=True)
     completed_at: datetime | None = _ts()
+    #: an unfinished run's checkpoint: {"transactions": read, "documents": stored, "problems": [...]}
+    progress: dict[str, Any] | None = _json()
+    #: each interchange's outcome once the message ends: [{"control": ..., "outcome": ..., ...}]
+    interchanges: list[dict[str, Any]] | None = _json()
 
 
 class MessageType(SQLModel, table=True):
@@ -319,6 +343,8 @@ class MailboxStatus(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = _ts()
     updated_at: datetime = _created()
+    #: inbox entries ACORN does not read (dot-files, symlinks, folders): ``[{name, why}]``
+    unread_entries: list[dict[str, str]] | None = _json()
 
 
 class Worker(SQLModel, table=True):
@@ -361,3 +387,68 @@ class ReplayJob(SQLModel, table=True):
     )
     heartbeat_at: datetime = _created()
     finished_at: datetime | None = _ts()
+
+
+class ArchivedBlob(SQLModel, table=True):
+    """A payload of the database archive (``archive_backend: database``): its hash, size and age.
+
+    The bytes are the blob's :class:`ArchivedChunk` rows, 1 MiB each, so a payload of any size is
+    written and read in pieces; ``touched_at`` is what retention counts from (storing the same
+    bytes again refreshes it), as the folder archive's file modification time is.
+    """
+
+    __tablename__ = "archive_blobs"
+
+    sha256: str = Field(max_length=64, primary_key=True)
+    size: int = Field(default=0, sa_type=BigInteger)
+    chunks: int = 0
+    stored_at: datetime = _created()
+    touched_at: datetime = Field(
+        default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False, index=True
+    )
+
+
+class ArchivedChunk(SQLModel, table=True):
+    """One piece (``seq`` from 0) of an archived blob's bytes."""
+
+    __tablename__ = "archive_chunks"
+
+    sha256: str = Field(max_length=64, primary_key=True, foreign_key="archive_blobs.sha256")
+    seq: int = Field(primary_key=True)
+    data: bytes = Field(sa_type=LargeBinary)
+
+
+class ShipNoticeRecord(SQLModel, table=True):
+    """A ship notice we built for a partner (856 / DESADV): queued, or blocked with its reasons.
+
+    ``source_shipment_id`` is the warehouse's ASN it was built from; ``labels_key`` the archive
+    key of its carton labels (PDF). Our own notices are not ``shipment`` documents, so
+    reconciliation counts what shipped once (the warehouse's ASN).
+    """
+
+    __tablename__ = "ship_notices"
+    __table_args__ = (UniqueConstraint("partner", "shipment_id", name="uq_ship_notices_partner_shipment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner: str = Field(max_length=64, index=True)
+    shipment_id: str = Field(max_length=64)
+    source_shipment_id: str = Field(max_length=64, index=True)
+    po_numbers: list[str] = _json(list)
+    status: str = Field(default="queued", max_length=16)
+    reasons: list[dict[str, Any]] = _json(list)
+    message_id: int | None = Field(default=None, foreign_key="messages.id")
+    labels_key: str | None = Field(default=None, max_length=255)
+    created_at: datetime = _created()
+
+
+class SsccUse(SQLModel, table=True):
+    """An SSCC a ship notice of ours carried (each unique per partner for 365 days, AMAZON-RULES.md)."""
+
+    __tablename__ = "sscc_uses"
+    __table_args__ = (Index("ix_sscc_uses_partner_sscc", "partner", "sscc"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner: str = Field(max_length=64)
+    sscc: str = Field(max_length=20)
+    shipment_id: str = Field(max_length=64)
+    created_at: datetime = _created()

@@ -90,9 +90,16 @@ class As2Mailbox(Mailbox):
         digest.update(data)
         return f"acorn-{digest.hexdigest()[:40]}@{message_domain(self.config.as2_id)}"
 
-    def send(self, filename: str, data: bytes) -> SendReceipt:
-        """Send with :attr:`next_message_id` or the deterministic id. See :meth:`send_with_id`."""
-        return self.send_with_id(filename, data, self.next_message_id or self.message_id_for(filename, data))
+    def plan(self, filename: str, data: bytes) -> str:
+        """The Message-ID the message goes out with: a resend after a crash repeats it, so the
+        partner sees a duplicate of the same message (and answers its MDN), not a second one."""
+        return f"<{self.next_message_id or self.message_id_for(filename, data)}>"
+
+    def send(self, filename: str, data: bytes, ref: str | None = None) -> SendReceipt:
+        """Send with ``ref`` (the planned Message-ID), :attr:`next_message_id` or the deterministic
+        id. See :meth:`send_with_id`."""
+        message_id = ref.strip("<>") if ref else self.next_message_id or self.message_id_for(filename, data)
+        return self.send_with_id(filename, data, message_id)
 
     def send_with_id(self, filename: str, data: bytes, message_id: str) -> SendReceipt:
         """Build, POST and (sync) verify the MDN. ``ref`` of the receipt is the Message-ID.

@@ -19,6 +19,7 @@ that mailbox and the others go on.
 from __future__ import annotations
 
 import abc
+import hashlib
 import os
 import threading
 from dataclasses import dataclass
@@ -45,6 +46,28 @@ class RemoteFile:
 
 
 @dataclass(frozen=True, slots=True)
+class UnreadEntry:
+    """An inbox entry ACORN leaves alone (a dot-file, a symlink, a folder) and why: reported on the
+    mailbox's status, never skipped in silence."""
+
+    name: str
+    why: str
+
+
+def why_unread(name: str, *, regular: bool, symlink: bool = False, folder: bool = False) -> str | None:
+    """Why an inbox entry is not taken (``None``: it is a file to take). One rule for every transport."""
+    if symlink:
+        return "symbolic link (never followed)"
+    if folder:
+        return "folder (only files are taken)"
+    if not regular:
+        return "not a regular file"
+    if is_temporary_name(name):
+        return "hidden or temporary name (a transfer in progress is never read)"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
 class SendReceipt:
     """What a transport says after sending: its reference (remote path, AS2 Message-ID) and whether
     delivery is already confirmed (a verified synchronous MDN, a rename that succeeded)."""
@@ -64,6 +87,15 @@ def is_temporary_name(name: str) -> bool:
     )
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 hex digest of a local file, read 1 MiB at a time."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary name in the same folder, fsynced, then renamed.
 
@@ -76,7 +108,12 @@ def write_atomically(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (a new name, a rename) to disk."""
+    fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -89,6 +126,8 @@ class Mailbox(abc.ABC):
     def __init__(self, partner: str, name: str) -> None:
         self.partner = partner
         self.name = name
+        #: what the last :meth:`list_ready` saw and left alone (see :func:`why_unread`)
+        self.unread: list[UnreadEntry] = []
 
     @property
     def label(self) -> str:
@@ -97,7 +136,9 @@ class Mailbox(abc.ABC):
 
     @abc.abstractmethod
     def list_ready(self) -> list[RemoteFile]:
-        """The complete files waiting in the inbox, oldest first (never temporary or partial ones)."""
+        """The complete files waiting in the inbox, oldest first (never temporary or partial ones).
+
+        Entries it will not read (dot-files, symlinks, folders) are kept in :attr:`unread`."""
 
     @abc.abstractmethod
     def fetch(self, item: RemoteFile, destination: Path) -> None:
@@ -107,9 +148,26 @@ class Mailbox(abc.ABC):
     def acknowledge(self, item: RemoteFile) -> None:
         """Remove ``item`` from the inbox (delete, or move to processed). Missing already is fine."""
 
+    def plan(self, filename: str, data: bytes) -> str:
+        """Where ``data`` will be delivered (a path, a remote name, an AS2 Message-ID).
+
+        Chosen before the transport is touched and recorded with the message, so that after a
+        crash :meth:`find_delivered` knows where to look and a resend goes to the same place.
+        """
+        return filename
+
+    def find_delivered(self, ref: str, size: int, sha256: str) -> bool:
+        """Whether an earlier try already delivered these bytes (``size``, ``sha256``) at ``ref``.
+
+        Asked before sending again a message a crash left ``sending``. The default cannot tell
+        (``False``): the message is sent again to the same ``ref``.
+        """
+        return False
+
     @abc.abstractmethod
-    def send(self, filename: str, data: bytes) -> SendReceipt:
-        """Deliver ``data`` to the partner under ``filename`` (temporary name first, then into place)."""
+    def send(self, filename: str, data: bytes, ref: str | None = None) -> SendReceipt:
+        """Deliver ``data`` under ``filename`` (temporary name first, then into place), at ``ref``
+        when :meth:`plan` chose it."""
 
     def close(self) -> None:  # noqa: B027 - optional for transports without connections
         """Release connections; the default has none."""

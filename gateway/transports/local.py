@@ -1,7 +1,8 @@
 """The local-folder mailbox: the embedded default, and how a warehouse on the same host drops files.
 
 Inbox files are taken oldest first; files whose name looks temporary (dot-files, ``.tmp``,
-``.part``...) are left alone, so a writer that renames into place is never read half-written.
+``.part``...), symlinks and folders are left alone and listed in ``unread``, so a writer that
+renames into place is never read half-written.
 A writer that writes in place is waited for: a file some process still holds open for writing
 is not taken (Linux tells, through a read lease: :func:`open_for_writing`); where that cannot be
 told (a file another user owns, a file system without leases), a file is taken only once it has
@@ -23,7 +24,10 @@ from gateway.transports.base import (
     RemoteFile,
     SendReceipt,
     TransportError,
-    is_temporary_name,
+    UnreadEntry,
+    file_sha256,
+    fsync_dir,
+    why_unread,
     write_atomically,
 )
 
@@ -81,8 +85,16 @@ class LocalMailbox(Mailbox):
             raise TransportError(f"{self.label}: cannot list {self.inbox}: {exc.strerror}") from exc
         ready = []
         now = time.time()
+        self.unread = []
         for entry in entries:
-            if is_temporary_name(entry.name) or not entry.is_file(follow_symlinks=False):
+            why = why_unread(
+                entry.name,
+                regular=entry.is_file(follow_symlinks=False),
+                symlink=entry.is_symlink(),
+                folder=entry.is_dir(follow_symlinks=False),
+            )
+            if why is not None:
+                self.unread.append(UnreadEntry(entry.name, why))
                 continue
             stat = entry.stat()
             writing = open_for_writing(entry.path)
@@ -113,10 +125,58 @@ class LocalMailbox(Mailbox):
         os.replace(source, target)
         log.debug("%s: moved %s to %s", self.label, item.name, target)
 
-    def send(self, filename: str, data: bytes) -> SendReceipt:
-        target = self.outbox / filename
+    # -- sending, exactly once -------------------------------------------------------------
+    # plan() reserves the delivery: an empty ``.<name>.acorn.tmp`` beside the final name, made
+    # before the message is marked ``sending``. send() fills it, fsyncs it and renames it into
+    # place; only that rename removes it. So after a crash: the reservation still there means
+    # not delivered; gone means delivered (whether or not the partner has taken the file since).
+
+    def reservation(self, ref: str) -> Path:
+        final = self._in_outbox(ref)
+        return final.with_name(f".{final.name}.acorn.tmp")
+
+    def plan(self, filename: str, data: bytes) -> str:
+        final = self.outbox / filename
+        reserved = self.reservation(str(final))
         try:
-            write_atomically(target, data)
+            reserved.touch()
+            fsync_dir(self.outbox)
+        except OSError as exc:
+            raise TransportError(f"{self.label}: cannot write in {self.outbox}: {exc.strerror}") from exc
+        return str(final)
+
+    def find_delivered(self, ref: str, size: int, sha256: str) -> bool:
+        """Not while the reservation is there; delivered once it is gone (see above)."""
+        if self.reservation(ref).exists():
+            return False
+        path = self._in_outbox(ref)
+        try:
+            if path.stat().st_size != size or file_sha256(path) != sha256:
+                log.warning("%s: %s was replaced after we delivered it", self.label, path)
+        except FileNotFoundError:
+            log.info("%s: %s was delivered and the partner has taken it", self.label, path)
+        return True
+
+    def _in_outbox(self, ref: str) -> Path:
+        path = Path(ref)
+        if path.parent != self.outbox:
+            raise TransportError(f"{self.label}: {ref} is not in the outbox {self.outbox}", retryable=False)
+        return path
+
+    def send(self, filename: str, data: bytes, ref: str | None = None) -> SendReceipt:
+        try:
+            if ref is None:
+                target = self.outbox / filename
+                write_atomically(target, data)
+            else:
+                target = self._in_outbox(ref)
+                reserved = self.reservation(ref)
+                with open(reserved, "wb") as out:
+                    out.write(data)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(reserved, target)
+                fsync_dir(self.outbox)
         except OSError as exc:
             raise TransportError(f"{self.label}: cannot write {filename}: {exc.strerror}") from exc
         return SendReceipt(ref=str(target))

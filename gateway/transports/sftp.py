@@ -28,6 +28,7 @@ wrong, never a password or key.
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 import socket
@@ -41,7 +42,15 @@ from pathlib import Path, PurePosixPath
 import paramiko
 
 from gateway.config.partners import SftpMailbox as SftpConfig
-from gateway.transports.base import Mailbox, RemoteFile, SendReceipt, TransportError, is_temporary_name
+from gateway.transports.base import (
+    Mailbox,
+    RemoteFile,
+    SendReceipt,
+    TransportError,
+    UnreadEntry,
+    fsync_dir,
+    why_unread,
+)
 
 log = logging.getLogger(__name__)
 
@@ -209,10 +218,20 @@ class SftpMailbox(Mailbox):
     def _look(self, sftp: paramiko.SFTPClient) -> dict[str, _Look]:
         entries = sftp.listdir_attr(self.config.inbox)
         found: dict[str, _Look] = {}
+        unread = []
         for entry in entries:
-            if is_temporary_name(entry.filename) or entry.st_mode is None or not stat.S_ISREG(entry.st_mode):
+            mode = entry.st_mode or 0
+            why = why_unread(
+                entry.filename,
+                regular=stat.S_ISREG(mode),
+                symlink=stat.S_ISLNK(mode),
+                folder=stat.S_ISDIR(mode),
+            )
+            if why is not None:
+                unread.append(UnreadEntry(entry.filename, why))
                 continue
             found[entry.filename] = (entry.st_size or 0, entry.st_mtime or 0)
+        self.unread = unread
         return found
 
     def list_ready(self) -> list[RemoteFile]:
@@ -277,7 +296,7 @@ class SftpMailbox(Mailbox):
                     f" {received} read); will fetch it again"
                 )
             os.replace(tmp, destination)
-            _fsync_dir(destination.parent)
+            fsync_dir(destination.parent)
         except TransportError:
             tmp.unlink(missing_ok=True)
             raise
@@ -338,20 +357,63 @@ class SftpMailbox(Mailbox):
             )
         return name
 
-    def send(self, filename: str, data: bytes) -> SendReceipt:
+    # -- sending, exactly once -------------------------------------------------------------
+    # plan() picks the final remote path (free of clashes) and reserves it: an empty file under
+    # the upload's temporary name, made before the message is marked ``sending``. send() fills
+    # that temporary file and renames it into place; only the rename removes it, and a failed
+    # upload leaves it. So after a crash or a failed try: the reservation still there means
+    # not delivered; gone means delivered (whether or not the partner has taken the file since).
+
+    def _temp_for(self, name: str) -> str:
+        path = PurePosixPath(name)
+        temp = self.config.upload_temp_name.format(
+            name=name, stem=path.stem, suffix=path.suffix, timestamp=""
+        )
+        return self._path(self.config.outbox, temp)
+
+    def plan(self, filename: str, data: bytes) -> str:
+        sftp = self._connect()
+        try:
+            final = self._free_name(sftp, self.config.outbox, self.remote_name(filename))
+            with sftp.open(self._temp_for(PurePosixPath(final).name), "wb"):
+                pass
+        except (OSError, paramiko.SSHException) as exc:
+            raise self._failed(f"cannot write in {self.config.outbox}", exc) from None
+        return final
+
+    def find_delivered(self, ref: str, size: int, sha256: str) -> bool:
+        """Not while the reservation is on the server; delivered once it is gone (see above)."""
+        sftp = self._connect()
+        try:
+            if self._exists(sftp, self._temp_for(PurePosixPath(ref).name)):
+                return False
+            if not self._exists(sftp, ref):
+                log.info("%s: %s was delivered and the partner has taken it", self.label, ref)
+            elif sftp.stat(ref).st_size != size or self._remote_sha256(sftp, ref, size) != sha256:
+                log.warning("%s: %s was replaced after we delivered it", self.label, ref)
+        except (OSError, paramiko.SSHException) as exc:
+            raise self._failed(f"cannot look for {ref}", exc) from None
+        return True
+
+    def _remote_sha256(self, sftp: paramiko.SFTPClient, path: str, size: int) -> str:
+        digest = hashlib.sha256()
+        with sftp.open(path, "rb") as remote:
+            remote.prefetch(size)
+            for chunk in iter(lambda: remote.read(_CHUNK), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def send(self, filename: str, data: bytes, ref: str | None = None) -> SendReceipt:
         """Upload under the temporary name, check the size, rename into place (never over a file).
 
-        Returns the final remote path. Raises :class:`TransportError`; a half-written temporary
-        file is removed when the connection still allows it.
+        ``ref`` is the remote path :meth:`plan` chose and reserved; when something else took
+        that name meanwhile, the next free name is used. Returns the final remote path. Raises
+        :class:`TransportError`. Without ``ref``, a half-written temporary file is removed when
+        the connection still allows it; with one it stays, as the proof nothing was delivered.
         """
         sftp = self._connect()
-        name = self.remote_name(filename)
-        tmp = self._path(
-            self.config.outbox,
-            self.config.upload_temp_name.format(
-                name=name, stem=PurePosixPath(name).stem, suffix=PurePosixPath(name).suffix, timestamp=""
-            ),
-        )
+        name = PurePosixPath(ref).name if ref else self.remote_name(filename)
+        tmp = self._temp_for(name)
         try:
             with sftp.open(tmp, "wb") as remote:
                 remote.set_pipelined(True)
@@ -359,14 +421,18 @@ class SftpMailbox(Mailbox):
                     remote.write(data[start : start + _CHUNK])
             size = sftp.stat(tmp).st_size
             if size != len(data):
-                self._remove_quietly(sftp, tmp)
+                if ref is None:
+                    self._remove_quietly(sftp, tmp)
                 raise TransportError(f"{self.label}: upload of {name} arrived as {size} of {len(data)} bytes")
-            target = self._free_name(sftp, self.config.outbox, name)
+            if ref and not self._exists(sftp, ref):
+                target = ref
+            else:
+                target = self._free_name(sftp, self.config.outbox, name)
             self._rename(sftp, tmp, target)
         except TransportError:
             raise
         except (OSError, paramiko.SSHException) as exc:
-            if self._sftp is not None:
+            if self._sftp is not None and ref is None:
                 self._remove_quietly(sftp, tmp)
             raise self._failed(f"cannot upload {name} to {self.config.outbox}", exc) from None
         log.info("%s: sent %s (%d bytes)", self.label, target, len(data))
@@ -389,11 +455,3 @@ class SftpMailbox(Mailbox):
             sftp.remove(path)
         except (OSError, paramiko.SSHException):
             log.debug("%s: could not remove temporary %s", self.label, path)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

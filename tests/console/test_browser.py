@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from gateway.console import create_app
 from gateway.service import pipeline
 from gateway.store import session_scope
-from gateway.store.models import Message, ReplayJob
+from gateway.store.models import AuditEntry, Message, ReplayJob
 from tests.console.conftest import PASSWORD, break_mapping, fix_mapping, sample
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -110,7 +110,7 @@ def test_find_a_failed_po_fix_the_mapping_replay_and_see_it_done(runtime, server
     shot(page, "04-failed-message")
 
     fix_mapping(runtime, original)  # the coordinator fixes the date format in the mapping file
-    page.get_by_label("Reason").fill("850 mapping: BEG05 is CCYYMMDD")
+    page.locator("#replay-form").get_by_label("Reason").fill("850 mapping: BEG05 is CCYYMMDD")
     page.get_by_role("button", name="Replay").click()
     expect(page.locator(".flash.info")).to_contain_text("replay done, now done")
     expect(page.locator("h1 .state")).to_have_text("done")
@@ -217,3 +217,110 @@ def test_an_admin_manages_people_on_the_users_page(runtime, server: str, page) -
     page.get_by_role("button", name="Log out").click()
     _login(page, server, "clerk", "another password 2")
     expect(page.locator(".flash.error")).to_contain_text("Unknown user or wrong password.")
+
+
+def _states(runtime) -> dict[int, str]:
+    with session_scope(runtime.engine) as session:
+        return {int(m.id): m.state for m in session.exec(select(Message))}
+
+
+@pytest.mark.parametrize("server_config", [{"ACORN_LOGIN_LIMIT_PER_USER": "3 per 10 seconds"}])
+def test_operator_walkthrough(runtime, server: str, page, tmp_path) -> None:
+    """The done-when walkthrough: a login lockout and recovery, a failed file fixed by uploading a
+    corrected copy, a bulk replay of one partner only, a CSV export of the messages list."""
+    import csv
+    import io
+
+    from playwright.sync_api import expect
+
+    from tests.console.test_resolve import corrected
+
+    original = break_mapping(runtime)
+    us = pipeline.ingest(runtime, sample("x12_4010_850_new_po.edi"), "us-850.edi", mailbox="local")
+    eu = pipeline.ingest(runtime, sample("bad_edifact_unt_reference.edi"), "eu-bad.edi", mailbox="local")
+    fix_mapping(runtime, original)  # fixed, but what failed stays failed until replayed
+    bad = pipeline.ingest(runtime, sample("bad_x12_850_se_count.edi"), "bad-count.edi", mailbox="local")
+    assert {bad.state, us.state, eu.state} == {"failed"}
+
+    # 1. a login lockout, then recovery once the window has passed
+    for _ in range(3):
+        _login(page, server, "operator", "not the password")
+        expect(page.locator(".flash.error")).to_contain_text("Unknown user or wrong password.")
+    _login(page, server, "operator")
+    expect(page.locator("#lockout")).to_contain_text("Too many failed logins")
+    started = time.monotonic()  # the whole moving window passes after the refused attempt
+    shot(page, "20-walk-locked")
+    time.sleep(max(0.0, 10.5 - (time.monotonic() - started)))
+    _login(page, server, "operator")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+    # 2. a failed file that no replay can fix: upload the corrected copy from the partner
+    page.get_by_role("link", name="bad-count.edi").first.click()
+    expect(page.locator("#error")).to_contain_text("SE01 says '12'")
+    fixed = tmp_path / "bad-count-fixed.edi"
+    fixed.write_bytes(corrected())
+    form = page.locator("#correct-form")
+    form.get_by_label("Corrected file").set_input_files(str(fixed))
+    form.get_by_label("Reason").fill("partner resent with the right SE count")
+    form.get_by_role("button", name="Upload corrected file").click()
+    expect(page.locator(".flash.info")).to_contain_text(f"Message {bad.message_id} resolved")
+    expect(page.locator("h1 .state")).to_have_text("done")
+    shot(page, "21-walk-corrected")
+    page.get_by_role("link", name=f"message {bad.message_id}").click()
+    expect(page.locator("h1 .state")).to_have_text("resolved")
+    expect(page.locator("dl.meta")).to_contain_text("Corrected by")
+    page.get_by_role("link", name="Dashboard").first.click()
+    expect(page.get_by_role("link", name="bad-count.edi")).to_have_count(0)  # no longer needs action
+
+    # 3. a bulk replay of one partner only, after the mapping fix
+    page.goto(server + "/bulk-replay")
+    page.get_by_label("Partner").select_option("amazon-us")
+    page.get_by_label("Reason").fill("850 date format fixed")
+    page.get_by_role("button", name="Replay all failed messages").click()
+    expect(page.locator("body")).to_contain_text("finished", timeout=60_000)
+    shot(page, "22-walk-bulk")
+    states = _states(runtime)
+    assert states[us.message_id] == "done" and states[eu.message_id] == "failed"
+
+    # 4. a CSV export of the messages list, filtered to what still fails
+    page.goto(server + "/messages?state=failed")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
+    assert [int(r["id"]) for r in rows] == [eu.message_id]
+    assert rows[0]["partner"] == "amazon-eu" and rows[0]["state"] == "failed"
+
+    with session_scope(runtime.engine) as session:
+        actions = {a.action for a in session.exec(select(AuditEntry))}
+    assert {"correct", "replay"} <= actions
+
+
+def test_an_operator_cancels_a_blocked_invoice_from_the_po_timeline(
+    runtime, seeded, server: str, page
+) -> None:
+    """Issue 17: the PO's timeline lists the held invoice with its reason; cancel (with a reason) is
+    audited and the timeline shows it cancelled."""
+    from playwright.sync_api import expect
+
+    from gateway.store.models import AuditEntry, Document
+    from gateway.store.money import InvoiceCheck
+
+    reason = {"code": "duplicate_invoice", "message": "shipment ASN-1 is already invoiced by erp's ERP-9001"}
+    with session_scope(runtime.engine) as session:
+        session.add(InvoiceCheck(document_id=seeded["invoice"], reasons=[reason]))
+    _login(page, server, "operator")
+    page.goto(server + "/po/4TQ8ZK2M")
+    row = page.locator(f'table.timeline tr[data-document="{seeded["invoice"]}"]')
+    expect(row).to_contain_text("duplicate_invoice: shipment ASN-1 is already invoiced")
+    row.get_by_label("Reason").fill("the ERP's invoice stands")
+    shot(page, "timeline-blocked")
+    row.get_by_role("button", name="cancel").click()
+    expect(page.locator(".flash")).to_contain_text("cancel done")
+    expect(page.locator(f'table.timeline tr[data-document="{seeded["invoice"]}"]')).to_contain_text(
+        "cancelled"
+    )
+    shot(page, "timeline-cancelled")
+    with session_scope(runtime.engine) as session:
+        assert session.get(Document, seeded["invoice"]).status == "cancelled"
+        audit = session.exec(select(AuditEntry).where(AuditEntry.action == "invoice.cancelled")).one()
+        assert (audit.actor, audit.reason) == ("operator", "the ERP's invoice stands")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import create_engine
 
 from gateway.console import create_app, users
-from gateway.console.metrics import Metric, render
+from gateway.console.metrics import add, family, make_registry, render
 from gateway.service.runtime import Runtime
 from gateway.store import Archive, session_scope
 from gateway.store.models import Worker, utcnow
@@ -71,10 +71,22 @@ def test_metrics_need_a_user_and_speak_prometheus(client, runtime, seeded) -> No
     assert 'acorn_mailbox_errors_total{mailbox="local",partner="amazon-us"} 1' in text
     assert re.search(r'acorn_scheduler_heartbeat_age_seconds\{worker="host:1"\} \d', text)
     assert "# TYPE acorn_mailbox_polls_total counter" in text
+    assert "process_cpu_seconds_total" in text and "python_info{" in text
 
 
 def test_metric_label_values_are_escaped() -> None:
-    metric = Metric("acorn_x", "gauge", "x")
-    metric.add(1.5, partner='a"b\\c\nd')
-    metric.add(float("inf"))
-    assert render([metric]).splitlines()[2:] == ['acorn_x{partner="a\\"b\\\\c\\nd"} 1.5', "acorn_x +Inf"]
+    metric = family("acorn_x", "gauge", "x", ("partner",))
+    add(metric, 1.5, partner='a"b\\c\nd')
+    registry = make_registry(lambda: [metric])
+    lines = render(registry).decode().splitlines()
+    assert 'acorn_x{partner="a\\"b\\\\c\\nd"} 1.5' in lines
+
+
+def test_each_app_has_its_own_registry(runtime, accounts) -> None:
+    """Two apps in one process both serve /metrics (no duplicate-collector error)."""
+    with session_scope(runtime.engine) as session:
+        token = users.issue_token(session, "viewer")
+    for _ in range(2):
+        app = create_app(runtime, {"TESTING": True, "SECRET_KEY": "k"})
+        response = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200 and b"acorn_up" in response.data

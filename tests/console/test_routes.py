@@ -33,6 +33,14 @@ PAGES = [
     "/audit",
     "/bulk-replay",
     "/bulk-replay?partner=amazon-us",
+    "/messages/export.csv?state=failed",
+    "/claims",
+    "/claims?status=new",
+    "/business",
+    "/business/messages.svg",
+    "/business/returns.csv",
+    "/messages?format=csv",
+    "/discrepancies?format=csv",
 ]
 API = [
     "/metrics",
@@ -49,6 +57,9 @@ API = [
     "/api/dashboard",
     "/api/openapi.json",
     "/api/openapi.yaml",
+    "/api/payments",
+    "/api/claims",
+    "/api/reminders",
 ]
 # Every state-changing route (POST) and the role it needs.
 POSTS = [
@@ -60,12 +71,19 @@ POSTS = [
     ("/invoices/{invoice}/approve", "operator"),
     ("/invoices/{invoice}/send", "operator"),
     ("/bulk-replay", "operator"),
+    ("/messages/{failed_message}/correct", "operator"),
+    ("/messages/{failed_message}/reassign", "operator"),
+    ("/messages/{failed_message}/settle", "operator"),
 ]
 API_POSTS = [
     "/api/messages/{failed_message}/replay",
     "/api/messages/{po_message}/resend",
     "/api/replay",
     "/api/bulk-replay",
+    "/api/messages/{failed_message}/correct",
+    "/api/messages/{failed_message}/reassign",
+    "/api/messages/{failed_message}/resolve",
+    "/api/messages/{failed_message}/ignore",
 ]
 # The users page: admins only, reads included.
 ADMIN_PAGES = ["/users"]
@@ -83,6 +101,14 @@ COVERED_ELSEWHERE = {
     "/jobs/<job_id>",
     "/api/jobs/<job_id>",
     "/as2",
+    # one claim's pages and moves: tests/settlement/console/test_console.py
+    "/claims/<int:claim_id>",
+    "/claims/<int:claim_id>/status",
+    "/claims/<int:claim_id>/attach",
+    "/claims/<int:claim_id>/pack.zip",
+    "/api/claims/<int:claim_id>",
+    "/api/claims/<int:claim_id>/status",
+    "/api/claims/<int:claim_id>/pack",
 }  # test_auth, test_replay, below
 
 

@@ -263,3 +263,24 @@ def test_random_chunking_never_changes_the_tokens(una: str, segs: list, rng: ran
     cuts = sorted(rng.sample(range(1, len(text)), min(len(text) - 1, rng.randint(1, 20))))
     chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
     assert list(tokenize(chunks)) == list(tokenize([text]))
+
+
+PLAIN = st.text(alphabet="ABC019 .-:+", min_size=0, max_size=12)
+LEADING = st.sampled_from(["", "", "", " ", "\t", "\r\n", "\n  "])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(LEADING, PLAIN), min_size=1, max_size=12))
+def test_fast_and_careful_region_splits_give_the_same_tokens(segs: list[tuple[str, str]]) -> None:
+    """The comprehension path of ``_bulk`` and the per-segment path agree, offsets included."""
+    region = "'".join(lead + "UNS+" + body for lead, body in segs)
+    fast, careful = [], []
+    Tokenizer()._bulk(region, 0, len(region), fast)
+    Tokenizer()._bulk_careful(region, 0, len(region), careful)
+    assert fast == careful
+    for _ordinal, offset, segment, _delims in fast:
+        assert region[offset:].startswith(segment[0])
+
+
+def test_a_component_separator_in_a_tag_stays_tag_text_on_the_fast_path() -> None:
+    assert segments("AB:C+1:2'DTM+3'") == [["AB:C", ["1", "2"]], ["DTM", "3"]]

@@ -375,3 +375,55 @@ def runtime(tmp_path: Path):
     rt = open_runtime(tmp_path)
     yield rt
     rt.close()
+
+
+# -- a config file for the command line -----------------------------------------------------------
+
+
+def make_config(
+    tmp_path: Path,
+    *docs: tuple[Any, ...],
+    mode: str = "automatic",
+    url: str | None = None,
+    profiles: dict[str, str] | None = None,
+    more: str = "",
+) -> Path:
+    """``config.yaml`` in ``tmp_path`` with the test partners (``profiles`` replacing some) and the
+    shipped mappings, on ``url`` (default: a migrated SQLite copy), ``more`` YAML appended, holding
+    ``docs``: ``(partner, document)`` or ``(partner, document, status)``."""
+    write_partners(tmp_path / "partners", mode=mode, extra=profiles)
+    if url is None:
+        migrated_sqlite(tmp_path / "acorn.sqlite3")
+        url = "sqlite:///acorn.sqlite3"
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"database_url: {url}\narchive_dir: archive\npartners_dir: partners\n"
+        f"mappings_dir: {ROOT / 'mappings'}\n{more}",
+        encoding="utf-8",
+    )
+    add_documents(path, *docs)
+    return path
+
+
+def add_documents(config: Path, *docs: tuple[Any, ...]) -> None:
+    """Store ``(partner, document[, status])`` in the database of ``config``, as the pipeline does."""
+    from gateway.config.settings import load_settings
+    from gateway.service.runtime import Runtime
+    from gateway.store import session_scope
+
+    if not docs:
+        return
+    runtime = Runtime.open(settings=load_settings(config))
+    with session_scope(runtime.engine) as session:
+        for partner, doc, *status in docs:
+            store(session, partner, doc, status=status[0] if status else None)
+    runtime.close()
+
+
+def run_cli(config: Path, *args: str) -> Any:
+    """``acorn --config CONFIG ARGS...`` through click's runner (stdout and stderr apart)."""
+    from click.testing import CliRunner
+
+    from gateway.cli import cli
+
+    return CliRunner().invoke(cli, ["--config", str(config), *args], obj={})

@@ -7,40 +7,25 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from gateway.cli import cli
-from gateway.config.settings import load_settings
-from gateway.service.runtime import Runtime
-from gateway.store import session_scope
-from tests.money.conftest import ROOT, asn, invoice, migrated_sqlite, po, store, write_partners
+from tests.money.conftest import add_documents, asn, invoice, make_config, po, run_cli
 
 US, EU, WH, ERP = "amazon-us", "amazon-eu", "warehouse", "erp"
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
-    write_partners(tmp_path / "partners")
-    migrated_sqlite(tmp_path / "acorn.sqlite3")
-    path = tmp_path / "config.yaml"
-    path.write_text(
-        f"database_url: sqlite:///acorn.sqlite3\narchive_dir: archive\npartners_dir: partners\n"
-        f"mappings_dir: {ROOT / 'mappings'}\n",
-        encoding="utf-8",
+    return make_config(
+        tmp_path,
+        (US, po()),
+        (WH, asn("ASN-1", {"1": 30, "2": 48})),
+        (ERP, invoice("INV-1", {"2": 48}, prices={"2": "4.95"})),
+        (EU, po("EU123456", currency="EUR")),
+        (WH, asn("ASN-EU", {"1": 10}, po_number="EU123456")),
     )
-    runtime = Runtime.open(settings=load_settings(path))
-    with session_scope(runtime.engine) as session:
-        store(session, US, po())
-        store(session, WH, asn("ASN-1", {"1": 30, "2": 48}))
-        store(session, ERP, invoice("INV-1", {"2": 48}, prices={"2": "4.95"}))
-        store(session, EU, po("EU123456", currency="EUR"))
-        store(session, WH, asn("ASN-EU", {"1": 10}, po_number="EU123456"))
-    runtime.close()
-    return path
 
 
-def run(config: Path, *args: str):
-    return CliRunner().invoke(cli, ["--config", str(config), *args], obj={})
+run = run_cli
 
 
 def test_reconcile_then_list_and_move_discrepancies(config: Path) -> None:
@@ -120,12 +105,8 @@ def test_build_check_send_and_list_invoices(config: Path) -> None:
 
 
 def test_a_blocked_invoice_exits_3_with_every_reason(config: Path) -> None:
-    def add(*docs) -> None:
-        runtime = Runtime.open(settings=load_settings(config))
-        with session_scope(runtime.engine) as session:
-            for partner, doc in docs:
-                store(session, partner, doc)
-        runtime.close()
+    def add(*docs: tuple[str, object]) -> None:
+        add_documents(config, *docs)
 
     add((WH, asn("ASN-2", {"3": 12}, ship_date=date(2026, 1, 20))))
     result = run(config, "invoices", "build", "--shipment", "ASN-2", "--json")

@@ -268,14 +268,16 @@ def _accepted_case_invoice(session, partners) -> None:
     row.status = "accepted"
 
 
-def test_a_case_returned_is_credited_as_its_eaches(session, partners) -> None:
+def test_a_case_returned_is_credited_in_cases(session, partners) -> None:
+    """Issue 17: a whole case returned of a case-billed line is credited in cases at the case cost
+    (never in eaches at a derived cost per each)."""
     _accepted_case_invoice(session, partners)
     returned = rma("RMA-1", {"1": 1})
     returned.lines[0].uom = "CA"
     store(session, US, returned)
     note = load_document(build_credit_note(session, partners, "RMA-1", today=date(2026, 2, 3)))
-    assert [(ln.quantity, ln.uom, ln.unit_price) for ln in note.lines] == [
-        (Decimal(12), "EA", Decimal("0.8333"))
+    assert [(ln.quantity, ln.uom, ln.case_size, ln.unit_price) for ln in note.lines] == [
+        (Decimal(1), "CA", 12, Decimal("10"))
     ]
     assert note.total == Decimal("10.00")  # one case at the PO's 10.00, not one each at 0.83
 

@@ -388,3 +388,37 @@ def test_an_asns_own_fields(session, partners) -> None:
         session, partners, (WH, asn("ASN-1", {"1": 12}, bol="BOL-1")), today=date(2026, 1, 22)
     )
     assert not {"asn_ship_date_in_future", "asn_bol_is_date"} & set(found)
+
+
+def test_an_sscc_with_a_bad_check_digit_is_a_finding(session, partners) -> None:
+    def carton(sscc: str) -> dict:
+        return {"sscc": sscc, "contents": [{"item": {"asin": ITEMS["1"]["asin"]}, "quantity": 12}]}
+
+    bad = asn("ASN-1", {"1": 24}, packages=[carton("008400123450000016"), carton("008400123450000024")])
+    found = reconcile_stored(session, partners, (US, po()), (WH, bad))
+    (row,) = found["sscc_check_digit"]
+    assert (row.shipment_id, row.actual) == ("ASN-1", "SSCC 008400123450000024")
+
+
+def test_a_second_asn_reusing_an_sscc_is_a_finding(session, partners) -> None:
+    def carton(sscc: str, qty: int) -> dict:
+        return {"sscc": sscc, "contents": [{"item": {"asin": ITEMS["1"]["asin"]}, "quantity": qty}]}
+
+    first = asn("ASN-1", {"1": 12}, packages=[carton("008400123450000016", 12)])
+    second = asn("ASN-2", {"1": 12}, packages=[carton("008400123450000016", 12)], ship_date=date(2026, 1, 16))
+    found = reconcile_stored(session, partners, (US, po()), (WH, first), (WH, second))
+    (row,) = found["sscc_reused"]
+    assert (row.shipment_id, row.actual) == ("ASN-2", "SSCC 008400123450000016 already in ASN ASN-1")
+    assert "over_shipment" not in found
+
+
+def test_a_shipment_after_the_do_not_deliver_after_date_is_a_finding(session, partners) -> None:
+    late = asn("ASN-1", {"1": 24}, ship_date=date(2026, 1, 27))
+    found = reconcile_stored(session, partners, (US, po(not_after=date(2026, 1, 26))), (WH, late))
+    (row,) = found["shipped_after_window"]
+    assert (row.shipment_id, row.actual) == ("ASN-1", "2026-01-27")
+    other = "4TQ8ZK2N"
+    on_time = reconcile_stored(
+        session, partners, (US, po(other)), (WH, asn("ASN-2", {"1": 24}, po_number=other))
+    )
+    assert all(row.po_number != other for row in on_time.get("shipped_after_window", []))

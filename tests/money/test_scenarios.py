@@ -26,21 +26,14 @@ from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.documents import load_document
 from gateway.store.models import Discrepancy, Document, Message
-from tests.money.conftest import ROOT, migrated_sqlite, write_partners
+from tests.money.conftest import make_config
 
 DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
 def gateway(tmp_path: Path) -> Iterator[Runtime]:
-    write_partners(tmp_path / "partners", mode="manual")  # the scenarios' invoices come from the ERP
-    migrated_sqlite(tmp_path / "acorn.sqlite3")
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        f"database_url: sqlite:///acorn.sqlite3\narchive_dir: archive\npartners_dir: partners\n"
-        f"mappings_dir: {ROOT / 'mappings'}\n",
-        encoding="utf-8",
-    )
+    config = make_config(tmp_path, mode="manual")  # the scenarios' invoices come from the ERP
     runtime = Runtime.open(settings=load_settings(config))
     yield runtime
     runtime.close()

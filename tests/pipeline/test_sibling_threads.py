@@ -39,10 +39,10 @@ def test_two_threads_of_one_worker_send_each_queued_message_once(runtime: Runtim
     sends: Counter[str] = Counter()
     real_send = LocalMailbox.send
 
-    def slow_send(self: LocalMailbox, filename: str, data: bytes):  # type: ignore[no-untyped-def]
+    def slow_send(self: LocalMailbox, filename: str, data: bytes, ref: str | None = None):  # type: ignore[no-untyped-def]
         sends[filename] += 1
         time.sleep(0.005)  # a real upload takes a while: the sibling thread runs meanwhile
-        return real_send(self, filename, data)
+        return real_send(self, filename, data, ref)
 
     monkeypatch.setattr(LocalMailbox, "send", slow_send)
     barrier = threading.Barrier(2)

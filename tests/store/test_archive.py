@@ -56,7 +56,7 @@ def test_round_trip_bytes_and_file(tmp_path: Path, data: bytes) -> None:
 
 
 def test_store_file_streams_large_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(archive_module, "_CHUNK", 1000)
+    monkeypatch.setattr(archive_module, "CHUNK_SIZE", 1000)
     data = os.urandom(10_500)
     source = tmp_path / "big.bin"
     source.write_bytes(data)

@@ -1,4 +1,5 @@
-"""The dashboard: activity by state, partner and document type; mailbox health; what needs a look."""
+"""The dashboard: activity by state, partner and document type; mailbox health; what needs a look;
+charts of messages and money over the last 30 days (the rest are on ``/business``)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from gateway.console import overview
+from gateway.console import charts, overview
 from gateway.console.context import db, runtime
 from gateway.console.queries import MessageFilter, list_messages
+from gateway.settlement import reminders
+from gateway.store.models import utcnow
 
 bp = Blueprint("dashboard", __name__)
 
@@ -27,4 +30,6 @@ def index() -> Any:
         discrepancies=discrepancies,
         open_count=open_count,
         count_cap=overview.COUNT_CAP,
+        reminders=reminders.listed(session, utcnow().date()),
+        charts=[(name, charts.table(session, name)) for name in charts.DASHBOARD],
     )

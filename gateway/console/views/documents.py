@@ -5,18 +5,27 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlmodel import col, select
 
-from gateway.console.context import db
-from gateway.console.orders import discrepancies_of_po, documents_of_po, list_purchase_orders
-from gateway.console.paging import query_args
+from gateway.console.context import db, runtime
+from gateway.console.csv_export import attribute_rows, csv_response, wants_csv
+from gateway.console.orders import (
+    discrepancies_of_po,
+    documents_of_po,
+    list_purchase_orders,
+    purchase_order_query,
+    timeline_of_po,
+)
+from gateway.console.paging import every_row, query_args
 from gateway.console.shipments import line_totals, package_rows
-from gateway.console.views.money import OFFERED
-from gateway.store.models import Document, DocumentLine, DocumentMessage, Message
+from gateway.console.views.claims import payment_states
+from gateway.console.views.money import OFFERED, describe_reason
+from gateway.store.models import Document, DocumentLine, DocumentMessage, Message, ShipNoticeRecord
 
 bp = Blueprint("documents", __name__)
 
+PO_CSV = ("id", "partner", "po_number", "document_date", "delivery_date", "currency", "total", "status")
 TYPE_ORDER = ("purchase_order", "shipment", "invoice", "return_authorization")
 TYPE_TITLES = {
     "purchase_order": "Purchase orders",
@@ -53,6 +62,9 @@ def find_po() -> Any:
     session = db()
     if args["po"] and documents_of_po(session, args["po"]):
         return redirect(url_for("documents.purchase_order", po_number=args["po"]))
+    if wants_csv():
+        rows = every_row(session, purchase_order_query(args), Document.id)
+        return csv_response("purchase-orders.csv", PO_CSV, attribute_rows(rows, PO_CSV))
     listing = list_purchase_orders(session, args)
     return render_template("po_list.html", listing=listing, args={k: v for k, v in args.items() if v})
 
@@ -76,7 +88,33 @@ def purchase_order(po_number: str) -> Any:
         messages=messages_by_document([d.id for d in documents if d.id is not None]),
         discrepancies=discrepancies,
         offered=OFFERED,
+        payments=payment_states(po_number=po_number),
+        timeline=timeline_of_po(session, documents),
+        describe=describe_reason,
+        ship_notices=ship_notices_of(documents),
     ), (200 if documents or discrepancies else 404)
+
+
+def ship_notices_of(documents: list[Document]) -> list[ShipNoticeRecord]:
+    """The ship notices we built from the PO's shipments (queued or blocked), oldest first."""
+    shipments = [d.business_key for d in documents if d.type == "shipment"]
+    if not shipments:
+        return []
+    query = select(ShipNoticeRecord).where(col(ShipNoticeRecord.source_shipment_id).in_(shipments))
+    return list(db().exec(query.order_by(col(ShipNoticeRecord.id))).all())
+
+
+@bp.route("/ship-notices/<int:record_id>/labels.pdf")
+def carton_labels(record_id: int) -> Any:
+    """The carton labels (GS1-128, one page a carton) of a ship notice, as the PDF archived with it."""
+    record = db().get(ShipNoticeRecord, record_id)
+    if record is None or not record.labels_key:
+        abort(404, description=f"ship notice {record_id} has no carton labels")
+    data = runtime().archive.read(record.labels_key)
+    name = f"labels-{record.shipment_id}.pdf".replace('"', "")
+    return Response(
+        data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
 
 
 @bp.route("/documents/<int:document_id>")
@@ -97,6 +135,9 @@ def document(document_id: int) -> Any:
         lines=lines,
         packages=packages,
         totals=line_totals(packages),
+        payment=payment_states(invoice_number=doc.invoice_number).get(doc.business_key)
+        if doc.type == "invoice" and doc.invoice_number
+        else None,
         messages=messages_by_document([document_id]).get(document_id, []),
         titles=TYPE_TITLES,
     )

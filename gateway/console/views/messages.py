@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -11,6 +12,8 @@ from sqlmodel import col, select
 from gateway.console import actions, overview
 from gateway.console.auth import requires
 from gateway.console.context import current_user, db, int_arg, runtime
+from gateway.console.csv_export import attribute_rows, csv_response, wants_csv
+from gateway.console.paging import EXPORT_BATCH, EXPORT_CAP
 from gateway.console.queries import (
     DIRECTIONS,
     STATES,
@@ -30,6 +33,23 @@ log = logging.getLogger(__name__)
 bp = Blueprint("messages", __name__)
 
 REASON_MAX = 500
+CSV_COLUMNS = (
+    "id", "created_at", "direction", "partner", "mailbox", "filename", "document_types",
+    "interchange_control", "state", "error_code", "error_message",
+)  # fmt: skip
+
+
+def every_message(flt: MessageFilter) -> Iterator[Message]:
+    """Every message of the filter, newest first, through the list's own keyset pages."""
+    before: int | None = None
+    sent = 0
+    while sent < EXPORT_CAP:
+        page = list_messages(db(), flt, before=before, limit=EXPORT_BATCH, archive=runtime().archive)
+        yield from page.items
+        sent += len(page.items)
+        if page.older is None:
+            return
+        before = page.older
 
 
 @bp.route("/messages")
@@ -40,6 +60,8 @@ def index() -> Any:
         flt = MessageFilter.from_args(request.args)
     except FilterError as exc:
         error, flt = str(exc), MessageFilter()
+    if wants_csv() and error is None:
+        return csv_response("messages.csv", CSV_COLUMNS, attribute_rows(every_message(flt), CSV_COLUMNS))
     page = list_messages(
         session, flt, before=int_arg("before"), after=int_arg("after"), archive=runtime().archive
     )
@@ -117,6 +139,8 @@ def detail(message_id: int) -> Any:
         events=events,
         documents=message_documents(message_id),
         related=related_messages(session, message),
+        corrections=list(session.exec(select(Message).where(Message.corrects_id == message_id))),
+        partners=runtime().partners.names(),
         failing_segment=position.get("line") if xml else position.get("segment"),
         position=position,
     )

@@ -16,7 +16,8 @@ from sqlmodel import col, select
 from gateway.console import actions
 from gateway.console.auth import requires
 from gateway.console.context import current_user, db, runtime
-from gateway.console.paging import keyset, query_args, where_equal
+from gateway.console.csv_export import attribute_rows, csv_response, wants_csv
+from gateway.console.paging import every_row, keyset, query_args, where_equal
 from gateway.store.models import Discrepancy, Document
 from gateway.store.money import InvoiceCheck
 
@@ -32,7 +33,7 @@ OFFERED = {
     "acknowledged": ("resolve", "dispute"),
     "disputed": ("resolve", "acknowledge"),
 }
-INVOICE_STATES = ("draft", "blocked", "queued", "sent", "accepted", "rejected")
+INVOICE_STATES = ("draft", "blocked", "queued", "sent", "accepted", "rejected", "cancelled")
 NOTE_MAX = 1000
 
 
@@ -43,12 +44,24 @@ DISCREPANCY_FILTERS = {
     "po": Discrepancy.po_number,
 }
 INVOICE_FILTERS = {"status": Document.status, "partner": Document.partner, "po": Document.po_number}
+DISCREPANCY_CSV = (
+    "id", "created_at", "partner", "kind", "severity", "status", "po_number", "shipment_id",
+    "invoice_number", "line_no", "expected", "actual", "amount_at_risk", "currency", "resolved_at",
+)  # fmt: skip
+INVOICE_CSV = (
+    "id", "partner", "business_key", "invoice_number", "po_number", "shipment_id", "document_date",
+    "currency", "total", "status",
+)  # fmt: skip
 
 
 @bp.route("/discrepancies")
 def discrepancies() -> Any:
     args = query_args(list(DISCREPANCY_FILTERS))
-    listing = keyset(db(), where_equal(select(Discrepancy), DISCREPANCY_FILTERS, args), Discrepancy.id)
+    query = where_equal(select(Discrepancy), DISCREPANCY_FILTERS, args)
+    if wants_csv():
+        rows = every_row(db(), query, Discrepancy.id)
+        return csv_response("discrepancies.csv", DISCREPANCY_CSV, attribute_rows(rows, DISCREPANCY_CSV))
+    listing = keyset(db(), query, Discrepancy.id)
     return render_template(
         "discrepancies.html",
         listing=listing,
@@ -107,6 +120,11 @@ def describe_reason(reason: Any) -> str:
 def invoices() -> Any:
     args = query_args(list(INVOICE_FILTERS))
     query = where_equal(select(Document).where(col(Document.type) == "invoice"), INVOICE_FILTERS, args)
+    if wants_csv():
+        rows = list(every_row(db(), query, Document.id))
+        kinds = [[str((d.data or {}).get("kind") or "invoice")] for d in rows]
+        cells = [[*a, *k] for a, k in zip(attribute_rows(rows, INVOICE_CSV), kinds, strict=True)]
+        return csv_response("invoices.csv", (*INVOICE_CSV, "kind"), cells)
     listing = keyset(db(), query, Document.id)
     shown = listing.rows
     return render_template(
@@ -120,21 +138,33 @@ def invoices() -> Any:
     )
 
 
-@bp.route("/invoices/<int:document_id>/<any(approve, send):verb>", methods=["POST"])
+@bp.route("/invoices/<int:document_id>/<any(approve, send, recheck, cancel):verb>", methods=["POST"])
 @requires("operator")
 def invoice_action(document_id: int, verb: str) -> Any:
+    """Approve (re-queue), send, re-check (its cause fixed) or cancel (with a reason) an invoice."""
     user = current_user()
     assert user is not None
     session = db()
     doc = session.get(Document, document_id)
     if doc is None or doc.type != "invoice":
         abort(404, description=f"there is no invoice {document_id}")
-    fn = actions.approve_invoice if verb == "approve" else actions.send_invoice
+    note = (request.form.get("reason") or "").strip()
+    if verb == "cancel" and not note:
+        abort(400, description="a cancel needs a reason (it goes to the audit log)")
+    if len(note) > NOTE_MAX:
+        abort(400, description=f"the reason is longer than {NOTE_MAX} characters")
     try:
-        fn(runtime(), document_id, user.username)  # commits and audits in gateway.service.money
+        if verb == "cancel":
+            actions.cancel_invoice(runtime(), document_id, user.username, note)
+        elif verb == "recheck":
+            actions.recheck_invoice(runtime(), document_id, user.username)
+        else:
+            fn = actions.approve_invoice if verb == "approve" else actions.send_invoice
+            fn(runtime(), document_id, user.username)  # commits and audits in gateway.service.money
     except ValueError as exc:  # blocked, wrong state: the owner's readable reason
         session.rollback()
         flash(f"Invoice {doc.business_key}: {exc}", "error")
     else:
         flash(f"Invoice {doc.business_key}: {verb} done.", "info")
-    return redirect(url_for("money.invoices"))
+    target = request.form.get("next") or ""
+    return redirect(target if _local(target) else url_for("money.invoices"))

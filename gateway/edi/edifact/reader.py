@@ -33,15 +33,20 @@ def read_edifact(chunks: Iterable[str]) -> Iterator[Event]:
     """
     tokenizer = Tokenizer()
     envelope = Envelope()
-    service = SERVICE_TAGS
+    plain: set[str] = set()  # tags seen to be plain message content (3 alphanumerics, not service)
     for piece in _pieces(chunks):
         body = envelope.body
         for token in tokenizer.feed(piece):
             segment = token[2]
             tag = segment[0]
-            if body is not None and tag not in service and len(tag) == 3 and tag.isalnum():
-                body.append(segment)
-                continue
+            if body is not None:
+                if tag in plain:
+                    body.append(segment)
+                    continue
+                if _is_plain(tag):
+                    plain.add(tag)
+                    body.append(segment)
+                    continue
             yield from _step(envelope, token)
             body = envelope.body
     tokens = tokenizer.close()
@@ -55,6 +60,11 @@ def read_edifact(chunks: Iterable[str]) -> Iterator[Event]:
     for token in tokens:
         yield from _step(envelope, token)
     yield from envelope.run(AT_END, None)
+
+
+def _is_plain(tag: str) -> bool:
+    """Whether ``tag`` is a valid tag of message content (three alphanumerics, not a service tag)."""
+    return tag not in SERVICE_TAGS and len(tag) == 3 and tag.isalnum()
 
 
 def _pieces(chunks: Iterable[str]) -> Iterator[str]:

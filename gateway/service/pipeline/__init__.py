@@ -44,6 +44,7 @@ from gateway.service.errors import StageCode, StageError
 from gateway.service.pipeline.context import Context, ProcessSummary, Stage
 from gateway.service.pipeline.receive import Origin, Receipt, receipt_key, receive, release_receipt
 from gateway.service.pipeline.replay import ReplayOutcome, failed_message_ids, replay, resend
+from gateway.service.pipeline.resolve import Resolution, ResolveError, correct, reassign, settle
 from gateway.service.pipeline.run import LEASE, claim, process, recover, run_stages, take
 from gateway.service.runtime import Runtime
 from gateway.store.leases import owner_is_dead
@@ -63,14 +64,18 @@ __all__ = [
     "ProcessSummary",
     "Receipt",
     "ReplayOutcome",
+    "Resolution",
+    "ResolveError",
     "Stage",
     "StageCode",
     "StageError",
     "claim",
+    "correct",
     "failed_message_ids",
     "ingest",
     "owner_is_dead",
     "process",
+    "reassign",
     "receipt_key",
     "receive",
     "recover",
@@ -78,5 +83,6 @@ __all__ = [
     "replay",
     "resend",
     "run_stages",
+    "settle",
     "take",
 ]

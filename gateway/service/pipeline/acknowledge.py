@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from gateway.config import PartnerProfile
 from gateway.outbound.acks import queue_acknowledgement
+from gateway.service.errors import StageCode, StageError
 from gateway.service.pipeline.context import Context, Step
 from gateway.store import messages
 from gateway.store.models import Message
@@ -22,9 +23,14 @@ def acknowledge(session: Session, message: Message, context: Context) -> Step | 
     if context.parsed is None or message.ack_message_id is not None:
         return Step.TRANSLATE
     profile = context.partner
-    ack = queue_acknowledgement(
-        session, context.runtime.archive, profile, context.parsed, reply_mailbox(profile, message)
-    )
+    try:
+        ack = queue_acknowledgement(
+            session, context.runtime.archive, profile, context.parsed, reply_mailbox(profile, message)
+        )
+    except ValueError as exc:  # an envelope value the answer must echo cannot be written (a separator)
+        raise StageError(
+            StageCode.ACK_UNWRITABLE, f"{context.filename}: the acknowledgement cannot be written: {exc}"
+        ) from None
     if ack is not None:
         message.ack_message_id = ack.id
         session.add(message)

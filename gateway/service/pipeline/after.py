@@ -1,11 +1,13 @@
 """After the store stage: the service's hooks over the stored documents, then done (or failed).
 
-:func:`after_stored` runs the hooks the service lists (:data:`gateway.service.hooks.STORED_HOOKS`:
-reconciliation, then invoicing) in the transaction after the documents were stored, each in a
-savepoint. A hook that raises is rolled back and written on the timeline, and the message goes
-on. A database that is unavailable (:class:`~sqlalchemy.exc.OperationalError`) is re-raised: the
-message stays ``translated``, its hooks owed, and recovery runs it again (every stage and hook
-is idempotent, so the work is done once). A crash here leaves the same state.
+:func:`run_hooks` runs the hooks the service lists (:data:`gateway.service.hooks.STORED_HOOKS`:
+reconciliation, then invoicing) over documents just stored, in their transaction, each in a
+savepoint: the store stage calls it for each batch, :func:`after_stored` (the hooks step) for
+what ``context.stored`` names. A hook that raises is rolled back and written on the timeline,
+and the message goes on. A database that is unavailable
+(:class:`~sqlalchemy.exc.OperationalError`) is re-raised: the batch is not committed, and
+recovery runs the message again from its checkpoint (every stage and hook is idempotent, so the
+work is done once). A crash here leaves the same state.
 
 :func:`finish` ends the message: ``failed`` with every envelope error and translation problem
 listed, or ``done``.
@@ -14,11 +16,13 @@ listed, or ``done``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from gateway.service.errors import StageError
+from gateway.service.pipeline import checkpoint
 from gateway.service.pipeline.context import Context, Step, where
 from gateway.store import leases, messages
 from gateway.store.models import Document, Message, MessageState, utcnow
@@ -28,9 +32,14 @@ log = logging.getLogger(__name__)
 
 def after_stored(session: Session, message: Message, context: Context) -> Step | None:
     """Run each hook over the stored documents (in order, each in a savepoint)."""
-    if not context.stored:
-        return Step.FINISH
-    rows = [row for row in (session.get(Document, i) for i in context.stored) if row is not None]
+    if context.stored:
+        rows = [row for row in (session.get(Document, i) for i in context.stored) if row is not None]
+        run_hooks(session, message, context, rows)
+    return Step.FINISH
+
+
+def run_hooks(session: Session, message: Message, context: Context, rows: Sequence[Document]) -> None:
+    """Each of ``context.hooks`` over ``rows`` in a savepoint: a failure is noted and rolled back."""
     for hook in context.hooks:
         try:
             with session.begin_nested():
@@ -43,7 +52,6 @@ def after_stored(session: Session, message: Message, context: Context) -> Step |
             continue
         for note in notes:
             messages.note_event(session, message, note)
-    return Step.FINISH
 
 
 def finish(session: Session, message: Message, context: Context) -> Step | None:
@@ -59,6 +67,7 @@ def finish(session: Session, message: Message, context: Context) -> Step | None:
         text = first.message if len(failures) == 1 else "\n".join(f.message for f in failures)
         raise StageError(first.code, text, first.position, stage=first.stage)
     message.completed_at = utcnow()
+    checkpoint.forget(message)
     leases.release(message)
     messages.move(session, message, MessageState.DONE, "done", actor=context.actor)
     context.outcome = MessageState.DONE.value

@@ -2,18 +2,23 @@
 
 A stage is ``stage(session, message, context)``: it reads and writes the message row in its own
 transaction (committed before the next stage begins), keeps what later stages need in the
-context (the parsed file, the partner, the documents) and returns the :class:`Step` to run
+context (the file's outline, the partner, the documents) and returns the :class:`Step` to run
 next, or ``None`` when the message is finished. Stages never import each other: which function
 runs a step is :data:`gateway.service.pipeline.run.STAGES`' business alone, so the order lives in
 one table. A stage that finds the message cannot go on raises
 :class:`~gateway.service.errors.StageError`; a problem that must not stop the later stages (one
 bad transaction among good ones) is kept in ``context.problems`` and reported at the end.
+
+A stage that returns its own :class:`Step` asks for a commit before it is called again: the store
+stage works through a large file that way, a batch a transaction, with the message's checkpoint
+(``Message.progress``: transactions read, documents stored, problems so far) written in each, so
+a run that dies resumes after the last committed batch.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +28,7 @@ from sqlmodel import Session
 from gateway.canonical import CanonicalDocument
 from gateway.config import PartnerProfile
 from gateway.edi import ParsedFile, Position
-from gateway.edi.model import AckResult
+from gateway.edi.model import AckResult, Transaction
 from gateway.service.errors import StageError
 from gateway.service.hooks import Hook
 from gateway.service.runtime import Runtime
@@ -57,7 +62,18 @@ class Context:
     hooks: Sequence[Hook]
     filename: str = ""
     path: Path | None = None
+    #: the file's outline: envelopes, issues, each transaction's header segment only (parse stage)
     parsed: ParsedFile | None = None
+    #: the transactions still to translate, read from the file one at a time (translate stage)
+    stream: Iterator[Transaction] | None = None
+    #: transactions of the file read so far (a resumed run starts at the message's checkpoint)
+    done: int = 0
+    #: documents stored so far by this message, this run and the checkpointed ones
+    stored_count: int = 0
+    #: ids of the documents stored by the last batch whose hooks are still to run
+    owed: list[int] = field(default_factory=list)
+    #: the stream is at its end (the last batch is stored)
+    at_end: bool = False
     profile: PartnerProfile | None = None
     documents: list[CanonicalDocument] = field(default_factory=list)
     acks: list[AckResult] = field(default_factory=list)

@@ -1,7 +1,8 @@
 """The dedupe stage: a file delivered twice is recorded as a duplicate of the first and skipped.
 
 Twice means the same interchange identity (sender, receiver, ISA13/UNB5) or the same bytes
-(sha256) as an earlier inbound message that did not fail. Canonical XML has no interchange: it
+(sha256) as an earlier inbound message that did not fail (a failure an operator resolved or
+ignored, or corrected by an upload, delivered nothing either). Canonical XML has no interchange: it
 is a duplicate by its bytes alone. An operator's replay of the earlier message is not affected.
 """
 
@@ -31,7 +32,7 @@ def dedupe(session: Session, message: Message, context: Context) -> Step | None:
 
 
 def earlier_duplicate(session: Session, message: Message) -> Message | None:
-    """An earlier inbound message, not failed, with the same interchange identity or the same bytes."""
+    """An earlier inbound message, not a failure, with the same interchange identity or the same bytes."""
     same = col(Message.sha256) == message.sha256
     if message.interchange_control is not None:
         same = or_(
@@ -45,7 +46,7 @@ def earlier_duplicate(session: Session, message: Message) -> Message | None:
         .where(
             Message.direction == Direction.IN.value,
             col(Message.id) < (message.id or 0),
-            Message.state != MessageState.FAILED.value,
+            col(Message.state).not_in(messages.FAILURES),
             same,
         )
         .order_by(col(Message.id))

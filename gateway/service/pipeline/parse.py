@@ -5,18 +5,35 @@ EDI: the envelopes are parsed and their control numbers and identities recorded 
 envelope errors that still leave transactions to read are kept for the end, a file that cannot
 be read at all fails here. Canonical XML: the mailbox's partner is the sender, the XSD and the
 canonical model check it, and the document is the message's one translation (no 997).
+
+The file is read once here as a stream and kept as its outline only: envelopes, issues, and each
+transaction with its header segment (what identify, dedupe and the 997/CONTRL need); the
+transactions themselves are read again, one at a time, by the translate and store stages. A run
+that resumes an unfinished message (``parsed`` or ``translated``) takes up its checkpoint; any
+other run (a new message, a replay) starts from the first transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
 from sqlmodel import Session
 
-from gateway.edi import EdiError, ParsedFile, parse
+from gateway.common.text import escape_text
+from gateway.edi import EdiError, ParsedFile, read_events
+from gateway.edi.document import collect
+from gateway.edi.model import Event, Transaction
 from gateway.service.errors import StageCode, StageError
+from gateway.service.pipeline import checkpoint
 from gateway.service.pipeline.context import Context, Step, where
 from gateway.service.pipeline.identify import parsed_by
 from gateway.service.xml_inbound import looks_like_xml, read_xml_message
-from gateway.store.models import Message
+from gateway.store.models import Message, MessageState
+
+#: states a crashed run leaves a message in, whose checkpoint a new run takes up
+_RESUMABLE = (MessageState.PARSED.value, MessageState.TRANSLATED.value)
 
 
 def parse_stage(session: Session, message: Message, context: Context) -> Step | None:
@@ -28,6 +45,7 @@ def parse_stage(session: Session, message: Message, context: Context) -> Step | 
             StageCode.ARCHIVE_MISSING, f"{filename}: archived payload {message.sha256} is missing"
         )
     context.path = path
+    checkpoint.take_up(message, context, resume=message.state in _RESUMABLE)
     if looks_like_xml(path):
         profile, doc = read_xml_message(
             context.runtime.partners, message.partner, filename, path.read_bytes(), context.message_id
@@ -38,7 +56,7 @@ def parse_stage(session: Session, message: Message, context: Context) -> Step | 
         parsed_by(session, message, context, f"parsed: canonical XML {doc.type_key}")
         return Step.DEDUPE
     try:
-        parsed = parse(path)
+        parsed = outline(path)
     except EdiError as exc:
         raise StageError(
             exc.issue.code, f"{filename}: {exc.issue}", where(exc.issue.position), stage="parse"
@@ -50,18 +68,37 @@ def parse_stage(session: Session, message: Message, context: Context) -> Step | 
     return Step.IDENTIFY
 
 
+def outline(path: Path) -> ParsedFile:
+    """The file as a tree of envelopes whose transactions keep their header segment only."""
+    return collect(_headers_only(read_events(path)))
+
+
+def _headers_only(events: Iterable[Event]) -> Iterator[Event]:
+    for event in events:
+        yield replace(event, segments=event.segments[:1]) if isinstance(event, Transaction) else event
+
+
 def _record_envelope(message: Message, parsed: ParsedFile) -> None:
+    """The first interchange's identity on the message, escaped and cut to the columns' sizes (a
+    partner's byte that is not UTF-8 is stored as ``\\xff``, never left to fail the row)."""
     header = parsed.interchanges[0].header
     if header is None:
         return
     message.standard = parsed.standard
-    message.interchange_control = header.control_number
+    message.interchange_control = _fit(header.control_number, 35)
     message.group_controls = [
-        g.header.control_number for i in parsed.interchanges for g in i.groups if g.header.control_number
+        _fit(g.header.control_number, 35)
+        for i in parsed.interchanges
+        for g in i.groups
+        if g.header.control_number
     ]
-    message.transaction_controls = [t.control_number for t in parsed.transactions]
-    message.sender_qualifier = header.sender_qualifier or None
-    message.sender_id = header.sender_id
-    message.receiver_qualifier = header.receiver_qualifier or None
-    message.receiver_id = header.receiver_id
-    message.document_types = sorted({t.type for t in parsed.transactions})
+    message.transaction_controls = [_fit(t.control_number, 35) for t in parsed.transactions]
+    message.sender_qualifier = _fit(header.sender_qualifier, 4) or None
+    message.sender_id = _fit(header.sender_id, 35)
+    message.receiver_qualifier = _fit(header.receiver_qualifier, 4) or None
+    message.receiver_id = _fit(header.receiver_id, 35)
+    message.document_types = sorted({_fit(t.type, 64) for t in parsed.transactions})
+
+
+def _fit(value: str | None, size: int) -> str:
+    return escape_text(value or "")[:size]

@@ -3,7 +3,9 @@
 Only after :func:`receive` returns may the caller let go of the file at the mailbox. A file
 fetched again after a crash (same partner, mailbox, name and sha256: the row's ``receipt_key``,
 or a transport's own key such as the AS2 Message-ID) is recognised and never ingested twice:
-the existing receipt comes back with ``new=False``.
+the existing receipt comes back with ``new=False``. A name that is not valid UTF-8 (a byte
+``0xFF``) is stored in its escaped, readable form (``\\xff``) with its own bytes kept in
+``name_bytes``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from gateway.common.text import escape_text, name_bytes
 from gateway.service.runtime import Runtime
 from gateway.store import messages, session_scope
 from gateway.store.archive import ArchivedPayload
@@ -68,28 +71,34 @@ def receive(runtime: Runtime, source: bytes | Path, *, filename: str, **origin: 
         key = receipt_key(partner, mailbox, filename, stored.sha256)
     if key is not None and (existing := _by_receipt_key(runtime, key)) is not None:
         return existing
+    shown = escape_text(filename)  # a name that is not UTF-8 is stored readable, its bytes kept
     row = Message(
         direction=Direction.IN.value,
         partner=partner,
         mailbox=mailbox,
-        filename=filename,
+        filename=shown[:255],
+        name_bytes=name_bytes(filename),
         size=stored.size,
         sha256=stored.sha256,
         archive_path=stored.key,
-        remote_ref=origin.get("remote_ref"),
+        remote_ref=_escaped(origin.get("remote_ref")),
         receipt_key=key,
     )
     try:
         with session_scope(runtime.engine) as session:
-            note = f"received {filename} ({stored.size} bytes)"
+            note = f"received {shown} ({stored.size} bytes)"
             messages.add(session, row, MessageState.RECEIVED, note, actor=origin.get("actor", "gateway"))
             message_id = int(row.id or 0)
     except IntegrityError:  # another worker recorded the same receipt first
         if key is None or (existing := _by_receipt_key(runtime, key)) is None:
             raise
         return existing
-    log.info("received %s from %s/%s as message %s", filename, partner or "?", mailbox or "-", message_id)
+    log.info("received %s from %s/%s as message %s", shown, partner or "?", mailbox or "-", message_id)
     return Receipt(message_id, True, MessageState.RECEIVED.value)
+
+
+def _escaped(text: str | None) -> str | None:
+    return None if text is None else escape_text(text)[:1024]
 
 
 def _by_receipt_key(runtime: Runtime, key: str) -> Receipt | None:

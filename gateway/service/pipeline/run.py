@@ -16,6 +16,7 @@ to it; it receives them and processes the message when it is new or unfinished.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -75,45 +76,110 @@ def claim(runtime: Runtime, message_id: int, states: Sequence[str] = UNFINISHED)
         return leases.claim(session, Message, where, runtime.lease_holder(), LEASE)
 
 
+#: How often a run that met a busy SQLite database starts over at once (a fresh context from the
+#: committed checkpoint) before the message is left to the periodic retry.
+BUSY_RETRIES = 3
+
+
 def process(
     runtime: Runtime, message_id: int, *, actor: str = "gateway", hooks: Sequence[Hook] = STORED_HOOKS
 ) -> ProcessSummary:
     """Run an inbound message through the stages. Never raises for bad input: a failure is
-    recorded on the message. Returns state ``busy`` when another holder has it."""
+    recorded on the message. Returns state ``busy`` when another holder has it.
+
+    SQLite refuses a read transaction's upgrade to a write at once when another connection
+    committed in between (``SQLITE_BUSY_SNAPSHOT``: the busy timeout does not apply). Nothing is
+    wrong then, so the run starts over from what is committed, at once, a few times, instead of
+    leaving the message a minute for the periodic retry.
+    """
+    for attempt in range(BUSY_RETRIES + 1):
+        summary, busy = _process_once(runtime, message_id, actor, hooks)
+        if not busy:
+            return summary
+        if attempt == BUSY_RETRIES:
+            log.warning("message %s: database busy, left to be retried: %s", message_id, summary.error)
+            return summary
+        log.info("message %s: database busy, starting over (attempt %d)", message_id, attempt + 2)
+        time.sleep(0.05 * (attempt + 1))
+    return summary  # pragma: no cover - the loop always returns
+
+
+def _process_once(
+    runtime: Runtime, message_id: int, actor: str, hooks: Sequence[Hook]
+) -> tuple[ProcessSummary, bool]:
+    """One run; the flag says the database was busy (SQLite) and the run may start over at once."""
     if not claim(runtime, message_id):
         with session_scope(runtime.engine) as session:
             message = session.get(Message, message_id)
             state = "missing" if message is None else message.state
-        return ProcessSummary(message_id, state if state not in UNFINISHED else "busy")
+        return ProcessSummary(message_id, state if state not in UNFINISHED else "busy"), False
     runtime.refresh()  # today's partner profiles and mappings, read once for this message
     context = Context(runtime, message_id, actor, hooks)
+    mine = [col(Message.id) == message_id]
     try:
-        run_stages(context)
+        with leases.Heartbeat(runtime.engine, Message, mine, runtime.lease_holder(), LEASE):
+            run_stages(context)
+    except LeaseLost:
+        log.warning("message %s: taken over by another worker; this run stops", message_id)
+        return ProcessSummary(message_id, "busy", error="lease taken over"), False
     except StageError as exc:
         _fail(runtime, message_id, exc, actor)
-        return ProcessSummary(message_id, MessageState.FAILED.value, error=exc.message)
+        return ProcessSummary(message_id, MessageState.FAILED.value, error=exc.message), False
     except OperationalError as exc:
         # The database is locked or unreachable: nothing is wrong with the message. It stays
-        # unfinished (every stage so far is committed) and recover() takes it up again.
-        log.warning("message %s: database unavailable, left to be retried: %s", message_id, exc.orig)
+        # unfinished (every transaction so far is committed) and is taken up again.
+        busy = _sqlite_busy(exc)
+        if not busy:
+            log.warning("message %s: database unavailable, left to be retried: %s", message_id, exc.orig)
         _let_go(runtime, message_id)
-        return ProcessSummary(message_id, "busy", error=str(exc.orig))
+        return ProcessSummary(message_id, "busy", error=str(exc.orig)), busy
     except Exception as exc:  # a bug must fail the message, not stop the gateway
         log.exception("message %s: unexpected error", message_id)
         error = StageError(StageCode.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
         _fail(runtime, message_id, error, actor)
-        return ProcessSummary(message_id, MessageState.FAILED.value, error=str(exc))
-    return ProcessSummary(message_id, context.outcome or MessageState.DONE.value, context.stored)
+        return ProcessSummary(message_id, MessageState.FAILED.value, error=str(exc)), False
+    return ProcessSummary(message_id, context.outcome or MessageState.DONE.value, context.stored), False
+
+
+def _sqlite_busy(exc: OperationalError) -> bool:
+    """Whether ``exc`` is SQLite's "database is locked" (SQLITE_BUSY and its kinds)."""
+    name = getattr(exc.orig, "sqlite_errorname", "")
+    return isinstance(name, str) and name.startswith("SQLITE_BUSY")
+
+
+class LeaseLost(Exception):
+    """Another worker holds the message now: what this run did since is not committed."""
+
+
+#: The steps a transaction ends before: what the stages until then wrote is committed first. The
+#: partner is known (a failure later still names it), the 997/CONTRL is queued (a file that then
+#: fails to translate is still answered). Between the others nothing needs to be durable on its
+#: own, so they share a transaction: fewer commits, each one an fsync on SQLite.
+COMMIT_BEFORE = frozenset({Step.DEDUPE, Step.TRANSLATE})
 
 
 def run_stages(context: Context) -> None:
-    """Each stage in its own transaction, from :data:`Step.PARSE` until one returns ``None``."""
+    """The stages from :data:`Step.PARSE` until one returns ``None``, in few transactions.
+
+    A transaction ends before each step of :data:`COMMIT_BEFORE` and whenever a stage returns its
+    own step (a checkpoint: "commit what I did, then call me again"), and at the end. Each
+    renews the lease before it commits (the same transaction, so a worker whose lease has been
+    taken over commits nothing more: :class:`LeaseLost`).
+    """
     step: Step | None = Step.PARSE
+    holder = context.runtime.lease_holder()
+    mine = [col(Message.id) == context.message_id]
     while step is not None:
         with session_scope(context.runtime.engine) as session:
             message = session.get(Message, context.message_id)
             assert message is not None
-            step = STAGES[step](session, message, context)
+            still_ours = message.lease_owner == holder
+            while step is not None:
+                ran, step = step, STAGES[step](session, message, context)
+                if step is None or step == ran or step in COMMIT_BEFORE:
+                    break
+            if still_ours and step is not None and not leases.renew(session, Message, mine, holder, LEASE):
+                raise LeaseLost(context.message_id)
 
 
 def _let_go(runtime: Runtime, message_id: int) -> None:

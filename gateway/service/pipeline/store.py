@@ -1,47 +1,107 @@
-"""The store stage: the documents by business key, and the acknowledgements applied, in one transaction.
+"""The store stage: the documents by business key, and the acknowledgements applied, a batch at a time.
+
+One call translates the next :data:`BATCH` transactions of the file (the translate stage opened
+them as a stream), stores their documents in bulk and applies the acknowledgements; the next
+runs the service's hooks over that batch (:func:`~gateway.service.pipeline.after.run_hooks`) and
+moves the message's checkpoint past it. Each returns :data:`Step.STORE` while there is more,
+which commits before the next call (the contract of :mod:`~gateway.service.pipeline.run`): memory
+holds one batch, a hook never runs inside the transaction that wrote the documents (a slow hook
+holds no write lock), and a crash resumes after the last checkpoint (the batch stored again
+changes nothing, its hooks run once more: both are idempotent).
 
 Storing is idempotent (partner + type + business key): a second run after a crash or a replay
 replaces what the earlier one produced instead of duplicating it. A 997/CONTRL marks the message
 it answers acknowledged or rejected (and, through the service's acknowledgement hook, the
-invoice it carried). A message that stored or applied anything is then ``translated``: the
-hooks (:mod:`gateway.service.pipeline.after`) are owed until it is ``done``.
+invoice it carried). A message that stored or applied anything is then ``translated`` until it is
+``done``.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from collections import Counter
 
+from sqlmodel import Session, col, select
+
+from gateway.canonical import CanonicalDocument
+from gateway.edi.model import AckResult
 from gateway.outbound.acks import apply_acknowledgement
 from gateway.service.hooks import on_acknowledged
+from gateway.service.pipeline import checkpoint
+from gateway.service.pipeline.after import run_hooks
 from gateway.service.pipeline.context import Context, Step
+from gateway.service.pipeline.translate import next_batch
 from gateway.store import messages
-from gateway.store.documents import save_document
-from gateway.store.models import Message, MessageState
+from gateway.store.documents import Stored, save_documents
+from gateway.store.models import Document, Message, MessageState
+
+#: transactions a batch: a commit each, the most that memory holds at once
+BATCH = 500
+#: a batch of at most this many documents notes each on the timeline, a larger one sums them up
+NOTE_EACH = 20
 
 
 def store(session: Session, message: Message, context: Context) -> Step | None:
-    """Save the documents, apply the acknowledgements; the message is ``translated``."""
-    actor = context.actor
-    for doc in context.documents:
-        saved = save_document(session, context.partner.name, doc, context.message_id)
-        context.stored.append(int(saved.document.id or 0))
-        messages.note_event(
-            session, message, f"{saved.outcome} {doc.type_key} {saved.document.business_key}", actor=actor
+    """Store the next batch, or run the hooks the last one owes; :data:`Step.STORE` while more remain."""
+    if context.owed:
+        return _run_owed_hooks(session, message, context)
+    if context.stream is not None:
+        batch = next_batch(context, BATCH)
+        documents, acks, end = batch.documents, batch.acks, batch.end
+    else:
+        documents, acks, end = context.documents, context.acks, True
+    saved = _save(session, message, context, documents)
+    _apply(session, message, context, acks)
+    if (saved or acks) and message.state != MessageState.TRANSLATED.value:
+        note = f"{context.stored_count} document(s) stored" + ("" if end else " so far")
+        messages.move(session, message, MessageState.TRANSLATED, note, actor=context.actor)
+    context.at_end = end
+    if saved:  # committed first; the hooks follow in the next transaction, then the checkpoint
+        context.owed = [s.id for s in saved]
+        return Step.STORE
+    checkpoint.write(message, context)
+    session.add(message)
+    return Step.FINISH if end else Step.STORE
+
+
+def _run_owed_hooks(session: Session, message: Message, context: Context) -> Step | None:
+    """The hooks over the batch stored last, and the checkpoint past it, in one transaction."""
+    found = {row.id: row for row in session.exec(select(Document).where(col(Document.id).in_(context.owed)))}
+    run_hooks(session, message, context, [found[i] for i in context.owed if i in found])
+    context.owed = []
+    checkpoint.write(message, context)
+    session.add(message)
+    return Step.FINISH if context.at_end else Step.STORE
+
+
+def _save(
+    session: Session, message: Message, context: Context, documents: list[CanonicalDocument]
+) -> list[Stored]:
+    if not documents:
+        return []
+    saved = save_documents(session, context.partner.name, documents, context.message_id)
+    context.stored_count += len(saved)
+    context.stored.extend(s.id for s in saved)
+    if len(saved) <= NOTE_EACH:
+        for s in saved:
+            note = f"{s.outcome} {s.type} {s.business_key}"
+            messages.note_event(session, message, note, actor=context.actor)
+    else:
+        outcomes = Counter(s.outcome for s in saved)
+        first, last = saved[0], saved[-1]
+        kinds = "/".join(sorted({s.type for s in saved}))
+        note = f"{len(saved)} {kinds} stored ({first.business_key} ... {last.business_key}): " + ", ".join(
+            f"{n} {outcome}" for outcome, n in sorted(outcomes.items())
         )
-    for result in context.acks:
+        messages.note_event(session, message, note, actor=context.actor)
+    return saved
+
+
+def _apply(session: Session, message: Message, context: Context, acks: list[AckResult]) -> None:
+    for result in acks:
         target = apply_acknowledgement(session, context.partner.name, result, context.message_id)
         note = (
             f"acknowledges message {target.id}: {result.status}" if target else "acknowledges nothing we sent"
         )
-        messages.note_event(session, message, note, actor=actor)
+        messages.note_event(session, message, note, actor=context.actor)
         if target is not None:
             on_acknowledged(session, context.runtime, target, result)
-    if context.documents or context.acks:
-        messages.move(
-            session,
-            message,
-            MessageState.TRANSLATED,
-            f"{len(context.documents)} document(s) stored",
-            actor=actor,
-        )
-    return Step.HOOKS

@@ -1,14 +1,19 @@
 """The translate stage: every transaction through today's mapping into a canonical document.
 
-A transaction the envelope checks rejected is skipped (it is rejected in the 997/CONTRL and
-reported with the envelope errors at the end). A 997/CONTRL is read, not translated: the store
-stage applies it to what we sent. A transaction that cannot be translated is a problem named by
-file, segment and element; the message's other transactions still go on, and the message fails
-at the end with every problem listed.
+The stage itself opens the file's transactions as a stream, from the message's checkpoint on;
+the store stage takes them a batch at a time (:func:`next_batch`), so a file of any size is
+held one batch at a time. A transaction the envelope checks rejected is skipped (it is
+rejected in the 997/CONTRL and reported with the envelope errors at the end). A 997/CONTRL is
+read, not translated: the store stage applies it to what we sent. A transaction that cannot be
+translated is a problem named by file, segment and element; the message's other transactions
+still go on, and the message fails at the end with every problem listed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import cast
 
@@ -16,6 +21,7 @@ from sqlmodel import Session
 
 from gateway.canonical import CanonicalDocument
 from gateway.edi.model import AckResult, Transaction
+from gateway.edi.stream import iter_transactions
 from gateway.mapping.errors import MappingError, TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.outbound.acks import is_acknowledgement, read_acknowledgement
@@ -25,19 +31,50 @@ from gateway.store.models import Message
 
 
 def translate(session: Session, message: Message, context: Context) -> Step | None:
-    """Translate each transaction of the parsed file (canonical XML is translated already)."""
-    registry = context.runtime.mappings  # today's mappings, looked up once per message
-    for tx in context.parsed.transactions if context.parsed is not None else []:
-        if any(issue.severity.value == "error" for issue in tx.issues):
-            continue
-        try:
-            if is_acknowledgement(tx):
-                context.acks.append(_read_ack(context, tx))
-            else:
-                context.documents.append(_translate_one(context, registry, tx))
-        except StageError as exc:
-            context.problems.append(exc)
+    """Open the file's transactions from the checkpoint on (canonical XML is translated already)."""
+    if context.parsed is not None and context.path is not None:
+        context.stream = islice(_transactions(context.path), context.done, None)
     return Step.STORE
+
+
+@dataclass(slots=True)
+class Batch:
+    """What the next transactions of the stream gave: documents, acknowledgements read, and
+    whether the stream is at its end."""
+
+    documents: list[CanonicalDocument] = field(default_factory=list)
+    acks: list[AckResult] = field(default_factory=list)
+    end: bool = False
+
+
+def next_batch(context: Context, size: int) -> Batch:
+    """Translate up to ``size`` more transactions of ``context.stream`` (problems to the context)."""
+    batch = Batch()
+    registry = context.runtime.mappings  # today's mappings, looked up once per message
+    assert context.stream is not None
+    for read, tx in enumerate(context.stream, start=1):
+        context.done += 1
+        _one(context, registry, tx, batch)
+        if read >= size:
+            return batch
+    batch.end = True
+    return batch
+
+
+def _one(context: Context, registry: MappingRegistry, tx: Transaction, batch: Batch) -> None:
+    if any(issue.severity.value == "error" for issue in tx.issues):
+        return
+    try:
+        if is_acknowledgement(tx):
+            batch.acks.append(_read_ack(context, tx))
+        else:
+            batch.documents.append(_translate_one(context, registry, tx))
+    except StageError as exc:
+        context.problems.append(exc)
+
+
+def _transactions(path: Path) -> Iterator[Transaction]:
+    return (item for item in iter_transactions(path) if isinstance(item, Transaction))
 
 
 def _read_ack(context: Context, tx: Transaction) -> AckResult:

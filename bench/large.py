@@ -1,0 +1,169 @@
+"""Large-file benchmark: ``acorn parse``, ``acorn translate --jsonl`` and ``acorn ingest`` on big
+mailbags, beside a naive split (and pyx12, where installed) on the same files, in one run.
+
+Generates X12 850 mailbags and EDIFACT ORDERS files of about 1, 10 and 100 MB (the generators of
+``bench/parse.py``: 500 POs of 20 lines per interchange), then runs each contender in a fresh
+process and reads its peak resident memory from the kernel (``os.wait4``):
+
+- ``bare python``: an interpreter that does nothing (the floor every figure is measured over);
+- ``naive split``: read the whole file, ``split`` it into segments and elements (no validation,
+  everything in memory: what memory looks like when nothing streams);
+- ``acorn parse FILE``, ``acorn translate --jsonl FILE`` (output to /dev/null) and, up to
+  ``--ingest-max`` MB, ``acorn ingest FILE`` into a fresh gateway home on SQLite;
+- ``pyx12``'s reader on X12 up to 10 MB, when ``pip install '.[bench]'`` installed it.
+
+Prints seconds, MiB/s, POs/s, peak RSS and RSS above the bare interpreter, then the issue's
+targets (peak RSS < 64 MB above the interpreter at every size; parse >= 70% of the naive split's
+speed at the largest size; ingest >= 2,000 POs/s). Usage: ``python bench/large.py [--sizes
+1,10,100] [--ingest-max 10] [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MiB = 1024 * 1024
+RSS_TARGET_MIB = 64
+
+
+def _generators():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("bench_parse", ROOT / "bench" / "parse.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make_x12, module.make_edifact
+
+
+NAIVE = (  # the garbage collector paused, as in bench/parse.py: the fastest pure-Python split
+    "import gc, sys\ngc.disable()\ndata = open(sys.argv[1], encoding='latin-1').read()\n"
+    "t, e = ('~', '*') if data.startswith('ISA') else (\"'\", '+')\n"
+    "segments = [s.split(e) for s in data.split(t)]\n"
+    "print(sum(1 for s in segments if s and s[0].strip() in ('ST', 'UNH')))\n"
+)
+PYX12 = (
+    "import sys\nimport pyx12.x12file\n"
+    "print(sum(1 for seg in pyx12.x12file.X12Reader(sys.argv[1]) if seg.get_seg_id() == 'ST'))\n"
+)
+
+
+@dataclass(slots=True)
+class Run:
+    seconds: float
+    peak_mib: float
+    ok: bool
+    note: str = ""
+
+
+def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+    """Run ``command``, output to /dev/null; its wall time and peak RSS (its own, from wait4)."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as sink, tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=sink, stderr=errors)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        errors.seek(0)
+        tail = errors.read()[-300:].decode(errors="replace").strip().splitlines()
+    code = os.waitstatus_to_exitcode(status)
+    return Run(elapsed, usage.ru_maxrss / 1024, code == 0, "" if code == 0 else f"exit {code}: {tail[-1:]}")
+
+
+def gateway_home(root: Path) -> Path:
+    """A fresh gateway home (config, partners, mappings, SQLite) for ``acorn ingest``."""
+    root.mkdir(parents=True)
+    shutil.copytree(ROOT / "partners", root / "partners")
+    shutil.copytree(ROOT / "mappings", root / "mappings")
+    config = root / "config.yaml"
+    config.write_text(
+        "database_url: sqlite:///acorn.sqlite3\narchive_dir: archive\npartners_dir: partners\n"
+        "mappings_dir: mappings\nlogging:\n  level: WARNING\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def count_pos(path: Path) -> int:
+    """POs in ``path``, read a line (one interchange) at a time: this process must stay small,
+    for a child's peak RSS (from wait4) starts from what its parent held when it was forked."""
+    with path.open("rb") as src:
+        return sum(line.count(b"ST*850*") + line.count(b"UNH+") for line in src)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,10,100", help="file sizes in MB, comma-separated")
+    parser.add_argument("--ingest-max", type=float, default=10, help="largest size (MB) to ingest")
+    parser.add_argument("--quick", action="store_true", help="one small file of each kind (for tests)")
+    args = parser.parse_args()
+    sizes = [0.01] if args.quick else [float(s) for s in args.sizes.split(",")]
+    ingest_max = min(args.ingest_max, 0.01) if args.quick else args.ingest_max
+    make_x12, make_edifact = _generators()
+    python = sys.executable
+    acorn = [python, "-m", "gateway"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    have_pyx12 = importlib.util.find_spec("pyx12") is not None
+    bare = run([python, "-c", "pass"]).peak_mib
+    print(f"bare interpreter: peak RSS {bare:.1f} MiB\n")
+    print(
+        f"{'file':22} {'contender':24} {'s':>8} {'MiB/s':>8} {'POs/s':>9} {'peak MiB':>9} {'+bare':>7}  note"
+    )
+    worst_over, verdicts = 0.0, []
+    with tempfile.TemporaryDirectory(prefix="acorn-large-") as tmp:
+        work = Path(tmp)
+        for kind, make in (("x12", make_x12), ("edifact", make_edifact)):
+            for size in sizes:
+                path = work / f"{kind}-{size:g}MB.edi"
+                if args.quick:  # one interchange of 20 POs
+                    make(
+                        path,
+                        1,
+                        **({"groups": 1, "per_group": 20} if kind == "x12" else {"per_interchange": 20}),
+                    )
+                else:
+                    make(path, int(size * 1_000_000))
+                mib, pos = path.stat().st_size / MiB, count_pos(path)
+                label = f"{kind} {mib:.1f} MiB {pos} POs"
+                contenders: list[tuple[str, list[str], Path | None]] = [
+                    ("naive split", [python, "-c", NAIVE, str(path)], None),
+                    ("acorn parse", [*acorn, "parse", str(path)], None),
+                    ("acorn translate --jsonl", [*acorn, "translate", "--jsonl", str(path)], None),
+                ]
+                if kind == "x12" and have_pyx12 and size <= 10:
+                    contenders.append(("pyx12", [python, "-c", PYX12, str(path)], None))
+                if size <= ingest_max:
+                    config = gateway_home(work / f"home-{kind}-{size:g}")
+                    command = [*acorn, "--config", str(config), "ingest", str(path)]
+                    contenders.append(("acorn ingest", command, config.parent))
+                results: dict[str, Run] = {}
+                for name, command, cwd in contenders:
+                    result = results[name] = run(command, cwd=cwd, env=env)
+                    over = result.peak_mib - bare
+                    if name.startswith("acorn"):
+                        worst_over = max(worst_over, over)
+                    print(
+                        f"{label:22.22} {name:24} {result.seconds:8.2f} {mib / result.seconds:8.1f} "
+                        f"{pos / result.seconds:9.0f} {result.peak_mib:9.1f} {over:7.1f}  {result.note}"
+                    )
+                naive, parsed = results["naive split"], results["acorn parse"]
+                verdicts.append(
+                    f"{label}: parse at {naive.seconds / parsed.seconds:.0%} of the naive split's speed"
+                )
+                if "acorn ingest" in results:
+                    verdicts.append(f"{label}: ingest {pos / results['acorn ingest'].seconds:.0f} POs/s")
+                print()
+    print(f"worst acorn peak RSS above the interpreter: {worst_over:.1f} MiB (target < {RSS_TARGET_MIB})")
+    for line in verdicts:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

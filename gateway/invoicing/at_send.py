@@ -1,0 +1,217 @@
+"""The check at the moment of sending: an outbound invoice is sent only if it would still be queued today.
+
+An invoice or credit note is checked when it is queued, and the outbox sends the bytes archived
+then. Between the two the store moves on: an ERP's invoice for the same shipment arrives, an
+ASN is replaced, a return is credited twice. :func:`prepare_for_send` runs right before a queued
+message goes to the mailbox, against what the store holds *now*:
+
+1. every compliance pre-check (:func:`gateway.invoicing.checks.compliance_reasons`) of each
+   invoice document the message carries, plus ``duplicate_invoice`` (another live invoice
+   of the same shipment and PO, whoever issued it);
+2. the queued bytes are read back with our reader and inbound mapping (or the XML reader)
+   and compared with the stored document; when they differ (the document changed since it
+   was queued) the document is rendered again, archived, and the message points at the new
+   bytes, so what leaves is what the store holds.
+
+A message whose document would now break a rule is not sent: the message moves to ``blocked``
+(:mod:`gateway.store.messages`), the document goes back to ``blocked`` with its reasons on its
+check row, and both are audited. :func:`gateway.invoicing.approve_and_queue` (or the periodic
+sender once the cause is fixed) queues it again; the console can cancel it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from gateway.canonical import Invoice
+from gateway.canonical.xml import CanonicalXmlError, from_xml
+from gateway.config import PartnerDirectory
+from gateway.edi import parse
+from gateway.invoicing.checks import Reason, compliance_reasons
+from gateway.invoicing.render import render_payload
+from gateway.invoicing.state import record_reasons
+from gateway.mapping.errors import TranslationError
+from gateway.mapping.registry import MappingRegistry
+from gateway.orders.book import is_live, load_bundles, safe_load
+from gateway.reconcile import run_scopes, scopes_of
+from gateway.store import messages
+from gateway.store.archive import Archive
+from gateway.store.models import AuditEntry, Document, DocumentMessage, Message, MessageState, utcnow
+
+log = logging.getLogger(__name__)
+
+DUPLICATE = "duplicate_invoice"
+
+
+@dataclass(slots=True)
+class SendCheck:
+    """What :func:`prepare_for_send` found: the reasons that block the message (none: send it)."""
+
+    reasons: list[Reason] = field(default_factory=list)
+    rerendered: bool = False
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.reasons)
+
+
+def carried_invoices(session: Session, message_id: int) -> list[Document]:
+    """The invoice and credit note documents outbound message ``message_id`` carries."""
+    query = (
+        select(Document)
+        .join(DocumentMessage, col(DocumentMessage.document_id) == Document.id)
+        .where(DocumentMessage.message_id == message_id, DocumentMessage.role == "sent")
+        .where(Document.type == "invoice")
+        .order_by(col(Document.id))
+    )
+    return list(session.exec(query).all())
+
+
+def duplicate_reasons(session: Session, row: Document, doc: Invoice) -> list[Reason]:
+    """``duplicate_invoice``: another live invoice bills the same shipment of the same PO."""
+    if doc.kind != "invoice" or not doc.shipment_id:
+        return []
+    bundle = load_bundles(session, [doc.po_number])[doc.po_number]
+    others = [
+        x
+        for x in bundle.invoices
+        if x.row.id != row.id
+        and x.doc.kind == "invoice"
+        and x.doc.shipment_id == doc.shipment_id
+        and is_live(x.row)
+    ]
+    return [
+        Reason(
+            DUPLICATE,
+            f"shipment {doc.shipment_id} of PO {doc.po_number} is already invoiced by "
+            f"{x.row.partner}'s {x.doc.invoice_number}: one invoice per shipment",
+        )
+        for x in others
+    ]
+
+
+def _read_back(data: bytes, standard: str | None, mappings: MappingRegistry) -> Invoice | None:
+    """The invoice the queued bytes hold, read with our own readers (``None``: unreadable)."""
+    doc: object
+    try:
+        if standard == "xml":
+            doc = from_xml(data)
+        else:
+            parsed = parse(data)
+            if not parsed.ok or len(parsed.transactions) != 1:
+                return None
+            doc = mappings.translate(parsed.transactions[0])
+    except (CanonicalXmlError, TranslationError, ValueError):
+        return None
+    return doc if isinstance(doc, Invoice) else None
+
+
+def _rerender(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    message: Message,
+    row: Document,
+    doc: Invoice,
+) -> None:
+    """Point ``message`` at freshly rendered bytes of ``doc`` (the stored document changed)."""
+    payload = render_payload(session, partners, mappings, row, doc)
+    stored = archive.store(payload.data)
+    message.sha256, message.archive_path, message.size = stored.sha256, stored.key, stored.size
+    message.filename = payload.filename
+    message.interchange_control = payload.interchange_control
+    message.group_controls = list(payload.group_controls)
+    message.transaction_controls = list(payload.transaction_controls)
+    session.add(message)
+    messages.note_event(
+        session,
+        message,
+        f"re-rendered at send as {payload.filename}: {doc.kind} {doc.invoice_number} changed",
+    )
+
+
+def prepare_for_send(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    message_id: int,
+    *,
+    today: date | None = None,
+) -> SendCheck:
+    """Re-check (and if need be re-render) the invoices queued message ``message_id`` carries.
+
+    A message that carries none passes untouched. One that would now break a rule is moved to
+    ``blocked`` with its documents; the caller commits and, when :attr:`SendCheck.blocked`,
+    does not send it.
+    """
+    result = SendCheck()
+    message = session.get(Message, message_id)
+    if message is None or message.state != MessageState.QUEUED.value:
+        return result
+    rows = carried_invoices(session, message_id)
+    if not rows:
+        return result
+    today = today or utcnow().date()
+    loaded: list[tuple[Document, Invoice]] = []
+    for row in rows:
+        doc = safe_load(row)
+        if not isinstance(doc, Invoice):
+            result.reasons.append(Reason("document_unreadable", f"document {row.id} no longer loads"))
+            continue
+        loaded.append((row, doc))
+        reasons = compliance_reasons(session, partners, row, doc, today=today)
+        rules = partners.get(row.partner).rules.invoice if row.partner in partners else None
+        if (rules is None or rules.on(DUPLICATE)) and DUPLICATE not in {r.code for r in reasons}:
+            reasons += duplicate_reasons(session, row, doc)  # the finding's own sentence, if found, is kept
+        result.reasons += reasons
+    if result.blocked:
+        _block(session, partners, message, [row for row, _ in loaded], result.reasons, today)
+        return result
+    if len(loaded) == 1:
+        row, doc = loaded[0]
+        if _read_back(archive.read(message.sha256), message.standard, mappings) != doc:
+            _rerender(session, partners, mappings, archive, message, row, doc)
+            result.rerendered = True
+    return result
+
+
+def _block(
+    session: Session,
+    partners: PartnerDirectory,
+    message: Message,
+    rows: list[Document],
+    reasons: list[Reason],
+    today: date,
+) -> None:
+    text = "; ".join(map(str, reasons))
+    for row in rows:
+        record_reasons(session, row, reasons)
+        if row.status == "queued":
+            row.status, row.updated_at = "blocked", utcnow()
+            session.add(row)
+        session.add(
+            AuditEntry(
+                actor="gateway",
+                action="invoice.blocked_at_send",
+                target_type="document",
+                target_id=str(row.id),
+                reason=text,
+                detail={"invoice_number": row.invoice_number, "message_id": message.id},
+            )
+        )
+    messages.move(
+        session,
+        message,
+        MessageState.BLOCKED,
+        f"not sent: re-checked at send, {len(reasons)} reason(s): {text}",
+        detail={"reasons": [r.to_json() for r in reasons]},
+    )
+    session.flush()
+    run_scopes(session, partners, scopes_of(rows), today=today)  # a blocked invoice no longer counts
+    log.warning("message %s blocked at send: %s", message.id, text)

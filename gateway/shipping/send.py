@@ -1,0 +1,172 @@
+"""Sending a ship notice: the warehouse's ASN as we tell Amazon, checked, rendered and queued.
+
+:func:`send_ship_notice` takes a stored ``shipment`` (what the warehouse reported), keeps its
+cartons, SSCCs, carrier and dates, and puts the PO's ship-to FC and our ship-from on it
+(:func:`notice_from`). The pre-check (:mod:`gateway.shipping.checks`) runs on the notice as
+it would leave; with any reason the notice is recorded ``blocked`` with them and nothing is
+queued. Otherwise it is rendered through the partner's outbound mapping (X12 856 in the
+version of ``rules.ship_notice.x12_version``, EDIFACT DESADV D96A), wrapped in an
+interchange with the partner's control numbers, queued through its mailbox, its SSCCs
+recorded for the 365-day uniqueness rule, and its carton labels (PDF) archived beside it.
+All in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, select
+
+from gateway.canonical import Party, Shipment
+from gateway.canonical.ship_notice import as_sent, ship_notice
+from gateway.config import PartnerDirectory
+from gateway.invoicing.build import find_shipment
+from gateway.invoicing.checks import Reason
+from gateway.invoicing.render import mailbox_for
+from gateway.mapping.errors import TranslationError
+from gateway.mapping.registry import MappingRegistry
+from gateway.orders.book import load_bundles
+from gateway.outbound.envelopes import (
+    build_interchange,
+    next_transaction_control,
+    outbound_filename,
+    to_payload,
+)
+from gateway.outbound.outbox import queue_outbound
+from gateway.shipping.checks import Context, ship_notice_reasons
+from gateway.shipping.labels import carton_labels
+from gateway.store.archive import Archive
+from gateway.store.models import ShipNoticeRecord, SsccUse, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class ShipNoticeError(Exception):
+    """A ship notice that cannot be built (no such shipment, no PO, no partner): the message says why."""
+
+
+@dataclass
+class Outcome:
+    """What became of one ship notice."""
+
+    record: ShipNoticeRecord
+    notice: Shipment
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def queued(self) -> bool:
+        return self.record.status == "queued"
+
+
+def notice_from(warehouse: Shipment, fc: str | None, ship_from: Party | None) -> Shipment:
+    """The notice we send of ``warehouse``'s shipment: its cartons, carrier and dates, the PO's FC."""
+    data = warehouse.model_dump()
+    parties = [p for p in data["parties"] if p["role"] in ("ship_from", "ship_to")]
+    if ship_from is not None and not any(p["role"] == "ship_from" for p in parties):
+        parties.insert(0, ship_from.model_dump())
+    if fc:
+        parties = [p for p in parties if p["role"] != "ship_to"]
+        parties.append({"role": "ship_to", "id": fc, "id_qualifier": "92"})
+        data["ship_to_location"] = fc
+    data["parties"] = parties
+    data["purpose"] = data["purpose"] or "original"  # BSN01 00 / BGM03 9
+    return Shipment.model_validate(data)
+
+
+def send_ship_notice(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    shipment_id: str,
+    *,
+    today: date | None = None,
+    actor: str = "gateway",
+) -> Outcome:
+    """Build, check and queue the ship notice of stored shipment ``shipment_id`` to its PO's partner.
+
+    Raises :class:`ShipNoticeError` when the shipment or its PO is unknown, or the notice
+    cannot be rendered.
+    """
+    today = today or utcnow().date()
+    try:
+        source = find_shipment(session, shipment_id).doc
+    except Exception as exc:  # InvoicingError: the lookup's own message
+        raise ShipNoticeError(str(exc)) from None
+    numbers = [o.po_number for o in source.orders]
+    bundles = load_bundles(session, numbers)
+    po = next((b.po for b in bundles.values() if b.po is not None), None)
+    if po is None:
+        raise ShipNoticeError(
+            f"shipment {shipment_id}: none of its POs ({', '.join(numbers)}) is in the store"
+        )
+    partner = po.row.partner
+    if partner not in partners:
+        raise ShipNoticeError(f"no partner profile {partner!r} for PO {po.doc.po_number}")
+    profile = partners.get(partner)
+    po_ship_to = po.doc.maybe_party("ship_to")
+    fc = po.doc.ship_to_location or (po_ship_to.id if po_ship_to else None)
+    draft = notice_from(source, fc, source.maybe_party("ship_from"))
+    ctx = Context(partner, profile.rules, today, profile.standard)
+    reasons = ship_notice_reasons(session, draft, ctx)  # on the ASN's own lines and cartons
+    notice = as_sent(draft)  # one item line per carton content, as an 856 states it
+    record = session.exec(
+        select(ShipNoticeRecord).where(
+            ShipNoticeRecord.partner == partner, ShipNoticeRecord.shipment_id == notice.shipment_id
+        )
+    ).first()
+    if record is not None and record.status == "queued":
+        return Outcome(record, notice, reasons)
+    record = record or ShipNoticeRecord(
+        partner=partner, shipment_id=notice.shipment_id, source_shipment_id=shipment_id
+    )
+    record.po_numbers = numbers
+    record.reasons = [r.to_json() for r in reasons]
+    if reasons:
+        record.status = "blocked"
+        session.add(record)
+        session.flush()
+        log.info(
+            "ship notice %s for %s blocked: %s", notice.shipment_id, partner, "; ".join(map(str, reasons))
+        )
+        return Outcome(record, notice, reasons)
+    version: str
+    if profile.standard == "x12":
+        version, document, functional, kind = profile.rules.ship_notice.x12_version, "856", "SH", "856"
+    else:
+        version, document, functional, kind = profile.version, "DESADV", "DESADV", "desadv"
+    envelope_profile = profile.model_copy(update={"version": version})
+    control = next_transaction_control(session, profile)
+    try:
+        body = mappings.render(
+            ship_notice(notice), profile.standard, version, document, control, profile.mappings
+        )
+    except TranslationError as exc:
+        raise ShipNoticeError(
+            f"ship notice {notice.shipment_id} cannot be rendered as {document}: {exc}"
+        ) from None
+    interchange = build_interchange(session, envelope_profile, functional, [body])
+    payload = to_payload(
+        interchange, profile.standard, outbound_filename(profile, kind, interchange.control_number)
+    )
+    payload.document_types = ["shipment"]
+    message = queue_outbound(
+        session,
+        archive,
+        partner,
+        mailbox_for(partners, partner),
+        payload,
+        actor=actor,
+        note=f"ship notice {notice.shipment_id}",
+    )
+    labels = archive.store(carton_labels(notice, po.doc.po_number))
+    record.status = "queued"
+    record.message_id = message.id
+    record.labels_key = labels.sha256
+    session.add(record)
+    for package in notice.packages:
+        session.add(SsccUse(partner=partner, sscc=package.sscc, shipment_id=notice.shipment_id))
+    session.flush()
+    return Outcome(record, notice, [])
