@@ -109,6 +109,8 @@ COVERED_ELSEWHERE = {
     "/api/claims/<int:claim_id>",
     "/api/claims/<int:claim_id>/status",
     "/api/claims/<int:claim_id>/pack",
+    # a ship notice's carton labels: tests/console/test_carton_labels.py
+    "/ship-notices/<int:record_id>/labels.pdf",
 }  # test_auth, test_replay, below
 
 
