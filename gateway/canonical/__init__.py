@@ -2,8 +2,9 @@
 
 ``PurchaseOrder``, ``Shipment``, ``Invoice`` (invoice or credit note), ``ReturnAuthorization``,
 ``Receipt``, ``Remittance`` and ``PoAcknowledgement``, built from nested dicts with
-``Model.model_validate(data)`` (unknown fields are refused), written in the JSON contract with ``doc.to_json_dict()`` and read back
-with :func:`document_from_json`. ``DOCUMENT_TYPES`` maps each ``type`` key to its class.
+``Model.model_validate(data)`` (unknown fields are refused), written in the JSON contract
+with ``doc.to_json_dict()`` and read back with :func:`document_from_json`.
+``DOCUMENT_TYPES`` maps each ``type`` key to its class.
 The XML form lives in :mod:`gateway.canonical.xml`.
 """
 
