@@ -198,6 +198,7 @@ def po_acknowledgement_dict() -> dict[str, Any]:
                 "item": {"ean": "0840006647121"},
                 "ordered_quantity": Decimal(3),
                 "confirmed_quantity": Decimal(0),
+                "unit_price": Decimal("4.75"),
                 "status": "reject",
                 "reason": "obsolete_product",
             },
