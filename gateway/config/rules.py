@@ -214,6 +214,7 @@ class ShipNoticeRules(_Rules):
 class PoAcknowledgementRules(_Rules):
     """How this partner's POs are acknowledged (855 / ORDRSP, AMAZON-RULES.md)."""
 
+    enabled: bool = Field(default=False, description="build an acknowledgement when a PO is stored")
     automatic: bool = Field(
         default=False,
         description="send the acknowledgement when the PO is stored; false: held for an operator to approve",
