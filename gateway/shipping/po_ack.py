@@ -54,7 +54,7 @@ SETTLED = frozenset({"queued", "sent", "cancelled"})
 APPROVABLE = frozenset({"held", "blocked"})
 
 
-class AcknowledgementError(Exception):
+class AcknowledgementError(ValueError):
     """An acknowledgement that cannot be built, approved or rendered: the message says why."""
 
 
