@@ -193,3 +193,42 @@ def test_a_partner_without_the_policy_gets_no_acknowledgement(tmp_path: Path) ->
             assert session.exec(select(Document).where(Document.type == "po_acknowledgement")).all() == []
     finally:
         rt.close()
+
+
+def _due_kinds(runtime: Runtime) -> list[tuple[str, str]]:
+    from gateway.settlement.reminders import due_reminders
+
+    with session_scope(runtime.engine) as session:
+        return [
+            (d.kind, d.subject)
+            for d in due_reminders(session, runtime.partners, TODAY)
+            if d.kind == "po_ack_due"
+        ]
+
+
+def test_the_ack_deadline_is_met_only_when_the_acknowledgement_is_sent(runtime: Runtime) -> None:
+    from tests.money.conftest import asn
+
+    with session_scope(runtime.engine) as session:
+        _store_feed(session, US, feed(l1=100, l2=100, l3=100))
+    _run(runtime, US, po())
+    assert _due_kinds(runtime) == [("po_ack_due", PO)]  # queued is not sent: the alert still comes
+    with session_scope(runtime.engine) as session:
+        store(session, "warehouse", asn("ASN-1", {"1": 24}))
+    assert _due_kinds(runtime) == [("po_ack_due", PO)]  # a shipment does not stand in for a built ack
+    with session_scope(runtime.engine) as session:
+        (message,) = session.exec(select(Message).where(col(Message.direction) == Direction.OUT.value)).all()
+        message.state = "sent"
+        session.add(message)
+    assert _due_kinds(runtime) == []
+
+
+def test_a_po_without_a_built_ack_keeps_the_old_rule(runtime: Runtime) -> None:
+    from tests.money.conftest import asn
+
+    with session_scope(runtime.engine) as session:
+        store(session, "warehouse", po("OTHERPO1"))  # a partner without the policy: no ack built
+    assert _due_kinds(runtime) == [("po_ack_due", "OTHERPO1")]
+    with session_scope(runtime.engine) as session:
+        store(session, "warehouse", asn("ASN-9", {"1": 24}, po_number="OTHERPO1"))
+    assert _due_kinds(runtime) == []
