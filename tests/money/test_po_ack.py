@@ -232,3 +232,24 @@ def test_a_po_without_a_built_ack_keeps_the_old_rule(runtime: Runtime) -> None:
     with session_scope(runtime.engine) as session:
         store(session, "warehouse", asn("ASN-9", {"1": 24}, po_number="OTHERPO1"))
     assert _due_kinds(runtime) == []
+
+
+def test_shipping_past_the_confirmed_quantity_is_a_finding_and_blocks_our_856(runtime: Runtime) -> None:
+    from gateway.orders.book import load_bundles
+    from gateway.reconcile.rules import po_findings
+    from tests.money.conftest import asn
+
+    with session_scope(runtime.engine) as session:
+        _store_feed(session, US, feed(l1=10, l2=100, l3=100))  # lamps: 10 of 24 confirmed
+    _run(runtime, US, po())
+    with session_scope(runtime.engine) as session:
+        store(session, "warehouse", asn("ASN-1", {"1": 12}))
+        bundle = load_bundles(session, [PO])[PO]
+        assert bundle.sent_acknowledgement is not None
+        rules = runtime.partners.get(US).rules.reconcile
+        found = {f.kind: f for f in po_findings(bundle, rules, US)}
+        over = found["shipped_over_confirmed"]
+        assert (over.line_no, over.detail) == ("1", {"confirmed": "10", "shipped": "12"})
+        assert "over_shipment" not in found  # 12 of 24 ordered is no over-shipment
+        bundle.acknowledgements.clear()  # no acknowledgement sent: the ordered quantity stands
+        assert "shipped_over_confirmed" not in {f.kind for f in po_findings(bundle, rules, US)}
