@@ -5,7 +5,7 @@ days before it to remind):
 
 | kind | due on | done when |
 |---|---|---|
-| ``po_ack_due`` | PO order date + ``po_ack_days`` | its 855 / ORDRSP was sent (none built: goods or a bill) |
+| ``po_ack_due`` | order date + ``po_ack_days`` (855: ``deadline_hours``) | its 855 sent (else: ASN, bill) |
 | ``asn_due`` | delivery window opens (else closes) − ``asn_before_delivery_days`` | a shipment names the PO |
 | ``invoice_due`` | ship date + ``invoice_after_ship_days`` | a live invoice names the PO |
 | ``payment_due`` | the invoice's due date (:mod:`.payments`) | paid or short-paid |
@@ -79,6 +79,16 @@ def _acknowledgements(session: Session) -> dict[tuple[str, str], bool]:
     return out
 
 
+def _ack_days(partners: PartnerDirectory, partner: str, default: int) -> int:
+    """Days after the order date the acknowledgement is due: the partner's 855 policy
+    ``deadline_hours`` (whole days, rounded up) when it builds them, else ``po_ack_days``."""
+    if partner in partners:
+        policy = partners.get(partner).rules.po_acknowledgement
+        if policy.enabled:
+            return -(-policy.deadline_hours // 24)
+    return default
+
+
 def _po_dues(session: Session, partners: PartnerDirectory) -> list[Due]:
     shipped = {
         row.po_number for row in session.exec(select(Document).where(Document.type == "shipment")).all()
@@ -103,7 +113,9 @@ def _po_dues(session: Session, partners: PartnerDirectory) -> list[Due]:
         if ack_sent is None:  # no acknowledgement built here: the old rule, goods or a bill answer it
             ack_sent = doc.po_number in shipped or doc.po_number in invoiced
         if not ack_sent:
-            due = doc.order_date + timedelta(days=s.reminder_rules.po_ack_days)
+            due = doc.order_date + timedelta(
+                days=_ack_days(partners, row.partner, s.reminder_rules.po_ack_days)
+            )
             out.append(
                 Due(
                     "po_ack_due",

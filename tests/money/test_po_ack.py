@@ -195,15 +195,15 @@ def test_a_partner_without_the_policy_gets_no_acknowledgement(tmp_path: Path) ->
         rt.close()
 
 
-def _due_kinds(runtime: Runtime) -> list[tuple[str, str]]:
+def _dues(runtime: Runtime) -> list:
     from gateway.settlement.reminders import due_reminders
 
     with session_scope(runtime.engine) as session:
-        return [
-            (d.kind, d.subject)
-            for d in due_reminders(session, runtime.partners, TODAY)
-            if d.kind == "po_ack_due"
-        ]
+        return [d for d in due_reminders(session, runtime.partners, TODAY) if d.kind == "po_ack_due"]
+
+
+def _due_kinds(runtime: Runtime) -> list[tuple[str, str]]:
+    return [(d.kind, d.subject) for d in _dues(runtime)]
 
 
 def test_the_ack_deadline_is_met_only_when_the_acknowledgement_is_sent(runtime: Runtime) -> None:
@@ -213,6 +213,7 @@ def test_the_ack_deadline_is_met_only_when_the_acknowledgement_is_sent(runtime: 
         _store_feed(session, US, feed(l1=100, l2=100, l3=100))
     _run(runtime, US, po())
     assert _due_kinds(runtime) == [("po_ack_due", PO)]  # queued is not sent: the alert still comes
+    assert _dues(runtime)[0].due_on == date(2026, 1, 13)  # the 855 policy's 24 hours after the order
     with session_scope(runtime.engine) as session:
         store(session, "warehouse", asn("ASN-1", {"1": 24}))
     assert _due_kinds(runtime) == [("po_ack_due", PO)]  # a shipment does not stand in for a built ack
