@@ -31,8 +31,7 @@ US, EU = "amazon-us", "amazon-eu"
 TODAY = date(2026, 1, 12)
 
 
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
+def _open(tmp_path: Path, url: str) -> Runtime:
     from gateway.config.settings import Settings
 
     folder = write_partners(tmp_path / "partners")
@@ -43,12 +42,26 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
         )
         profile.write_text(text, encoding="utf-8")
     settings = Settings(
-        database_url=migrated_sqlite(tmp_path / "acorn.sqlite3"),
+        database_url=url,
         archive_dir=tmp_path / "archive",
         partners_dir=folder,
         mappings_dir=ROOT / "mappings",
     )
-    rt = Runtime.open(settings=settings)
+    return Runtime.open(settings=settings)
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    """amazon-us acknowledges automatically (X12), amazon-eu holds for approval (EDIFACT); SQLite."""
+    rt = _open(tmp_path, migrated_sqlite(tmp_path / "acorn.sqlite3"))
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def any_runtime(tmp_path: Path, any_db_url: str) -> Iterator[Runtime]:
+    """The same partners on SQLite and, when configured, PostgreSQL."""
+    rt = _open(tmp_path, any_db_url)
     yield rt
     rt.close()
 
@@ -130,7 +143,8 @@ def test_automatic_with_a_feed_queues_an_855_once_that_re_reads_to_the_stored_ac
     assert [m.id for m in _outbound(runtime)] == [message.id]
 
 
-def test_no_feed_holds_it_and_an_operator_approves_it(runtime: Runtime) -> None:
+def test_no_feed_holds_it_and_an_operator_approves_it(any_runtime: Runtime) -> None:
+    runtime = any_runtime
     notes = _run(runtime, US, po())
     assert notes[0].startswith(f"PO acknowledgement {PO} held: availability_missing"), notes
     assert _outbound(runtime) == []
