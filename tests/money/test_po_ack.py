@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,26 @@ def test_shipping_past_the_confirmed_quantity_is_a_finding_and_blocks_our_856(ru
         assert "over_shipment" not in found  # 12 of 24 ordered is no over-shipment
         bundle.acknowledgements.clear()  # no acknowledgement sent: the ordered quantity stands
         assert "shipped_over_confirmed" not in {f.kind for f in po_findings(bundle, rules, US)}
+
+
+def test_the_at_send_re_check_blocks_an_ack_whose_po_cost_changed(runtime: Runtime) -> None:
+    from gateway.invoicing.at_send import prepare_for_send
+
+    with session_scope(runtime.engine) as session:
+        _store_feed(session, US, feed(l1=100, l2=100, l3=100))
+    _run(runtime, US, po())
+    (message,) = _outbound(runtime)
+    with session_scope(runtime.engine) as session:  # a clean re-check passes
+        assert not prepare_for_send(
+            session, runtime.partners, runtime.mappings, runtime.archive, int(message.id or 0)
+        ).blocked
+    revised = po()
+    revised.lines[0].unit_price = Decimal("13.00")  # Amazon revised the cost after we queued
+    with session_scope(runtime.engine) as session:
+        store(session, US, revised)
+        check = prepare_for_send(
+            session, runtime.partners, runtime.mappings, runtime.archive, int(message.id or 0)
+        )
+        assert [r.code for r in check.reasons] == ["cost_differs_from_po"]
+    assert _ack_row(runtime, US).status == "blocked"
+    assert [m.state for m in _outbound(runtime)] == ["blocked"]
