@@ -199,6 +199,17 @@ def acknowledge_po(
     return AckOutcome(row, decision.ack, reasons)
 
 
+def _approvable(session: Session, partner: str, po_number: str, verb: str) -> Document:
+    """The held or blocked acknowledgement of the PO, else :class:`AcknowledgementError`."""
+    row = find_acknowledgement(session, partner, po_number)
+    if row is None or row.status not in APPROVABLE:
+        state = row.status if row is not None else "missing"
+        raise AcknowledgementError(
+            f"acknowledgement of PO {po_number} is {state}: only a held or blocked one is {verb}"
+        )
+    return row
+
+
 def approve_acknowledgement(
     session: Session,
     partners: PartnerDirectory,
@@ -210,12 +221,7 @@ def approve_acknowledgement(
     actor: str,
 ) -> AckOutcome:
     """Queue a held or blocked acknowledgement after its pre-check passes against the PO as stored now."""
-    row = find_acknowledgement(session, partner, po_number)
-    if row is None or row.status not in APPROVABLE:
-        state = row.status if row is not None else "missing"
-        raise AcknowledgementError(
-            f"acknowledgement of PO {po_number} is {state}: only a held or blocked one is approved"
-        )
+    row = _approvable(session, partner, po_number, "approved")
     ack = PoAcknowledgement.from_json_dict(dict(row.data))
     problems = _reasons(precheck(ack, _po(session, partner, po_number)))
     record_reasons(session, row, problems)
@@ -234,12 +240,7 @@ def approve_acknowledgement(
 
 def cancel_acknowledgement(session: Session, partner: str, po_number: str, *, actor: str) -> Document:
     """Cancel a held or blocked acknowledgement (nothing is sent); audited."""
-    row = find_acknowledgement(session, partner, po_number)
-    if row is None or row.status not in APPROVABLE:
-        state = row.status if row is not None else "missing"
-        raise AcknowledgementError(
-            f"acknowledgement of PO {po_number} is {state}: only a held or blocked one is cancelled"
-        )
+    row = _approvable(session, partner, po_number, "cancelled")
     row.status, row.updated_at = "cancelled", utcnow()
     session.add(row)
     _audit(session, actor, "po_ack.cancelled", row)

@@ -15,6 +15,7 @@ from gateway.canonical import PoAcknowledgement
 from gateway.edi import parse
 from gateway.mapping import MappingRegistry, TranslationError, default_root
 from gateway.mapping.emit import Envelope, write_documents
+from tests.canonical.conftest import po_acknowledgement_dict
 
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
 text = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789-", min_size=1, max_size=12)
@@ -116,40 +117,4 @@ def test_amazon_line_codes_in_the_x12_855(registry, samples_ack) -> None:
 
 @pytest.fixture
 def samples_ack() -> dict:
-    return {
-        "ack_number": "2LQ9Z8XA",
-        "po_number": "2LQ9Z8XA",
-        "ack_date": date(2024, 3, 2),
-        "order_date": date(2024, 3, 1),
-        "lines": [
-            {
-                "line_no": "1",
-                "item": {"asin": "B000000001"},
-                "ordered_quantity": Decimal(10),
-                "uom": "CA",
-                "confirmed_quantity": Decimal(6),
-                "unit_price": Decimal("57.00"),
-                "status": "accept",
-            },
-            {
-                "line_no": "1",
-                "item": {"asin": "B000000001"},
-                "ordered_quantity": Decimal(10),
-                "uom": "CA",
-                "confirmed_quantity": Decimal(4),
-                "unit_price": Decimal("57.00"),
-                "status": "backorder",
-                "reason": "temporarily_unavailable",
-                "backorder_date": date(2024, 3, 12),
-            },
-            {
-                "line_no": "2",
-                "item": {"ean": "0840006647121"},
-                "ordered_quantity": Decimal(3),
-                "confirmed_quantity": Decimal(0),
-                "unit_price": Decimal("4.75"),
-                "status": "reject",
-                "reason": "obsolete_product",
-            },
-        ],
-    }
+    return po_acknowledgement_dict()
