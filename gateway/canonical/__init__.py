@@ -1,9 +1,10 @@
 """The canonical business documents: standard-independent, typed, validated.
 
 ``PurchaseOrder``, ``Shipment``, ``Invoice`` (invoice or credit note), ``ReturnAuthorization``,
-``Receipt`` and ``Remittance``, built from nested dicts with ``Model.model_validate(data)`` (unknown
-fields are refused), written in the JSON contract with ``doc.to_json_dict()`` and read back
-with :func:`document_from_json`. ``DOCUMENT_TYPES`` maps each ``type`` key to its class.
+``Receipt``, ``Remittance`` and ``PoAcknowledgement``, built from nested dicts with
+``Model.model_validate(data)`` (unknown fields are refused), written in the JSON contract
+with ``doc.to_json_dict()`` and read back with :func:`document_from_json`.
+``DOCUMENT_TYPES`` maps each ``type`` key to its class.
 The XML form lives in :mod:`gateway.canonical.xml`.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 from gateway.canonical.base import CanonicalDocument, CanonicalModel
 from gateway.canonical.invoice import Invoice, InvoiceLine
 from gateway.canonical.parties import PARTY_ROLES, AllowanceCharge, ItemIds, Party, Tax, Terms
+from gateway.canonical.po_acknowledgement import AckLine, PoAcknowledgement
 from gateway.canonical.purchase_order import OrderLine, PurchaseOrder
 from gateway.canonical.receipt import Receipt, ReceiptLine
 from gateway.canonical.remittance import Adjustment, Remittance, RemittanceLine, RemittanceParty
@@ -21,7 +23,8 @@ from gateway.canonical.return_authorization import ReturnAuthorization, ReturnLi
 from gateway.canonical.shipment import Package, PackageContent, Shipment, ShipmentLine, ShipmentOrder
 
 DOCUMENT_TYPES: dict[str, type[CanonicalDocument]] = {
-    cls.type_key: cls for cls in (PurchaseOrder, Shipment, Invoice, ReturnAuthorization, Receipt, Remittance)
+    cls.type_key: cls
+    for cls in (PurchaseOrder, Shipment, Invoice, ReturnAuthorization, Receipt, Remittance, PoAcknowledgement)
 }
 
 
@@ -41,6 +44,7 @@ def document_from_json(data: dict[str, Any]) -> CanonicalDocument:
 __all__ = [
     "DOCUMENT_TYPES",
     "PARTY_ROLES",
+    "AckLine",
     "Adjustment",
     "AllowanceCharge",
     "CanonicalDocument",
@@ -52,6 +56,7 @@ __all__ = [
     "Package",
     "PackageContent",
     "Party",
+    "PoAcknowledgement",
     "PurchaseOrder",
     "Receipt",
     "ReceiptLine",

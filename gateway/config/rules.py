@@ -18,6 +18,10 @@ not a check is refused when the profile is read. Example::
       aging:
         uninvoiced_days: 3
         return_rate_threshold: 0.08
+      po_acknowledgement:
+        automatic: false               # held for an operator to approve in the console
+        deadline_hours: 24
+        backorder_max_days: 14
 """
 
 from __future__ import annotations
@@ -207,6 +211,31 @@ class ShipNoticeRules(_Rules):
         return code not in self.skip
 
 
+class PoAcknowledgementRules(_Rules):
+    """How this partner's POs are acknowledged (855 / ORDRSP, AMAZON-RULES.md)."""
+
+    enabled: bool = Field(default=False, description="build an acknowledgement when a PO is stored")
+    automatic: bool = Field(
+        default=False,
+        description="send the acknowledgement when the PO is stored; false: held for an operator to approve",
+    )
+    deadline_hours: int = Field(default=24, ge=1, description="Amazon: within 24 hours of the PO")
+    backorder_max_days: int = Field(
+        default=14, ge=0, description="a line available again within N days is backordered, later rejected"
+    )
+    split_partial: bool = Field(
+        default=True, description="accept what is available now and backorder the rest (two lines)"
+    )
+    reject_unknown_items: bool = Field(
+        default=True,
+        description="an item not in the feed is rejected (invalid product identifier); else held",
+    )
+    reject_statuses: list[str] = Field(
+        default=["discontinued", "obsolete"], description="feed statuses rejected as an obsolete product"
+    )
+    x12_version: Literal["004010"] = "004010"
+
+
 class PartnerRules(_Rules):
     """The ``rules:`` section of a partner profile."""
 
@@ -214,3 +243,4 @@ class PartnerRules(_Rules):
     invoice: InvoiceRules = InvoiceRules()
     aging: AgingRules = AgingRules()
     ship_notice: ShipNoticeRules = ShipNoticeRules()
+    po_acknowledgement: PoAcknowledgementRules = PoAcknowledgementRules()

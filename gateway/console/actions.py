@@ -30,7 +30,9 @@ __all__ = [
     "Outcome",
     "Resolution",
     "ResolveError",
+    "approve_acknowledgement",
     "approve_invoice",
+    "cancel_acknowledgement",
     "correct",
     "failed_message_ids",
     "reassign",
@@ -82,6 +84,16 @@ def failed_message_ids(
 def approve_invoice(runtime: Runtime, document_id: int, actor: str) -> Message:
     """Approve (manual mode) and send an invoice in its own transaction; raises InvoicingError."""
     return money.approve_invoice(runtime, document_id, actor)
+
+
+def approve_acknowledgement(runtime: Runtime, partner: str, po_number: str, actor: str) -> None:
+    """Approve and queue a held PO acknowledgement in its own transaction; raises ValueError."""
+    money.approve_acknowledgement(runtime, partner, po_number, actor)
+
+
+def cancel_acknowledgement(runtime: Runtime, partner: str, po_number: str, actor: str) -> None:
+    """Cancel a held PO acknowledgement in its own transaction; raises ValueError."""
+    money.cancel_acknowledgement(runtime, partner, po_number, actor)
 
 
 def send_invoice(runtime: Runtime, document_id: int, actor: str) -> Message:

@@ -27,7 +27,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from gateway.canonical import Invoice
+from gateway.canonical import Invoice, PoAcknowledgement
 from gateway.canonical.xml import CanonicalXmlError, from_xml
 from gateway.config import PartnerDirectory
 from gateway.edi import parse
@@ -36,6 +36,7 @@ from gateway.invoicing.render import render_payload
 from gateway.invoicing.state import record_reasons
 from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
+from gateway.orders.acknowledgement import precheck
 from gateway.orders.book import is_live, load_bundles, safe_load
 from gateway.reconcile import run_scopes, scopes_of
 from gateway.store import messages
@@ -156,6 +157,7 @@ def prepare_for_send(
         return result
     rows = carried_invoices(session, message_id)
     if not rows:
+        _check_acknowledgements(session, message, result)
         return result
     today = today or utcnow().date()
     loaded: list[tuple[Document, Invoice]] = []
@@ -179,6 +181,53 @@ def prepare_for_send(
             _rerender(session, partners, mappings, archive, message, row, doc)
             result.rerendered = True
     return result
+
+
+def _check_acknowledgements(session: Session, message: Message, result: SendCheck) -> None:
+    """The PO acknowledgements ``message`` carries, pre-checked again against their PO as stored now
+    (:func:`gateway.orders.acknowledgement.precheck`: the cost echoed is the PO's, nothing confirmed
+    past the ordered quantity); one that fails blocks the message and goes back to ``blocked``."""
+    query = (
+        select(Document)
+        .join(DocumentMessage, col(DocumentMessage.document_id) == Document.id)
+        .where(DocumentMessage.message_id == message.id, DocumentMessage.role == "sent")
+        .where(Document.type == "po_acknowledgement")
+    )
+    rows = list(session.exec(query).all())
+    for row in rows:
+        ack = safe_load(row)
+        po = load_bundles(session, [row.business_key])[row.business_key].po
+        if not isinstance(ack, PoAcknowledgement) or po is None:
+            result.reasons.append(
+                Reason("document_unreadable", f"acknowledgement {row.id} or its PO no longer loads")
+            )
+            continue
+        for text in precheck(ack, po.doc):
+            code, _, why = text.partition(": ")
+            result.reasons.append(Reason(code, why))
+    if not result.blocked:
+        return
+    text = "; ".join(map(str, result.reasons))
+    for row in rows:
+        record_reasons(session, row, result.reasons)
+        row.status, row.updated_at = "blocked", utcnow()
+        session.add(row)
+        session.add(
+            AuditEntry(
+                actor="gateway", action="po_ack.blocked_at_send", target_type="document",
+                target_id=str(row.id), reason=text,
+                detail={"po_number": row.po_number, "message_id": message.id},
+            )
+        )  # fmt: skip
+    messages.move(
+        session,
+        message,
+        MessageState.BLOCKED,
+        f"not sent: re-checked at send, {len(result.reasons)} reason(s): {text}",
+        detail={"reasons": [r.to_json() for r in result.reasons]},
+    )
+    session.flush()
+    log.warning("message %s blocked at send: %s", message.id, text)
 
 
 def _block(

@@ -34,6 +34,7 @@ from gateway.canonical import (
     CanonicalDocument,
     Invoice,
     ItemIds,
+    PoAcknowledgement,
     PurchaseOrder,
     Receipt,
     ReturnAuthorization,
@@ -43,6 +44,9 @@ from gateway.store.documents import load_document
 from gateway.store.models import Document, DocumentLine
 
 log = logging.getLogger(__name__)
+
+#: statuses of a PO acknowledgement of ours that told (or is telling) Amazon what we confirm
+ACK_SENT = frozenset({"queued", "sent"})
 
 #: Invoice statuses that do not count as invoiced (ours, not sent or refused).
 NOT_LIVE = frozenset({"draft", "blocked", "rejected", "cancelled"})
@@ -86,6 +90,13 @@ class PoBundle:
     invoices: list[Loaded[Invoice]] = field(default_factory=list)
     returns: list[Loaded[ReturnAuthorization]] = field(default_factory=list)
     receipts: list[Loaded[Receipt]] = field(default_factory=list)
+    acknowledgements: list[Loaded[PoAcknowledgement]] = field(default_factory=list)
+
+    @property
+    def sent_acknowledgement(self) -> Loaded[PoAcknowledgement] | None:
+        """Our acknowledgement of the PO as queued or sent to Amazon (its confirmed quantities count)."""
+        sent = [a for a in self.acknowledgements if a.row.status in ACK_SENT]
+        return max(sent, key=lambda x: (x.row.updated_at, x.row.id or 0)) if sent else None
 
     @property
     def po(self) -> Loaded[PurchaseOrder] | None:
@@ -129,6 +140,8 @@ def _add(bundle: PoBundle, row: Document, doc: CanonicalDocument) -> None:
         bundle.returns.append(Loaded(row, doc))
     elif isinstance(doc, Receipt):
         bundle.receipts.append(Loaded(row, doc))
+    elif isinstance(doc, PoAcknowledgement):
+        bundle.acknowledgements.append(Loaded(row, doc))
 
 
 def safe_load(row: Document) -> CanonicalDocument | None:

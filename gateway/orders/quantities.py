@@ -204,6 +204,9 @@ class Tally:
     invoices: list[tuple[Loaded[Invoice], Count]]  # live invoices
     credit_notes: list[tuple[Loaded[Invoice], Count]]  # live credit notes
     returns: list[tuple[Loaded[ReturnAuthorization], Count]]
+    #: eaches per PO line our sent acknowledgement confirms (accepted + backordered); ``None``
+    #: when none was sent (the ordered quantity stands), an entry ``None`` when not convertible
+    confirmed: list[Decimal | None] | None = None
 
     def _sum(self, counted: Iterable[tuple[object, Count]]) -> list[Decimal]:
         return add([c.eaches for _, c in counted], len(self.lines))
@@ -254,4 +257,22 @@ def tally(bundle: PoBundle, lines: PoLines) -> Tally:
         [(x, count(lines, x.doc.lines)) for x in bundle.live_invoices("invoice")],
         [(x, count(lines, x.doc.lines)) for x in bundle.live_invoices("credit_note")],
         [(r, count(lines, r.doc.lines)) for r in bundle.returns],
+        confirmed_eaches(bundle, lines),
     )
+
+
+def confirmed_eaches(bundle: PoBundle, lines: PoLines) -> list[Decimal | None] | None:
+    """The one reading of confirmed quantities: our sent acknowledgement's, in eaches per PO line."""
+    sent = bundle.sent_acknowledgement
+    if sent is None:
+        return None
+    out: list[Decimal | None] = [ZERO] * len(lines)
+    index = {line.line_no: i for i, line in enumerate(lines.lines)}
+    for ack_line in sent.doc.lines:
+        i = index.get(ack_line.line_no)
+        if i is None or ack_line.status == "reject":
+            continue
+        each = lines.eaches(i, ack_line.confirmed_quantity, ack_line.uom)
+        current = out[i]
+        out[i] = None if each is None or current is None else current + each
+    return out

@@ -9,7 +9,9 @@ rules") that concerns a PO yields a :class:`~gateway.reconcile.findings.Finding`
 scope ``po:N``, with the tolerances of the PO partner's ``rules.reconcile``:
 
 - per PO line, in eaches (:mod:`gateway.orders.quantities`): shipped over every ASN against
-  ordered (``over_shipment``), invoiced over every live invoice against ordered and shipped
+  ordered (``over_shipment``) and against what our sent PO acknowledgement confirmed
+  (``shipped_over_confirmed``: Amazon charges overage back), invoiced over every live invoice
+  against ordered and shipped
   (``invoiced_over_ordered``, ``invoiced_over_shipped``), each invoice against its own ASN
   (``invoice_quantity_over_asn``), returned against shipped; a line in cases of unknown size
   (``case_size_missing``) silences the sums of its PO line;
@@ -239,6 +241,17 @@ def _line_sums(c: Collector, t: Tally, refused: set[int]) -> None:
                 actual=f"{qty_text(shipped[i])} EA shipped",
                 amount_at_risk=t.lines.value(i, shipped[i] - ordered),
                 detail={"ordered": str(ordered), "shipped": str(shipped[i])},
+                **line,
+            )
+        confirmed = t.confirmed[i] if t.confirmed is not None else None
+        if confirmed is not None and shipped[i] > confirmed + tol:
+            c.add(
+                "shipped_over_confirmed",
+                (),
+                expected=f"<= {qty_text(confirmed)} EA confirmed (our PO acknowledgement)",
+                actual=f"{qty_text(shipped[i])} EA shipped",
+                amount_at_risk=t.lines.value(i, shipped[i] - confirmed),
+                detail={"confirmed": str(confirmed), "shipped": str(shipped[i])},
                 **line,
             )
         if invoiced[i] > ordered + tol:

@@ -12,6 +12,8 @@ transaction, then runs :data:`STORED_HOOKS` over them in the next, each hook in 
    per deduction and applies reversals; a return (and a returns deduction) owes ERP events.
 4. ``ship notice`` -- :func:`gateway.shipping.auto.on_documents_stored`: the warehouse's ASN of a PO
    whose partner sends ship notices automatically goes on as our 856 / DESADV, with carton labels.
+5. ``po acknowledgement`` -- :func:`gateway.shipping.po_ack.on_documents_stored`: a stored PO of a
+   partner with ``rules.po_acknowledgement.enabled`` gets its 855 / ORDRSP, queued or held.
 
 And, when an inbound 997/CONTRL answers an invoice we sent, :func:`on_acknowledged` records the
 partner's verdict on the invoice (in the store stage, with the acknowledgement).
@@ -41,6 +43,7 @@ from gateway.edi.model import AckResult
 from gateway.service.runtime import Runtime
 from gateway.settlement import hooks as settlement
 from gateway.shipping import auto as shipping
+from gateway.shipping import po_ack
 from gateway.store.models import Document, Message
 
 
@@ -70,12 +73,17 @@ def _ship_notice(session: Session, runtime: Runtime, rows: Sequence[Document]) -
     return shipping.on_documents_stored(session, runtime.partners, runtime.mappings, runtime.archive, rows)
 
 
+def _po_ack(session: Session, runtime: Runtime, rows: Sequence[Document]) -> list[str]:
+    return po_ack.on_documents_stored(session, runtime.partners, runtime.mappings, runtime.archive, rows)
+
+
 #: what follows a stored document, in order
 STORED_HOOKS: tuple[Hook, ...] = (
     Hook("reconciliation", _reconcile),
     Hook("invoicing", _invoice),
     Hook("settlement", _settle),
     Hook("ship notice", _ship_notice),
+    Hook("po acknowledgement", _po_ack),
 )
 
 

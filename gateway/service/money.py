@@ -29,6 +29,8 @@ from gateway.invoicing.credit_job import CreditRun, build_due_credit_notes
 from gateway.outbound.alerts import Alert
 from gateway.reconcile import check_aging, run_scopes, scopes_of
 from gateway.service.runtime import Runtime
+from gateway.shipping import po_ack
+from gateway.shipping.po_ack import AcknowledgementError
 from gateway.store import leases
 from gateway.store.engine import session_scope
 from gateway.store.models import Message, utcnow
@@ -45,6 +47,29 @@ def _committed(runtime: Runtime, work: Callable[[Session], Message]) -> Message:
         except InvoiceBlocked as exc:
             blocked = exc  # commit the blocked status and the reasons, then raise
     raise blocked
+
+
+def approve_acknowledgement(runtime: Runtime, partner: str, po_number: str, actor: str) -> None:
+    """Approve and queue ``partner``'s held PO acknowledgement of ``po_number``; audited.
+
+    Raises :class:`~gateway.shipping.po_ack.AcknowledgementError` (a ``ValueError``) when it is
+    not held or its pre-check fails (the blocked status is committed)."""
+    failed: AcknowledgementError | None = None
+    with session_scope(runtime.engine) as session:
+        try:
+            po_ack.approve_acknowledgement(
+                session, runtime.partners, runtime.mappings, runtime.archive, partner, po_number, actor=actor
+            )
+        except AcknowledgementError as exc:
+            failed = exc  # commit the blocked status and its reasons, then raise
+    if failed is not None:
+        raise failed
+
+
+def cancel_acknowledgement(runtime: Runtime, partner: str, po_number: str, actor: str) -> None:
+    """Cancel ``partner``'s held PO acknowledgement of ``po_number``; audited."""
+    with session_scope(runtime.engine) as session:
+        po_ack.cancel_acknowledgement(session, partner, po_number, actor=actor)
 
 
 def send_invoice(runtime: Runtime, document_id: int, actor: str, *, today: date | None = None) -> Message:

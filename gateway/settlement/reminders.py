@@ -5,12 +5,17 @@ days before it to remind):
 
 | kind | due on | done when |
 |---|---|---|
-| ``po_ack_due`` | PO order date + ``po_ack_days`` | a shipment or invoice names the PO |
+| ``po_ack_due`` | order date + ``po_ack_days`` (855: ``deadline_hours``) | its 855 sent (else: ASN, bill) |
 | ``asn_due`` | delivery window opens (else closes) − ``asn_before_delivery_days`` | a shipment names the PO |
 | ``invoice_due`` | ship date + ``invoice_after_ship_days`` | a live invoice names the PO |
 | ``payment_due`` | the invoice's due date (:mod:`.payments`) | paid or short-paid |
 | ``overdue`` | due date + ``payment_overdue_days`` (sent on the day, not before) | paid or short-paid |
 | ``claim_deadline`` | the claim's dispute deadline | the claim is disputed or closed |
+
+``po_ack_due``: a PO whose acknowledgement ACORN built (:mod:`gateway.shipping.po_ack`) is done
+only once that acknowledgement's message is sent; a held, blocked, queued or cancelled one keeps
+the alert coming. A PO with no acknowledgement built here falls back to the old rule (a shipment
+or an invoice names it: the partner's ERP acknowledged it some other way).
 
 A reminder is sent when ``due − lead ≤ today ≤ due`` and the thing is not done; its key (kind,
 partner, subject, due date) makes it a row of ``reminders`` once, and ``sent_at`` makes it sent
@@ -23,7 +28,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from gateway.canonical import PurchaseOrder, Shipment
 from gateway.config import PartnerDirectory
@@ -31,7 +36,7 @@ from gateway.config.settings import AlertSettings
 from gateway.orders.book import is_live, safe_load
 from gateway.outbound.alerts import Alert, deliver
 from gateway.settlement.payments import invoice_statuses, settings_of
-from gateway.store.models import Document, utcnow
+from gateway.store.models import Document, DocumentMessage, Message, MessageState, utcnow
 from gateway.store.settlement import Claim, Reminder
 
 log = logging.getLogger(__name__)
@@ -56,6 +61,34 @@ class Due:
         return self.due_on - timedelta(days=self.lead) <= today <= self.due_on
 
 
+def _acknowledgements(session: Session) -> dict[tuple[str, str], bool]:
+    """(partner, PO number) -> whether its built acknowledgement (855 / ORDRSP) has been sent."""
+    out: dict[tuple[str, str], bool] = {}
+    for row in session.exec(select(Document).where(Document.type == "po_acknowledgement")).all():
+        out.setdefault((row.partner, row.business_key), False)
+    gone = (MessageState.SENT.value, MessageState.ACKNOWLEDGED.value)
+    sent = session.exec(
+        select(Document.partner, Document.business_key)
+        .join(DocumentMessage, col(DocumentMessage.document_id) == Document.id)
+        .join(Message, col(Message.id) == DocumentMessage.message_id)
+        .where(Document.type == "po_acknowledgement", DocumentMessage.role == "sent")
+        .where(col(Message.state).in_(gone))
+    ).all()
+    for partner, po_number in sent:
+        out[(partner, po_number)] = True
+    return out
+
+
+def _ack_days(partners: PartnerDirectory, partner: str, default: int) -> int:
+    """Days after the order date the acknowledgement is due: the partner's 855 policy
+    ``deadline_hours`` (whole days, rounded up) when it builds them, else ``po_ack_days``."""
+    if partner in partners:
+        policy = partners.get(partner).rules.po_acknowledgement
+        if policy.enabled:
+            return -(-policy.deadline_hours // 24)
+    return default
+
+
 def _po_dues(session: Session, partners: PartnerDirectory) -> list[Due]:
     shipped = {
         row.po_number for row in session.exec(select(Document).where(Document.type == "shipment")).all()
@@ -69,14 +102,20 @@ def _po_dues(session: Session, partners: PartnerDirectory) -> list[Due]:
         for row in session.exec(select(Document).where(Document.type == "invoice")).all()
         if is_live(row)
     }
+    acked = _acknowledgements(session)
     out: list[Due] = []
     for row in session.exec(select(Document).where(Document.type == "purchase_order")).all():
         doc = safe_load(row)
         if not isinstance(doc, PurchaseOrder):
             continue
         s = settings_of(partners, row.partner)
-        if doc.po_number not in shipped and doc.po_number not in invoiced:
-            due = doc.order_date + timedelta(days=s.reminder_rules.po_ack_days)
+        ack_sent = acked.get((row.partner, doc.po_number))
+        if ack_sent is None:  # no acknowledgement built here: the old rule, goods or a bill answer it
+            ack_sent = doc.po_number in shipped or doc.po_number in invoiced
+        if not ack_sent:
+            due = doc.order_date + timedelta(
+                days=_ack_days(partners, row.partner, s.reminder_rules.po_ack_days)
+            )
             out.append(
                 Due(
                     "po_ack_due",

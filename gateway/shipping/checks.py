@@ -11,7 +11,8 @@ totals), run on the notice as it would leave; the notice-only rules follow:
 - ``shipped_after_window`` (ship date after the PO's do-not-deliver-after) and
   ``delivery_outside_window`` (the estimated delivery outside the PO's window);
 - ``shipped_over_confirmed``: eaches shipped of a PO line, over every ASN of the PO, past the
-  confirmed quantity (the ordered one until the PO is acknowledged);
+  confirmed quantity (our sent acknowledgement's, :func:`gateway.orders.quantities.confirmed_eaches`;
+  the ordered one until the PO is acknowledged);
 - ``carrier_scac_missing`` (``require_scac``), ``carton_mixes_pos``, ``one_po_per_desadv``.
 
 A partner's ``rules.ship_notice.skip`` turns a code off.
@@ -78,7 +79,8 @@ def ship_notice_reasons(session: Session, notice: Shipment, ctx: Context) -> lis
             continue
         _window(notice, po.doc, add)
         t = tally(bundles[order.po_number], PoLines(po.doc))
-        for i, (ordered, shipped) in enumerate(zip(t.ordered, t.shipped, strict=True)):
+        confirmed = t.confirmed if t.confirmed is not None else t.ordered  # ordered until acknowledged
+        for i, (ordered, shipped) in enumerate(zip(confirmed, t.shipped, strict=True)):
             if ordered is not None and shipped > ordered:
                 line = po.doc.lines[i]
                 add(

@@ -163,6 +163,50 @@ def return_authorization_dict() -> dict[str, Any]:
     }
 
 
+def po_acknowledgement_dict() -> dict[str, Any]:
+    return {
+        "ack_number": "2LQ9Z8XA",
+        "po_number": "2LQ9Z8XA",
+        "ack_date": date(2024, 3, 2),
+        "order_date": date(2024, 3, 1),
+        "currency": "USD",
+        "vendor_code": "ACMEV",
+        "ship_to_location": "ABE2",
+        "lines": [
+            {
+                "line_no": "1",
+                "item": {"asin": "B000000001", "vendor_sku": "SKU-1"},
+                "ordered_quantity": Decimal(10),
+                "uom": "CA",
+                "confirmed_quantity": Decimal(6),
+                "unit_price": Decimal("57.00"),
+                "status": "accept",
+            },
+            {
+                "line_no": "1",
+                "item": {"asin": "B000000001", "vendor_sku": "SKU-1"},
+                "ordered_quantity": Decimal(10),
+                "uom": "CA",
+                "confirmed_quantity": Decimal(4),
+                "unit_price": Decimal("57.00"),
+                "status": "backorder",
+                "reason": "temporarily_unavailable",
+                "backorder_date": date(2024, 3, 12),
+            },
+            {
+                "line_no": "2",
+                "item": {"ean": "0840006647121"},
+                "ordered_quantity": Decimal(3),
+                "confirmed_quantity": Decimal(0),
+                "unit_price": Decimal("4.75"),
+                "status": "reject",
+                "reason": "obsolete_product",
+            },
+        ],
+        "line_count": 3,
+    }
+
+
 def receipt_dict() -> dict[str, Any]:
     return {
         "receipt_id": "RCV-ABE2-20240220-01",
@@ -221,6 +265,7 @@ SAMPLES = {
     "return_authorization": return_authorization_dict,
     "receipt": receipt_dict,
     "remittance": remittance_dict,
+    "po_acknowledgement": po_acknowledgement_dict,
 }
 
 

@@ -24,12 +24,14 @@ CONTRACT = {
     "return_authorization": ["rma_number", "lines"],
     "receipt": ["receipt_id", "receipt_date", "po_number", "lines"],
     "remittance": ["trace_number", "payment_date", "amount", "currency", "parties", "lines", "adjustments"],
+    "po_acknowledgement": ["ack_number", "po_number", "ack_date", "lines"],
 }
 LINE_CONTRACT = {
     "purchase_order": ["line_no", "quantity", "uom", "unit_price", "item"],
     "invoice": ["quantity", "unit_price", "item"],
     "return_authorization": ["quantity", "item", "reason"],
     "receipt": ["po_number", "line_no", "quantity", "sscc", "item"],
+    "po_acknowledgement": ["line_no", "ordered_quantity", "confirmed_quantity", "status", "reason", "item"],
 }
 
 

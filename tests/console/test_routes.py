@@ -70,6 +70,8 @@ POSTS = [
     ("/discrepancies/1/dispute", "operator"),
     ("/invoices/{invoice}/approve", "operator"),
     ("/invoices/{invoice}/send", "operator"),
+    ("/po/{po_number}/acknowledgement/approve", "operator"),
+    ("/po/{po_number}/acknowledgement/cancel", "operator"),
     ("/bulk-replay", "operator"),
     ("/messages/{failed_message}/correct", "operator"),
     ("/messages/{failed_message}/reassign", "operator"),

@@ -45,6 +45,7 @@ def test_the_service_owns_the_hook_list() -> None:
         "invoicing",
         "settlement",
         "ship notice",
+        "po acknowledgement",
     ]
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlmodel import col, select
 
-from gateway.console.context import db, runtime
+from gateway.console import actions
+from gateway.console.auth import requires
+from gateway.console.context import current_user, db, runtime
 from gateway.console.csv_export import attribute_rows, csv_response, wants_csv
 from gateway.console.orders import (
     discrepancies_of_po,
@@ -20,7 +22,7 @@ from gateway.console.orders import (
 from gateway.console.paging import every_row, query_args
 from gateway.console.shipments import line_totals, package_rows
 from gateway.console.views.claims import payment_states
-from gateway.console.views.money import OFFERED, describe_reason
+from gateway.console.views.money import OFFERED, blocked_reasons, describe_reason
 from gateway.store.models import Document, DocumentLine, DocumentMessage, Message, ShipNoticeRecord
 
 bp = Blueprint("documents", __name__)
@@ -32,6 +34,7 @@ TYPE_TITLES = {
     "shipment": "Ship notices (ASN)",
     "invoice": "Invoices",
     "return_authorization": "Returns",
+    "po_acknowledgement": "PO acknowledgements (855 / ORDRSP)",
 }
 
 
@@ -92,6 +95,7 @@ def purchase_order(po_number: str) -> Any:
         timeline=timeline_of_po(session, documents),
         describe=describe_reason,
         ship_notices=ship_notices_of(documents),
+        ack_reasons=blocked_reasons([d.id for d in groups.get("po_acknowledgement", []) if d.id is not None]),
     ), (200 if documents or discrepancies else 404)
 
 
@@ -102,6 +106,28 @@ def ship_notices_of(documents: list[Document]) -> list[ShipNoticeRecord]:
         return []
     query = select(ShipNoticeRecord).where(col(ShipNoticeRecord.source_shipment_id).in_(shipments))
     return list(db().exec(query.order_by(col(ShipNoticeRecord.id))).all())
+
+
+@bp.route("/po/<path:po_number>/acknowledgement/<any(approve, cancel):verb>", methods=["POST"])
+@requires("operator")
+def acknowledgement_action(po_number: str, verb: str) -> Any:
+    """Approve (queue) or cancel the held or blocked PO acknowledgement of a PO; audited."""
+    user = current_user()
+    assert user is not None
+    partner = (request.form.get("partner") or "").strip()
+    if not partner:
+        abort(400, description="which partner's acknowledgement: the form names none")
+    try:
+        if verb == "approve":
+            actions.approve_acknowledgement(runtime(), partner, po_number, user.username)
+        else:
+            actions.cancel_acknowledgement(runtime(), partner, po_number, user.username)
+    except ValueError as exc:  # wrong state, a pre-check that fails: the owner's readable reason
+        db().rollback()
+        flash(f"PO acknowledgement {po_number}: {exc}", "error")
+    else:
+        flash(f"PO acknowledgement {po_number}: {verb} done.", "info")
+    return redirect(url_for("documents.purchase_order", po_number=po_number))
 
 
 @bp.route("/ship-notices/<int:record_id>/labels.pdf")

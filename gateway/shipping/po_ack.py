@@ -1,0 +1,289 @@
+"""Sending the PO acknowledgement (855 / ORDRSP): built when a PO is stored, held or queued, approved.
+
+For the pipeline's hooks (:mod:`gateway.service.hooks`): a stored ``purchase_order`` of a
+partner whose profile has ``rules.po_acknowledgement.enabled`` gets its acknowledgement,
+decided line by line from the latest availability feed (:func:`gateway.orders.acknowledgement.decide`)
+and stored as a ``po_acknowledgement`` document of that partner (business key: the PO number):
+
+- ``automatic`` and no hold reason: pre-checked, rendered through the partner's outbound mapping
+  (X12 855 004010, EDIFACT ORDRSP D96A), queued through the outbox (status ``queued``);
+- otherwise ``held`` (approval required, no feed, an item not in the feed) or ``blocked`` (a
+  pre-check fails: the cost echoed is not the PO's, more confirmed than ordered), with its
+  reasons on the document's check row (the invoice's :class:`~gateway.store.money.InvoiceCheck`).
+
+:func:`approve_acknowledgement` (console, CLI) re-runs the pre-check against the PO as stored
+now and queues it; :func:`cancel_acknowledgement` cancels it. Every move is audited.
+Idempotent: a PO stored again (a replay, a revision) finds its acknowledgement and leaves it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from gateway.canonical import PoAcknowledgement, PurchaseOrder
+from gateway.canonical.availability import Availability
+from gateway.config import PartnerDirectory
+from gateway.invoicing.checks import Reason
+from gateway.invoicing.render import mailbox_for
+from gateway.invoicing.state import record_reasons
+from gateway.mapping.errors import TranslationError
+from gateway.mapping.registry import MappingRegistry
+from gateway.orders.acknowledgement import decide, precheck
+from gateway.outbound.envelopes import (
+    build_interchange,
+    next_transaction_control,
+    outbound_filename,
+    to_payload,
+)
+from gateway.outbound.outbox import queue_outbound
+from gateway.store.archive import Archive
+from gateway.store.documents import save_document
+from gateway.store.models import AuditEntry, Document, utcnow
+
+log = logging.getLogger(__name__)
+
+KIND = "po_acknowledgement"
+#: states in which the acknowledgement is settled: a second build leaves it alone
+SETTLED = frozenset({"queued", "sent", "cancelled"})
+#: states an operator may approve from
+APPROVABLE = frozenset({"held", "blocked"})
+
+
+class AcknowledgementError(ValueError):
+    """An acknowledgement that cannot be built, approved or rendered: the message says why."""
+
+
+@dataclass
+class AckOutcome:
+    """What became of one PO's acknowledgement."""
+
+    row: Document
+    ack: PoAcknowledgement
+    reasons: list[Reason] = field(default_factory=list)
+
+
+def _latest_availability(session: Session, partner_id: str) -> Availability | None:
+    """The partner's newest stored availability feed (the one place the 855 asks for it)."""
+    row = session.exec(
+        select(Document)
+        .where(Document.type == "availability", Document.partner == partner_id)
+        .order_by(col(Document.updated_at).desc(), col(Document.id).desc())
+    ).first()
+    return Availability.from_json_dict(dict(row.data)) if row is not None else None
+
+
+def _reasons(texts: Sequence[str]) -> list[Reason]:
+    out = []
+    for text in texts:
+        code, _, message = text.partition(": ")
+        out.append(Reason(code, message or code))
+    return out
+
+
+def _audit(session: Session, actor: str, action: str, row: Document, reason: str | None = None) -> None:
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            target_type="document",
+            target_id=str(row.id),
+            reason=reason,
+            detail={"po_number": row.po_number, "partner": row.partner},
+        )
+    )
+
+
+def find_acknowledgement(session: Session, partner: str, po_number: str) -> Document | None:
+    """The stored acknowledgement of ``partner``'s PO ``po_number``, if any."""
+    return session.exec(
+        select(Document).where(
+            Document.partner == partner, Document.type == KIND, Document.business_key == po_number
+        )
+    ).first()
+
+
+def _po(session: Session, partner: str, po_number: str) -> PurchaseOrder:
+    row = session.exec(
+        select(Document).where(
+            Document.partner == partner, Document.type == "purchase_order", Document.business_key == po_number
+        )
+    ).first()
+    if row is None:
+        raise AcknowledgementError(f"PO {po_number} of {partner} is not in the store")
+    return PurchaseOrder.from_json_dict(dict(row.data))
+
+
+def _queue(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    row: Document,
+    ack: PoAcknowledgement,
+    actor: str,
+) -> None:
+    profile = partners.get(row.partner)
+    version: str
+    if profile.standard == "x12":
+        version, document, functional, kind = profile.rules.po_acknowledgement.x12_version, "855", "PR", "855"
+    else:
+        version, document, functional, kind = profile.version, "ORDRSP", "ORDRSP", "ordrsp"
+    control = next_transaction_control(session, profile)
+    try:
+        body = mappings.render(ack, profile.standard, version, document, control, profile.mappings)
+    except TranslationError as exc:
+        raise AcknowledgementError(
+            f"acknowledgement of PO {ack.po_number} cannot be rendered as {document}: {exc}"
+        ) from None
+    interchange = build_interchange(
+        session, profile.model_copy(update={"version": version}), functional, [body]
+    )
+    payload = to_payload(
+        interchange, profile.standard, outbound_filename(profile, kind, interchange.control_number)
+    )
+    payload.document_types = [KIND]
+    queue_outbound(
+        session,
+        archive,
+        row.partner,
+        mailbox_for(partners, row.partner),
+        payload,
+        document_ids=[int(row.id or 0)],
+        actor=actor,
+        note=f"PO acknowledgement {ack.po_number}",
+    )
+    row.status, row.updated_at = "queued", utcnow()
+    session.add(row)
+    _audit(session, actor, "po_ack.queued", row)
+
+
+def acknowledge_po(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    partner: str,
+    po_number: str,
+    *,
+    today: date | None = None,
+    actor: str = "gateway",
+) -> AckOutcome:
+    """Build, decide and hold or queue the acknowledgement of ``partner``'s PO; the caller commits."""
+    today = today or utcnow().date()
+    existing = find_acknowledgement(session, partner, po_number)
+    if existing is not None and existing.status in SETTLED | APPROVABLE:
+        return AckOutcome(existing, PoAcknowledgement.from_json_dict(dict(existing.data)))
+    rules = partners.get(partner).rules.po_acknowledgement
+    po = _po(session, partner, po_number)
+    decision = decide(po, rules, _latest_availability(session, partner), today)
+    reasons = _reasons(decision.held)
+    blocking = any(
+        r.code in {"cost_differs_from_po", "confirmed_over_ordered", "line_not_on_po"} for r in reasons
+    )
+    if not rules.automatic:
+        reasons.append(
+            Reason("approval_required", "the partner's acknowledgements are approved by an operator")
+        )
+    status = "blocked" if blocking else ("held" if reasons else "draft")
+    row = save_document(session, partner, decision.ack, status=status).document
+    record_reasons(session, row, reasons)
+    _audit(session, actor, f"po_ack.{status}", row, "; ".join(map(str, reasons)) or None)
+    if status == "draft":
+        _queue(session, partners, mappings, archive, row, decision.ack, actor)
+    session.flush()
+    return AckOutcome(row, decision.ack, reasons)
+
+
+def _approvable(session: Session, partner: str, po_number: str, verb: str) -> Document:
+    """The held or blocked acknowledgement of the PO, else :class:`AcknowledgementError`."""
+    row = find_acknowledgement(session, partner, po_number)
+    if row is None or row.status not in APPROVABLE:
+        state = row.status if row is not None else "missing"
+        raise AcknowledgementError(
+            f"acknowledgement of PO {po_number} is {state}: only a held or blocked one is {verb}"
+        )
+    return row
+
+
+def approve_acknowledgement(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    partner: str,
+    po_number: str,
+    *,
+    actor: str,
+) -> AckOutcome:
+    """Queue a held or blocked acknowledgement after its pre-check passes against the PO as stored now."""
+    row = _approvable(session, partner, po_number, "approved")
+    ack = PoAcknowledgement.from_json_dict(dict(row.data))
+    problems = _reasons(precheck(ack, _po(session, partner, po_number)))
+    record_reasons(session, row, problems)
+    if problems:
+        row.status = "blocked"
+        session.add(row)
+        session.flush()
+        raise AcknowledgementError(
+            f"acknowledgement of PO {po_number} still fails: " + "; ".join(map(str, problems))
+        )
+    _audit(session, actor, "po_ack.approved", row)
+    _queue(session, partners, mappings, archive, row, ack, actor)
+    session.flush()
+    return AckOutcome(row, ack)
+
+
+def cancel_acknowledgement(session: Session, partner: str, po_number: str, *, actor: str) -> Document:
+    """Cancel a held or blocked acknowledgement (nothing is sent); audited."""
+    row = _approvable(session, partner, po_number, "cancelled")
+    row.status, row.updated_at = "cancelled", utcnow()
+    session.add(row)
+    _audit(session, actor, "po_ack.cancelled", row)
+    session.flush()
+    return row
+
+
+def on_documents_stored(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    documents: Sequence[Document],
+    *,
+    today: date | None = None,
+    actor: str = "gateway",
+) -> list[str]:
+    """Acknowledge the POs among ``documents``; returns notes for the message's timeline."""
+    notes: list[str] = []
+    for row in documents:
+        if row.type != "purchase_order" or row.partner not in partners:
+            continue
+        if not partners.get(row.partner).rules.po_acknowledgement.enabled:
+            continue
+        try:
+            with session.begin_nested():
+                outcome = acknowledge_po(
+                    session,
+                    partners,
+                    mappings,
+                    archive,
+                    row.partner,
+                    row.business_key,
+                    today=today,
+                    actor=actor,
+                )
+        except AcknowledgementError as exc:
+            log.warning("PO acknowledgement of %s not built: %s", row.business_key, exc)
+            notes.append(f"PO acknowledgement of {row.business_key} not built: {exc}")
+            continue
+        reasons = "; ".join(str(r) for r in outcome.reasons)
+        notes.append(
+            f"PO acknowledgement {row.business_key} {outcome.row.status}"
+            + (f": {reasons}" if reasons else "")
+        )
+    return notes
