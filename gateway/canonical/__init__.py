@@ -1,16 +1,18 @@
 """The canonical business documents: standard-independent, typed, validated.
 
 ``PurchaseOrder``, ``Shipment``, ``Invoice`` (invoice or credit note), ``ReturnAuthorization``,
-``Receipt`` and ``Remittance``, built from nested dicts with ``Model.model_validate(data)`` (unknown
-fields are refused), written in the JSON contract with ``doc.to_json_dict()`` and read back
-with :func:`document_from_json`. ``DOCUMENT_TYPES`` maps each ``type`` key to its class.
-The XML form lives in :mod:`gateway.canonical.xml`.
+``Receipt``, ``Remittance`` and ``Availability`` (a vendor's availability feed), built from nested
+dicts with ``Model.model_validate(data)`` (unknown fields are refused), written in the JSON
+contract with ``doc.to_json_dict()`` and read back with :func:`document_from_json`.
+``DOCUMENT_TYPES`` maps each ``type`` key to its class. The XML form lives in
+:mod:`gateway.canonical.xml`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from gateway.canonical.availability import Availability, AvailabilityLine
 from gateway.canonical.base import CanonicalDocument, CanonicalModel
 from gateway.canonical.invoice import Invoice, InvoiceLine
 from gateway.canonical.parties import PARTY_ROLES, AllowanceCharge, ItemIds, Party, Tax, Terms
@@ -21,7 +23,8 @@ from gateway.canonical.return_authorization import ReturnAuthorization, ReturnLi
 from gateway.canonical.shipment import Package, PackageContent, Shipment, ShipmentLine, ShipmentOrder
 
 DOCUMENT_TYPES: dict[str, type[CanonicalDocument]] = {
-    cls.type_key: cls for cls in (PurchaseOrder, Shipment, Invoice, ReturnAuthorization, Receipt, Remittance)
+    cls.type_key: cls
+    for cls in (PurchaseOrder, Shipment, Invoice, ReturnAuthorization, Receipt, Remittance, Availability)
 }
 
 
@@ -43,6 +46,8 @@ __all__ = [
     "PARTY_ROLES",
     "Adjustment",
     "AllowanceCharge",
+    "Availability",
+    "AvailabilityLine",
     "CanonicalDocument",
     "CanonicalModel",
     "Invoice",

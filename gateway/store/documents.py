@@ -48,6 +48,7 @@ BUSINESS_KEYS: dict[str, str] = {
     "return_authorization": "rma_number",
     "receipt": "receipt_id",
     "remittance": "trace_number",
+    "availability": "feed_id",
 }
 
 

@@ -24,6 +24,7 @@ CONTRACT = {
     "return_authorization": ["rma_number", "lines"],
     "receipt": ["receipt_id", "receipt_date", "po_number", "lines"],
     "remittance": ["trace_number", "payment_date", "amount", "currency", "parties", "lines", "adjustments"],
+    "availability": ["feed_id", "as_of", "lines"],
 }
 LINE_CONTRACT = {
     "purchase_order": ["line_no", "quantity", "uom", "unit_price", "item"],

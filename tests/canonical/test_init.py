@@ -16,6 +16,7 @@ def test_registry_keys_match_each_documents_type_field() -> None:
         "return_authorization",
         "receipt",
         "remittance",
+        "availability",
     }
     for key, cls in DOCUMENT_TYPES.items():
         assert issubclass(cls, CanonicalDocument)
