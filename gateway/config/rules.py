@@ -18,6 +18,8 @@ not a check is refused when the profile is read. Example::
       aging:
         uninvoiced_days: 3
         return_rate_threshold: 0.08
+      availability:
+        source_partner: warehouse      # whose latest availability feed applies to this partner
 """
 
 from __future__ import annotations
@@ -207,6 +209,15 @@ class ShipNoticeRules(_Rules):
         return code not in self.skip
 
 
+class AvailabilityRules(_Rules):
+    """Whose availability feed counts for this partner (the PO acknowledgement, the 846)."""
+
+    source_partner: str | None = Field(
+        default=None,
+        description="the partner (ERP or warehouse) whose latest feed applies; none: this partner's own",
+    )
+
+
 class PartnerRules(_Rules):
     """The ``rules:`` section of a partner profile."""
 
@@ -214,3 +225,4 @@ class PartnerRules(_Rules):
     invoice: InvoiceRules = InvoiceRules()
     aging: AgingRules = AgingRules()
     ship_notice: ShipNoticeRules = ShipNoticeRules()
+    availability: AvailabilityRules = AvailabilityRules()
