@@ -218,6 +218,27 @@ class AvailabilityRules(_Rules):
     )
 
 
+InventoryCheckCode = Literal[
+    "item_id_missing",
+    "cost_missing",
+    "currency_missing",
+    "currencies_differ",
+    "currency_not_partners",
+    "quantity_not_whole",
+    "feed_stale",
+]
+
+
+class InventoryFeedRules(_Rules):
+    """When this partner gets an inventory and cost feed (846) and what it must pass."""
+
+    enabled: bool = Field(default=False, description="send the 846 on a schedule")
+    every_hours: int = Field(default=24, ge=1, le=168, description="one 846 per slot of this many hours")
+    skip: list[InventoryCheckCode] = []
+    require_cost: bool = True
+    max_age_hours: int = Field(default=48, ge=1, description="a feed older than this is not sent")
+
+
 class PartnerRules(_Rules):
     """The ``rules:`` section of a partner profile."""
 
@@ -226,3 +247,4 @@ class PartnerRules(_Rules):
     aging: AgingRules = AgingRules()
     ship_notice: ShipNoticeRules = ShipNoticeRules()
     availability: AvailabilityRules = AvailabilityRules()
+    inventory_feed: InventoryFeedRules = InventoryFeedRules()
