@@ -4,9 +4,10 @@ One job per enabled mailbox runs at the mailbox's ``interval``; a mailbox that f
 (``backoff_initial_seconds`` doubling up to ``backoff_max_seconds``) while the others go on.
 The outbox job sends queued messages; the heartbeat job records this worker in the ``workers``
 table (``/healthz`` reads it); the main thread adds and removes mailbox jobs when partner profiles
-change; an hourly job queues automatic invoices that now pass and runs the aging checks
-(alerts); a daily job prunes the archive when a retention is set. At start, unfinished messages
-left by a crash are processed first.
+change; an hourly job queues automatic invoices that now pass, runs the aging checks
+(alerts) and sends each partner's inventory and cost feed (846) once per slot; a daily job
+prunes the archive when a retention is set. At start, unfinished messages left by a crash are
+processed first.
 
 SIGTERM and SIGINT stop the scheduler gracefully: no new job starts, and running jobs finish
 the message they are on before the process exits.
@@ -26,7 +27,13 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 
 from gateway import __version__
 from gateway.service import mailboxes, pipeline
-from gateway.service.money import build_credit_notes, run_aging_checks, run_settlement, send_ready_invoices
+from gateway.service.money import (
+    build_credit_notes,
+    run_aging_checks,
+    run_inventory_feeds,
+    run_settlement,
+    send_ready_invoices,
+)
 from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
@@ -146,6 +153,10 @@ class Gateway:
             run_aging_checks(self.runtime)
         except Exception:
             log.exception("aging checks failed")
+        try:
+            run_inventory_feeds(self.runtime)  # the 846 of each partner whose slot has none yet
+        except Exception:
+            log.exception("inventory feeds failed")
 
     def settle(self) -> None:
         """Send the reminders due and deliver pending ERP events (issue 18)."""
@@ -275,5 +286,9 @@ def run_once(runtime: Runtime) -> dict[str, int]:
         build_credit_notes(runtime)  # returns that became creditable (their invoice came after them)
     except Exception:
         log.exception("building credit notes failed")
+    try:
+        run_inventory_feeds(runtime)  # the 846 of each partner whose slot has none yet
+    except Exception:
+        log.exception("inventory feeds failed")
     totals["sent"] = mailboxes.send_due(runtime).sent
     return totals
