@@ -120,3 +120,28 @@ def test_slots() -> None:
     assert slot_of(datetime(2026, 12, 4, 13, 5, tzinfo=UTC), 24) == "2026-12-04T00"
     assert slot_of(datetime(2026, 12, 4, 13, 5, tzinfo=UTC), 6) == "2026-12-04T12"
     assert slot_of(datetime(2026, 12, 4, 5, 59, tzinfo=UTC), 6) == "2026-12-04T00"
+
+
+def test_acorn_inventory_send_and_list(home: Path) -> None:
+    from click.testing import CliRunner
+
+    from gateway.cli import cli
+
+    _setup(home, schedule=False)
+    config = str(home / "config.yaml")
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["--config", config, *args], obj={}, env={})
+
+    result = run("inventory", "send", "--partner", "amazon-us")
+    assert result.exit_code == 2 and "no availability feed from warehouse" in result.output
+    runtime = Runtime.open(home / "config.yaml")
+    try:
+        pipeline.ingest(runtime, FEED, "stock.csv", partner="warehouse", mailbox="local")
+    finally:
+        runtime.close()
+    result = run("inventory", "send", "--partner", "amazon-us")
+    assert result.exit_code == 0, result.output
+    assert "846 of feed stock queued for amazon-us" in result.output
+    listed = run("inventory", "list")
+    assert listed.exit_code == 0 and "amazon-us slot now-" in listed.output and "queued" in listed.output
