@@ -14,8 +14,6 @@ Pure: text in, :class:`Availability` out. Every problem is reported at once as
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from datetime import datetime
 from typing import Any
@@ -23,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from gateway.canonical.availability import Availability
-from gateway.canonical.receipt_csv import column_map, delimiter, locate, parse_date, parse_quantity
+from gateway.canonical.receipt_csv import locate, parse_date, parse_quantity, read_table
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +96,10 @@ def availability_from_csv(
     Raises :class:`AvailabilityCsvError` listing every problem: a required column missing, a
     row whose quantity, cost or date does not read, or a feed that does not validate.
     """
-    text = text.removeprefix("\ufeff")
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter(text.split("\n", 1)[0])))
-    if not rows:
+    table = read_table(text, COLUMNS)
+    if table is None:
         raise AvailabilityCsvError(["the feed is empty"])
-    columns = column_map(rows[0], COLUMNS)
+    columns, table_rows = table
     missing = []
     if "quantity_available" not in columns:
         missing.append(f"no quantity_available column (one of: {', '.join(COLUMNS['quantity_available'])})")
@@ -115,10 +112,7 @@ def availability_from_csv(
     numbers: list[int] = []  # the feed row of each line
     moments: list[datetime] = []
     warehouse: str | None = None
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        cells = {name: (row[i].strip() if i < len(row) else "") for name, i in columns.items()}
+    for number, cells in table_rows:
         try:
             lines.append(_row_line(cells))
             numbers.append(number)

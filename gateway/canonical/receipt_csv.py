@@ -78,6 +78,25 @@ def column_map(headers: list[str], columns: dict[str, tuple[str, ...]] = COLUMNS
     return found
 
 
+def read_table(
+    text: str, columns: dict[str, tuple[str, ...]] = COLUMNS
+) -> tuple[dict[str, int], list[tuple[int, dict[str, str]]]] | None:
+    """The :func:`column_map` of a CSV's header and, for each non-blank data row, its row number
+    (the header is row 1) and its cells by canonical field, stripped; ``None`` for an empty text.
+    A UTF-8 byte-order mark is dropped; the delimiter is :func:`delimiter`'s."""
+    text = text.removeprefix("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter(text.split("\n", 1)[0])))
+    if not rows:
+        return None
+    found = column_map(rows[0], columns)
+    cells = [
+        (number, {name: (row[i].strip() if i < len(row) else "") for name, i in found.items()})
+        for number, row in enumerate(rows[1:], start=2)
+        if any(cell.strip() for cell in row)
+    ]
+    return found, cells
+
+
 def delimiter(first_line: str) -> str:
     """The delimiter of a CSV: the first of ``,`` ``;`` or tab in its header line (``,`` if none)."""
     return next((d for d in (",", ";", "\t") if d in first_line), ",")
@@ -127,11 +146,10 @@ def receipt_from_csv(text: str, receipt_id: str, partner: str | None = None) -> 
     whose quantity or date does not read, no receive date at all, or a receipt that does not
     validate (a row without any item id...).
     """
-    text = text.removeprefix("\ufeff")
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter(text.split("\n", 1)[0])))
-    if not rows:
+    table = read_table(text)
+    if table is None:
         raise ReceiptCsvError(["the report is empty"])
-    columns = column_map(rows[0])
+    columns, table_rows = table
     missing = [
         f"no {name} column (one of: {', '.join(COLUMNS[name])})" for name in REQUIRED if name not in columns
     ]
@@ -142,10 +160,7 @@ def receipt_from_csv(text: str, receipt_id: str, partner: str | None = None) -> 
     numbers: list[int] = []  # the report row of each line
     header: dict[str, str] = {}
     dates: list[date] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        cells = {name: (row[i].strip() if i < len(row) else "") for name, i in columns.items()}
+    for number, cells in table_rows:
         try:
             lines.append(_row_line(cells))
             numbers.append(number)

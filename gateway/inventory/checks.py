@@ -18,20 +18,14 @@ A partner's ``rules.inventory_feed.skip`` turns a code off.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import get_args
 
 from gateway.canonical.availability import Availability, AvailabilityLine
-from gateway.config.rules import InventoryFeedRules
+from gateway.config.rules import InventoryCheckCode, InventoryFeedRules
 from gateway.invoicing.checks import Reason
 
-INVENTORY_CHECK_CODES = (
-    "item_id_missing",
-    "cost_missing",
-    "currency_missing",
-    "currencies_differ",
-    "currency_not_partners",
-    "quantity_not_whole",
-    "feed_stale",
-)
+#: every code of this pre-check (the names ``rules.inventory_feed.skip`` takes)
+INVENTORY_CHECK_CODES: tuple[str, ...] = get_args(InventoryCheckCode)
 
 
 def _name(line: AvailabilityLine) -> str:

@@ -18,6 +18,7 @@ from gateway.canonical import CanonicalDocument
 from gateway.canonical.availability_csv import AvailabilityCsvError, availability_from_csv
 from gateway.config import PartnerDirectory, PartnerProfile
 from gateway.service.errors import StageCode, StageError
+from gateway.service.xml_inbound import mailbox_owner
 
 
 def is_csv_name(filename: str | None) -> bool:
@@ -34,14 +35,7 @@ def read_csv_message(
     received_at: datetime | None = None,
 ) -> tuple[PartnerProfile, CanonicalDocument]:
     """The sending partner and the availability of a CSV message. Raises a parse-stage error."""
-    profile = partners.get(partner) if partner and partner in partners else None
-    if profile is None:
-        raise StageError(
-            StageCode.UNKNOWN_PARTNER,
-            f"{filename}: a CSV has no envelope naming its sender, and it did not come through a "
-            "partner's mailbox",
-            stage="parse",
-        )
+    profile = mailbox_owner(partners, partner, filename, "a CSV")
     if "availability" not in profile.accept_csv:
         raise StageError(
             StageCode.CSV_NOT_ACCEPTED,
