@@ -4,10 +4,10 @@ One job per enabled mailbox runs at the mailbox's ``interval``; a mailbox that f
 (``backoff_initial_seconds`` doubling up to ``backoff_max_seconds``) while the others go on.
 The outbox job sends queued messages; the heartbeat job records this worker in the ``workers``
 table (``/healthz`` reads it); the main thread adds and removes mailbox jobs when partner profiles
-change; an hourly job queues automatic invoices that now pass, runs the aging checks
-(alerts) and sends each partner's inventory and cost feed (846) once per slot; a daily job
-prunes the archive when a retention is set. At start, unfinished messages left by a crash are
-processed first.
+change; an hourly job queues automatic invoices that now pass and runs the aging checks
+(alerts); a job every five minutes sends each partner's inventory and cost feed (846) once per
+slot of its schedule; a daily job prunes the archive when a retention is set. At start,
+unfinished messages left by a crash are processed first.
 
 SIGTERM and SIGINT stop the scheduler gracefully: no new job starts, and running jobs finish
 the message they are on before the process exits.
@@ -47,6 +47,8 @@ SYNC_SECONDS = 30.0
 #: an unfinished message nobody holds is retried once it is this old (never one a poll just received)
 RETRY_SETTLED = timedelta(minutes=1)
 MONEY_SECONDS = 3600.0
+#: how often the 846 schedule is looked at (a slot is sent once, whenever it is looked at first)
+INVENTORY_SECONDS = 300.0
 #: threads of the service jobs (heartbeat, outbox, money, retention); mailbox polls get ``workers``
 SERVICE_THREADS = 4
 
@@ -153,8 +155,13 @@ class Gateway:
             run_aging_checks(self.runtime)
         except Exception:
             log.exception("aging checks failed")
+
+    def inventory(self) -> None:
+        """The 846 of each partner whose schedule slot has none queued yet (once per slot)."""
+        if self.stopping.is_set():
+            return
         try:
-            run_inventory_feeds(self.runtime)  # the 846 of each partner whose slot has none yet
+            run_inventory_feeds(self.runtime)
         except Exception:
             log.exception("inventory feeds failed")
 
@@ -223,6 +230,14 @@ class Gateway:
         )
         self.scheduler.add_job(
             self.money, "interval", seconds=MONEY_SECONDS, id="money", next_run_time=utcnow(), **service
+        )
+        self.scheduler.add_job(
+            self.inventory,
+            "interval",
+            seconds=INVENTORY_SECONDS,
+            id="inventory",
+            next_run_time=utcnow(),
+            **service,
         )
         self.scheduler.add_job(
             self.settle, "interval", seconds=MONEY_SECONDS, id="settlement", next_run_time=utcnow()

@@ -22,13 +22,12 @@ FEED = b"asin,vendor_sku,quantity_available,cost,currency\nB07XJ8C8F5,SKU-1,120,
 
 
 def _setup(home: Path, schedule: bool = True) -> None:
-    wh = home / "partners" / "warehouse.yaml"
-    wh.write_text(wh.read_text(encoding="utf-8") + "\naccept_csv: [availability]\n", encoding="utf-8")
+    """The shipped profiles: the warehouse sends its feed as CSV, amazon-us takes its 846 from it."""
     us = home / "partners" / "amazon-us.yaml"
-    rules = "\nrules:\n  availability: {source_partner: warehouse}\n"
-    if schedule:
-        rules += "  inventory_feed: {enabled: true, every_hours: 24}\n"
-    us.write_text(us.read_text(encoding="utf-8") + rules, encoding="utf-8")
+    text = us.read_text(encoding="utf-8")
+    assert "availability: {source_partner: warehouse}" in text
+    if not schedule:
+        us.write_text(text.replace("enabled: true, every_hours: 24", "enabled: false"), encoding="utf-8")
 
 
 def _records(runtime: Runtime) -> list[InventoryFeedRecord]:

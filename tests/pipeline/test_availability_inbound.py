@@ -44,7 +44,8 @@ def feed_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Run
         rt.close()
 
 
-def _accept(root: Path, line: str = "accept_csv: [availability]\naccept_xml: [availability]") -> None:
+def _accept(root: Path, line: str = "accept_xml: [availability]") -> None:
+    """The XML form too (the shipped warehouse profile takes the CSV feed, accept_csv)."""
     profile = root / "partners" / "warehouse.yaml"
     profile.write_text(profile.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
 
@@ -97,8 +98,7 @@ def test_a_canonical_xml_feed_is_stored_too(feed_runtime: Runtime) -> None:
     assert stored.as_of == feed.as_of
 
 
-def test_a_bad_feed_fails_the_message_naming_row_and_column(runtime: Runtime, home: Path) -> None:
-    _accept(home)
+def test_a_bad_feed_fails_the_message_naming_row_and_column(runtime: Runtime) -> None:
     bad = b"asin,quantity_available,cost\nB07XJ8C8F5,12,abc\n,5,1.00\nB08L5WHFT9,-3,1.00\n"
     receipt = pipeline.ingest(runtime, bad, "bad.csv", partner="warehouse", mailbox="local")
     message = _message(runtime, receipt.message_id)
@@ -110,7 +110,7 @@ def test_a_bad_feed_fails_the_message_naming_row_and_column(runtime: Runtime, ho
 
 
 def test_a_csv_from_a_partner_that_does_not_send_one_is_refused(runtime: Runtime) -> None:
-    receipt = pipeline.ingest(runtime, FEED, "stock.csv", partner="warehouse", mailbox="local")
+    receipt = pipeline.ingest(runtime, FEED, "stock.csv", partner="amazon-us", mailbox="local")
     message = _message(runtime, receipt.message_id)
     assert (receipt.state, message.error_code) == ("failed", "CSV_NOT_ACCEPTED")
     assert "accept_csv" in message.error_message
