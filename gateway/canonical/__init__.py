@@ -1,17 +1,19 @@
 """The canonical business documents: standard-independent, typed, validated.
 
 ``PurchaseOrder``, ``Shipment``, ``Invoice`` (invoice or credit note), ``ReturnAuthorization``,
-``Receipt``, ``Remittance`` and ``PoAcknowledgement``, built from nested dicts with
-``Model.model_validate(data)`` (unknown fields are refused), written in the JSON contract
-with ``doc.to_json_dict()`` and read back with :func:`document_from_json`.
-``DOCUMENT_TYPES`` maps each ``type`` key to its class.
-The XML form lives in :mod:`gateway.canonical.xml`.
+``Receipt``, ``Remittance``, ``PoAcknowledgement`` (855 / ORDRSP) and ``Availability`` (a vendor's
+availability feed), built from nested
+dicts with ``Model.model_validate(data)`` (unknown fields are refused), written in the JSON
+contract with ``doc.to_json_dict()`` and read back with :func:`document_from_json`.
+``DOCUMENT_TYPES`` maps each ``type`` key to its class. The XML form lives in
+:mod:`gateway.canonical.xml`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from gateway.canonical.availability import Availability, AvailabilityLine
 from gateway.canonical.base import CanonicalDocument, CanonicalModel
 from gateway.canonical.invoice import Invoice, InvoiceLine
 from gateway.canonical.parties import PARTY_ROLES, AllowanceCharge, ItemIds, Party, Tax, Terms
@@ -24,7 +26,16 @@ from gateway.canonical.shipment import Package, PackageContent, Shipment, Shipme
 
 DOCUMENT_TYPES: dict[str, type[CanonicalDocument]] = {
     cls.type_key: cls
-    for cls in (PurchaseOrder, Shipment, Invoice, ReturnAuthorization, Receipt, Remittance, PoAcknowledgement)
+    for cls in (
+        PurchaseOrder,
+        Shipment,
+        Invoice,
+        ReturnAuthorization,
+        Receipt,
+        Remittance,
+        PoAcknowledgement,
+        Availability,
+    )
 }
 
 
@@ -47,6 +58,8 @@ __all__ = [
     "AckLine",
     "Adjustment",
     "AllowanceCharge",
+    "Availability",
+    "AvailabilityLine",
     "CanonicalDocument",
     "CanonicalModel",
     "Invoice",

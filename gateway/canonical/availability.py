@@ -41,6 +41,8 @@ class Availability(CanonicalDocument):
     feed_id: Text
     as_of: datetime
     warehouse: OptText = None
+    #: the currency of every line's cost, when the feed states one for all (the 846's CUR)
+    currency: Currency | None = None
     lines: list[AvailabilityLine] = Field(min_length=1)
 
     def by_item(self) -> dict[str, AvailabilityLine]:

@@ -61,26 +61,49 @@ class ReceiptCsvError(ValueError):
         super().__init__("receiving report refused:\n  " + "\n  ".join(problems))
 
 
-def _normal(header: str) -> str:
+def normal(header: str) -> str:
+    """A header as compared: lower case, without spaces, dashes, underscores, dots, slashes or ``#``."""
     return re.sub(r"[\s_\-./#]+", "", header.strip().lower())
 
 
-def column_map(headers: list[str]) -> dict[str, int]:
-    """Canonical field -> column index, for the headers :data:`COLUMNS` knows (the first wins)."""
-    spelled = {spelling: name for name, spellings in COLUMNS.items() for spelling in spellings}
+def column_map(headers: list[str], columns: dict[str, tuple[str, ...]] = COLUMNS) -> dict[str, int]:
+    """Canonical field -> column index, for the headers ``columns`` knows (the first wins); by
+    default :data:`COLUMNS`, another CSV reader (the availability feed's) passes its own."""
+    spelled = {spelling: name for name, spellings in columns.items() for spelling in spellings}
     found: dict[str, int] = {}
     for index, header in enumerate(headers):
-        name = spelled.get(_normal(header))
+        name = spelled.get(normal(header))
         if name is not None and name not in found:
             found[name] = index
     return found
 
 
-def _delimiter(first_line: str) -> str:
+def read_table(
+    text: str, columns: dict[str, tuple[str, ...]] = COLUMNS
+) -> tuple[dict[str, int], list[tuple[int, dict[str, str]]]] | None:
+    """The :func:`column_map` of a CSV's header and, for each non-blank data row, its row number
+    (the header is row 1) and its cells by canonical field, stripped; ``None`` for an empty text.
+    A UTF-8 byte-order mark is dropped; the delimiter is :func:`delimiter`'s."""
+    text = text.removeprefix("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter(text.split("\n", 1)[0])))
+    if not rows:
+        return None
+    found = column_map(rows[0], columns)
+    cells = [
+        (number, {name: (row[i].strip() if i < len(row) else "") for name, i in found.items()})
+        for number, row in enumerate(rows[1:], start=2)
+        if any(cell.strip() for cell in row)
+    ]
+    return found, cells
+
+
+def delimiter(first_line: str) -> str:
+    """The delimiter of a CSV: the first of ``,`` ``;`` or tab in its header line (``,`` if none)."""
     return next((d for d in (",", ";", "\t") if d in first_line), ",")
 
 
-def _date(text: str) -> date:
+def parse_date(text: str) -> date:
+    """A date written ISO, US (MM/DD/YYYY) or European (DD.MM.YYYY); ``ValueError`` otherwise."""
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
@@ -89,7 +112,8 @@ def _date(text: str) -> date:
     raise ValueError(f"{text!r} is not a date (YYYY-MM-DD, MM/DD/YYYY or DD.MM.YYYY)")
 
 
-def _quantity(text: str) -> Decimal:
+def parse_quantity(text: str) -> Decimal:
+    """A non-negative decimal (digits, ``.`` for a fraction); ``ValueError`` otherwise."""
     if not _QUANTITY.fullmatch(text):
         raise ValueError(f"{text!r} is not a quantity (digits, '.' for a fraction)")
     return Decimal(text)
@@ -105,7 +129,7 @@ def _row_line(cells: dict[str, str]) -> dict[str, Any]:
         if name in ("receipt_date", *_HEADER_FIELDS) or not text:
             continue
         try:
-            value: Any = _quantity(text) if name in ("quantity", "damaged") else text
+            value: Any = parse_quantity(text) if name in ("quantity", "damaged") else text
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from exc
         if name.startswith("item."):
@@ -122,11 +146,10 @@ def receipt_from_csv(text: str, receipt_id: str, partner: str | None = None) -> 
     whose quantity or date does not read, no receive date at all, or a receipt that does not
     validate (a row without any item id...).
     """
-    text = text.removeprefix("\ufeff")
-    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text.split("\n", 1)[0])))
-    if not rows:
+    table = read_table(text)
+    if table is None:
         raise ReceiptCsvError(["the report is empty"])
-    columns = column_map(rows[0])
+    columns, table_rows = table
     missing = [
         f"no {name} column (one of: {', '.join(COLUMNS[name])})" for name in REQUIRED if name not in columns
     ]
@@ -137,15 +160,12 @@ def receipt_from_csv(text: str, receipt_id: str, partner: str | None = None) -> 
     numbers: list[int] = []  # the report row of each line
     header: dict[str, str] = {}
     dates: list[date] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        cells = {name: (row[i].strip() if i < len(row) else "") for name, i in columns.items()}
+    for number, cells in table_rows:
         try:
             lines.append(_row_line(cells))
             numbers.append(number)
             if cells.get("receipt_date"):
-                dates.append(_date(cells["receipt_date"]))
+                dates.append(parse_date(cells["receipt_date"]))
         except ValueError as exc:
             problems.append(f"row {number}: {exc}")
         for name in _HEADER_FIELDS:  # the first row that names one gives the receipt's
@@ -160,12 +180,12 @@ def receipt_from_csv(text: str, receipt_id: str, partner: str | None = None) -> 
     try:
         receipt = Receipt.model_validate(data)
     except ValidationError as exc:
-        raise ReceiptCsvError([_where(err, numbers) for err in exc.errors(include_url=False)]) from exc
+        raise ReceiptCsvError([locate(err, numbers) for err in exc.errors(include_url=False)]) from exc
     log.debug("receiving report %s: %d lines", receipt_id, len(receipt.lines))
     return receipt
 
 
-def _where(err: Any, numbers: list[int]) -> str:
+def locate(err: Any, numbers: list[int]) -> str:
     """A validation error located at its report row (``numbers[i]`` is the row of line i)."""
     loc = list(err["loc"])
     if len(loc) >= 2 and loc[0] == "lines" and isinstance(loc[1], int):

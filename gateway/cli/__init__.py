@@ -58,6 +58,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "payments": ("gateway.cli.settlement_cmds:payments_command", "Payment state of each invoice."),
     "claims": ("gateway.cli.settlement_cmds:claims_group", "Claims from deductions: list, dispute, export."),
     "receipts": ("gateway.cli.receipt_cmds:receipts_group", "Import a receiving report (CSV) as a receipt."),
+    "inventory": ("gateway.cli.inventory_cmds:inventory_group", "Send the inventory and cost feed (846)."),
 }
 
 

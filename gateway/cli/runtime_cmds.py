@@ -300,7 +300,7 @@ DEMO_FILES = {
         "x12_4010_180_return_authorization.edi",
         "bad_x12_850_se_count.edi",  # fails with a clear reason, as a newcomer should see once
     ],
-    "warehouse": ["x12_4010_856_partial_shipment.edi"],
+    "warehouse": ["x12_4010_856_partial_shipment.edi", "availability_feed.csv"],  # the 846's input
     "amazon-eu": ["edifact_d96a_orders_po.edi", "edifact_d96a_retann_returns.edi"],
 }
 

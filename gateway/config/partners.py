@@ -310,7 +310,12 @@ class PartnerProfile(_Part):
     default_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     #: canonical document types this partner may send as canonical XML through its mailboxes
     #: (an ERP or warehouse that does not speak EDI); none by default
-    accept_xml: list[Literal["purchase_order", "shipment", "invoice", "return_authorization"]] = []
+    accept_xml: list[
+        Literal["purchase_order", "shipment", "invoice", "return_authorization", "availability"]
+    ] = []
+    #: canonical document types this partner may send as CSV through its mailboxes (a ``*.csv``
+    #: file): ``availability`` (the ERP's or warehouse's availability feed); none by default
+    accept_csv: list[Literal["availability"]] = []
     invoice: InvoiceSettings | None = None
     #: the marketplaces this Amazon account invoices (see gateway.config.marketplaces); none: the
     #: ``invoice:`` settings alone (one currency, bill-to and tax rate)

@@ -22,6 +22,8 @@ not a check is refused when the profile is read. Example::
         automatic: false               # held for an operator to approve in the console
         deadline_hours: 24
         backorder_max_days: 14
+      availability:
+        source_partner: warehouse      # whose latest availability feed applies to this partner
 """
 
 from __future__ import annotations
@@ -236,6 +238,36 @@ class PoAcknowledgementRules(_Rules):
     x12_version: Literal["004010"] = "004010"
 
 
+class AvailabilityRules(_Rules):
+    """Whose availability feed counts for this partner (the PO acknowledgement, the 846)."""
+
+    source_partner: str | None = Field(
+        default=None,
+        description="the partner (ERP or warehouse) whose latest feed applies; none: this partner's own",
+    )
+
+
+InventoryCheckCode = Literal[
+    "item_id_missing",
+    "cost_missing",
+    "currency_missing",
+    "currencies_differ",
+    "currency_not_partners",
+    "quantity_not_whole",
+    "feed_stale",
+]
+
+
+class InventoryFeedRules(_Rules):
+    """When this partner gets an inventory and cost feed (846) and what it must pass."""
+
+    enabled: bool = Field(default=False, description="send the 846 on a schedule")
+    every_hours: int = Field(default=24, ge=1, le=168, description="one 846 per slot of this many hours")
+    skip: list[InventoryCheckCode] = []
+    require_cost: bool = True
+    max_age_hours: int = Field(default=48, ge=1, description="a feed older than this is not sent")
+
+
 class PartnerRules(_Rules):
     """The ``rules:`` section of a partner profile."""
 
@@ -244,3 +276,5 @@ class PartnerRules(_Rules):
     aging: AgingRules = AgingRules()
     ship_notice: ShipNoticeRules = ShipNoticeRules()
     po_acknowledgement: PoAcknowledgementRules = PoAcknowledgementRules()
+    availability: AvailabilityRules = AvailabilityRules()
+    inventory_feed: InventoryFeedRules = InventoryFeedRules()

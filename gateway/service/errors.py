@@ -25,6 +25,8 @@ class StageCode(enum.Enum):
     NO_INTERCHANGE = "NO_INTERCHANGE"
     XML_NOT_ACCEPTED = "XML_NOT_ACCEPTED"
     XML_INVALID = "XML_INVALID"
+    CSV_NOT_ACCEPTED = "CSV_NOT_ACCEPTED"
+    CSV_INVALID = "CSV_INVALID"
     # partner
     UNKNOWN_PARTNER = "UNKNOWN_PARTNER"
     MIXED_SENDERS = "MIXED_SENDERS"
@@ -53,6 +55,8 @@ _STAGES: dict[StageCode, str] = {
     StageCode.NO_INTERCHANGE: "parse",
     StageCode.XML_NOT_ACCEPTED: "parse",
     StageCode.XML_INVALID: "parse",
+    StageCode.CSV_NOT_ACCEPTED: "parse",
+    StageCode.CSV_INVALID: "parse",
     StageCode.UNKNOWN_PARTNER: "partner",
     StageCode.MIXED_SENDERS: "partner",
     StageCode.WRONG_MAILBOX: "partner",

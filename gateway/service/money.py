@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
+from gateway.inventory.schedule import send_due_inventory_feeds
+from gateway.inventory.send import Outcome as InventoryOutcome
 from gateway.invoicing import (
     InvoiceBlocked,
     InvoicingError,
@@ -158,6 +160,15 @@ def build_credit_notes(runtime: Runtime, *, today: date | None = None) -> Credit
     with session_scope(runtime.engine) as session:
         return build_due_credit_notes(
             session, runtime.partners, runtime.mappings, runtime.archive, today=today
+        )
+
+
+def run_inventory_feeds(runtime: Runtime, *, now: datetime | None = None) -> list[InventoryOutcome]:
+    """The 846 of every partner whose slot is due, in its own transaction
+    (:mod:`gateway.inventory.schedule`)."""
+    with session_scope(runtime.engine) as session:
+        return send_due_inventory_feeds(
+            session, runtime.partners, runtime.mappings, runtime.archive, now or utcnow()
         )
 
 

@@ -5,8 +5,9 @@ One job per enabled mailbox runs at the mailbox's ``interval``; a mailbox that f
 The outbox job sends queued messages; the heartbeat job records this worker in the ``workers``
 table (``/healthz`` reads it); the main thread adds and removes mailbox jobs when partner profiles
 change; an hourly job queues automatic invoices that now pass and runs the aging checks
-(alerts); a daily job prunes the archive when a retention is set. At start, unfinished messages
-left by a crash are processed first.
+(alerts); a job every five minutes sends each partner's inventory and cost feed (846) once per
+slot of its schedule; a daily job prunes the archive when a retention is set. At start,
+unfinished messages left by a crash are processed first.
 
 SIGTERM and SIGINT stop the scheduler gracefully: no new job starts, and running jobs finish
 the message they are on before the process exits.
@@ -26,7 +27,13 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 
 from gateway import __version__
 from gateway.service import mailboxes, pipeline
-from gateway.service.money import build_credit_notes, run_aging_checks, run_settlement, send_ready_invoices
+from gateway.service.money import (
+    build_credit_notes,
+    run_aging_checks,
+    run_inventory_feeds,
+    run_settlement,
+    send_ready_invoices,
+)
 from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
@@ -40,6 +47,8 @@ SYNC_SECONDS = 30.0
 #: an unfinished message nobody holds is retried once it is this old (never one a poll just received)
 RETRY_SETTLED = timedelta(minutes=1)
 MONEY_SECONDS = 3600.0
+#: how often the 846 schedule is looked at (a slot is sent once, whenever it is looked at first)
+INVENTORY_SECONDS = 300.0
 #: threads of the service jobs (heartbeat, outbox, money, retention); mailbox polls get ``workers``
 SERVICE_THREADS = 4
 
@@ -147,6 +156,15 @@ class Gateway:
         except Exception:
             log.exception("aging checks failed")
 
+    def inventory(self) -> None:
+        """The 846 of each partner whose schedule slot has none queued yet (once per slot)."""
+        if self.stopping.is_set():
+            return
+        try:
+            run_inventory_feeds(self.runtime)
+        except Exception:
+            log.exception("inventory feeds failed")
+
     def settle(self) -> None:
         """Send the reminders due and deliver pending ERP events (issue 18)."""
         if self.stopping.is_set():
@@ -214,6 +232,14 @@ class Gateway:
             self.money, "interval", seconds=MONEY_SECONDS, id="money", next_run_time=utcnow(), **service
         )
         self.scheduler.add_job(
+            self.inventory,
+            "interval",
+            seconds=INVENTORY_SECONDS,
+            id="inventory",
+            next_run_time=utcnow(),
+            **service,
+        )
+        self.scheduler.add_job(
             self.settle, "interval", seconds=MONEY_SECONDS, id="settlement", next_run_time=utcnow()
         )
         if self.runtime.settings.archive_retention_days:
@@ -275,5 +301,9 @@ def run_once(runtime: Runtime) -> dict[str, int]:
         build_credit_notes(runtime)  # returns that became creditable (their invoice came after them)
     except Exception:
         log.exception("building credit notes failed")
+    try:
+        run_inventory_feeds(runtime)  # the 846 of each partner whose slot has none yet
+    except Exception:
+        log.exception("inventory feeds failed")
     totals["sent"] = mailboxes.send_due(runtime).sent
     return totals

@@ -41,17 +41,26 @@ def looks_like_xml(path: Path) -> bool:
         return is_xml(handle.read(_SNIFF))
 
 
-def read_xml_message(
-    partners: PartnerDirectory, partner: str | None, filename: str, data: bytes, message_id: int
-) -> tuple[PartnerProfile, CanonicalDocument]:
-    """The sending partner and the document of a canonical XML message. Raises :class:`XmlRefused`."""
+def mailbox_owner(
+    partners: PartnerDirectory, partner: str | None, filename: str, kind: str
+) -> PartnerProfile:
+    """The profile of the partner whose mailbox a file without an envelope (``kind``: canonical
+    XML, a CSV) came through; refused with ``UNKNOWN_PARTNER`` when there is none."""
     profile = partners.get(partner) if partner and partner in partners else None
     if profile is None:
         raise XmlRefused(
             StageCode.UNKNOWN_PARTNER,
-            f"{filename}: canonical XML has no envelope naming its sender, and it did not come "
+            f"{filename}: {kind} has no envelope naming its sender, and it did not come "
             "through a partner's mailbox",
         )
+    return profile
+
+
+def read_xml_message(
+    partners: PartnerDirectory, partner: str | None, filename: str, data: bytes, message_id: int
+) -> tuple[PartnerProfile, CanonicalDocument]:
+    """The sending partner and the document of a canonical XML message. Raises :class:`XmlRefused`."""
+    profile = mailbox_owner(partners, partner, filename, "canonical XML")
     if not profile.accept_xml:
         raise XmlRefused(
             StageCode.XML_NOT_ACCEPTED,

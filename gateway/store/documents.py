@@ -49,6 +49,7 @@ BUSINESS_KEYS: dict[str, str] = {
     "receipt": "receipt_id",
     "remittance": "trace_number",
     "po_acknowledgement": "ack_number",
+    "availability": "feed_id",
 }
 
 

@@ -441,6 +441,27 @@ class ShipNoticeRecord(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+class InventoryFeedRecord(SQLModel, table=True):
+    """An inventory and cost feed (846) we built for a partner: queued, or blocked with its reasons.
+
+    ``slot`` is the schedule's slot it was sent for (``2026-12-04T00``) or ``now-<moment>`` for
+    one sent by hand; unique per partner, so a slot is sent once across restarts. ``feed_id`` is
+    the availability feed it was built from.
+    """
+
+    __tablename__ = "inventory_feeds"
+    __table_args__ = (UniqueConstraint("partner", "slot", name="uq_inventory_feeds_partner_slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner: str = Field(max_length=64, index=True)
+    slot: str = Field(max_length=40)
+    feed_id: str | None = Field(default=None, max_length=255)
+    status: str = Field(default="queued", max_length=16)
+    reasons: list[dict[str, Any]] = _json(list)
+    message_id: int | None = Field(default=None, foreign_key="messages.id")
+    created_at: datetime = _created()
+
+
 class SsccUse(SQLModel, table=True):
     """An SSCC a ship notice of ours carried (each unique per partner for 365 days, AMAZON-RULES.md)."""
 

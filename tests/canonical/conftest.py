@@ -6,7 +6,7 @@ stay inside what a valid document allows, so every drawn dict validates.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -258,6 +258,29 @@ def remittance_dict() -> dict[str, Any]:
     }
 
 
+def availability_dict() -> dict[str, Any]:
+    return {
+        "partner": "warehouse",
+        "feed_id": "stock-20240410",
+        "as_of": datetime(2024, 4, 10, 6, 0),
+        "warehouse": "WH-RENO",
+        "lines": [
+            {
+                "item": {"asin": "B07XJ8C8F5", "vendor_sku": "SKU-1"},
+                "quantity_available": Decimal(120),
+                "cost": Decimal("4.75"),
+                "currency": "USD",
+            },
+            {
+                "item": {"ean": "4006381333931"},
+                "quantity_available": Decimal(0),
+                "available_on": date(2024, 4, 20),
+            },
+            {"item": {"upc": "012345678905"}, "quantity_available": Decimal(0), "status": "discontinued"},
+        ],
+    }
+
+
 SAMPLES = {
     "purchase_order": purchase_order_dict,
     "shipment": shipment_dict,
@@ -266,6 +289,7 @@ SAMPLES = {
     "receipt": receipt_dict,
     "remittance": remittance_dict,
     "po_acknowledgement": po_acknowledgement_dict,
+    "availability": availability_dict,
 }
 
 

@@ -25,6 +25,7 @@ CONTRACT = {
     "receipt": ["receipt_id", "receipt_date", "po_number", "lines"],
     "remittance": ["trace_number", "payment_date", "amount", "currency", "parties", "lines", "adjustments"],
     "po_acknowledgement": ["ack_number", "po_number", "ack_date", "lines"],
+    "availability": ["feed_id", "as_of", "lines"],
 }
 LINE_CONTRACT = {
     "purchase_order": ["line_no", "quantity", "uom", "unit_price", "item"],

@@ -17,6 +17,7 @@ def test_registry_keys_match_each_documents_type_field() -> None:
         "receipt",
         "remittance",
         "po_acknowledgement",
+        "availability",
     }
     for key, cls in DOCUMENT_TYPES.items():
         assert issubclass(cls, CanonicalDocument)

@@ -4,7 +4,8 @@ EDI: the envelopes are parsed and their control numbers and identities recorded 
 (committed even when the next stage cannot tell who sent it, so the console can show them);
 envelope errors that still leave transactions to read are kept for the end, a file that cannot
 be read at all fails here. Canonical XML: the mailbox's partner is the sender, the XSD and the
-canonical model check it, and the document is the message's one translation (no 997).
+canonical model check it, and the document is the message's one translation (no 997). A ``*.csv``
+file is an availability feed, taken the same way (:mod:`gateway.service.csv_inbound`).
 
 The file is read once here as a stream and kept as its outline only: envelopes, issues, and each
 transaction with its header segment (what identify, dedupe and the 997/CONTRL need); the
@@ -25,6 +26,7 @@ from gateway.common.text import escape_text
 from gateway.edi import EdiError, ParsedFile, read_events
 from gateway.edi.document import collect
 from gateway.edi.model import Event, Transaction
+from gateway.service.csv_inbound import is_csv_name, read_csv_message
 from gateway.service.errors import StageCode, StageError
 from gateway.service.pipeline import checkpoint
 from gateway.service.pipeline.context import Context, Step, where
@@ -54,6 +56,20 @@ def parse_stage(session: Session, message: Message, context: Context) -> Step | 
         context.documents.append(doc)
         message.standard, message.document_types = "xml", [doc.type_key]
         parsed_by(session, message, context, f"parsed: canonical XML {doc.type_key}")
+        return Step.DEDUPE
+    if is_csv_name(message.filename):
+        profile, doc = read_csv_message(
+            context.runtime.partners,
+            message.partner,
+            filename,
+            path.read_bytes(),
+            context.message_id,
+            message.created_at,
+        )
+        context.profile = profile
+        context.documents.append(doc)
+        message.standard, message.document_types = "csv", [doc.type_key]
+        parsed_by(session, message, context, f"parsed: CSV {doc.type_key}")
         return Step.DEDUPE
     try:
         parsed = outline(path)
