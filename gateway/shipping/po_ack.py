@@ -23,10 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from gateway.canonical import PoAcknowledgement, PurchaseOrder
-from gateway.canonical.availability import Availability
 from gateway.config import PartnerDirectory
 from gateway.invoicing.checks import Reason
 from gateway.invoicing.render import mailbox_for
@@ -34,6 +33,7 @@ from gateway.invoicing.state import record_reasons
 from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.acknowledgement import decide, precheck
+from gateway.orders.availability import availability_source, latest_availability
 from gateway.outbound.envelopes import (
     build_interchange,
     next_transaction_control,
@@ -65,16 +65,6 @@ class AckOutcome:
     row: Document
     ack: PoAcknowledgement
     reasons: list[Reason] = field(default_factory=list)
-
-
-def _latest_availability(session: Session, partner_id: str) -> Availability | None:
-    """The partner's newest stored availability feed (the one place the 855 asks for it)."""
-    row = session.exec(
-        select(Document)
-        .where(Document.type == "availability", Document.partner == partner_id)
-        .order_by(col(Document.updated_at).desc(), col(Document.id).desc())
-    ).first()
-    return Availability.from_json_dict(dict(row.data)) if row is not None else None
 
 
 def _reasons(texts: Sequence[str]) -> list[Reason]:
@@ -178,9 +168,10 @@ def acknowledge_po(
     existing = find_acknowledgement(session, partner, po_number)
     if existing is not None and existing.status in SETTLED | APPROVABLE:
         return AckOutcome(existing, PoAcknowledgement.from_json_dict(dict(existing.data)))
-    rules = partners.get(partner).rules.po_acknowledgement
+    profile = partners.get(partner)
+    rules = profile.rules.po_acknowledgement
     po = _po(session, partner, po_number)
-    decision = decide(po, rules, _latest_availability(session, partner), today)
+    decision = decide(po, rules, latest_availability(session, partner, availability_source(profile)), today)
     reasons = _reasons(decision.held)
     blocking = any(
         r.code in {"cost_differs_from_po", "confirmed_over_ordered", "line_not_on_po"} for r in reasons
