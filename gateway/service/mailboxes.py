@@ -172,7 +172,8 @@ def poll_mailbox(
         raise
     finally:
         _finish_poll(runtime, partner, mailbox_name, started, error, summary.taken, next_run)
-        if summary.taken:
+        if summary.message_ids:
+            process_taken(runtime, summary)
             log.info(
                 "%s/%s: %d file(s): %d done, %d failed, %d duplicate",
                 partner, mailbox_name, summary.taken, summary.done, summary.failed, summary.duplicates,
@@ -203,7 +204,7 @@ def _take(runtime: Runtime, box: Mailbox, item: RemoteFile, summary: PollSummary
     os.close(fd)
     try:
         box.fetch(item, Path(temp))
-        receipt = pipeline.take(
+        receipt = pipeline.receive(
             runtime,
             Path(temp),
             filename=item.name,
@@ -213,7 +214,7 @@ def _take(runtime: Runtime, box: Mailbox, item: RemoteFile, summary: PollSummary
         )
     finally:
         Path(temp).unlink(missing_ok=True)
-    if not receipt.processed:
+    if not receipt.new:
         with session_scope(runtime.engine) as session:
             message = session.get(Message, receipt.message_id)
             if message is not None:
@@ -223,12 +224,28 @@ def _take(runtime: Runtime, box: Mailbox, item: RemoteFile, summary: PollSummary
     pipeline.release_receipt(runtime, receipt.message_id)
     summary.taken += 1
     summary.message_ids.append(receipt.message_id)
-    if receipt.state == MessageState.DONE.value:
+    if receipt.state != MessageState.RECEIVED.value:  # fetched again: it was processed before
+        _count(summary, receipt.state)
+
+
+def _count(summary: PollSummary, state: str) -> None:
+    if state == MessageState.DONE.value:
         summary.done += 1
-    elif receipt.state == MessageState.DUPLICATE.value:
+    elif state == MessageState.DUPLICATE.value:
         summary.duplicates += 1
-    elif receipt.state == MessageState.FAILED.value:
+    elif state == MessageState.FAILED.value:
         summary.failed += 1
+
+
+def process_taken(runtime: Runtime, summary: PollSummary) -> None:
+    """Process what this poll received and no other worker has claimed meanwhile (the mailbox's
+    lease is let go first: processing is a claim of its own, per message). Never raises: what
+    is left ``received`` is taken by any worker's process job or by recovery."""
+    try:
+        for result in pipeline.drain(runtime, among=summary.message_ids):
+            _count(summary, result.state)
+    except Exception:
+        log.exception("%s/%s: processing received files stopped; they wait", summary.partner, summary.mailbox)
 
 
 # -- sending ---------------------------------------------------------------------------------
