@@ -45,7 +45,16 @@ from typing import Unpack
 
 from gateway.service.errors import StageCode, StageError
 from gateway.service.pipeline.context import Context, ProcessSummary, Stage
-from gateway.service.pipeline.receive import Origin, Receipt, receipt_key, receive, release_receipt
+from gateway.service.pipeline.receive import (
+    Incoming,
+    Origin,
+    Receipt,
+    receipt_key,
+    receive,
+    receive_batch,
+    release_receipt,
+    release_receipts,
+)
 from gateway.service.pipeline.replay import ReplayOutcome, failed_message_ids, replay, resend
 from gateway.service.pipeline.resolve import Resolution, ResolveError, correct, reassign, settle
 from gateway.service.pipeline.run import LEASE, claim, process, recover, run_stages, take
@@ -64,6 +73,7 @@ __all__ = [
     "LEASE",
     "UNFINISHED",
     "Context",
+    "Incoming",
     "Origin",
     "ProcessSummary",
     "Receipt",
@@ -84,8 +94,10 @@ __all__ = [
     "reassign",
     "receipt_key",
     "receive",
+    "receive_batch",
     "recover",
     "release_receipt",
+    "release_receipts",
     "replay",
     "resend",
     "run_stages",
