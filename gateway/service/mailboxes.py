@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 MAILBOX_LEASE = timedelta(minutes=10)
 MAX_SEND_ATTEMPTS = 8
+#: files received together: archived and fsynced one by one, then one commit before their deletes
+RECEIVE_BATCH = 50
 SEND_BACKOFF_SECONDS = 30.0
 SEND_BACKOFF_MAX_SECONDS = 3600.0
 
@@ -152,13 +154,9 @@ def poll_mailbox(
     try:
         config = runtime.partners.get(partner).mailbox(mailbox_name)
         with open_mailbox(partner, config) as box:
-            for item in box.list_ready():
-                try:
-                    _take(runtime, box, item, summary)
-                except Exception as exc:  # one file must never stop the files behind it
-                    name = escape_text(item.name)
-                    log.exception("%s/%s: %s could not be taken; next file", partner, mailbox_name, name)
-                    summary.errors.append(f"{name}: {exc.__class__.__name__}: {escape_text(str(exc))}")
+            ready = list(box.list_ready())
+            for start in range(0, len(ready), RECEIVE_BATCH):
+                _take_batch(runtime, box, ready[start : start + RECEIVE_BATCH], summary)
             _report_unread(runtime, box)
         if summary.errors:  # every other file was taken; the poll still counts as failed
             raise TransportError(
@@ -172,7 +170,8 @@ def poll_mailbox(
         raise
     finally:
         _finish_poll(runtime, partner, mailbox_name, started, error, summary.taken, next_run)
-        if summary.taken:
+        if summary.message_ids:
+            process_taken(runtime, summary)
             log.info(
                 "%s/%s: %d file(s): %d done, %d failed, %d duplicate",
                 partner, mailbox_name, summary.taken, summary.done, summary.failed, summary.duplicates,
@@ -196,39 +195,98 @@ def _report_unread(runtime: Runtime, box: Mailbox) -> None:
         log.warning("%s: %d inbox entr(ies) not read: %s%s", box.label, len(entries), listed, more)
 
 
-def _take(runtime: Runtime, box: Mailbox, item: RemoteFile, summary: PollSummary) -> None:
+def _take_batch(runtime: Runtime, box: Mailbox, items: list[RemoteFile], summary: PollSummary) -> None:
+    """Fetch a batch of files, receive them together (each archived and fsynced, then one commit
+    of all their rows), and only then let go of each at the mailbox. A file that cannot be
+    fetched or received is named in ``summary.errors`` and stays in the inbox; the rest go on."""
     incoming = runtime.archive.root / ".incoming"
     incoming.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=incoming, prefix=".fetch-")
-    os.close(fd)
+    fetched: list[tuple[RemoteFile, Path]] = []
     try:
-        box.fetch(item, Path(temp))
-        receipt = pipeline.take(
-            runtime,
-            Path(temp),
-            filename=item.name,
-            partner=box.partner,
-            mailbox=box.name,
-            remote_ref=item.ref,
-        )
+        for item in items:
+            fd, temp = tempfile.mkstemp(dir=incoming, prefix=".fetch-")
+            os.close(fd)
+            try:
+                box.fetch(item, Path(temp))
+            except Exception as exc:  # one file must never stop the files behind it
+                Path(temp).unlink(missing_ok=True)
+                _could_not_take(box, item, exc, summary)
+                continue
+            fetched.append((item, Path(temp)))
+        if not fetched:
+            return
+        batch = [_incoming(box, item, path) for item, path in fetched]
+        try:
+            received = list(zip(fetched, pipeline.receive_batch(runtime, batch), strict=True))
+        except Exception:  # one file the archive refuses must not stop its neighbours: one by one
+            log.warning("%s: a batch could not be received together; receiving it file by file", box.label)
+            received = []
+            for (item, path), one in zip(fetched, batch, strict=True):
+                try:
+                    received.append(
+                        ((item, path), pipeline.receive(runtime, path, filename=one.filename, **one.origin))
+                    )
+                except Exception as exc:
+                    _could_not_take(box, item, exc, summary)
     finally:
-        Path(temp).unlink(missing_ok=True)
-    if not receipt.processed:
+        for _item, path in fetched:
+            path.unlink(missing_ok=True)
+    let_go: list[int] = []
+    for (item, _path), receipt in received:
+        try:
+            _let_go_of(runtime, box, item, receipt)
+        except Exception as exc:
+            _could_not_take(box, item, exc, summary)
+            continue
+        let_go.append(receipt.message_id)
+        summary.taken += 1
+        summary.message_ids.append(receipt.message_id)
+        if receipt.state != MessageState.RECEIVED.value:  # fetched again: it was processed before
+            _count(summary, receipt.state)
+    pipeline.release_receipts(runtime, let_go)
+
+
+def _incoming(box: Mailbox, item: RemoteFile, path: Path) -> pipeline.Incoming:
+    return pipeline.Incoming(
+        path, item.name, {"partner": box.partner, "mailbox": box.name, "remote_ref": item.ref}
+    )
+
+
+def _let_go_of(runtime: Runtime, box: Mailbox, item: RemoteFile, receipt: pipeline.Receipt) -> None:
+    """Remove a received file from the mailbox (its row is committed: the safety rule)."""
+    if not receipt.new:
         with session_scope(runtime.engine) as session:
             message = session.get(Message, receipt.message_id)
             if message is not None:
                 note = f"{escape_text(item.name)} fetched again (already received): removed from the mailbox"
                 messages.note_event(session, message, note)
     box.acknowledge(item)
-    pipeline.release_receipt(runtime, receipt.message_id)
-    summary.taken += 1
-    summary.message_ids.append(receipt.message_id)
-    if receipt.state == MessageState.DONE.value:
+
+
+def _could_not_take(box: Mailbox, item: RemoteFile, exc: Exception, summary: PollSummary) -> None:
+    name = escape_text(item.name)
+    log.error("%s/%s: %s could not be taken; next file: %s", box.partner, box.name, name, exc, exc_info=exc)
+    summary.errors.append(f"{name}: {exc.__class__.__name__}: {escape_text(str(exc))}")
+
+
+def _count(summary: PollSummary, state: str) -> None:
+    if state == MessageState.DONE.value:
         summary.done += 1
-    elif receipt.state == MessageState.DUPLICATE.value:
+    elif state == MessageState.DUPLICATE.value:
         summary.duplicates += 1
-    elif receipt.state == MessageState.FAILED.value:
+    elif state == MessageState.FAILED.value:
         summary.failed += 1
+
+
+def process_taken(runtime: Runtime, summary: PollSummary) -> None:
+    """Process what this poll received and no other worker has claimed meanwhile (the mailbox's
+    lease is let go first: processing is a claim of its own, per message). Never raises: what
+    is left ``received`` is taken by any worker's process job or by recovery."""
+    try:
+        for result in pipeline.drain(runtime, among=summary.message_ids):
+            _count(summary, result.state)
+    except Exception:
+        log.exception("%s/%s: processing received files stopped; they wait", summary.partner, summary.mailbox)
 
 
 # -- sending ---------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ RETRY_SETTLED = timedelta(minutes=1)
 MONEY_SECONDS = 3600.0
 #: how often the 846 schedule is looked at (a slot is sent once, whenever it is looked at first)
 INVENTORY_SECONDS = 300.0
+#: how often every worker looks for received messages to process (whoever received them)
+PROCESS_SECONDS = 1.0
 #: threads of the service jobs (heartbeat, outbox, money, retention); mailbox polls get ``workers``
 SERVICE_THREADS = 4
 
@@ -139,6 +141,16 @@ class Gateway:
             except Exception:
                 log.exception("outbox: sending failed unexpectedly")
 
+    def process(self) -> None:
+        """Process received messages of any mailbox, claimed one by one (receiving is the poller's
+        claim, processing this one: the work spreads over every worker)."""
+        try:
+            for _ in pipeline.drain(self.runtime):
+                if self.stopping.is_set():
+                    return
+        except Exception:
+            log.exception("processing received messages failed")
+
     def money(self) -> None:
         """Queue automatic invoices that now pass their checks; run the aging checks and alerts."""
         if self.stopping.is_set():
@@ -228,6 +240,7 @@ class Gateway:
             next_run_time=utcnow(),
             **service,
         )
+        self.scheduler.add_job(self.process, "interval", seconds=PROCESS_SECONDS, id="process", **service)
         self.scheduler.add_job(
             self.money, "interval", seconds=MONEY_SECONDS, id="money", next_run_time=utcnow(), **service
         )
@@ -297,6 +310,10 @@ def run_once(runtime: Runtime) -> dict[str, int]:
             totals["done"] += summary.done
             totals["failed"] += summary.failed
             totals["duplicates"] += summary.duplicates
+    counted = {"done": "done", "failed": "failed", "duplicate": "duplicates"}
+    for result in pipeline.drain(runtime):  # received earlier (a crash between receive and process)
+        if result.state in counted:
+            totals[counted[result.state]] += 1
     try:
         build_credit_notes(runtime)  # returns that became creditable (their invoice came after them)
     except Exception:

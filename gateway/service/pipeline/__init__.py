@@ -27,6 +27,9 @@ Rules that keep messages safe:
 
 - :func:`receive` archives and commits *before* the caller may delete the file at the mailbox;
   a file fetched again after a crash is recognised by its receipt key, never ingested twice.
+- Receiving and processing are separate claims: a poller receives under the mailbox's lease;
+  any worker then claims received messages one by one (:func:`drain`, ``FOR UPDATE SKIP
+  LOCKED`` on PostgreSQL), whoever received them.
 - :func:`process` claims the message with a lease of this worker and this thread, so no other
   worker and no sibling thread processes it at the same time. The archive is never touched.
 - Storing is idempotent (partner + type + business key): re-processing after a crash or a replay
@@ -42,10 +45,20 @@ from typing import Unpack
 
 from gateway.service.errors import StageCode, StageError
 from gateway.service.pipeline.context import Context, ProcessSummary, Stage
-from gateway.service.pipeline.receive import Origin, Receipt, receipt_key, receive, release_receipt
+from gateway.service.pipeline.receive import (
+    Incoming,
+    Origin,
+    Receipt,
+    receipt_key,
+    receive,
+    receive_batch,
+    release_receipt,
+    release_receipts,
+)
 from gateway.service.pipeline.replay import ReplayOutcome, failed_message_ids, replay, resend
 from gateway.service.pipeline.resolve import Resolution, ResolveError, correct, reassign, settle
 from gateway.service.pipeline.run import LEASE, claim, process, recover, run_stages, take
+from gateway.service.pipeline.work import claim_next, drain
 from gateway.service.runtime import Runtime
 from gateway.store.leases import owner_is_dead
 from gateway.store.messages import UNFINISHED
@@ -60,6 +73,7 @@ __all__ = [
     "LEASE",
     "UNFINISHED",
     "Context",
+    "Incoming",
     "Origin",
     "ProcessSummary",
     "Receipt",
@@ -70,7 +84,9 @@ __all__ = [
     "StageCode",
     "StageError",
     "claim",
+    "claim_next",
     "correct",
+    "drain",
     "failed_message_ids",
     "ingest",
     "owner_is_dead",
@@ -78,8 +94,10 @@ __all__ = [
     "reassign",
     "receipt_key",
     "receive",
+    "receive_batch",
     "recover",
     "release_receipt",
+    "release_receipts",
     "replay",
     "resend",
     "run_stages",

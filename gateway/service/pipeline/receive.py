@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict, Unpack
 
@@ -49,6 +50,15 @@ class Origin(TypedDict, total=False):
     remote_ref: str | None
     key: str | None
     actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One file of a batch for :func:`receive_batch`: its bytes or local file, name and origin."""
+
+    source: bytes | Path
+    filename: str
+    origin: Origin = field(default_factory=lambda: Origin())
 
 
 def receipt_key(partner: str | None, mailbox: str | None, name: str, sha256: str) -> str:
@@ -97,6 +107,78 @@ def receive(runtime: Runtime, source: bytes | Path, *, filename: str, **origin: 
     return Receipt(message_id, True, MessageState.RECEIVED.value)
 
 
+def receive_batch(runtime: Runtime, files: Sequence[Incoming]) -> list[Receipt]:
+    """Receive several files: each archived (fsynced) in sequence, then all their rows in one
+    commit; the caller may let go of them at the mailbox once this returns. One receipt a file,
+    in order; a file already received (its receipt key) comes back with ``new=False``. When
+    another worker records one of the same receipts at the same moment, the batch is received
+    again file by file (the archive is content-addressed: nothing is stored twice)."""
+    stored = [_store(runtime, f.source) for f in files]
+    keys = [_key(f, s) for f, s in zip(files, stored, strict=True)]
+    receipts: list[Receipt] = []
+    try:
+        with session_scope(runtime.engine) as session:
+            wanted = [k for k in keys if k is not None]
+            known = {
+                row.receipt_key: Receipt(int(row.id or 0), False, row.state)
+                for row in (
+                    session.exec(select(Message).where(col(Message.receipt_key).in_(wanted))).all()
+                    if wanted
+                    else []
+                )
+            }
+            for incoming, archived, key in zip(files, stored, keys, strict=True):
+                if key is not None and key in known:
+                    receipts.append(known[key])
+                    continue
+                row = _row(incoming.filename, archived, key, incoming.origin)
+                note = f"received {row.filename} ({archived.size} bytes)"
+                messages.add(
+                    session, row, MessageState.RECEIVED, note, actor=incoming.origin.get("actor", "gateway")
+                )
+                receipts.append(Receipt(int(row.id or 0), True, MessageState.RECEIVED.value))
+                if key is not None:
+                    known[key] = Receipt(receipts[-1].message_id, False, MessageState.RECEIVED.value)
+    except IntegrityError:  # another worker recorded one of these receipts first
+        return [receive(runtime, f.source, filename=f.filename, **f.origin) for f in files]
+    for incoming, receipt in zip(files, receipts, strict=True):
+        if receipt.new:
+            origin = incoming.origin
+            log.info(
+                "received %s from %s/%s as message %s", escape_text(incoming.filename),
+                origin.get("partner") or "?", origin.get("mailbox") or "-", receipt.message_id,
+            )  # fmt: skip
+    return receipts
+
+
+def _store(runtime: Runtime, source: bytes | Path) -> ArchivedPayload:
+    return runtime.archive.store(source) if isinstance(source, bytes) else runtime.archive.store_file(source)
+
+
+def _key(incoming: Incoming, stored: ArchivedPayload) -> str | None:
+    origin = incoming.origin
+    key, mailbox = origin.get("key"), origin.get("mailbox")
+    if key is None and mailbox is not None:
+        key = receipt_key(origin.get("partner"), mailbox, incoming.filename, stored.sha256)
+    return key
+
+
+def _row(filename: str, stored: ArchivedPayload, key: str | None, origin: Origin) -> Message:
+    shown = escape_text(filename)  # a name that is not UTF-8 is stored readable, its bytes kept
+    return Message(
+        direction=Direction.IN.value,
+        partner=origin.get("partner"),
+        mailbox=origin.get("mailbox"),
+        filename=shown[:255],
+        name_bytes=name_bytes(filename),
+        size=stored.size,
+        sha256=stored.sha256,
+        archive_path=stored.key,
+        remote_ref=_escaped(origin.get("remote_ref")),
+        receipt_key=key,
+    )
+
+
 def _escaped(text: str | None) -> str | None:
     return None if text is None else escape_text(text)[:1024]
 
@@ -110,5 +192,14 @@ def _by_receipt_key(runtime: Runtime, key: str) -> Receipt | None:
 def release_receipt(runtime: Runtime, message_id: int) -> None:
     """Forget the receipt key once the mailbox has let go of the file, so a later identical file
     from the partner is a new message (and is then found to be a duplicate), not a re-fetch."""
+    release_receipts(runtime, [message_id])
+
+
+def release_receipts(runtime: Runtime, message_ids: Sequence[int]) -> None:
+    """:func:`release_receipt` for several messages, in one statement and one commit."""
+    if not message_ids:
+        return
     with session_scope(runtime.engine) as session:
-        session.execute(update(Message).where(col(Message.id) == message_id).values(receipt_key=None))
+        session.execute(
+            update(Message).where(col(Message.id).in_(list(message_ids))).values(receipt_key=None)
+        )

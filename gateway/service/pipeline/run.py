@@ -138,7 +138,9 @@ def _process_once(
         error = StageError(StageCode.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
         _fail(runtime, message_id, error, actor)
         return ProcessSummary(message_id, MessageState.FAILED.value, error=str(exc)), False
-    return ProcessSummary(message_id, context.outcome or MessageState.DONE.value, context.stored), False
+    outcome = context.outcome or MessageState.DONE.value
+    log.info("processed message %s: %s", message_id, outcome)
+    return ProcessSummary(message_id, outcome, context.stored), False
 
 
 def _sqlite_busy(exc: OperationalError) -> bool:
