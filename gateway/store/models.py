@@ -143,6 +143,26 @@ class Message(SQLModel, table=True):
     interchanges: list[dict[str, Any]] | None = _json()
 
 
+class InterchangeSeen(SQLModel, table=True):
+    """One interchange an inbound message carried: its identity and a digest of its own bytes.
+
+    Written by the dedupe stage for each interchange a message goes on with, so an interchange
+    that arrives again (alone or inside another file) is found by sender, receiver and ISA13/UNB5.
+    """
+
+    __tablename__ = "interchanges_seen"
+    __table_args__ = (Index("ix_interchanges_seen_identity", "sender_id", "receiver_id", "control"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(sa_column_args=[ForeignKey("messages.id", ondelete="CASCADE")], index=True)
+    #: the interchange's 1-based place in its file
+    position: int
+    sender_id: str = Field(max_length=35)
+    receiver_id: str = Field(max_length=35)
+    control: str = Field(max_length=35)
+    digest: str = Field(max_length=64)
+
+
 class MessageType(SQLModel, table=True):
     """One document type a message carries (``850``, ``INVOIC``...): the index of the console's type filter.
 

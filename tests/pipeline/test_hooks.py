@@ -40,7 +40,12 @@ def _invoices(runtime: Runtime) -> tuple[list[Document], list[Message]]:
 
 
 def test_the_service_owns_the_hook_list() -> None:
-    assert [hook.name for hook in STORED_HOOKS] == ["reconciliation", "invoicing", "settlement", "ship notice"]
+    assert [hook.name for hook in STORED_HOOKS] == [
+        "reconciliation",
+        "invoicing",
+        "settlement",
+        "ship notice",
+    ]
 
 
 def test_a_database_gone_between_stored_and_invoice_queued_loses_no_invoice(
