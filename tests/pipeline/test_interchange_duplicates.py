@@ -13,9 +13,10 @@ from sqlmodel import select
 
 from gateway.edi.digest import interchange_digests
 from gateway.service import pipeline
+from gateway.service.pipeline import suspects
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
-from gateway.store.models import Document, Message
+from gateway.store.models import AuditEntry, Document, Message
 from tests.conftest import BACKENDS, pg_schema
 from tests.pipeline.conftest import make_home, numbered_po
 
@@ -110,3 +111,53 @@ def test_an_interchange_has_one_digest_wherever_it_sits(
         at += len(part)
     assert interchange_digests(bag, offsets) == [alone[n] for n in order]
     assert len(set(alone.values())) == 3
+
+
+def _changed(n: int) -> bytes:
+    """The numbered PO with the same control numbers and one quantity changed."""
+    return numbered_po(n).replace(b"PO1*1*24*EA", b"PO1*1*25*EA")
+
+
+def _outbound_count(runtime: Runtime) -> int:
+    with session_scope(runtime.engine) as session:
+        return len(session.exec(select(Message).where(Message.direction == "out")).all())
+
+
+def test_same_control_number_other_bytes_is_held_and_filed_as_duplicate(any_runtime: Runtime) -> None:
+    first = pipeline.ingest(any_runtime, numbered_po(5), "po.edi")
+    acks = _outbound_count(any_runtime)
+    held = pipeline.ingest(any_runtime, _changed(5), "po-changed.edi")
+    assert held.state == "suspect_duplicate"
+    assert _outbound_count(any_runtime) == acks  # not acknowledged
+    message = _message(any_runtime, held.message_id)
+    assert message.interchanges is not None
+    (outcome,) = message.interchanges
+    assert (outcome["outcome"], outcome["duplicate_of"], outcome["same_bytes"]) == (
+        "suspect_duplicate",
+        first.message_id,
+        False,
+    )
+    decided = suspects.decide(any_runtime, held.message_id, "duplicate", actor="ops", reason="resend")
+    assert decided.state == "duplicate"
+    assert _message(any_runtime, held.message_id).duplicate_of_id == first.message_id
+    with session_scope(any_runtime.engine) as session:
+        doc = session.exec(select(Document)).one()
+        assert doc.source_message_id == first.message_id
+        audit = session.exec(select(AuditEntry).where(AuditEntry.target_id == str(held.message_id))).one()
+        assert (audit.actor, audit.action, audit.reason) == ("ops", "suspect_duplicate_duplicate", "resend")
+    with pytest.raises(suspects.NotSuspect):
+        suspects.decide(any_runtime, held.message_id, "new", actor="ops", reason="again")
+
+
+def test_a_suspect_processed_as_new_is_stored_and_acknowledged(any_runtime: Runtime) -> None:
+    pipeline.ingest(any_runtime, numbered_po(6), "po.edi")
+    acks = _outbound_count(any_runtime)
+    held = pipeline.ingest(any_runtime, _changed(6), "po-changed.edi")
+    decided = suspects.decide(any_runtime, held.message_id, "new", actor="ops", reason="a real change")
+    assert decided.state == "done"
+    assert _outbound_count(any_runtime) == acks + 1
+    with session_scope(any_runtime.engine) as session:
+        doc = session.exec(select(Document)).one()  # the same business key, revised by the new one
+        assert doc.source_message_id == held.message_id
+    message = _message(any_runtime, held.message_id)
+    assert message.interchanges is not None and message.interchanges[0]["decision"] == "new"

@@ -6,7 +6,11 @@ nothing either). Otherwise each interchange is looked at on its own: one whose i
 receiver, ISA13/UNB5) an earlier message that did not fail already carried is skipped, recorded in
 the message's interchange outcomes as ``duplicate`` of that message (with ``same_bytes`` saying
 whether the digest of its own bytes matches), and the rest of the file goes on. A file whose every
-interchange is a duplicate ends ``duplicate``. The interchanges that go on are recorded
+interchange is a duplicate ends ``duplicate``. An interchange whose identity was seen before with
+*other* bytes (a changed retransmission) holds the whole message as ``suspect_duplicate`` before
+anything is acknowledged or stored, until an operator decides
+(:mod:`gateway.service.pipeline.suspects`): filed as a duplicate, or processed as new. The
+interchanges that go on are recorded
 (:class:`~gateway.store.models.InterchangeSeen`) for the files that follow. Canonical XML has no
 interchange: it is a duplicate by its bytes alone. An operator's replay is not affected.
 """
@@ -29,6 +33,9 @@ def dedupe(session: Session, message: Message, context: Context) -> Step | None:
     original = earlier_duplicate(session, message)
     if original is None:
         outcomes = _per_interchange(session, message, context)
+        if any(o["outcome"] == MessageState.SUSPECT_DUPLICATE.value for o in outcomes):
+            _hold(session, message, context, outcomes)
+            return None
         firsts = [o["duplicate_of"] for o in outcomes if o["outcome"] == "duplicate"]
         if not outcomes or len(firsts) < len(outcomes):
             return Step.ACKNOWLEDGE
@@ -42,6 +49,21 @@ def dedupe(session: Session, message: Message, context: Context) -> Step | None:
     )
     context.outcome = MessageState.DUPLICATE.value
     return None
+
+
+def _hold(session: Session, message: Message, context: Context, outcomes: list[dict[str, Any]]) -> None:
+    """Hold ``message`` for an operator: an interchange's identity was seen before with other bytes."""
+    suspects = [o for o in outcomes if o["outcome"] == MessageState.SUSPECT_DUPLICATE.value]
+    leases.release(message)
+    note = "; ".join(
+        f"interchange {o['interchange']} ({o['control']}) has the control number of message "
+        f"{o['duplicate_of']} with other bytes"
+        for o in suspects
+    )
+    messages.move(
+        session, message, MessageState.SUSPECT_DUPLICATE, f"held for an operator: {note}", actor=context.actor
+    )
+    context.outcome = MessageState.SUSPECT_DUPLICATE.value
 
 
 def earlier_duplicate(session: Session, message: Message) -> Message | None:
@@ -68,6 +90,7 @@ def _per_interchange(session: Session, message: Message, context: Context) -> li
     if any(o is None for o in offsets):
         return []
     digests = interchange_digests(path, [int(o or 0) for o in offsets])
+    decided = {o["interchange"] for o in message.interchanges or [] if o.get("decision") == "new"}
     session.exec(delete(InterchangeSeen).where(col(InterchangeSeen.message_id) == message.id))
     outcomes: list[dict[str, Any]] = []
     for place, (header, digest) in enumerate(zip(headers, digests, strict=True), start=1):
@@ -77,10 +100,14 @@ def _per_interchange(session: Session, message: Message, context: Context) -> li
             "control": escape_text(header.control_number)[:35],
         }
         outcome: dict[str, Any] = {"interchange": place, **identity, "digest": digest}
-        earlier = _earlier(session, message, identity)
-        if earlier is not None:
-            outcome.update(outcome="duplicate", duplicate_of=earlier.message_id)
-            outcome["same_bytes"] = earlier.digest == digest
+        earlier = None if place in decided else _earlier(session, message, identity)
+        if place in decided:
+            outcome["decision"] = "new"
+        if earlier is not None and earlier.digest != digest:
+            outcome.update(outcome=MessageState.SUSPECT_DUPLICATE.value, duplicate_of=earlier.message_id)
+            outcome["same_bytes"] = False
+        elif earlier is not None:
+            outcome.update(outcome="duplicate", duplicate_of=earlier.message_id, same_bytes=True)
             context.skip.add(header.index)
             note = (
                 f"interchange {place} ({identity['control']}) is a duplicate of message {earlier.message_id}"
