@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from gateway.reconcile import set_discrepancy_status
 from gateway.service import money, pipeline
+from gateway.service.pipeline import suspects
 from gateway.service.runtime import Runtime
 from gateway.store.models import Message
 
@@ -25,13 +26,17 @@ ResolveError = pipeline.ResolveError
 correct = pipeline.correct
 reassign = pipeline.reassign
 settle = pipeline.settle
+decide_suspect = suspects.decide
+NotSuspect = suspects.NotSuspect
 
 __all__ = [
+    "NotSuspect",
     "Outcome",
     "Resolution",
     "ResolveError",
     "approve_invoice",
     "correct",
+    "decide_suspect",
     "failed_message_ids",
     "reassign",
     "replay",

@@ -37,6 +37,10 @@ class Decided:
 
 def decide(runtime: Runtime, message_id: int, decision: Decision, *, actor: str, reason: str) -> Decided:
     """Apply an operator's ``decision`` to a held message; raises :class:`NotSuspect` otherwise."""
+    if decision not in ("new", "duplicate"):
+        raise NotSuspect(f"decision must be 'new' or 'duplicate', not {decision!r}")
+    if not reason.strip():
+        raise NotSuspect("a reason is required")
     with session_scope(runtime.engine) as session:
         message = session.get(Message, message_id)
         if message is None or message.state != MessageState.SUSPECT_DUPLICATE.value:
