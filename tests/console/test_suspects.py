@@ -72,3 +72,11 @@ def test_the_api_processes_it_as_new(client, runtime, accounts) -> None:
         f"/api/messages/{held}/suspect", json={"decision": "new", "reason": "x"}, headers=auth
     )
     assert again.status_code == 409
+
+
+def test_the_dashboard_lists_held_messages(client, runtime, accounts) -> None:
+    login_as(client, runtime, "viewer")
+    assert "Held as suspect duplicates" not in client.get("/").get_data(as_text=True)
+    _first, held = _held(runtime)
+    page = client.get("/").get_data(as_text=True)
+    assert "Held as suspect duplicates" in page and f"/messages/{held}" in page
