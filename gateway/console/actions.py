@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from gateway.reconcile import set_discrepancy_status
 from gateway.service import money, pipeline
+from gateway.service.pipeline import suspects
 from gateway.service.runtime import Runtime
 from gateway.store.models import Message
 
@@ -25,8 +26,11 @@ ResolveError = pipeline.ResolveError
 correct = pipeline.correct
 reassign = pipeline.reassign
 settle = pipeline.settle
+decide_suspect = suspects.decide
+NotSuspect = suspects.NotSuspect
 
 __all__ = [
+    "NotSuspect",
     "Outcome",
     "Resolution",
     "ResolveError",
@@ -34,6 +38,7 @@ __all__ = [
     "approve_invoice",
     "cancel_acknowledgement",
     "correct",
+    "decide_suspect",
     "failed_message_ids",
     "reassign",
     "replay",

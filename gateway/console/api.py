@@ -219,6 +219,23 @@ def message_ignore(message_id: int) -> Any:
     return _settle(message_id, "ignored")
 
 
+@bp.route("/messages/<int:message_id>/suspect", methods=["POST"])
+@requires("operator")
+def message_suspect(message_id: int) -> Any:
+    """Decide a suspect duplicate: ``{"decision": "new" | "duplicate", "reason": ...}``."""
+    data = _body()
+    reason = _reason(data)
+    _message(message_id)
+    decision = data.get("decision")
+    if decision not in ("new", "duplicate"):
+        abort(400, description="decision must be 'new' or 'duplicate'")
+    try:
+        result = actions.decide_suspect(runtime(), message_id, decision, actor=_actor(), reason=reason)
+    except actions.NotSuspect as exc:
+        abort(409, description=str(exc))
+    return jsonify({"id": result.message_id, "state": result.state})
+
+
 @bp.route("/replay", methods=["POST"])
 @requires("operator")
 def replay_many() -> Any:

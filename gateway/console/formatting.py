@@ -24,6 +24,7 @@ STATE_CLASS = {
     "open": "bad",
     "disputed": "warn",
     "duplicate": "warn",
+    "suspect_duplicate": "bad",
     "ignored": "warn",
     "queued": "info",
     "sending": "info",

@@ -16,6 +16,7 @@ first state (``received`` or ``queued``) with its first event; :func:`fail` reco
 (stage, code, message, position) and moves to ``failed``.
 
 Inbound:  received -> parsed -> duplicate | translated -> done, any unfinished -> failed;
+          parsed -> suspect_duplicate (same control number, other bytes) -> duplicate | received;
           a crash or a replay starts again (unfinished -> parsed, anything -> received).
 Outbound: queued -> sending -> sent -> acknowledged | rejected, queued | sending | sent -> failed;
           ``sending`` is committed before the transport is touched (a crash or a failed try leaves
@@ -40,7 +41,11 @@ S = MessageState
 #: from-state -> the states it may move to
 TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
     S.RECEIVED: frozenset({S.RECEIVED, S.PARSED, S.FAILED}),
-    S.PARSED: frozenset({S.RECEIVED, S.PARSED, S.DUPLICATE, S.TRANSLATED, S.DONE, S.FAILED}),
+    S.PARSED: frozenset(
+        {S.RECEIVED, S.PARSED, S.DUPLICATE, S.SUSPECT_DUPLICATE, S.TRANSLATED, S.DONE, S.FAILED}
+    ),
+    # held for an operator: filed as a duplicate, or processed as new (received again)
+    S.SUSPECT_DUPLICATE: frozenset({S.DUPLICATE, S.RECEIVED}),
     S.TRANSLATED: frozenset({S.RECEIVED, S.PARSED, S.DONE, S.FAILED}),
     S.DUPLICATE: frozenset({S.RECEIVED}),
     S.DONE: frozenset({S.RECEIVED}),

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     Numeric,
+    String,
     Text,
     UniqueConstraint,
 )
@@ -59,6 +60,11 @@ def _json(default: Any = None) -> Any:
 _MONEY = Numeric(18, 4)
 
 
+#: a message state: 32 characters (``suspect_duplicate`` needs 17); SQLite does not enforce a
+#: VARCHAR's length and keeps the 16 it was created with (migration 0021 widens PostgreSQL's)
+_STATE = String(32).with_variant(String(16), "sqlite")
+
+
 class Direction(enum.StrEnum):
     IN = "in"
     OUT = "out"
@@ -73,6 +79,8 @@ class MessageState(enum.StrEnum):
     RECEIVED = "received"
     PARSED = "parsed"
     DUPLICATE = "duplicate"
+    #: inbound: an interchange identity seen before with different bytes; held for an operator
+    SUSPECT_DUPLICATE = "suspect_duplicate"
     TRANSLATED = "translated"
     DONE = "done"
     FAILED = "failed"
@@ -117,7 +125,7 @@ class Message(SQLModel, table=True):
     receiver_qualifier: str | None = Field(default=None, max_length=4)
     receiver_id: str | None = Field(default=None, max_length=35)
     document_types: list[str] = _json(list)
-    state: str = Field(default=MessageState.RECEIVED.value, max_length=16)
+    state: str = Field(default=MessageState.RECEIVED.value, sa_type=_STATE, nullable=False)
     error_stage: str | None = Field(default=None, max_length=32)
     error_code: str | None = Field(default=None, max_length=64)
     error_message: str | None = Field(default=None, sa_type=Text)
@@ -141,6 +149,26 @@ class Message(SQLModel, table=True):
     progress: dict[str, Any] | None = _json()
     #: each interchange's outcome once the message ends: [{"control": ..., "outcome": ..., ...}]
     interchanges: list[dict[str, Any]] | None = _json()
+
+
+class InterchangeSeen(SQLModel, table=True):
+    """One interchange an inbound message carried: its identity and a digest of its own bytes.
+
+    Written by the dedupe stage for each interchange a message goes on with, so an interchange
+    that arrives again (alone or inside another file) is found by sender, receiver and ISA13/UNB5.
+    """
+
+    __tablename__ = "interchanges_seen"
+    __table_args__ = (Index("ix_interchanges_seen_identity", "sender_id", "receiver_id", "control"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(sa_column_args=[ForeignKey("messages.id", ondelete="CASCADE")], index=True)
+    #: the interchange's 1-based place in its file
+    position: int
+    sender_id: str = Field(max_length=35)
+    receiver_id: str = Field(max_length=35)
+    control: str = Field(max_length=35)
+    digest: str = Field(max_length=64)
 
 
 class MessageType(SQLModel, table=True):
@@ -167,7 +195,7 @@ class MessageEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="messages.id", index=True)
     at: datetime = _created()
-    state: str = Field(max_length=16)
+    state: str = Field(sa_type=_STATE, nullable=False)
     actor: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, sa_type=Text)
     detail: dict[str, Any] | None = _json()

@@ -76,6 +76,7 @@ POSTS = [
     ("/messages/{failed_message}/correct", "operator"),
     ("/messages/{failed_message}/reassign", "operator"),
     ("/messages/{failed_message}/settle", "operator"),
+    ("/messages/{failed_message}/suspect", "operator"),
 ]
 API_POSTS = [
     "/api/messages/{failed_message}/replay",
@@ -86,6 +87,7 @@ API_POSTS = [
     "/api/messages/{failed_message}/reassign",
     "/api/messages/{failed_message}/resolve",
     "/api/messages/{failed_message}/ignore",
+    "/api/messages/{failed_message}/suspect",
 ]
 # The users page: admins only, reads included.
 ADMIN_PAGES = ["/users"]

@@ -11,7 +11,7 @@ from gateway.console import charts, overview
 from gateway.console.context import db, runtime
 from gateway.console.queries import MessageFilter, list_messages
 from gateway.settlement import reminders
-from gateway.store.models import utcnow
+from gateway.store.models import MessageState, utcnow
 
 bp = Blueprint("dashboard", __name__)
 
@@ -21,12 +21,14 @@ def index() -> Any:
     session = db()
     partners = overview.known_partners(session, runtime().partners.names())
     failed = list_messages(session, MessageFilter(state="failed"), limit=10)
+    held = list_messages(session, MessageFilter(state=MessageState.SUSPECT_DUPLICATE.value), limit=10)
     discrepancies, open_count = overview.open_discrepancies(session)
     return render_template(
         "dashboard.html",
         activity=overview.activity(session, partners),
         mailboxes=overview.mailboxes(session),
         failed=failed,
+        held=held,
         discrepancies=discrepancies,
         open_count=open_count,
         count_cap=overview.COUNT_CAP,

@@ -23,10 +23,11 @@ from gateway.console.queries import (
     related_messages,
 )
 from gateway.console.rawview import raw_lines
+from gateway.console.suspectdiff import DiffLine, segment_diff
 from gateway.edi import EdiError, parse
 from gateway.service.xml_inbound import is_xml
 from gateway.store.archive import ArchiveCorrupted
-from gateway.store.models import Document, DocumentMessage, Message, MessageEvent
+from gateway.store.models import Document, DocumentMessage, Message, MessageEvent, MessageState
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,7 @@ def detail(message_id: int) -> Any:
         )
     )
     position = message.error_position or {}
+    suspect = _suspect_diff(message, data)
     return render_template(
         "message.html",
         message=message,
@@ -143,7 +145,27 @@ def detail(message_id: int) -> Any:
         partners=runtime().partners.names(),
         failing_segment=position.get("line") if xml else position.get("segment"),
         position=position,
+        suspect=suspect,
     )
+
+
+def _suspect_diff(message: Message, data: bytes | None) -> tuple[int, list[DiffLine]] | None:
+    """For a message held as ``suspect_duplicate``: the earlier message and the diff against it."""
+    if message.state != MessageState.SUSPECT_DUPLICATE.value or data is None:
+        return None
+    earlier_ids = [
+        o.get("duplicate_of")
+        for o in message.interchanges or []
+        if o.get("outcome") == MessageState.SUSPECT_DUPLICATE.value
+    ]
+    earlier = db().get(Message, earlier_ids[0]) if earlier_ids and earlier_ids[0] else None
+    if earlier is None:
+        return None
+    earlier_data, _error = load_payload(earlier)
+    if earlier_data is None:
+        return None
+    name = f"message {earlier.id}"
+    return int(earlier.id or 0), segment_diff(earlier_data, data, name, f"message {message.id}")
 
 
 @bp.route("/messages/<int:message_id>/raw")

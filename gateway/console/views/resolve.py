@@ -89,3 +89,21 @@ def settle(message_id: int) -> Any:
     except actions.ResolveError as exc:
         return _done(message_id, None, str(exc))
     return _done(message_id, result)
+
+
+@bp.route("/messages/<int:message_id>/suspect", methods=["POST"])
+@requires("operator")
+def suspect(message_id: int) -> Any:
+    """A message held as ``suspect_duplicate``: ``decision`` ``new`` or ``duplicate``, with a reason."""
+    try:
+        result = actions.decide_suspect(
+            runtime(),
+            message_id,
+            "new" if request.form.get("decision") == "new" else "duplicate",
+            actor=_actor(),
+            reason=request.form.get("reason", ""),
+        )
+    except actions.NotSuspect as exc:
+        return _done(message_id, None, str(exc))
+    flash(f"Message {message_id}: now {result.state}.", "info")
+    return redirect(url_for("messages.detail", message_id=message_id))

@@ -80,6 +80,8 @@ class Context:
     problems: list[StageError] = field(default_factory=list)
     stored: list[int] = field(default_factory=list)
     outcome: str | None = None
+    #: interchanges (their index in the file) the dedupe stage found delivered before: not translated
+    skip: set[int] = field(default_factory=set)
 
     @property
     def partner(self) -> PartnerProfile:

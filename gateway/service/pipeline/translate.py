@@ -62,7 +62,7 @@ def next_batch(context: Context, size: int) -> Batch:
 
 
 def _one(context: Context, registry: MappingRegistry, tx: Transaction, batch: Batch) -> None:
-    if any(issue.severity.value == "error" for issue in tx.issues):
+    if any(issue.severity.value == "error" for issue in tx.issues) or tx.interchange.index in context.skip:
         return
     try:
         if is_acknowledgement(tx):
