@@ -2,7 +2,7 @@
 message states up to 32 characters (``suspect_duplicate``).
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-04
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
