@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -17,6 +19,8 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 from gateway.cli import cli
 from gateway.config import load_settings
@@ -26,7 +30,11 @@ from gateway.service import pipeline
 from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
 from gateway.service.scheduler import Gateway
-from gateway.store import make_engine, upgrade_database
+from gateway.store import session_scope, upgrade_database
+from gateway.store.models import Message, User, utcnow
+from gateway.transports.base import TransportError
+from tests.conftest import NEEDS_PG, pg_schema
+from tests.money.test_aging_alerts import Smtp
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.yaml"
@@ -53,7 +61,7 @@ def example_with(tmp_path: Path, **changes: Any) -> Path:
 
 def open_runtime(config: Path) -> Runtime:
     settings = load_settings(config, env={})
-    upgrade_database(settings.database_url, make_engine(settings.database_url))
+    upgrade_database(settings.database_url)  # an engine of its own, disposed
     return Runtime.open(config, settings=settings)
 
 
@@ -93,11 +101,62 @@ def test_partners_dir_and_mappings_dir(runtime_with, tmp_path: Path) -> None:
     assert runtime.mappings.root == tmp_path / "maps"
 
 
+def _aged_payload(runtime: Runtime, days: int) -> Path:
+    """A done message whose archived payload (like every other) was last stored ``days`` ago; its file."""
+    outcome = pipeline.ingest(runtime, SAMPLE.read_bytes(), "po.edi", mailbox="local")
+    assert outcome.state == "done"
+    with session_scope(runtime.engine) as session:
+        sha256 = session.get(Message, outcome.message_id).sha256  # type: ignore[union-attr]
+    then = time.time() - days * 86400
+    for path in runtime.archive.root.glob("??/??/*"):
+        os.utime(path, (then, then))
+    return runtime.archive.root / runtime.archive.key_for(sha256)
+
+
 def test_archive_retention_days(runtime_with) -> None:
     runtime = runtime_with(archive_retention_days=3)
+    old = _aged_payload(runtime, days=5)
     report = prune_archive(runtime)
-    assert report is not None
-    assert prune_archive(runtime_with(archive_retention_days=None)) is None
+    assert report is not None and report.removed >= 1 and not old.exists()
+
+
+def test_archive_retention_days_longer_or_empty_keeps_it(runtime_with) -> None:
+    runtime = runtime_with(archive_retention_days=10)
+    old = _aged_payload(runtime, days=5)
+    report = prune_archive(runtime)
+    assert report is not None and report.removed == 0 and old.is_file()
+    assert prune_archive(runtime_with(archive_retention_days=None)) is None and old.is_file()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    with pg_schema("set") as url:
+        yield url
+
+
+@NEEDS_PG
+@pytest.mark.parametrize("backend", ["folder", "database"])
+def test_archive_backend(pg_url: str, runtime_with, backend: str) -> None:
+    runtime = runtime_with(database_url=pg_url, archive_backend=backend)
+    outcome = pipeline.ingest(runtime, SAMPLE.read_bytes(), "po.edi", mailbox="local")
+    with session_scope(runtime.engine) as session:
+        sha256 = session.get(Message, outcome.message_id).sha256  # type: ignore[union-attr]
+    with runtime.engine.connect() as conn:
+        blobs = set(conn.execute(text("SELECT sha256 FROM archive_blobs")).scalars())
+    cached = runtime.archive.root / runtime.archive.key_for(sha256)
+    cached.unlink()  # this host's copy gone: only the database archive still has it
+    if backend == "database":
+        assert sha256 in blobs and runtime.archive.read(sha256) == SAMPLE.read_bytes() and cached.is_file()
+    else:
+        assert blobs == set() and not runtime.archive.exists(sha256)
+
+
+def test_archive_backend_database_is_refused_on_sqlite(tmp_path: Path) -> None:
+    config = example_with(tmp_path, archive_backend="database")
+    result = CliRunner().invoke(cli, ["--config", str(config), "messages"], obj={}, env={"ACORN_CONFIG": ""})
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "archive_backend: database needs a PostgreSQL database_url" in result.output
+    assert not (tmp_path / "acorn.sqlite3").exists()
 
 
 def test_console_cookie_lifetime_limits_and_secret(runtime_with, tmp_path: Path) -> None:
@@ -139,14 +198,18 @@ def test_scheduler_settings(tmp_path: Path, caplog: pytest.LogCaptureFixture) ->
         scheduler__backoff_max_seconds=3,
         scheduler__workers=3,
     )
-    for profile in (tmp_path / "partners").glob("*.yaml"):  # every mailbox takes the default
-        text = profile.read_text(encoding="utf-8")
-        profile.write_text(re.sub(r"\n *interval: \d+", "", text), encoding="utf-8")
+    _mailboxes_without_interval(tmp_path)
     runtime = open_runtime(config)
     try:
         _scheduler(Gateway(runtime), caplog)
     finally:
         runtime.close()
+
+
+def _mailboxes_without_interval(home: Path) -> None:
+    for profile in (home / "partners").glob("*.yaml"):  # every mailbox takes the default
+        content = profile.read_text(encoding="utf-8")
+        profile.write_text(re.sub(r"\n *interval: \d+", "", content), encoding="utf-8")
 
 
 def _scheduler(gateway: Gateway, caplog: pytest.LogCaptureFixture) -> None:
@@ -158,7 +221,29 @@ def _scheduler(gateway: Gateway, caplog: pytest.LogCaptureFixture) -> None:
         assert outbox.trigger.interval == timedelta(seconds=7)
     finally:
         gateway.stop()
-    # backoff_initial / backoff_max: not observed end to end here (left for a follow-up)
+
+
+def test_scheduler_backoff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = example_with(
+        tmp_path, scheduler__backoff_initial_seconds=100, scheduler__backoff_max_seconds=250
+    )
+    runtime = open_runtime(config)
+
+    def unreachable(*_args: Any, **_kwargs: Any) -> Any:
+        raise TransportError("amazon-us/local: connection refused")
+
+    monkeypatch.setattr("gateway.service.scheduler.mailboxes.poll_mailbox", unreachable)
+    try:
+        gateway = Gateway(runtime)
+        waits = []
+        for _ in range(4):
+            gateway.not_before.clear()  # the next run comes now, not after the wait
+            before = utcnow()
+            gateway.poll("amazon-us", "local", 1)
+            waits.append(round((gateway.not_before["poll:amazon-us/local"] - before).total_seconds()))
+    finally:
+        runtime.close()
+    assert waits == [100, 200, 250, 250]  # initial, doubled, then capped by backoff_max_seconds
 
 
 def test_logging_level_and_format(tmp_path: Path) -> None:
@@ -200,3 +285,50 @@ def test_alerts_webhook_url(tmp_path: Path) -> None:
         httpd.shutdown()
         httpd.server_close()
     assert report.webhook and _Hook.received and b"po_not_shipped" in _Hook.received[-1]
+
+
+def test_alerts_email(tmp_path: Path) -> None:
+    server = Smtp()
+    try:
+        email = {"to": ["edi@example.com", "ops@example.com"], "sender": "gw@example.com"}
+        email |= {"smtp_host": "127.0.0.1", "smtp_port": server.port}
+        settings = load_settings(example_with(tmp_path, alerts__email=email), env={})
+        alert = Alert(kind="payment_overdue", partner="amazon-us", severity="warning", message="late")
+        report = deliver([alert], settings.alerts)
+    finally:
+        server.close()
+    assert report.email is True and report.webhook is None
+    [(sender, recipients, body)] = server.messages
+    assert sender == "gw@example.com" and recipients == ["edi@example.com", "ops@example.com"]
+    assert "payment_overdue" in body
+
+
+def test_login_limit_per_user_locks_out_after_the_set_number(runtime_with) -> None:
+    runtime = runtime_with(console__login_limit_per_user="2 per minute")
+    with session_scope(runtime.engine) as session:
+        session.add(
+            User(username="ops", password_hash=generate_password_hash("right password"), role="viewer")
+        )
+    app = create_app(runtime, {"SECRET_KEY": "a-test-secret-0123456789abcdef"})
+    client = app.test_client()
+
+    def login(password: str) -> int:
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        form = {"username": "ops", "password": password, "csrf_token": token}
+        return client.post("/login", data=form).status_code
+
+    assert [login("wrong"), login("wrong")] == [401, 401]
+    assert login("right password") == 429  # the third try, right or not, waits for the window
+
+
+def test_an_environment_variable_overrides_the_file(tmp_path: Path) -> None:
+    config = example_with(tmp_path, scheduler__poll_interval_seconds=11)
+    _mailboxes_without_interval(tmp_path)
+    settings = load_settings(config, env={"ACORN_SCHEDULER__POLL_INTERVAL_SECONDS": "13"})
+    runtime = Runtime.open(config, settings=settings)
+    try:
+        targets = Gateway(runtime).mailbox_targets()
+    finally:
+        runtime.close()
+    assert targets and {interval for _p, _m, interval in targets.values()} == {13}

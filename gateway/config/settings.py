@@ -184,6 +184,15 @@ def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Se
                 for e in exc.errors()
             ]
         ) from None
+    if settings.archive_backend == "database" and settings.database_url.startswith("sqlite"):
+        # the pipeline writes the payload while its own transaction holds SQLite's one write lock:
+        # every store would wait out the busy timeout. Several hosts share PostgreSQL, not a file.
+        why = "database needs a PostgreSQL database_url (SQLite is one host: use folder)"
+        if "archive_backend" in origin:
+            raise ConfigError.one("environment", None, origin["archive_backend"], why)
+        raise ConfigError.one(
+            file, getattr(tree, "key_lines", {}).get("archive_backend"), "archive_backend", why
+        )
     return _resolve(settings, base_dir, env, file)
 
 
