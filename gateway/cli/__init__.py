@@ -8,6 +8,9 @@ configuration (never a traceback); 1 is left for unexpected failures.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 from click.core import ParameterSource
 
@@ -78,6 +81,10 @@ def cli(ctx: click.Context, config_path: str) -> None:
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
     ctx.obj["config_given"] = ctx.get_parameter_source("config_path") is not ParameterSource.DEFAULT
+    if ctx.obj["config_given"] and not ctx.resilient_parsing and not Path(config_path).is_file():
+        # a named file that is not there is a typo to fix, even for the commands that need none
+        click.echo(f"acorn: no such config file: {config_path}", err=True)
+        sys.exit(2)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from gateway.cli.group import safe_url
+from gateway.cli.group import database_problem, is_database_error, safe_url
 from gateway.config import (
     As2Mailbox,
     ConfigError,
@@ -77,8 +77,12 @@ def upgrade_command(ctx: click.Context) -> None:
     try:
         revision = upgrade_database(settings.database_url)
     except Exception as exc:  # connection refused, bad URL, permissions: one readable line
+        if is_database_error(exc):
+            raise  # the group's "acorn: cannot reach the database URL: reason"
         click.echo(
-            f"{safe_url(settings.database_url)}: cannot upgrade: {type(exc).__name__}: {exc}", err=True
+            f"{safe_url(settings.database_url)}: cannot upgrade: {type(exc).__name__}: "
+            f"{database_problem(exc)}",
+            err=True,
         )
         sys.exit(2)
     click.echo(f"database is at revision {revision}")

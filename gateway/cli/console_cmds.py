@@ -14,6 +14,7 @@ from typing import NoReturn, TypeVar
 import click
 from sqlmodel import Session
 
+from gateway.cli.admin_cmds import settings_from
 from gateway.cli.runtime_cmds import open_runtime
 from gateway.console import create_app, serve, users
 from gateway.console.users import UserError
@@ -52,7 +53,9 @@ def users_group() -> None:
     """Console users: roles viewer, operator (may replay), admin, finance (may change claims)."""
 
 
-def _password(from_stdin: bool) -> str:
+def _password(ctx: click.Context, from_stdin: bool) -> str:
+    """The new password, asked only once the configuration is known to be there and valid."""
+    settings_from(ctx)  # a missing or broken config exits 2 before anyone types a password
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -84,7 +87,7 @@ def _run(ctx: click.Context, action: Callable[[Session], T]) -> T:
 @click.pass_context
 def add_command(ctx: click.Context, username: str, role: str, password_stdin: bool) -> None:
     """Create a console user."""
-    password = _password(password_stdin)
+    password = _password(ctx, password_stdin)
     _run(ctx, lambda s: users.add_user(s, username, password, role))
     click.echo(f"user {username} added ({role})")
 
@@ -95,7 +98,7 @@ def add_command(ctx: click.Context, username: str, role: str, password_stdin: bo
 @click.pass_context
 def passwd_command(ctx: click.Context, username: str, password_stdin: bool) -> None:
     """Set a user's password (their open console sessions end)."""
-    password = _password(password_stdin)
+    password = _password(ctx, password_stdin)
     _run(ctx, lambda s: users.set_password(s, username, password))
     click.echo(f"password of {username} changed")
 

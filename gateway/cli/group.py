@@ -62,7 +62,7 @@ def database_problem(exc: Exception) -> str:
     return lines[0] if lines else type(original).__name__
 
 
-def _database_error(exc: Exception) -> bool:
+def is_database_error(exc: Exception) -> bool:
     """Whether ``exc`` is sqlalchemy's refused connection or bad URL (without importing sqlalchemy)."""
     if "sqlalchemy" not in sys.modules:
         return False
@@ -110,7 +110,7 @@ class AcornGroup(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            if not _database_error(exc):
+            if not is_database_error(exc):
                 raise
             url = (ctx.obj or {}).get("database_url") or ""
             click.echo(f"acorn: cannot reach the database {safe_url(url)}: {database_problem(exc)}", err=True)

@@ -33,7 +33,7 @@ def inventory_group() -> None:
 @click.pass_context
 def send_command(ctx: click.Context, partner: str, as_json: bool) -> None:
     """Build and queue the 846 of PARTNER now, from the latest availability feed."""
-    runtime = open_runtime(ctx)
+    runtime = open_runtime(ctx, partner)
     try:
         with session_scope(runtime.engine) as session:
             try:
@@ -72,7 +72,7 @@ def send_command(ctx: click.Context, partner: str, as_json: bool) -> None:
 @click.pass_context
 def list_command(ctx: click.Context, partner: str | None, limit: int) -> None:
     """The 846s recorded, newest first: when each went, its slot, feed and status."""
-    runtime = open_runtime(ctx)
+    runtime = open_runtime(ctx, partner)
     try:
         with session_scope(runtime.engine) as session:
             query = select(InventoryFeedRecord)

@@ -75,10 +75,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 @click.pass_context
 def reconcile_command(ctx: click.Context, partner: str | None, po_number: str | None, as_json: bool) -> None:
     """Match POs, ASNs, invoices and returns; file, update and close discrepancies."""
-    runtime = open_runtime(ctx)
+    runtime = open_runtime(ctx, partner)
     try:
-        if partner and partner not in runtime.partners:
-            _fail(f"unknown partner {partner!r} (known: {', '.join(runtime.partners.names())})")
         with session_scope(runtime.engine) as session:
             if po_number:
                 report = reconcile_po(session, runtime.partners, partner, po_number)
@@ -137,7 +135,7 @@ def discrepancies_group(
     unknown = wanted - set(STATUSES)
     if unknown:
         _fail(f"unknown status {', '.join(sorted(unknown))}; use {', '.join(STATUSES)}")
-    runtime = open_runtime(ctx)
+    runtime = open_runtime(ctx, partner)
     try:
         with session_scope(runtime.engine) as session:
             rows = list_discrepancies(
@@ -285,7 +283,7 @@ def list_command(
     as_json: bool,
 ) -> None:
     """Invoices and credit notes, newest first (``received``: an ERP's, not built here)."""
-    runtime = open_runtime(ctx)
+    runtime = open_runtime(ctx, partner)
     try:
         with session_scope(runtime.engine) as session:
             data = [

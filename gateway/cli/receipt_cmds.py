@@ -61,11 +61,8 @@ def import_command(
     except ReceiptCsvError as exc:
         click.echo(f"acorn: {report}: {exc}", err=True)
         sys.exit(2)
-    runtime = open_runtime(ctx)
+    runtime = open_runtime(ctx, partner)
     try:
-        if partner not in runtime.partners:
-            click.echo(f"acorn: unknown partner {partner!r}", err=True)
-            sys.exit(2)
         with session_scope(runtime.engine) as session:
             saved = save_document(session, partner, receipt, None)
             session.flush()

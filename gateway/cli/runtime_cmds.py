@@ -39,16 +39,25 @@ from gateway.store.models import Document, DocumentMessage, Message, MessageEven
 log = logging.getLogger(__name__)
 
 
-def open_runtime(ctx: click.Context) -> Runtime:
-    """The runtime for this command line, or exit 2 with the configuration problems."""
+def open_runtime(ctx: click.Context, partner: str | None = None) -> Runtime:
+    """The runtime for this command line, or exit 2 with the configuration problems.
+
+    ``partner`` (a command's ``--partner``) must name a profile: an unknown one exits 2 with
+    the known ones, rather than quietly matching nothing."""
     settings = settings_from(ctx)
     configure_logging(settings.logging.level, settings.logging.format)
     try:
-        return Runtime.open(settings=settings)
+        runtime = Runtime.open(settings=settings)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         sys.exit(2)
+    if partner is not None and partner not in runtime.partners:
+        runtime.close()
+        known = ", ".join(runtime.partners.names()) or "none"
+        click.echo(f"acorn: unknown partner {partner!r} (known: {known})", err=True)
+        sys.exit(2)
+    return runtime
 
 
 @click.command("run")
@@ -119,7 +128,7 @@ def _start_console(runtime: Runtime):  # type: ignore[no-untyped-def]
 @click.pass_context
 def ingest_command(ctx: click.Context, files: tuple[Path, ...], partner: str | None, mailbox: str) -> None:
     """Receive and process FILES as if they came from a mailbox. Exit 2 when any fails."""
-    runtime = open_runtime(ctx)
+    runtime = open_runtime(ctx, partner)
     failed = 0
     try:
         for path in files:
@@ -165,12 +174,7 @@ def messages_command(
     as_json: bool,
 ) -> None:
     """List the newest messages."""
-    runtime = open_runtime(ctx)
-    if partner is not None and partner not in runtime.partners:
-        runtime.close()
-        known = ", ".join(runtime.partners.names()) or "none"
-        click.echo(f"acorn: unknown partner {partner!r} (known: {known})", err=True)
-        sys.exit(2)
+    runtime = open_runtime(ctx, partner)
     with session_scope(runtime.engine) as session:
         query = select(Message)
         if state:
@@ -261,7 +265,7 @@ def replay_command(
     """Re-run messages from their archived bytes with today's mappings (outbound ones are resent)."""
     if not message_ids and not all_failed:
         raise click.UsageError("give message ids or --failed")
-    runtime = open_runtime(ctx)
+    runtime = open_runtime(ctx, partner)
     who = actor or getpass.getuser()
     counts: dict[str, int] = {}
     try:

@@ -73,7 +73,7 @@ def payments_command(
     as_json: bool,
 ) -> None:
     """The payment state of each invoice: open, partially paid, paid, short-paid, overdue."""
-    runtime = open_runtime(ctx)
+    runtime = open_runtime(ctx, partner)
     try:
         with Session(runtime.engine) as session:
             rows = invoice_statuses(session, runtime.partners, _today(today), po_number=po_number)
@@ -103,7 +103,7 @@ def claims_group() -> None:
 @click.pass_context
 def list_command(ctx: click.Context, status: str | None, partner: str | None, as_json: bool) -> None:
     """List claims, soonest deadline first."""
-    runtime = open_runtime(ctx)
+    runtime = open_runtime(ctx, partner)
     try:
         with Session(runtime.engine) as session:
             rows = list_claims(session, status=status, partner=partner)
