@@ -184,6 +184,9 @@ def invoice_statuses(
     if po_number is not None:
         query = query.where(Document.po_number == po_number)
     settled = load_settled(session, partners)
+    orders = select(Document.po_number, Document.partner).where(Document.type == "purchase_order")
+    # an invoice is owed by whoever ordered: their terms and windows, even when our ERP sent the 810
+    ordered_by = {po: partner for po, partner in session.exec(orders).all() if po}
     out = []
     for row in session.exec(query.order_by(Document.document_date.desc(), Document.id.desc())).all():  # type: ignore[union-attr]
         if invoice_numbers is not None and row.invoice_number not in invoice_numbers:
@@ -191,5 +194,6 @@ def invoice_statuses(
         doc = safe_load(row)
         if not isinstance(doc, Invoice) or doc.kind != "invoice" or not is_live(row):
             continue
-        out.append(status_of(doc, row.partner, settled, partners, today))
+        payer = ordered_by.get(doc.po_number, row.partner) if doc.po_number else row.partner
+        out.append(status_of(doc, payer, settled, partners, today))
     return out

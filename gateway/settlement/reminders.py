@@ -7,7 +7,7 @@ days before it to remind):
 |---|---|---|
 | ``po_ack_due`` | order date + ``po_ack_days`` (855: ``deadline_hours``) | its 855 sent (else: ASN, bill) |
 | ``asn_due`` | delivery window opens (else closes) − ``asn_before_delivery_days`` | a shipment names the PO |
-| ``invoice_due`` | ship date + ``invoice_after_ship_days`` | a live invoice names the PO |
+| ``invoice_due`` | ship date + ``invoice_after_ship_days`` (of the PO's partner) | a live invoice has it |
 | ``payment_due`` | the invoice's due date (:mod:`.payments`) | paid or short-paid |
 | ``overdue`` | due date + ``payment_overdue_days`` (sent on the day, not before) | paid or short-paid |
 | ``claim_deadline`` | the claim's dispute deadline | the claim is disputed or closed |
@@ -104,10 +104,12 @@ def _po_dues(session: Session, partners: PartnerDirectory) -> list[Due]:
     }
     acked = _acknowledgements(session)
     out: list[Due] = []
+    ordered_by: dict[str, str] = {}  # PO number -> the partner that ordered (and is invoiced)
     for row in session.exec(select(Document).where(Document.type == "purchase_order")).all():
         doc = safe_load(row)
         if not isinstance(doc, PurchaseOrder):
             continue
+        ordered_by[doc.po_number] = row.partner
         s = settings_of(partners, row.partner)
         ack_sent = acked.get((row.partner, doc.po_number))
         if ack_sent is None:  # no acknowledgement built here: the old rule, goods or a bill answer it
@@ -145,10 +147,11 @@ def _po_dues(session: Session, partners: PartnerDirectory) -> list[Due]:
         doc = safe_load(row)
         if not isinstance(doc, Shipment):
             continue
-        s = settings_of(partners, row.partner)
         for order in doc.orders:
             if order.po_number in invoiced:
                 continue
+            # the invoice is owed to whoever ordered: their rules, not the warehouse's that shipped
+            s = settings_of(partners, ordered_by.get(order.po_number, row.partner))
             due = doc.ship_date + timedelta(days=s.reminder_rules.invoice_after_ship_days)
             out.append(
                 Due(
