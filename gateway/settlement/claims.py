@@ -6,6 +6,8 @@
     to_dispute -> disputed, accepted, won
     disputed   -> won, lost, accepted
     lost, accepted -> won          (a later reversal, e.g. ``-SCR``, still wins it back)
+    lost       -> disputed         (a chargeback only, and only while it was disputed once:
+                                    ``MAX_DISPUTES``, Amazon allows two disputes of a chargeback)
 
 Every change writes a :class:`~gateway.store.settlement.ClaimEvent` and an audit entry with who,
 when and why. ``won`` carries the amount recovered.
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 SYSTEM = "acorn"
 STATUSES = ("new", "to_dispute", "disputed", "won", "lost", "accepted")
 OPEN = frozenset({"new", "to_dispute", "disputed"})
+#: disputes allowed per claim kind (AMAZON-RULES: a chargeback at most twice); others once
+MAX_DISPUTES: dict[str, int] = {"chargeback": 2}
 MOVES: dict[str, frozenset[str]] = {
     "new": frozenset({"to_dispute", "disputed", "accepted", "won"}),
     "to_dispute": frozenset({"disputed", "accepted", "won"}),
@@ -96,8 +100,9 @@ def transition(
     """Move ``claim`` to status ``to`` (the only writer of ``Claim.status``); the caller commits."""
     if to not in MOVES:
         raise ClaimError(f"unknown claim status {to!r}: use one of {', '.join(STATUSES)}")
-    if to not in MOVES[claim.status]:
-        allowed = ", ".join(sorted(MOVES[claim.status])) or "none"
+    moves = MOVES[claim.status] | _redispute(session, claim)
+    if to not in moves:
+        allowed = ", ".join(sorted(moves)) or "none"
         raise ClaimError(f"claim {claim.id} is {claim.status}; it can move to {allowed}, not {to}")
     if not reason.strip():
         raise ClaimError("say why (a reason is required)")
@@ -116,6 +121,20 @@ def transition(
     record_event(session, claim, actor, "status", reason, before, detail)
     log.info("claim %s %s: %s -> %s by %s", claim.id, claim.reference, before, to, actor)
     return claim
+
+
+def disputes_of(session: Session, claim: Claim) -> int:
+    """How many times ``claim`` was disputed (moves into ``disputed`` on its timeline)."""
+    events = select(ClaimEvent).where(ClaimEvent.claim_id == claim.id, ClaimEvent.to_status == "disputed")
+    return len(session.exec(events).all())
+
+
+def _redispute(session: Session, claim: Claim) -> frozenset[str]:
+    """``{"disputed"}`` for a lost claim whose kind may be disputed again (a chargeback: twice)."""
+    limit = MAX_DISPUTES.get(claim.kind, 1)
+    if claim.status != "lost" or disputes_of(session, claim) >= limit:
+        return frozenset()
+    return frozenset({"disputed"})
 
 
 def _invoice_row(session: Session, number: str | None) -> Document | None:
