@@ -20,6 +20,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from sqlalchemy import text
+from sqlmodel import select
 from werkzeug.security import generate_password_hash
 
 from gateway.cli import cli
@@ -31,7 +32,7 @@ from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
 from gateway.service.scheduler import Gateway
 from gateway.store import session_scope, upgrade_database
-from gateway.store.models import Message, User, utcnow
+from gateway.store.models import ConsoleSession, Message, User, utcnow
 from gateway.transports.base import TransportError
 from tests.conftest import NEEDS_PG, pg_schema
 from tests.money.test_aging_alerts import Smtp
@@ -303,23 +304,49 @@ def test_alerts_email(tmp_path: Path) -> None:
     assert "payment_overdue" in body
 
 
-def test_login_limit_per_user_locks_out_after_the_set_number(runtime_with) -> None:
-    runtime = runtime_with(console__login_limit_per_user="2 per minute")
+def _console(runtime: Runtime) -> Any:
     with session_scope(runtime.engine) as session:
-        session.add(
-            User(username="ops", password_hash=generate_password_hash("right password"), role="viewer")
-        )
-    app = create_app(runtime, {"SECRET_KEY": "a-test-secret-0123456789abcdef"})
-    client = app.test_client()
+        for name in ("ops", "eve"):
+            session.add(
+                User(username=name, password_hash=generate_password_hash("right password"), role="viewer")
+            )
+    return create_app(runtime, {"SECRET_KEY": "a-test-secret-0123456789abcdef"}).test_client()
 
-    def login(password: str) -> int:
-        page = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-        form = {"username": "ops", "password": password, "csrf_token": token}
-        return client.post("/login", data=form).status_code
 
-    assert [login("wrong"), login("wrong")] == [401, 401]
-    assert login("right password") == 429  # the third try, right or not, waits for the window
+def _login(client: Any, username: str, password: str, address: str = "10.1.1.1") -> Any:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    form = {"username": username, "password": password, "csrf_token": token}
+    return client.post("/login", data=form, environ_base={"REMOTE_ADDR": address})
+
+
+def test_login_limit_per_user_locks_out_after_the_set_number(runtime_with) -> None:
+    client = _console(runtime_with(console__login_limit_per_user="2 per minute"))
+    assert [_login(client, "ops", "wrong").status_code for _ in range(2)] == [401, 401]
+    assert _login(client, "ops", "right password").status_code == 429  # right or not, it waits
+    assert _login(client, "eve", "right password").status_code == 302  # another user is not affected
+
+
+def test_login_limit_per_address(runtime_with) -> None:
+    client = _console(runtime_with(console__login_limit_per_address="3 per minute"))
+    assert [_login(client, name, "wrong").status_code for name in ("a", "b", "c")] == [401, 401, 401]
+    assert _login(client, "ops", "right password").status_code == 429
+    assert _login(client, "ops", "right password", address="10.9.9.9").status_code == 302
+
+
+def test_console_cookie_flags_and_lifetime_on_a_real_login(runtime_with) -> None:
+    runtime = runtime_with(
+        console__session_cookie_secure=True,
+        console__session_cookie_samesite="Strict",
+        console__session_lifetime_minutes=15,
+    )
+    response = _login(_console(runtime), "ops", "right password")
+    assert response.status_code == 302
+    [cookie] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("acorn_session=")]
+    assert "Secure" in cookie and "SameSite=Strict" in cookie
+    with session_scope(runtime.engine) as session:
+        [row] = session.exec(select(ConsoleSession)).all()
+        assert row.expires_at - row.created_at == timedelta(minutes=15)
 
 
 def test_an_environment_variable_overrides_the_file(tmp_path: Path) -> None:
