@@ -1,7 +1,7 @@
 """Issue 18, "each a configurable lead time": a partner that changes every reminder setting
 (``reminder_lead_days``, ``reminder_rules``, ``payment_overdue_days``, a dispute window) gets each
-reminder on the days those settings say, once, and not on the days the defaults would give
-(``test_end_to_end.test_reminders_fire_once_before_each_deadline_and_not_again`` is the same story
+reminder on the days those settings say, once, to the webhook and by e-mail, and not on the days
+the defaults would give (``test_end_to_end.test_reminders_fire_once_before_each_deadline_and_not_again`` is the same story
 with the defaults)."""
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from gateway.config.settings import AlertSettings, load_settings
+from gateway.config.settings import AlertSettings, EmailAlerts, load_settings
 from gateway.service.runtime import Runtime
 from gateway.settlement import reminders
 from gateway.store import session_scope
 from gateway.store.settlement import Claim, Reminder
 from tests.money.conftest import PROFILES, make_config
+from tests.money.test_aging_alerts import Smtp
 from tests.settlement.conftest import Receiver
 from tests.settlement.test_end_to_end import SHIPPED, feed, x12_820
 
@@ -50,8 +51,16 @@ def gateway(tmp_path: Path, alerts: Receiver) -> Iterator[Runtime]:
     runtime.close()
 
 
-def test_every_reminder_setting_moves_its_reminder(gateway: Runtime, alerts: Receiver) -> None:
-    channel = AlertSettings(webhook_url=alerts.url)
+@pytest.fixture
+def smtp() -> Iterator[Smtp]:
+    server = Smtp()
+    yield server
+    server.close()
+
+
+def test_every_reminder_setting_moves_its_reminder(gateway: Runtime, alerts: Receiver, smtp: Smtp) -> None:
+    email = EmailAlerts(to=["finance@example.com"], smtp_host="127.0.0.1", smtp_port=smtp.port)
+    channel = AlertSettings(webhook_url=alerts.url, email=email)
 
     def run(day: date) -> list[tuple[str, str]]:
         with session_scope(gateway.engine) as session:
@@ -78,6 +87,9 @@ def test_every_reminder_setting_moves_its_reminder(gateway: Runtime, alerts: Rec
 
     sent = [a["kind"] for body in alerts.accepted for a in body["alerts"]]
     assert sent == ["asn_due", "po_ack_due", "invoice_due", "payment_due", "claim_deadline", "overdue"]
+    mailed = [body for _sender, rcpts, body in smtp.messages if rcpts == ["finance@example.com"]]
+    assert len(mailed) == 6  # one e-mail per reminder, each once, like the webhook
+    assert all(kind in text for kind, text in zip(sent, mailed, strict=True))
     with session_scope(gateway.engine) as session:
         assert len(session.exec(select(Reminder)).all()) == 6
         [claim] = session.exec(select(Claim)).all()
