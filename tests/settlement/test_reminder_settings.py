@@ -1,8 +1,8 @@
 """Issue 18, "each a configurable lead time": a partner that changes every reminder setting
 (``reminder_lead_days``, ``reminder_rules``, ``payment_overdue_days``, a dispute window) gets each
 reminder on the days those settings say, once, to the webhook and by e-mail, and not on the days
-the defaults would give (``test_end_to_end.test_reminders_fire_once_before_each_deadline_and_not_again`` is the same story
-with the defaults)."""
+the defaults would give (``test_end_to_end.test_reminders_fire_once_before_each_deadline_and_not_again``
+is the same story with the defaults)."""
 
 from __future__ import annotations
 
