@@ -319,3 +319,8 @@ def test_no_password_is_asked_before_the_config_is_known(tmp_path: Path, monkeyp
     result = run(*command)  # no --password-stdin: it would prompt
     assert "Password" not in result.output
     _one_readable_line(result, "no config.yaml in")
+
+
+def test_help_needs_no_config_file(tmp_path: Path) -> None:
+    result = run("--config", str(tmp_path / "nonexist.yaml"), "messages", "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output and "no such config" not in result.output

@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 
 from gateway import __version__
-from gateway.cli.group import AcornGroup
+from gateway.cli.group import HELP_ASKED, AcornGroup
 
 # name -> ("module:attr", short help): imported only when the command runs (see cli/group.py).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -81,7 +81,9 @@ def cli(ctx: click.Context, config_path: str) -> None:
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
     ctx.obj["config_given"] = ctx.get_parameter_source("config_path") is not ParameterSource.DEFAULT
-    if ctx.obj["config_given"] and not ctx.resilient_parsing and not Path(config_path).is_file():
+    asking_for_help = ctx.meta.get(HELP_ASKED, False)
+    quiet = asking_for_help or ctx.resilient_parsing  # help and shell completion need no file
+    if ctx.obj["config_given"] and not quiet and not Path(config_path).is_file():
         # a named file that is not there is a typo to fix, even for the commands that need none
         click.echo(f"acorn: no such config file: {config_path}", err=True)
         sys.exit(2)

@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 GLOBAL_OPTIONS = ("--config",)  # options of the group that take a value
+HELP_ASKED = "acorn.help"  # ctx.meta key: a --help anywhere on the line
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
@@ -104,7 +105,10 @@ class AcornGroup(click.Group):
                 formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, hoist_global_options(list(args)))
+        args = hoist_global_options(list(args))
+        options = args[: args.index("--")] if "--" in args else args
+        ctx.meta[HELP_ASKED] = any(a in ("-h", "--help") for a in options)  # help needs no config file
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
