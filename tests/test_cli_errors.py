@@ -324,3 +324,10 @@ def test_no_password_is_asked_before_the_config_is_known(tmp_path: Path, monkeyp
 def test_help_needs_no_config_file(tmp_path: Path) -> None:
     result = run("--config", str(tmp_path / "nonexist.yaml"), "messages", "--help")
     assert result.exit_code == 0 and "Usage:" in result.output and "no such config" not in result.output
+
+
+def test_a_replay_of_a_message_that_is_not_there_exits_non_zero(tmp_path: Path) -> None:
+    config = home(tmp_path)
+    assert run("--config", str(config), "db", "upgrade").exit_code == 0
+    result = run("--config", str(config), "replay", "999", "--reason", "typo")
+    assert result.exit_code == 2 and "message 999: missing" in result.output

@@ -283,8 +283,8 @@ def replay_command(
         click.echo(", ".join(f"{v} {k}" for k, v in sorted(counts.items())), err=True)
     finally:
         runtime.close()
-    if counts.get(MessageState.FAILED.value):
-        sys.exit(2)  # a replay that still fails is not a success
+    if counts.get(MessageState.FAILED.value) or counts.get("missing"):
+        sys.exit(2)  # a replay that still fails, or of a message that is not there, is not a success
 
 
 @click.command("send")
