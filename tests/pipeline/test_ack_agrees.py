@@ -404,3 +404,20 @@ def test_stored_documents_are_exactly_what_the_997_accepts(
     assert stored(runtime, receipt.message_id) == {pos[k] for k in accepted}
     if message.interchanges:
         outcomes(runtime, receipt.message_id)  # none left pending
+
+
+def test_a_held_file_filed_as_duplicate_leaves_no_interchange_pending_nor_lost(runtime: Runtime) -> None:
+    from gateway.service.pipeline import suspects
+
+    pipeline.ingest(runtime, numbered_po(41), "first.edi")
+    changed = numbered_po(41).replace(b"PO1*1*24*EA", b"PO1*1*25*EA")
+    held = pipeline.ingest(runtime, changed + numbered_po(42), "held.edi")
+    assert held.state == "suspect_duplicate"
+    suspects.decide(runtime, held.message_id, "duplicate", actor="ops", reason="resend")
+    suspect, other = outcomes(runtime, held.message_id)
+    assert suspect["outcome"] == "suspect_duplicate"
+    assert other["outcome"] == "failed" and other["detail"].startswith("not processed")
+    # interchange 42 was never stored: delivered again on its own it is new, not a duplicate
+    again = pipeline.ingest(runtime, numbered_po(42), "42-again.edi")
+    assert again.state == "done"
+    assert stored(runtime, again.message_id) == {"P0000042"}
