@@ -421,3 +421,37 @@ def test_a_held_file_filed_as_duplicate_leaves_no_interchange_pending_nor_lost(r
     again = pipeline.ingest(runtime, numbered_po(42), "42-again.edi")
     assert again.state == "done"
     assert stored(runtime, again.message_id) == {"P0000042"}
+
+
+def test_a_resumed_run_counts_the_documents_of_each_interchange_once(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from gateway.service.pipeline import store, translate
+
+    monkeypatch.setattr(store, "BATCH", 4)
+    real = translate._translate_one
+    calls: list[int] = []
+
+    def down_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 7:  # one batch of 4 committed, the database goes away in the second
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(translate, "_translate_one", down_once)
+    one = x12_interchange(51, [("5101", [f"G5101{n}" for n in range(5)])])
+    two = x12_interchange(52, [("5201", [f"G5201{n}" for n in range(4)])])
+    receipt = pipeline.ingest(runtime, x12(one, two), "resumed.edi")
+    assert receipt.state == "busy"  # left unfinished, its first batch committed
+    unfinished = _message(runtime, receipt.message_id)
+    assert unfinished.state == "translated" and unfinished.progress is not None
+    assert unfinished.progress["per_interchange"] == {"1": 4}
+    assert pipeline.recover(runtime) == [receipt.message_id]
+    assert _message(runtime, receipt.message_id).state == "done"
+    assert len(stored(runtime, receipt.message_id)) == 9
+    assert [(e["outcome"], e["documents"]) for e in outcomes(runtime, receipt.message_id)] == [
+        ("stored", 5),
+        ("stored", 4),
+    ]
