@@ -455,3 +455,32 @@ def test_a_resumed_run_counts_the_documents_of_each_interchange_once(
         ("stored", 5),
         ("stored", 4),
     ]
+
+
+def _grouped(ref: str, groups: list[tuple[str, list[str], str | None]]) -> bytes:
+    """An EDIFACT interchange of UNG groups ``(reference, [PO numbers], UNE count or None)``."""
+    parts = [_UNB.format(ref=ref)]
+    for reference, pos, count in groups:
+        parts.append(f"UNG+ORDERS+5450534000000:14+4012345000009:14+260210:0700+{reference}+UN+D:96A'")
+        for n, po in enumerate(pos, start=1):
+            body = [s.replace("8MV2KD4R", po) for s in _ORDERS]
+            parts += [f"UNH+{n}+ORDERS:D:96A:UN:EAN008'", *body, f"UNT+{len(body) + 2}+{n}'"]
+        parts.append(f"UNE+{count or len(pos)}+{reference}'")
+    parts.append(f"UNZ+{len(groups)}+{ref}'")
+    return "\n".join(parts).encode()
+
+
+def test_a_bad_une_rejects_that_group_only(runtime: Runtime) -> None:
+    data = _grouped("EU44", [("G1", ["F44A"], None), ("G2", ["F44B", "F44C"], "5")])
+    receipt = pipeline.ingest(runtime, data, "une.edi")
+    assert receipt.state == "failed"
+    text, result = contrl(runtime, receipt.message_id)
+    assert re.search(r"UCI\+EU44\+[^']*\+7'", text), text
+    assert "UCF+G1+5450534000000+4012345000009+7'" in text
+    assert "UCF+G2+5450534000000+4012345000009+4+29+UNE+1'" in text
+    # read back, the messages under the rejected UCF are rejected with its code
+    assert [t.status for t in result.transactions] == ["accepted", "rejected", "rejected"]
+    assert result.transactions[1].codes == ["29"]
+    assert stored(runtime, receipt.message_id) == {"F44A"}
+    (entry,) = outcomes(runtime, receipt.message_id)
+    assert entry["outcome"] == "rejected" and entry["rejected"][0]["group"] == "G2"

@@ -170,7 +170,7 @@ def read_contrl(transaction: Transaction) -> AckResult:
         if segment[0] == "UCF":
             if group_reference is None:
                 group_reference = part(segment, 1)
-            group_code = (part(segment, 4) or "18") if part(segment, 3) == REJECTED else None
+            group_code = (part(segment, 5) or "18") if part(segment, 4) == REJECTED else None
         elif segment[0] == "UCM":
             rejected = part(segment, 3) == REJECTED or group_code is not None
             code = part(segment, 4) or (group_code or "")
