@@ -484,3 +484,68 @@ def test_a_bad_une_rejects_that_group_only(runtime: Runtime) -> None:
     assert stored(runtime, receipt.message_id) == {"F44A"}
     (entry,) = outcomes(runtime, receipt.message_id)
     assert entry["outcome"] == "rejected" and entry["rejected"][0]["group"] == "G2"
+
+
+def _edifact_segments(ref: str, groups: list[tuple[str, list[tuple[str, str]]]]) -> list[str]:
+    """An interchange of UNG groups ``(reference, [(UNH reference, PO number)])``, counts right."""
+    out = [_UNB.format(ref=ref).rstrip("'")]
+    for reference, messages in groups:
+        out.append(f"UNG+ORDERS+5450534000000:14+4012345000009:14+260210:0700+{reference}+UN+D:96A")
+        for unh, po in messages:
+            body = [s.replace("8MV2KD4R", po).rstrip("'") for s in _ORDERS]
+            out += [f"UNH+{unh}+ORDERS:D:96A:UN:EAN008", *body, f"UNT+{len(body) + 2}+{unh}"]
+        out.append(f"UNE+{len(messages)}+{reference}")
+    out.append(f"UNZ+{len(groups)}+{ref}")
+    return out
+
+
+def _corrupt_edifact(segments: list[str], changes: list[tuple[str, int, str]]) -> list[str]:
+    tags = {"SE": "UNT", "GE": "UNE", "IEA": "UNZ"}
+    out = list(segments)
+    for tag, which, how in changes:
+        places = [i for i, s in enumerate(out) if s.startswith(tags[tag] + "+")]
+        if not places:
+            continue
+        at = places[which % len(places)]
+        elements = out[at].split("+")
+        if how == "drop":
+            out[at] = ""
+        elif how == "count":
+            elements[1] = str(int(elements[1]) + 1) if elements[1].isdigit() else "1"
+            out[at] = "+".join(elements)
+        else:
+            elements[2] = "Z" + elements[2][1:]
+            out[at] = "+".join(elements)
+    return [s for s in out if s]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=_CORRUPTIONS)
+def test_stored_documents_are_exactly_what_the_contrl_accepts(
+    runtime: Runtime, changes: list[tuple[str, int, str]]
+) -> None:
+    n = next(_examples)
+    pos: dict[tuple[str, str], str] = {}
+    segments: list[str] = []
+    for i in (1, 2):
+        ref = f"R{n:04d}{i}"
+        groups = []
+        for g in (1, 2):
+            messages = [(f"M{g}{t}", f"K{n:04d}{i}{g}{t}") for t in (1, 2)]
+            pos |= {(ref, unh): po for unh, po in messages}
+            groups.append((f"G{g}", messages))
+        segments += _edifact_segments(ref, groups)
+    data = "'\n".join(_corrupt_edifact(segments, changes)) + "'"
+    receipt = pipeline.ingest(runtime, data.encode(), f"mutated-{n}.edi")
+    assert receipt.state in ("done", "failed")
+    message = _message(runtime, receipt.message_id)
+    accepted: set[tuple[str, str]] = set()
+    if message.ack_message_id:
+        for tx in parse(ack_text(runtime, receipt.message_id).encode()).transactions:
+            result = read_contrl(tx)
+            if result.status != "rejected":
+                ref = result.interchange_control_number or ""
+                accepted |= {(ref, t.control_number) for t in result.transactions if t.status == "accepted"}
+    assert stored(runtime, receipt.message_id) == {pos[k] for k in accepted}
+    if message.interchanges:
+        outcomes(runtime, receipt.message_id)
