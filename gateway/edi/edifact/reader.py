@@ -14,14 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from gateway.edi.edifact.envelope import AT_END, SERVICE_TAGS, TRANSITIONS, Envelope, State
-from gateway.edi.edifact.tokenizer import Token, Tokenizer
+from gateway.edi.edifact.lazy import split_segments
+from gateway.edi.edifact.tokenizer import Run, Token, Tokenizer
 from gateway.edi.errors import Issue, IssueCode, Severity
 from gateway.edi.model import Event
 
 PIECE = 1 << 12  # characters handed to the tokenizer at a time
 
 
-def read_edifact(chunks: Iterable[str]) -> Iterator[Event]:
+def read_edifact(chunks: Iterable[str], *, runs: bool = True) -> Iterator[Event]:
     """Stream the events of EDIFACT text (decoded, BOM and leading whitespace removed).
 
     Yields :class:`~gateway.edi.model.InterchangeHeader`, ``GroupHeader``,
@@ -29,26 +30,19 @@ def read_edifact(chunks: Iterable[str]) -> Iterator[Event]:
     :class:`~gateway.edi.errors.Issue` events in file order. Raises
     :class:`~gateway.edi.errors.EdiError` (``EDIFACT_UNA_INVALID``,
     ``EDIFACT_DANGLING_RELEASE``) when the text cannot be tokenized further; the events
-    before that point have been yielded.
+    before that point have been yielded. ``runs=False`` reads every segment as a split
+    token, the slow way (the reference the tests hold the fast path to).
     """
     tokenizer = Tokenizer()
     envelope = Envelope()
     plain: set[str] = set()  # tags seen to be plain message content (3 alphanumerics, not service)
     for piece in _pieces(chunks):
-        body = envelope.body
-        for token in tokenizer.feed(piece):
-            segment = token[2]
-            tag = segment[0]
-            if body is not None:
-                if tag in plain:
-                    body.append(segment)
-                    continue
-                if _is_plain(tag):
-                    plain.add(tag)
-                    body.append(segment)
-                    continue
-            yield from _step(envelope, token)
-            body = envelope.body
+        items = tokenizer.feed_runs(piece) if runs else tokenizer.feed(piece)
+        for item in items:
+            if type(item) is Run:
+                yield from _route_run(envelope, item, plain)
+            else:
+                yield from _route(envelope, item, plain)  # type: ignore[arg-type]
     tokens = tokenizer.close()
     if tokenizer.truncated is not None:
         yield Issue(
@@ -60,6 +54,63 @@ def read_edifact(chunks: Iterable[str]) -> Iterator[Event]:
     for token in tokens:
         yield from _step(envelope, token)
     yield from envelope.run(AT_END, None)
+
+
+def _route(envelope: Envelope, token: Token, plain: set[str]) -> list[Event]:
+    """One split segment: content of the open message is appended, the rest goes to the state machine."""
+    body = envelope.body
+    if body is not None:
+        tag = token[2][0]
+        if tag in plain:
+            body.append(token[2])
+            return []
+        if _is_plain(tag):
+            plain.add(tag)
+            body.append(token[2])
+            return []
+    return _step(envelope, token)
+
+
+def _route_run(envelope: Envelope, run: Run, plain: set[str]) -> Iterator[Event]:
+    """The hot path: a run's plain segments go to the open message as text, in slices.
+
+    Only the segments :meth:`Run.flagged` names (service segments, odd tags) are split
+    and routed one by one; a stretch of plain segments between them is appended to the
+    open message's body in one ``extend`` (outside a message each goes to the state
+    machine, which reports it).
+    """
+    raws = run.raws
+    d = run.delimiters
+    element, component = d.element, d.component
+    done = 0
+    offsets: list[int] | None = None
+    for index, offset in run.flagged():
+        if index > done:
+            body = envelope.body
+            if body is not None:
+                body.extend(raws[done:index])
+            else:
+                offsets = offsets or run.offsets()
+                yield from _outside(envelope, run, done, index, offsets, plain)
+        segment = split_segments([raws[index]], element, component)[0]
+        yield from _route(envelope, (run.ordinal + index, offset, segment, d), plain)
+        done = index + 1
+    if done < len(raws):
+        body = envelope.body
+        if body is not None:
+            body.extend(raws[done:] if done else raws)
+        else:
+            yield from _outside(envelope, run, done, len(raws), offsets or run.offsets(), plain)
+
+
+def _outside(
+    envelope: Envelope, run: Run, start: int, stop: int, offsets: list[int], plain: set[str]
+) -> Iterator[Event]:
+    """Plain segments ``start:stop`` of ``run`` read while no message is open."""
+    d = run.delimiters
+    segments = split_segments(run.raws[start:stop], d.element, d.component)
+    for index, segment in enumerate(segments, start):
+        yield from _route(envelope, (run.ordinal + index, offsets[index], segment, d), plain)
 
 
 def _is_plain(tag: str) -> bool:

@@ -35,12 +35,14 @@ unusable UNA, ``EDIFACT_DANGLING_RELEASE`` when the input ends on a release char
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from itertools import accumulate, count, repeat
 from operator import add
 from typing import Any
 
 from gateway.edi.edifact.delimiters import DEFAULT, UNA_LENGTH, parse_una
+from gateway.edi.edifact.lazy import split_segments
 from gateway.edi.errors import EdiError, Issue, IssueCode, Position
 from gateway.edi.model import Delimiters, Segment
 
@@ -49,6 +51,83 @@ Token = tuple[int, int, Segment, Delimiters]
 # Skipped between segments (unless a separator); the BOM starts a file concatenated into a mailbag.
 _BETWEEN = " \t\r\n\x1a\x00\ufeff"
 _TRAILING = "".join(chr(c) for c in range(33)) + "\x7f"  # tolerated after the last segment
+
+
+class Run:
+    """Segments the fast path read, as their texts: not yet split, no release character in them.
+
+    ``raws[i]`` is segment ``ordinal + i`` without its terminator (whitespace before it and
+    line breaks removed). ``text`` is the region they were cut from (``None`` when it was
+    cleaned, then it is their join); ``starts`` their offsets where they were cleaned,
+    else ``None`` (offsets then follow from ``base`` and the lengths).
+    """
+
+    __slots__ = ("base", "delimiters", "ordinal", "raws", "starts", "text")
+
+    def __init__(
+        self,
+        ordinal: int,
+        raws: list[str],
+        text: str | None,
+        base: int,
+        starts: list[int] | None,
+        delimiters: Delimiters,
+    ) -> None:
+        self.ordinal = ordinal
+        self.raws = raws
+        self.text = text
+        self.base = base
+        self.starts = starts
+        self.delimiters = delimiters
+
+    def offsets(self) -> list[int]:
+        """The offset of each segment's first character in the whole text."""
+        if self.starts is not None:
+            return self.starts
+        return list(map(add, accumulate(map(len, self.raws[:-1]), initial=0), count(self.base)))
+
+    def tokens(self) -> list[Token]:
+        """The run as tokens (split segments), as :meth:`Tokenizer.feed` returns them."""
+        d = self.delimiters
+        segments = split_segments(self.raws, d.element, d.component)
+        return list(zip(count(self.ordinal), self.offsets(), segments, repeat(d)))
+
+    def flagged(self) -> Iterator[tuple[int, int]]:
+        """``(index, offset)`` of each segment that may not be plain message content, in order.
+
+        Plain content is a tag of three ASCII letters or digits that is not a service tag
+        (``UNA``, ``UNB``, ``UNG``, ``UNH``, ``UNT``, ``UNE``, ``UNZ``), followed by the
+        element separator or the end of the segment: one regular-expression search over
+        the run finds every other segment, so the reader looks at those alone. A segment
+        flagged here may still be content (a non-ASCII tag): the reader judges it.
+        """
+        d = self.delimiters
+        terminator = d.segment
+        text = self.text if self.text is not None else terminator.join(self.raws)
+        padded = terminator + text + terminator
+        last = len(padded) - 1
+        index, prev = 0, 0
+        starts = self.starts
+        for match in _flag_pattern(terminator, d.element).finditer(padded):
+            at = match.start()
+            if at == last:
+                break
+            index += padded.count(terminator, prev, at)
+            prev = at
+            yield index, (self.base + at if starts is None else starts[index])
+
+
+_FLAGS: dict[tuple[str, str], re.Pattern[str]] = {}
+
+
+def _flag_pattern(terminator: str, element: str) -> re.Pattern[str]:
+    """A terminator *not* followed by a plain content tag and the element separator or terminator."""
+    key = (terminator, element)
+    pattern = _FLAGS.get(key)
+    if pattern is None:
+        t, e = re.escape(terminator), re.escape(element)
+        pattern = _FLAGS[key] = re.compile(f"{t}(?!(?!UN[ABGHTEZ])[A-Za-z0-9]{{3}}[{e}{t}])")
+    return pattern
 
 
 class Tokenizer:
@@ -71,13 +150,21 @@ class Tokenizer:
 
     def feed(self, text: str) -> list[Token]:
         """Add ``text`` and return the segments it completes (maybe none)."""
+        return _expand(self.feed_runs(text))
+
+    def close(self) -> list[Token]:
+        """End of input: return what is left (a last unterminated segment, flagged in ``truncated``)."""
+        return _expand(self.close_runs())
+
+    def feed_runs(self, text: str) -> list[Token | Run]:
+        """:meth:`feed`, with the fast path's segments left in :class:`Run` objects, unsplit."""
         if self._closed:
             raise RuntimeError("feed() after close()")
         self._buf = self._buf + text if self._buf else text
         return self._scan(final=False)
 
-    def close(self) -> list[Token]:
-        """End of input: return what is left (a last unterminated segment, flagged in ``truncated``)."""
+    def close_runs(self) -> list[Token | Run]:
+        """:meth:`close`, with the fast path's segments left in :class:`Run` objects, unsplit."""
         self._closed = True
         out = self._scan(final=True)
         rest = self._buf.rstrip(self._trailing)
@@ -123,8 +210,8 @@ class Tokenizer:
             return raw.replace("\r", "").replace("\n", "")
         return raw
 
-    def _scan(self, final: bool) -> list[Token]:
-        out: list[Token] = []
+    def _scan(self, final: bool) -> list[Token | Run]:
+        out: list[Token | Run] = []
         buf = self._buf
         n = len(buf)
         pos = 0
@@ -204,47 +291,32 @@ class Tokenizer:
                 stop = buf.rfind(terminator, pos, hit)
         return stop
 
-    def _bulk(self, buf: str, pos: int, stop: int, out: list[Token]) -> int:
-        """Split the segments of ``buf[pos:stop]`` (no release, UNA or UNZ in it); return ``stop + 1``.
+    def _bulk(self, buf: str, pos: int, stop: int, out: list[Any]) -> int:
+        """A :class:`Run` of the segments of ``buf[pos:stop]`` (no release, UNA or UNZ in it); ``stop + 1``.
 
         When no segment of the region starts with whitespace and none holds a line break
-        (a test of a few ``in`` searches over the region), every segment is split in
-        comprehensions and the tokens are zipped together at C speed (offsets from the
-        running sum of the segment lengths); otherwise each segment is stripped first.
+        (a test of a few ``in`` searches over the region), the run is the region split on
+        the terminator, at C speed; otherwise each segment is stripped first.
         """
-        d = self._delims
-        terminator = d.segment
+        terminator = self._delims.segment
         region = buf[pos:stop]
         skip = self._skip
         newlines = self._drop_newlines and ("\n" in region or "\r" in region)
         if newlines or region[:1] in skip or any([ch in region and terminator + ch in region for ch in skip]):
             return self._bulk_careful(region, pos, stop, out)
-        element, component = d.element, d.component
         raws = region.split(terminator)
-        segments: list[Any] = [raw.split(element) for raw in raws]
-        if component in region:
-            for parts in segments:
-                for i, part in enumerate(parts):
-                    if component in part:
-                        parts[i] = part.split(component)
-                if type(parts[0]) is list:  # a component separator in the tag is tag text
-                    parts[0] = component.join(parts[0])
-        ordinal = self._ordinal
-        starts = map(add, accumulate(map(len, raws), initial=0), count(self._base + pos))
-        out.extend(zip(count(ordinal + 1), starts, segments, repeat(d, len(segments))))
-        self._ordinal = ordinal + len(segments)
+        out.append(Run(self._ordinal + 1, raws, region, self._base + pos, None, self._delims))
+        self._ordinal += len(raws)
         return stop + 1
 
-    def _bulk_careful(self, region: str, pos: int, stop: int, out: list[Token]) -> int:
+    def _bulk_careful(self, region: str, pos: int, stop: int, out: list[Any]) -> int:
         """:meth:`_bulk` for a region with leading whitespace or line breaks: one segment at a time."""
         d = self._delims
-        element, component = d.element, d.component
-        composite = component in region
         newlines = self._drop_newlines and ("\n" in region or "\r" in region)
         skip = self._skip
-        ordinal = self._ordinal
         offset = self._base + pos
-        append = out.append
+        raws: list[str] = []
+        starts: list[int] = []
         for raw in region.split(d.segment):
             start = offset
             offset += len(raw) + 1
@@ -258,17 +330,13 @@ class Tokenizer:
                 text = raw.lstrip(skip)
                 start += len(raw) - len(text)
                 raw = text
-            parts: list[Any] = raw.split(element)
-            if composite and component in raw:
-                for i in range(1, len(parts)):
-                    if component in parts[i]:
-                        parts[i] = parts[i].split(component)
-            ordinal += 1
-            append((ordinal, start, parts, d))
-        self._ordinal = ordinal
+            raws.append(raw)
+            starts.append(start)
+        out.append(Run(self._ordinal + 1, raws, None, self._base + pos, starts, d))
+        self._ordinal += len(raws)
         return stop + 1
 
-    def _read_una(self, head: str, pos: int, out: list[Token]) -> None:
+    def _read_una(self, head: str, pos: int, out: list[Any]) -> None:
         """Switch to the delimiters of the UNA ``head`` found at ``pos`` and emit its token."""
         at = Position(segment=self._ordinal + 1, tag="UNA", offset=self._base + pos)
         delimiters = parse_una(head, at)
@@ -296,6 +364,19 @@ class Tokenizer:
                     parts[0] = component.join(parts[0])
             return parts
         return _split_released(raw, d.element, d.component, release)
+
+
+def _expand(items: list[Token | Run]) -> list[Token]:
+    """Tokens of what the scan gave: runs split into their tokens."""
+    if not any(type(item) is Run for item in items):
+        return items  # type: ignore[return-value]
+    out: list[Token] = []
+    for item in items:
+        if type(item) is Run:
+            out.extend(item.tokens())
+        else:
+            out.append(item)  # type: ignore[arg-type]
+    return out
 
 
 def _split_released(raw: str, element: str, component: str, release: str) -> Segment:
