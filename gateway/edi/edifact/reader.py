@@ -1,12 +1,17 @@
 """EDIFACT reader: text chunks in, envelope events and issues out, in file order.
 
 The loop is deliberately thin: the :class:`~gateway.edi.edifact.tokenizer.Tokenizer`
-turns chunks into segments, and every segment inside an open message that is not a
-service segment is appended to the message directly (one set lookup per segment, the
-hot path). Everything else goes through the envelope state machine of
-:mod:`gateway.edi.edifact.envelope`, which opens and closes interchanges, groups and
-messages and checks their trailers. Only the open message's segments are held, so
-memory stays flat however large the file.
+turns chunks into :class:`~gateway.edi.edifact.tokenizer.Run` objects (the fast path's
+segments, as text) and single split tokens (UNA, segments with release characters). In a
+run, one regular-expression search names the segments that are not plain message content
+(:meth:`Run.flagged`: service segments, odd tags); the stretches between them are appended
+to the open message as text in one ``extend`` each, and only the flagged segments are split
+and go through the envelope state machine of :mod:`gateway.edi.edifact.envelope`, which
+opens and closes interchanges, groups and messages and checks their trailers. A message's
+content is split into elements and components when it is first read
+(:class:`gateway.edi.edifact.lazy.Transaction`), so ``acorn parse``, which only counts
+segments, never splits it. Only the open message's segments are held, so memory stays flat
+however large the file.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from gateway.edi.edifact.tokenizer import Run, Token, Tokenizer
 from gateway.edi.errors import Issue, IssueCode, Severity
 from gateway.edi.model import Event
 
-PIECE = 1 << 12  # characters handed to the tokenizer at a time
+PIECE = 1 << 16  # characters handed to the tokenizer at a time
 
 
 def read_edifact(chunks: Iterable[str], *, runs: bool = True) -> Iterator[Event]:
@@ -121,8 +126,9 @@ def _is_plain(tag: str) -> bool:
 def _pieces(chunks: Iterable[str]) -> Iterator[str]:
     """Chunks cut to at most :data:`PIECE` characters.
 
-    Small batches of segments keep the garbage collector's work small: a batch of
-    tens of thousands of fresh lists makes each collection rescan them all.
+    A piece's runs are segment texts (strings, which the garbage collector does not
+    track), so a piece can be larger than when every segment was a fresh list
+    (4 KiB then; 64 KiB now, measured in docs/performance.md).
     """
     for chunk in chunks:
         if len(chunk) <= PIECE:

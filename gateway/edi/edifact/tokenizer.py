@@ -2,7 +2,11 @@
 
 Strategy. :meth:`Tokenizer.feed` appends a chunk (of any size, even one character) to
 a small buffer and returns every segment now complete; what is left is the start of
-the next segment. :meth:`Tokenizer.close` says the input ended and flushes. Segments
+the next segment. :meth:`Tokenizer.close` says the input ended and flushes.
+:meth:`Tokenizer.feed_runs` and :meth:`Tokenizer.close_runs` do the same but leave the
+fast path's segments unsplit, in :class:`Run` objects (their texts, with what the reader
+needs to find the service segments among them, :meth:`Run.flagged`); ``feed`` is
+``feed_runs`` with each run expanded into its tokens (:meth:`Run.tokens`). Segments
 come out as *tokens*, plain tuples ``(ordinal, offset, segment, delimiters)``:
 
 - ``ordinal`` counts segments from 1 over the whole file (a UNA counts as one);
@@ -16,8 +20,10 @@ come out as *tokens*, plain tuples ``(ordinal, offset, segment, delimiters)``:
 
 Each segment is found with ``str.find`` of the terminator from the segment's start.
 Where the segment holds no release character (nearly always), the terminator found is
-the real one and ``str.split`` on the element and component separators gives the
-elements: a handful of C-speed calls per segment. Only a segment holding the release
+the real one: a whole stretch of such segments is cut with one ``str.split`` on the
+terminator (a :class:`Run`), and ``str.split`` on the element and component separators
+gives each one's elements when they are needed
+(:func:`~gateway.edi.edifact.lazy.split_segments`). Only a segment holding the release
 character takes the slow path: a terminator preceded by an odd run of release
 characters is data, so the search goes on, and the elements are read character by
 character. Carriage returns and line feeds are not data in EDIFACT (unless one is a
