@@ -16,8 +16,9 @@ from gateway.edi.errors import EdiError
 from gateway.edi.model import Transaction
 
 UNB = "UNB+UNOA:3+5450534000000:14+4012345000009:14+261123:1200+77'"
-SPECIAL = "+:'?"
-DATA = st.text(alphabet="AB z09.-/" + SPECIAL, max_size=10)
+# component, element, decimal, release, repetition, terminator (a backslash among them)
+SEPARATOR_SETS = ["UNA:+.? '", "UNA=*,? ~", "UNA|^,\\ !", "UNA:+.\\ '", "UNA:+.? \\", "UNA\x1f\x1d.?*\x1c"]
+DATA = st.text(alphabet="AB z09.-/+:'?=*~|^\\!\x1f\x1d\x1c", max_size=10)
 ELEMENT = st.one_of(DATA, st.lists(DATA, min_size=2, max_size=3))
 TAG = st.sampled_from(
     ["BGM", "DTM", "LIN", "QTY", "FTX", "UNS", "ÄBC", "AB", "LINE", "", "UNT", "UNE", "UNZ"]
@@ -26,28 +27,38 @@ SEGMENT = st.tuples(TAG, st.lists(ELEMENT, max_size=4))
 LEADING = st.sampled_from(["", "", "", "", "\n", "\r\n", "  ", "\t", "\n  "])
 
 
-def escape(value: str, extra: random.Random | None = None) -> str:
+def escape(value: str, una: str, extra: random.Random | None = None) -> str:
     """``value`` with its separators released; with ``extra``, ordinary characters released at random too."""
+    release = una[6]
+    specials = {una[3], una[4], una[6], una[8]}
     out = []
     for ch in value:
-        if ch in SPECIAL or (extra is not None and extra.random() < 0.3):
-            out.append("?")
+        if ch in specials or (extra is not None and extra.random() < 0.3):
+            out.append(release)
         out.append(ch)
     return "".join(out)
 
 
-def render(segs: list[tuple[str, list]], leads: list[str], extra: random.Random | None = None) -> str:
-    """An interchange of one message holding ``segs`` (each indented by its lead)."""
-    lines = ["UNA:+.? '", UNB, "UNH+1+ORDERS:D:96A:UN'"]
+def render(
+    una: str, segs: list[tuple[str, list]], leads: list[str], extra: random.Random | None = None
+) -> str:
+    """An interchange of one message holding ``segs`` (each indented by its lead), written with ``una``."""
+    component, element, terminator = una[3], una[4], una[8]
+
+    def segment(*parts: str) -> str:
+        return element.join(parts) + terminator
+
+    lines = [una, segment("UNB", "UNOA:3", "5450534000000", "4012345000009", "261123:1200", "77")]
+    lines.append(segment("UNH", "1", component.join(["ORDERS", "D", "96A", "UN"])))
     for (tag, elements), lead in zip(segs, leads, strict=False):
         parts = [tag]
         for value in elements:
             if isinstance(value, list):
-                parts.append(":".join(escape(v, extra) for v in value))
+                parts.append(component.join(escape(v, una, extra) for v in value))
             else:
-                parts.append(escape(value, extra))
-        lines.append(lead + "+".join(parts) + "'")
-    lines.append(f"UNT+{len(segs) + 2}+1'UNZ+1+77'")
+                parts.append(escape(value, una, extra))
+        lines.append(lead + segment(*parts))
+    lines.append(segment("UNT", str(len(segs) + 2), "1") + segment("UNZ", "1", "77"))
     return "".join(lines)
 
 
@@ -69,19 +80,24 @@ def cut(text: str, rng: random.Random) -> list[str]:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(SEGMENT, max_size=10), st.lists(LEADING, min_size=10, max_size=10), st.randoms())
+@given(
+    st.sampled_from(SEPARATOR_SETS),
+    st.lists(SEGMENT, max_size=10),
+    st.lists(LEADING, min_size=10, max_size=10),
+    st.randoms(),
+)
 def test_fast_and_slow_paths_give_identical_segments(
-    segs: list, leads: list[str], rng: random.Random
+    una: str, segs: list, leads: list[str], rng: random.Random
 ) -> None:
     """Segments with separators and release characters in their data: the fast path (runs of
     segment texts, for every segment without a '?'), the slow path (every segment split as a
     token) and a text releasing ordinary characters too (every segment the character walk) all
     read to the same events; the content segments are the data written."""
-    text = render(segs, leads)
+    text = render(una, segs, leads)
     fast = events(text, cut(text, rng))
     assert fast == events(text, runs=False)
     assert fast == events(text, [text])
-    released = render(segs, leads, random.Random(rng.random()))
+    released = render(una, segs, leads, random.Random(rng.random()))
     assert events(released) == events(released, runs=False)
     messages = [e for e in fast if isinstance(e, Transaction)]
     if not any(tag in ("UNT", "UNE", "UNZ") for tag, _ in segs):
@@ -92,9 +108,13 @@ def test_fast_and_slow_paths_give_identical_segments(
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(SEGMENT, min_size=1, max_size=8), st.lists(LEADING, min_size=8, max_size=8))
-def test_feed_runs_and_feed_give_the_same_tokens(segs: list, leads: list[str]) -> None:
-    text = render(segs, leads)
+@given(
+    st.sampled_from(SEPARATOR_SETS),
+    st.lists(SEGMENT, min_size=1, max_size=8),
+    st.lists(LEADING, min_size=8, max_size=8),
+)
+def test_feed_runs_and_feed_give_the_same_tokens(una: str, segs: list, leads: list[str]) -> None:
+    text = render(una, segs, leads)
     tokenizer = Tokenizer()
     items = [*tokenizer.feed_runs(text), *tokenizer.close_runs()]
     expanded = [tok for item in items for tok in (item.tokens() if hasattr(item, "tokens") else [item])]
