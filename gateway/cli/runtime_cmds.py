@@ -1,5 +1,8 @@
 """Running the gateway: ``acorn run``, ``ingest``, ``messages``, ``show``, ``replay``, ``send``, ``demo``.
 
+``acorn messages`` lists messages; its subcommands (:data:`MESSAGES_COMMANDS`, loaded lazily)
+act on one, e.g. ``acorn messages suspect ID`` (:mod:`gateway.cli.suspect_cmd`).
+
 Each command opens the runtime from ``--config`` (upgrading the database), so a bad
 configuration stops it with ``FILE:LINE: key: problem`` lines and status 2.
 """
@@ -22,6 +25,7 @@ from waitress.server import create_server
 from werkzeug.serving import run_simple
 
 from gateway.cli.admin_cmds import settings_from
+from gateway.cli.group import AcornGroup
 from gateway.cli.runlock import AlreadyRunning, run_lock
 from gateway.config import ConfigError
 from gateway.console import create_app
@@ -147,7 +151,16 @@ def _since(value: str | None) -> datetime | None:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO date-time)") from None
 
 
-@click.command("messages")
+#: the subcommands of ``acorn messages`` (imported when they run, as the top-level ones)
+MESSAGES_COMMANDS: dict[str, tuple[str, str]] = {
+    "suspect": (
+        "gateway.cli.suspect_cmd:suspect_command",
+        "Decide a message held as a suspect duplicate: a duplicate, or new.",
+    ),
+}
+
+
+@click.group("messages", cls=AcornGroup, lazy=MESSAGES_COMMANDS, invoke_without_command=True)
 @click.option(
     "--state", type=click.Choice([s.value for s in MessageState]), help="Only messages in this state."
 )
@@ -164,7 +177,9 @@ def messages_command(
     limit: int,
     as_json: bool,
 ) -> None:
-    """List the newest messages."""
+    """List the newest messages (or run a subcommand: ``acorn messages suspect ID ...``)."""
+    if ctx.invoked_subcommand is not None:
+        return
     runtime = open_runtime(ctx)
     if partner is not None and partner not in runtime.partners:
         runtime.close()
