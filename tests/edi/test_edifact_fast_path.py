@@ -162,6 +162,14 @@ def test_a_message_is_split_on_first_use_and_counted_without_splitting() -> None
     assert message.segment_count == 7
 
 
+def test_the_header_alone_is_split_without_the_rest() -> None:
+    [message] = [e for e in read_edifact([ORDERS]) if isinstance(e, Transaction)]
+    [slow] = [e for e in read_edifact([ORDERS], runs=False) if isinstance(e, Transaction)]
+    assert message.first_segments(2) == slow.segments[:2] == slow.first_segments(2)
+    assert message._pending is not None  # type: ignore[attr-defined]  # the others are still text
+    assert message.segments[:2] == message.first_segments(2)
+
+
 def test_a_deferred_message_compares_copies_and_pickles_as_its_segments() -> None:
     [message] = [e for e in read_edifact([ORDERS]) if isinstance(e, Transaction)]
     [slow] = [e for e in read_edifact([ORDERS], runs=False) if isinstance(e, Transaction)]

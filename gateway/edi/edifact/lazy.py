@@ -110,3 +110,11 @@ class Transaction(model.Transaction):
         """How many segments the message holds, without splitting them."""
         pending = self._pending
         return len(pending[0]) if pending is not None else len(_SEGMENTS.__get__(self))
+
+    def first_segments(self, count: int = 1) -> list[Segment]:
+        """The first ``count`` segments, split without splitting the others."""
+        pending = self._pending
+        if pending is None:
+            return _SEGMENTS.__get__(self)[:count]
+        items, element, component = pending
+        return split_segments(items[:count], element, component)
