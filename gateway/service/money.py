@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from gateway.inventory.at_send import recheck as inventory_feed_recheck
 from gateway.inventory.schedule import send_due_inventory_feeds
 from gateway.inventory.send import Outcome as InventoryOutcome
 from gateway.invoicing import (
@@ -26,12 +27,13 @@ from gateway.invoicing import (
     queue_invoice,
     supersede,
 )
-from gateway.invoicing.at_send import prepare_for_send
+from gateway.invoicing.at_send import RecordCheck, prepare_for_send
 from gateway.invoicing.credit_job import CreditRun, build_due_credit_notes
 from gateway.outbound.alerts import Alert
 from gateway.reconcile import check_aging, run_scopes, scopes_of
 from gateway.service.runtime import Runtime
 from gateway.shipping import po_ack
+from gateway.shipping.at_send import recheck as ship_notice_recheck
 from gateway.shipping.po_ack import AcknowledgementError
 from gateway.store import leases
 from gateway.store.engine import session_scope
@@ -140,12 +142,22 @@ def recheck_invoice(runtime: Runtime, document_id: int, *, today: date | None = 
         return check_invoice(session, runtime.partners, document_id, today=today)
 
 
+#: the outbound records re-checked at send besides invoices and acknowledgements
+AT_SEND_CHECKS: tuple[RecordCheck, ...] = (ship_notice_recheck, inventory_feed_recheck)
+
+
 def blocked_at_send(runtime: Runtime, message_id: int, *, today: date | None = None) -> bool:
     """Re-check the invoices of outbound message ``message_id`` right before it is sent, in its own
     transaction (:func:`gateway.invoicing.at_send.prepare_for_send`); ``True``: held as ``blocked``."""
     with session_scope(runtime.engine) as session:
         check = prepare_for_send(
-            session, runtime.partners, runtime.mappings, runtime.archive, message_id, today=today
+            session,
+            runtime.partners,
+            runtime.mappings,
+            runtime.archive,
+            message_id,
+            today=today,
+            record_checks=AT_SEND_CHECKS,
         )
         if check.blocked:
             message = session.get(Message, message_id)

@@ -19,7 +19,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from gateway.canonical import Party, Shipment
+from gateway.canonical import Party, PurchaseOrder, Shipment
 from gateway.canonical.ship_notice import as_sent, ship_notice
 from gateway.config import PartnerDirectory
 from gateway.invoicing.build import find_shipment
@@ -27,7 +27,7 @@ from gateway.invoicing.checks import Reason
 from gateway.invoicing.render import mailbox_for
 from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
-from gateway.orders.book import load_bundles
+from gateway.orders.book import Loaded, load_bundles
 from gateway.outbound.envelopes import (
     build_interchange,
     next_transaction_control,
@@ -75,6 +75,31 @@ def notice_from(warehouse: Shipment, fc: str | None, ship_from: Party | None) ->
     return Shipment.model_validate(data)
 
 
+def draft_notice(
+    session: Session, partners: PartnerDirectory, shipment_id: str
+) -> tuple[Shipment, Loaded[PurchaseOrder]]:
+    """The notice we would send now of stored shipment ``shipment_id``, and its (first stored) PO.
+
+    Raises :class:`ShipNoticeError` when the shipment, its PO or the PO's partner is unknown.
+    """
+    try:
+        source = find_shipment(session, shipment_id).doc
+    except Exception as exc:  # InvoicingError: the lookup's own message
+        raise ShipNoticeError(str(exc)) from None
+    numbers = [o.po_number for o in source.orders]
+    bundles = load_bundles(session, numbers)
+    po = next((b.po for b in bundles.values() if b.po is not None), None)
+    if po is None:
+        raise ShipNoticeError(
+            f"shipment {shipment_id}: none of its POs ({', '.join(numbers)}) is in the store"
+        )
+    if po.row.partner not in partners:
+        raise ShipNoticeError(f"no partner profile {po.row.partner!r} for PO {po.doc.po_number}")
+    po_ship_to = po.doc.maybe_party("ship_to")
+    fc = po.doc.ship_to_location or (po_ship_to.id if po_ship_to else None)
+    return notice_from(source, fc, source.maybe_party("ship_from")), po
+
+
 def send_ship_notice(
     session: Session,
     partners: PartnerDirectory,
@@ -91,24 +116,10 @@ def send_ship_notice(
     cannot be rendered.
     """
     today = today or utcnow().date()
-    try:
-        source = find_shipment(session, shipment_id).doc
-    except Exception as exc:  # InvoicingError: the lookup's own message
-        raise ShipNoticeError(str(exc)) from None
-    numbers = [o.po_number for o in source.orders]
-    bundles = load_bundles(session, numbers)
-    po = next((b.po for b in bundles.values() if b.po is not None), None)
-    if po is None:
-        raise ShipNoticeError(
-            f"shipment {shipment_id}: none of its POs ({', '.join(numbers)}) is in the store"
-        )
+    draft, po = draft_notice(session, partners, shipment_id)
     partner = po.row.partner
-    if partner not in partners:
-        raise ShipNoticeError(f"no partner profile {partner!r} for PO {po.doc.po_number}")
     profile = partners.get(partner)
-    po_ship_to = po.doc.maybe_party("ship_to")
-    fc = po.doc.ship_to_location or (po_ship_to.id if po_ship_to else None)
-    draft = notice_from(source, fc, source.maybe_party("ship_from"))
+    numbers = [o.po_number for o in draft.orders]
     ctx = Context(partner, profile.rules, today, profile.standard)
     reasons = ship_notice_reasons(session, draft, ctx)  # on the ASN's own lines and cartons
     notice = as_sent(draft)  # one item line per carton content, as an 856 states it
