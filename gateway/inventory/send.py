@@ -23,17 +23,10 @@ from gateway.canonical.inventory_feed import as_sent
 from gateway.config import PartnerDirectory
 from gateway.inventory.checks import inventory_feed_reasons
 from gateway.invoicing.checks import Reason
-from gateway.invoicing.render import mailbox_for
-from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.availability import availability_source, latest_availability
-from gateway.outbound.envelopes import (
-    build_interchange,
-    next_transaction_control,
-    outbound_filename,
-    to_payload,
-)
-from gateway.outbound.outbox import queue_outbound
+from gateway.outbound.envelopes import next_transaction_control
+from gateway.outbound.render import RenderError, render_and_queue
 from gateway.store.archive import Archive
 from gateway.store.models import InventoryFeedRecord, utcnow
 
@@ -104,23 +97,14 @@ def send_inventory_feed(
         return Outcome(record, reasons)
     control = next_transaction_control(session, profile)
     document = as_sent(feed, f"{feed.feed_id}-{control}"[:30])
-    envelope_profile = profile.model_copy(update={"version": "004010"})
     try:
-        body = mappings.render(document, "x12", "004010", "846", control, profile.mappings)
-    except TranslationError as exc:
-        raise InventoryFeedError(f"846 of feed {feed.feed_id} cannot be rendered: {exc}") from None
-    interchange = build_interchange(session, envelope_profile, "IB", [body])
-    payload = to_payload(interchange, "x12", outbound_filename(profile, "846", interchange.control_number))
-    payload.document_types = ["availability"]
-    message = queue_outbound(
-        session,
-        archive,
-        partner,
-        mailbox_for(partners, partner),
-        payload,
-        actor=actor,
-        note=f"inventory feed {document.feed_id} (slot {slot})",
-    )
+        message = render_and_queue(
+            session, partners, mappings, archive, partner, document, "inventory_feed",
+            version="004010", document_types=["availability"], actor=actor,
+            note=f"inventory feed {document.feed_id} (slot {slot})",
+        )  # fmt: skip
+    except RenderError as exc:
+        raise InventoryFeedError(f"846 of feed {feed.feed_id} {exc}") from None
     record.status = "queued"
     record.message_id = message.id
     session.add(record)

@@ -24,17 +24,9 @@ from gateway.canonical.ship_notice import as_sent, ship_notice
 from gateway.config import PartnerDirectory
 from gateway.invoicing.build import find_shipment
 from gateway.invoicing.checks import Reason
-from gateway.invoicing.render import mailbox_for
-from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.book import Loaded, load_bundles
-from gateway.outbound.envelopes import (
-    build_interchange,
-    next_transaction_control,
-    outbound_filename,
-    to_payload,
-)
-from gateway.outbound.outbox import queue_outbound
+from gateway.outbound.render import RenderError, render_and_queue
 from gateway.shipping.checks import Context, ship_notice_reasons
 from gateway.shipping.labels import carton_labels
 from gateway.store.archive import Archive
@@ -143,35 +135,15 @@ def send_ship_notice(
             "ship notice %s for %s blocked: %s", notice.shipment_id, partner, "; ".join(map(str, reasons))
         )
         return Outcome(record, notice, reasons)
-    version: str
-    if profile.standard == "x12":
-        version, document, functional, kind = profile.rules.ship_notice.x12_version, "856", "SH", "856"
-    else:
-        version, document, functional, kind = profile.version, "DESADV", "DESADV", "desadv"
-    envelope_profile = profile.model_copy(update={"version": version})
-    control = next_transaction_control(session, profile)
+    version = profile.rules.ship_notice.x12_version if profile.standard == "x12" else profile.version
     try:
-        body = mappings.render(
-            ship_notice(notice), profile.standard, version, document, control, profile.mappings
-        )
-    except TranslationError as exc:
-        raise ShipNoticeError(
-            f"ship notice {notice.shipment_id} cannot be rendered as {document}: {exc}"
-        ) from None
-    interchange = build_interchange(session, envelope_profile, functional, [body])
-    payload = to_payload(
-        interchange, profile.standard, outbound_filename(profile, kind, interchange.control_number)
-    )
-    payload.document_types = ["shipment"]
-    message = queue_outbound(
-        session,
-        archive,
-        partner,
-        mailbox_for(partners, partner),
-        payload,
-        actor=actor,
-        note=f"ship notice {notice.shipment_id}",
-    )
+        message = render_and_queue(
+            session, partners, mappings, archive, partner, ship_notice(notice), "ship_notice",
+            version=version, document_types=["shipment"], actor=actor,
+            note=f"ship notice {notice.shipment_id}",
+        )  # fmt: skip
+    except RenderError as exc:
+        raise ShipNoticeError(f"ship notice {notice.shipment_id} {exc}") from None
     labels = archive.store(carton_labels(notice, po.doc.po_number))
     record.status = "queued"
     record.message_id = message.id
