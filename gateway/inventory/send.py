@@ -4,11 +4,12 @@
 (:func:`gateway.orders.availability.latest_availability`, whose source is
 ``rules.availability.source_partner``), runs the pre-check (:mod:`gateway.inventory.checks`) and,
 with no reason, renders it through the partner's outbound mapping (X12 004010 846,
-``mappings/x12-004010-846-out.yaml``), wraps it in an interchange (group IB) with the partner's
-control numbers and queues it through its mailbox. Each send is an
+``mappings/x12-004010-846-out.yaml``, group IB; EDIFACT D96A INVRPT for an EDIFACT partner,
+``mappings/edifact-d96a-invrpt-out.yaml``), wraps it in an interchange with the partner's
+control numbers and queues it through its mailbox (:mod:`gateway.outbound.render`). Each send is an
 :class:`~gateway.store.models.InventoryFeedRecord` for its slot (``queued`` or ``blocked`` with
 its reasons), unique per partner and slot: a slot already queued is not sent again. All in the
-caller's transaction. X12 partners only (an EDIFACT INVRPT is not built).
+caller's transaction.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 class InventoryFeedError(Exception):
-    """An 846 that cannot be built (no partner, not X12, no feed, no mapping): the message says why."""
+    """An 846 / INVRPT that cannot be built (no partner, no feed, no mapping): the message says why."""
 
 
 @dataclass
@@ -63,15 +64,13 @@ def send_inventory_feed(
 ) -> Outcome:
     """Build, check and queue the 846 of ``partner`` for ``slot`` (default: one sent by hand now).
 
-    Raises :class:`InventoryFeedError` for an unknown or non-X12 partner, no availability feed,
-    or a feed that cannot be rendered.
+    Raises :class:`InventoryFeedError` for an unknown partner, no availability feed, or a feed
+    that cannot be rendered.
     """
     now = now or utcnow()
     if partner not in partners:
         raise InventoryFeedError(f"no partner profile {partner!r}")
     profile = partners.get(partner)
-    if profile.standard != "x12":
-        raise InventoryFeedError(f"{partner}: the 846 is X12; an EDIFACT INVRPT is not built")
     slot = slot or f"now-{now:%Y%m%dT%H%M%S}"
     record = session.exec(
         select(InventoryFeedRecord).where(
@@ -100,11 +99,13 @@ def send_inventory_feed(
     try:
         message = render_and_queue(
             session, partners, mappings, archive, partner, document, "inventory_feed",
-            version="004010", document_types=["availability"], actor=actor,
+            version="004010" if profile.standard == "x12" else profile.version,
+            document_types=["availability"], actor=actor,
             note=f"inventory feed {document.feed_id} (slot {slot})",
         )  # fmt: skip
     except RenderError as exc:
-        raise InventoryFeedError(f"846 of feed {feed.feed_id} {exc}") from None
+        name = "846" if profile.standard == "x12" else "INVRPT"
+        raise InventoryFeedError(f"{name} of feed {feed.feed_id} {exc}") from None
     record.status = "queued"
     record.message_id = message.id
     session.add(record)
