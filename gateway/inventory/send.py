@@ -34,8 +34,9 @@ from gateway.store.models import InventoryFeedRecord, utcnow
 log = logging.getLogger(__name__)
 
 
-class InventoryFeedError(Exception):
-    """An 846 / INVRPT that cannot be built (no partner, no feed, no mapping): the message says why."""
+class InventoryFeedError(ValueError):
+    """An 846 / INVRPT that cannot be built (no partner, no feed, no mapping) or an operator's action
+    on one that cannot be taken: the message says why."""
 
 
 @dataclass
@@ -77,7 +78,7 @@ def send_inventory_feed(
             InventoryFeedRecord.partner == partner, InventoryFeedRecord.slot == slot
         )
     ).first()
-    if record is not None and record.status == "queued":
+    if record is not None and record.status in ("queued", "cancelled"):  # sent, or an operator's no
         return Outcome(record, already=True)
     source = availability_source(profile)
     feed = latest_availability(session, partner, source)

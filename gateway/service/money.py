@@ -14,8 +14,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from gateway.inventory import review
 from gateway.inventory.at_send import recheck as inventory_feed_recheck
 from gateway.inventory.schedule import send_due_inventory_feeds
+from gateway.inventory.send import InventoryFeedError
 from gateway.inventory.send import Outcome as InventoryOutcome
 from gateway.invoicing import (
     InvoiceBlocked,
@@ -182,6 +184,28 @@ def run_inventory_feeds(runtime: Runtime, *, now: datetime | None = None) -> lis
         return send_due_inventory_feeds(
             session, runtime.partners, runtime.mappings, runtime.archive, now or utcnow()
         )
+
+
+def approve_inventory_feed(runtime: Runtime, record_id: int, actor: str) -> InventoryOutcome:
+    """Queue blocked inventory feed ``record_id`` if it passes now, in its own transaction
+    (:mod:`gateway.inventory.review`); raises :class:`InventoryFeedError` (a ``ValueError``)
+    after committing the reasons of now when it still fails."""
+    failed: InventoryFeedError | None = None
+    with session_scope(runtime.engine) as session:
+        try:
+            return review.approve_inventory_feed(
+                session, runtime.partners, runtime.mappings, runtime.archive, record_id, actor=actor
+            )
+        except InventoryFeedError as exc:
+            failed = exc  # commit the reasons of now and the refusal's audit entry, then raise
+    assert failed is not None
+    raise failed
+
+
+def cancel_inventory_feed(runtime: Runtime, record_id: int, actor: str, reason: str) -> None:
+    """Cancel blocked inventory feed ``record_id`` and its held message, in its own transaction."""
+    with session_scope(runtime.engine) as session:
+        review.cancel_inventory_feed(session, record_id, actor=actor, reason=reason)
 
 
 def run_aging_checks(runtime: Runtime, *, today: date | None = None, notify: bool = True) -> list[Alert]:
