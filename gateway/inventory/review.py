@@ -16,11 +16,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from gateway.config import PartnerDirectory
-from gateway.inventory.send import InventoryFeedError, Outcome, send_inventory_feed
+from gateway.inventory.send import InventoryFeedError, Outcome, cancel_held, send_inventory_feed
 from gateway.mapping.registry import MappingRegistry
-from gateway.store import messages
 from gateway.store.archive import Archive
-from gateway.store.models import AuditEntry, InventoryFeedRecord, Message, MessageState
+from gateway.store.models import AuditEntry, InventoryFeedRecord
 
 BLOCKED = "blocked"
 
@@ -35,13 +34,6 @@ def _blocked(session: Session, record_id: int, verb: str) -> InventoryFeedRecord
             f"only a blocked one is {verb}"
         )
     return record
-
-
-def _cancel_held(session: Session, message_id: int | None, actor: str, why: str) -> None:
-    """Cancel the message held ``blocked`` at send (a queued or sent one is left alone)."""
-    message = session.get(Message, message_id) if message_id else None
-    if message is not None and message.state == MessageState.BLOCKED.value:
-        messages.move(session, message, MessageState.CANCELLED, why, actor=actor)
 
 
 def _audit(
@@ -69,7 +61,6 @@ def approve_inventory_feed(
     :class:`InventoryFeedError` when it is not blocked or still breaks a rule (the reasons of
     now are kept on it: the caller commits them)."""
     record = _blocked(session, record_id, "approved")
-    held = record.message_id
     outcome = send_inventory_feed(
         session, partners, mappings, archive, record.partner, slot=record.slot, now=now, actor=actor
     )
@@ -77,7 +68,6 @@ def approve_inventory_feed(
         text = "; ".join(map(str, outcome.reasons))
         _audit(session, actor, "inventory_feed.approve_refused", record, text)
         raise InventoryFeedError(f"inventory feed {record_id} still fails: {text}")
-    _cancel_held(session, held, actor, f"replaced by message {record.message_id} on approval")
     _audit(session, actor, "inventory_feed.approved", record, None)
     session.flush()
     return outcome
@@ -92,7 +82,7 @@ def cancel_inventory_feed(
     record = _blocked(session, record_id, "cancelled")
     record.status = "cancelled"
     session.add(record)
-    _cancel_held(session, record.message_id, actor, f"cancelled: {reason}")
+    cancel_held(session, record.message_id, actor, f"cancelled: {reason}")
     _audit(session, actor, "inventory_feed.cancelled", record, reason)
     session.flush()
     return record

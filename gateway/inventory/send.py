@@ -28,8 +28,9 @@ from gateway.mapping.registry import MappingRegistry
 from gateway.orders.availability import availability_source, latest_availability
 from gateway.outbound.envelopes import next_transaction_control
 from gateway.outbound.render import RenderError, render_and_queue
+from gateway.store import messages
 from gateway.store.archive import Archive
-from gateway.store.models import InventoryFeedRecord, utcnow
+from gateway.store.models import InventoryFeedRecord, Message, MessageState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,13 @@ class Outcome:
     @property
     def queued(self) -> bool:
         return self.record.status == "queued"
+
+
+def cancel_held(session: Session, message_id: int | None, actor: str, why: str) -> None:
+    """Cancel message ``message_id`` if it is held ``blocked`` at send (a queued or sent one is left)."""
+    message = session.get(Message, message_id) if message_id else None
+    if message is not None and message.state == MessageState.BLOCKED.value:
+        messages.move(session, message, MessageState.CANCELLED, why, actor=actor)
 
 
 def send_inventory_feed(
@@ -85,6 +93,7 @@ def send_inventory_feed(
     if feed is None:
         raise InventoryFeedError(f"{partner}: no availability feed from {source} is stored")
     record = record or InventoryFeedRecord(partner=partner, slot=slot)
+    held = record.message_id  # a message held at send (blocked): replaced by the one queued now
     record.feed_id = feed.feed_id
     rules = profile.rules.inventory_feed
     reasons = inventory_feed_reasons(feed, rules, now, profile.default_currency)
@@ -109,6 +118,7 @@ def send_inventory_feed(
         raise InventoryFeedError(f"{name} of feed {feed.feed_id} {exc}") from None
     record.status = "queued"
     record.message_id = message.id
+    cancel_held(session, held, actor, f"replaced by message {message.id}")
     session.add(record)
     session.flush()
     return Outcome(record, [])

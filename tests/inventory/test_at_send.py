@@ -61,6 +61,9 @@ def test_a_queued_846_whose_feed_was_replaced_is_held_and_the_newer_one_goes(run
     assert len(run_inventory_feeds(runtime, now=NOW + timedelta(minutes=5))) == 1  # same slot, again
     assert mailboxes.send_due(runtime).sent == 1
     assert _state(runtime) == [("stock2", "queued", [], "sent")]
+    with session_scope(runtime.engine) as session:  # the held message is replaced, not left blocked
+        held = session.exec(select(Message).where(Message.state == "cancelled")).one()
+        assert "availability" in held.document_types
 
 
 def test_a_queued_846_that_is_now_stale_is_held(runtime: Runtime) -> None:
