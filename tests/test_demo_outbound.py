@@ -148,8 +148,10 @@ def test_each_passes_our_checks_and_re_reads_to_the_same_document(demo: Path, mo
                     record = session.exec(
                         select(ShipNoticeRecord).where(ShipNoticeRecord.message_id == message.id)
                     ).one()
-                    held = recheck_ship_notice(session, runtime.partners, message, now)
-                    assert held is not None and held.reasons == []
+                    held = recheck_ship_notice(
+                        session, runtime.partners, runtime.mappings, runtime.archive, message, now
+                    )
+                    assert held is not None and held.reasons == [] and held.payload is None  # as sent
                     draft, _ = draft_notice(session, runtime.partners, record.source_shipment_id)
                     notice = notice_as_sent(draft)
                     assert back.model_dump(exclude={"partner"}) == notice.model_dump(exclude={"partner"})
@@ -162,7 +164,9 @@ def test_each_passes_our_checks_and_re_reads_to_the_same_document(demo: Path, mo
                     record = session.exec(
                         select(InventoryFeedRecord).where(InventoryFeedRecord.message_id == message.id)
                     ).one()
-                    held = recheck_inventory_feed(session, runtime.partners, message, now)
+                    held = recheck_inventory_feed(
+                        session, runtime.partners, runtime.mappings, runtime.archive, message, now
+                    )
                     assert held is not None and held.reasons == []
                     assert back.feed_id.startswith(record.feed_id[:20]) and back.lines
                 checked.add((message.partner, kind))

@@ -23,7 +23,9 @@ from gateway.config import PartnerDirectory
 from gateway.inventory.checks import inventory_feed_reasons
 from gateway.invoicing.at_send import HeldRecords
 from gateway.invoicing.checks import Reason
+from gateway.mapping.registry import MappingRegistry
 from gateway.orders.availability import availability_source, latest_availability
+from gateway.store.archive import Archive
 from gateway.store.models import Document, InventoryFeedRecord, Message
 
 SUPERSEDED = "feed_superseded"
@@ -44,7 +46,12 @@ def _feed(session: Session, source: str, feed_id: str | None) -> Availability | 
 
 
 def recheck(
-    session: Session, partners: PartnerDirectory, message: Message, now: datetime
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    message: Message,
+    now: datetime,
 ) -> HeldRecords | None:
     """The reasons the 846 records ``message`` carries must not leave now (``None``: it carries none)."""
     records = list(

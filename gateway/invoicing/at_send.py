@@ -47,6 +47,7 @@ from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.acknowledgement import precheck
 from gateway.orders.book import is_live, load_bundles, safe_load
+from gateway.outbound.outbox import OutboundPayload
 from gateway.reconcile import run_scopes, scopes_of
 from gateway.store import messages
 from gateway.store.archive import Archive
@@ -82,16 +83,21 @@ class SendCheck:
 class HeldRecords:
     """What a record check found on a message: the records it carries and the reasons they now break.
 
-    ``kind`` names the audit action (``<kind>.blocked_at_send``); no reason: the message may go.
+    ``kind`` names the audit action (``<kind>.blocked_at_send``); no reason: the message may go,
+    with ``payload`` instead of the queued bytes when the document changed since it was queued.
     """
 
     kind: str
     records: Sequence[ShipNoticeRecord | InventoryFeedRecord]
     reasons: list[Reason] = field(default_factory=list)
+    payload: OutboundPayload | None = None  # no reason, but the document changed: send these bytes
+    note: str = ""  # what changed, for the message's timeline
 
 
 #: a re-check of one kind of outbound record: ``None`` when the message carries none of that kind
-RecordCheck = Callable[[Session, PartnerDirectory, Message, datetime], HeldRecords | None]
+RecordCheck = Callable[
+    [Session, PartnerDirectory, MappingRegistry, Archive, Message, datetime], HeldRecords | None
+]
 
 
 def carried_invoices(session: Session, message_id: int) -> list[Document]:
@@ -156,6 +162,13 @@ def _rerender(
 ) -> None:
     """Point ``message`` at freshly rendered bytes of ``doc`` (the stored document changed)."""
     payload = render_payload(session, partners, mappings, row, doc)
+    _repoint(session, archive, message, payload, f"{doc.kind} {doc.invoice_number} changed")
+
+
+def _repoint(
+    session: Session, archive: Archive, message: Message, payload: OutboundPayload, why: str
+) -> None:
+    """Point queued ``message`` at ``payload``'s bytes (archived now), noted on its timeline."""
     stored = archive.store(payload.data)
     message.sha256, message.archive_path, message.size = stored.sha256, stored.key, stored.size
     message.filename = payload.filename
@@ -163,11 +176,7 @@ def _rerender(
     message.group_controls = list(payload.group_controls)
     message.transaction_controls = list(payload.transaction_controls)
     session.add(message)
-    messages.note_event(
-        session,
-        message,
-        f"re-rendered at send as {payload.filename}: {doc.kind} {doc.invoice_number} changed",
-    )
+    messages.note_event(session, message, f"re-rendered at send as {payload.filename}: {why}")
 
 
 def prepare_for_send(
@@ -197,7 +206,7 @@ def prepare_for_send(
     rows = carried_invoices(session, message_id)
     if not rows:
         if not _check_acknowledgements(session, message, result):
-            _check_records(session, partners, message, now, record_checks, result)
+            _check_records(session, partners, mappings, archive, message, now, record_checks, result)
         return result
     today = today or now.date()
     loaded: list[tuple[Document, Invoice]] = []
@@ -226,19 +235,25 @@ def prepare_for_send(
 def _check_records(
     session: Session,
     partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
     message: Message,
     now: datetime,
     checks: Sequence[RecordCheck],
     result: SendCheck,
 ) -> None:
     """The first of ``checks`` that finds its records on ``message`` decides: with reasons, the
-    records go back to ``blocked`` with them (audited) and the message is held."""
+    records go back to ``blocked`` with them (audited) and the message is held; without, the
+    message points at the fresh bytes when the document changed."""
     for check in checks:
-        held = check(session, partners, message, now)
+        held = check(session, partners, mappings, archive, message, now)
         if held is None:
             continue
         result.reasons += held.reasons
         if not result.blocked:
+            if held.payload is not None:
+                _repoint(session, archive, message, held.payload, held.note)
+                result.rerendered = True
             return
         text = "; ".join(map(str, result.reasons))
         for record in held.records:

@@ -144,12 +144,27 @@ def send_ship_notice(
         )  # fmt: skip
     except RenderError as exc:
         raise ShipNoticeError(f"ship notice {notice.shipment_id} {exc}") from None
-    labels = archive.store(carton_labels(notice, po.doc.po_number))
     record.status = "queued"
     record.message_id = message.id
-    record.labels_key = labels.sha256
-    session.add(record)
-    for package in notice.packages:
-        session.add(SsccUse(partner=partner, sscc=package.sscc, shipment_id=notice.shipment_id))
-    session.flush()
+    label_and_record(session, archive, record, notice, po.doc.po_number)
     return Outcome(record, notice, [])
+
+
+def label_and_record(
+    session: Session, archive: Archive, record: ShipNoticeRecord, notice: Shipment, po_number: str
+) -> None:
+    """Archive ``notice``'s carton labels beside ``record`` and record its SSCCs (365-day rule);
+    an SSCC already recorded for the notice is not recorded twice."""
+    record.labels_key = archive.store(carton_labels(notice, po_number)).sha256
+    session.add(record)
+    known = set(
+        session.exec(
+            select(SsccUse.sscc).where(
+                SsccUse.partner == record.partner, SsccUse.shipment_id == notice.shipment_id
+            )
+        ).all()
+    )
+    for package in notice.packages:
+        if package.sscc not in known:
+            session.add(SsccUse(partner=record.partner, sscc=package.sscc, shipment_id=notice.shipment_id))
+    session.flush()
