@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlmodel import col, select
 
 from gateway.console import actions
@@ -18,7 +18,7 @@ from gateway.console.auth import requires
 from gateway.console.context import current_user, db, runtime
 from gateway.console.csv_export import attribute_rows, csv_response, wants_csv
 from gateway.console.paging import every_row, keyset, query_args, where_equal
-from gateway.console.views.money import NOTE_MAX, describe_reason
+from gateway.console.views.money import action_reason, describe_reason
 from gateway.store.models import InventoryFeedRecord, Message
 
 bp = Blueprint("inventory", __name__)
@@ -57,11 +57,7 @@ def action(record_id: int, verb: str) -> Any:
     assert user is not None
     if db().get(InventoryFeedRecord, record_id) is None:
         abort(404, description=f"there is no inventory feed {record_id}")
-    note = (request.form.get("reason") or "").strip()
-    if verb == "cancel" and not note:
-        abort(400, description="a cancel needs a reason (it goes to the audit log)")
-    if len(note) > NOTE_MAX:
-        abort(400, description=f"the reason is longer than {NOTE_MAX} characters")
+    note = action_reason(verb)
     try:
         if verb == "approve":
             actions.approve_inventory_feed(runtime(), record_id, user.username)
