@@ -7,6 +7,7 @@ of its slot sends the newer feed.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,17 +20,23 @@ from gateway.service.money import AT_SEND_CHECKS, run_inventory_feeds
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import AuditEntry, InventoryFeedRecord, Message
+from tests.conftest import BACKENDS, pg_schema
 from tests.inventory.test_send import FEED
+from tests.pipeline.conftest import make_home
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-@pytest.fixture
-def runtime(home: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.chdir(home)  # the local mailboxes' relative folders
-    rt = Runtime.open(home / "config.yaml")
-    yield rt
-    rt.close()
+@pytest.fixture(params=BACKENDS)
+def runtime(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The shipped profiles on a real SQLite file, and on PostgreSQL when it is there."""
+    with ExitStack() as stack:
+        url = None if request.param == "sqlite" else stack.enter_context(pg_schema("inv"))
+        config = make_home(tmp_path / "gw", url)
+        monkeypatch.chdir(config.parent)  # the local mailboxes' relative folders
+        rt = Runtime.open(config)
+        stack.callback(rt.close)
+        yield rt
 
 
 def _feed(runtime: Runtime, data: bytes, name: str) -> None:
