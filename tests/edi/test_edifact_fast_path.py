@@ -110,6 +110,29 @@ def test_fast_and_slow_paths_give_identical_segments(
 @settings(max_examples=100, deadline=None)
 @given(
     st.sampled_from(SEPARATOR_SETS),
+    st.lists(SEGMENT, max_size=8),
+    st.integers(3, 90),
+    st.sampled_from(["\r\n", "\n"]),
+)
+def test_wrapped_files_read_the_same_on_the_fast_and_the_slow_path(
+    una: str, segs: list, width: int, newline: str
+) -> None:
+    """A file cut into lines of ``width`` characters (a line break anywhere, inside a tag too):
+    the same events, positions included, on runs and on split tokens, and the same segments as
+    the file in one line."""
+    flat = render(una, segs, [""] * len(segs))
+    body = flat[len(una) :]  # the UNA itself is fixed width: not cut
+    wrapped = una + newline.join(body[i : i + width] for i in range(0, len(body), width)) + newline
+    fast = events(wrapped)
+    assert fast == events(wrapped, runs=False)
+    assert [e.segments for e in fast if isinstance(e, Transaction)] == [
+        e.segments for e in events(flat) if isinstance(e, Transaction)
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(SEPARATOR_SETS),
     st.lists(SEGMENT, min_size=1, max_size=8),
     st.lists(LEADING, min_size=8, max_size=8),
 )
@@ -137,6 +160,14 @@ def test_a_message_is_split_on_first_use_and_counted_without_splitting() -> None
     assert segments[3] == ["FTX", "AAI", "", "", "gate 4: ring +49"]
     assert message.segments is segments  # split once, then kept
     assert message.segment_count == 7
+
+
+def test_the_header_alone_is_split_without_the_rest() -> None:
+    [message] = [e for e in read_edifact([ORDERS]) if isinstance(e, Transaction)]
+    [slow] = [e for e in read_edifact([ORDERS], runs=False) if isinstance(e, Transaction)]
+    assert message.first_segments(2) == slow.segments[:2] == slow.first_segments(2)
+    assert message._pending is not None  # type: ignore[attr-defined]  # the others are still text
+    assert message.segments[:2] == message.first_segments(2)
 
 
 def test_a_deferred_message_compares_copies_and_pickles_as_its_segments() -> None:

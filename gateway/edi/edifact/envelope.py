@@ -253,14 +253,14 @@ class Envelope(EnvelopeBase):
                 self.body,
                 element,
                 component,
-                type=t["type"],
-                control_number=t["control"],
-                version=t["version"],
-                interchange=self.interchange,
-                group=self.group,
-                index=t["index"],
-                first_segment=t["first"],
-                issues=t["issues"],
+                t["type"],
+                t["control"],
+                t["version"],
+                self.interchange,
+                self.group,
+                t["index"],
+                t["first"],
+                t["issues"],
             )
         )
         self.body = None

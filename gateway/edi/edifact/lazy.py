@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.edi import model
+from gateway.edi.errors import Issue
 from gateway.edi.model import Segment
 
 _SEGMENTS = model.Transaction.__dict__["segments"]  # the slot that holds the split segments
@@ -43,6 +44,16 @@ def split_segments(items: list[Any], element: str, component: str) -> list[Segme
     return out
 
 
+def split_segment(text: str, element: str, component: str) -> Segment:
+    """One segment's text (no release character) split as :func:`split_segments` splits it."""
+    parts: list[Any] = text.split(element)
+    if component in text:
+        parts = [part.split(component) if component in part else part for part in parts]
+        if parts[0].__class__ is list:
+            parts[0] = component.join(parts[0])
+    return parts
+
+
 class Transaction(model.Transaction):
     """A :class:`gateway.edi.model.Transaction` whose segments are split on first use.
 
@@ -56,9 +67,26 @@ class Transaction(model.Transaction):
     _pending: tuple[list[Any], str, str] | None  # (items, element, component) until split
 
     @classmethod
-    def deferred(cls, items: list[Any], element: str, component: str, **fields: Any) -> Transaction:
-        """A message of ``items`` (segment texts or split segments), split with these separators."""
-        message = cls(segments=[], **fields)
+    def deferred(
+        cls,
+        items: list[Any],
+        element: str,
+        component: str,
+        kind: str,
+        control_number: str,
+        version: str,
+        interchange: model.InterchangeHeader,
+        group: model.GroupHeader,
+        index: int,
+        first_segment: int,
+        issues: list[Issue],
+    ) -> Transaction:
+        """A message of ``items`` (segment texts or split segments), split with these separators.
+
+        The other arguments are the :class:`~gateway.edi.model.Transaction` fields after
+        ``segments``, in order (``kind`` is ``type``); positional, for this runs once a message.
+        """
+        message = cls(kind, control_number, version, [], interchange, group, index, first_segment, issues)
         message._pending = (items, element, component)
         return message
 
@@ -82,3 +110,11 @@ class Transaction(model.Transaction):
         """How many segments the message holds, without splitting them."""
         pending = self._pending
         return len(pending[0]) if pending is not None else len(_SEGMENTS.__get__(self))
+
+    def first_segments(self, count: int = 1) -> list[Segment]:
+        """The first ``count`` segments, split without splitting the others."""
+        pending = self._pending
+        if pending is None:
+            return _SEGMENTS.__get__(self)[:count]
+        items, element, component = pending
+        return split_segments(items[:count], element, component)

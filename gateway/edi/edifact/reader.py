@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from gateway.edi.edifact.envelope import AT_END, SERVICE_TAGS, TRANSITIONS, Envelope, State
-from gateway.edi.edifact.lazy import split_segments
+from gateway.edi.edifact.lazy import split_segment, split_segments
 from gateway.edi.edifact.tokenizer import Run, Token, Tokenizer
 from gateway.edi.errors import Issue, IssueCode, Severity
 from gateway.edi.model import Event
@@ -97,7 +97,7 @@ def _route_run(envelope: Envelope, run: Run, plain: set[str]) -> Iterator[Event]
             else:
                 offsets = offsets or run.offsets()
                 yield from _outside(envelope, run, done, index, offsets, plain)
-        segment = split_segments([raws[index]], element, component)[0]
+        segment = split_segment(raws[index], element, component)
         yield from _route(envelope, (run.ordinal + index, offset, segment, d), plain)
         done = index + 1
     if done < len(raws):

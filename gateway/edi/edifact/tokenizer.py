@@ -232,9 +232,10 @@ class Tokenizer:
         n = len(buf)
         pos = 0
         resume = self._resume
+        hits: dict[str, int] = {}  # where each marker next occurs in buf (see _bulk_stop)
         while True:
             if not self._after_unz:
-                stop = self._bulk_stop(buf, pos)
+                stop = self._bulk_stop(buf, pos, hits)
                 if stop > pos:
                     pos = self._bulk(buf, pos, stop, out)
                     resume = 0
@@ -289,21 +290,26 @@ class Tokenizer:
         self._resume = max(0, resume - pos) if resume else 0
         return out
 
-    def _bulk_stop(self, buf: str, pos: int) -> int:
+    def _bulk_stop(self, buf: str, pos: int, hits: dict[str, int]) -> int:
         """Where the fast path may run to from ``pos``: a terminator, or -1.
 
         The region ends before the first segment holding a release character, a
         ``UNA`` or (under custom delimiters) a ``UNZ``: those take the careful path.
-        Each search stops at the first hit, which the careful path then consumes, so
-        the searches cost O(n) over the whole buffer.
+        ``hits`` remembers, for this ``buf``, where each marker next occurs (``-1``:
+        nowhere after); a marker is searched for again only once ``pos`` has passed its
+        last hit, so the searches cost O(n) over the whole buffer however many
+        segments hold a release character. (A marker cannot straddle a terminator:
+        ``UNA``/``UNZ`` are letters, the release character is not the terminator.)
         """
         terminator = self._delims.segment
         stop = buf.rfind(terminator, pos)
         for marker in self._markers:
             if stop <= pos:
                 break
-            hit = buf.find(marker, pos, stop)
-            if hit != -1:
+            hit = hits.get(marker, -2)
+            if hit < pos and hit != -1:
+                hit = hits[marker] = buf.find(marker, pos)
+            if hit != -1 and hit < stop:
                 stop = buf.rfind(terminator, pos, hit)
         return stop
 
