@@ -1,5 +1,8 @@
 """Running the gateway: ``acorn run``, ``ingest``, ``messages``, ``show``, ``replay``, ``send``, ``demo``.
 
+``acorn messages`` lists messages; its subcommands (:data:`MESSAGES_COMMANDS`, loaded lazily)
+act on one, e.g. ``acorn messages suspect ID`` (:mod:`gateway.cli.suspect_cmd`).
+
 Each command opens the runtime from ``--config`` (upgrading the database), so a bad
 configuration stops it with ``FILE:LINE: key: problem`` lines and status 2.
 """
@@ -22,6 +25,7 @@ from waitress.server import create_server
 from werkzeug.serving import run_simple
 
 from gateway.cli.admin_cmds import settings_from
+from gateway.cli.group import AcornGroup
 from gateway.cli.runlock import AlreadyRunning, run_lock
 from gateway.config import ConfigError
 from gateway.console import create_app
@@ -156,7 +160,16 @@ def _since(value: str | None) -> datetime | None:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO date-time)") from None
 
 
-@click.command("messages")
+#: the subcommands of ``acorn messages`` (imported when they run, as the top-level ones)
+MESSAGES_COMMANDS: dict[str, tuple[str, str]] = {
+    "suspect": (
+        "gateway.cli.suspect_cmd:suspect_command",
+        "Decide a message held as a suspect duplicate: a duplicate, or new.",
+    ),
+}
+
+
+@click.group("messages", cls=AcornGroup, lazy=MESSAGES_COMMANDS, invoke_without_command=True)
 @click.option(
     "--state", type=click.Choice([s.value for s in MessageState]), help="Only messages in this state."
 )
@@ -173,7 +186,9 @@ def messages_command(
     limit: int,
     as_json: bool,
 ) -> None:
-    """List the newest messages."""
+    """List the newest messages (or run a subcommand: ``acorn messages suspect ID ...``)."""
+    if ctx.invoked_subcommand is not None:
+        return
     runtime = open_runtime(ctx, partner)
     with session_scope(runtime.engine) as session:
         query = select(Message)
@@ -306,7 +321,10 @@ DEMO_FILES = {
     ],
     "warehouse": ["x12_4010_856_partial_shipment.edi", "availability_feed.csv"],  # the 846's input
     "amazon-eu": ["edifact_d96a_orders_po.edi", "edifact_d96a_retann_returns.edi"],
+    "warehouse-eu": ["x12_4010_856_eu_shipment.edi", "availability_feed_eu.csv"],  # the INVRPT's input
 }
+#: taken at once by ``acorn demo`` (this morning's stock), so the POs' acknowledgements decide from them
+DEMO_FIRST = ("availability_feed.csv", "availability_feed_eu.csv")
 
 
 @click.command("demo")
@@ -314,7 +332,10 @@ DEMO_FILES = {
               help="Folder of sample messages (default: the shipped demo set).")  # fmt: skip
 @click.pass_context
 def demo_command(ctx: click.Context, samples: Path | None) -> None:
-    """Drop demo messages into the demo partners' local inboxes (plus one bad file), dated today."""
+    """Drop demo messages into the demo partners' local inboxes (plus one bad file), dated today.
+
+    The availability feeds are taken at once instead (this morning's stock): the PO acknowledgements
+    of the next run decide from them, whichever mailbox is polled first."""
     folder = samples or Path(__file__).resolve().parents[2] / "tests" / "data" / "messages"
     runtime = open_runtime(ctx)
     placed = 0
@@ -331,10 +352,15 @@ def demo_command(ctx: click.Context, samples: Path | None) -> None:
             inbox.mkdir(parents=True, exist_ok=True)
             for name in names:
                 source = folder / name
-                if source.is_file():
-                    # dated today, so the console shows no months-old findings (service/demo.py)
-                    (inbox / f"{stamp}_{name}").write_bytes(redate(source.read_bytes(), today))
-                    placed += 1
+                if not source.is_file():
+                    continue
+                # dated today, so the console shows no months-old findings (service/demo.py)
+                data = redate(source.read_bytes(), today)
+                if name in DEMO_FIRST:
+                    pipeline.ingest(runtime, data, f"{stamp}_{name}", partner=partner, mailbox=boxes[0].name)
+                else:
+                    (inbox / f"{stamp}_{name}").write_bytes(data)
+                placed += 1
     finally:
         runtime.close()
     click.echo(f"placed {placed} demo message(s) in the partners' local inboxes")

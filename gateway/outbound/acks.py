@@ -2,8 +2,10 @@
 
 :func:`queue_acknowledgement` answers an inbound interchange per the partner's ack policy: a
 997 per group (X12) or a CONTRL per interchange (EDIFACT), addressed back to the sender with
-our own control numbers, queued in the outbox in the caller's transaction. Acknowledgements
-themselves are never acknowledged.
+our own control numbers, queued in the outbox in the caller's transaction. An interchange the
+dedupe stage skipped as a duplicate is not answered again (it was when it first came). What they accept
+and reject is :mod:`gateway.edi.verdict`'s decision, the same the translate stage stores by.
+Acknowledgements themselves are never acknowledged.
 
 :func:`apply_acknowledgement` reads an inbound 997/CONTRL, finds the outbound message it
 answers (by group control number for a 997, by interchange control number for a CONTRL) and
@@ -14,6 +16,7 @@ invoicing, so an invoice sent in it becomes ``accepted`` or ``rejected``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import asdict
 
 from sqlmodel import Session, select
@@ -47,14 +50,18 @@ def queue_acknowledgement(
     profile: PartnerProfile,
     parsed: ParsedFile,
     mailbox: str | None,
+    skip: Collection[int] = frozenset(),
 ) -> Message | None:
-    """Queue the 997s/CONTRLs answering ``parsed`` (all its interchanges in one file); ``None`` when
-    nothing needs an answer. The caller commits."""
+    """Queue the 997s/CONTRLs answering ``parsed`` (all its interchanges in one file, but those
+    whose index is in ``skip``: duplicates, answered when they first came); ``None`` when nothing
+    needs an answer. The caller commits."""
     if not profile.acks.send:
         return None
     delimiters = edi_delimiters(profile)
     payloads = []
     for interchange in parsed.interchanges:
+        if interchange.header.index in skip:
+            continue
         if not interchange.transactions or all(is_acknowledgement(t) for t in interchange.transactions):
             continue
         if parsed.standard == "x12":

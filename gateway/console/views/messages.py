@@ -23,11 +23,18 @@ from gateway.console.queries import (
     related_messages,
 )
 from gateway.console.rawview import raw_lines
-from gateway.console.suspectdiff import DiffLine, segment_diff
+from gateway.console.suspectdiff import DiffLine, interchange_diff
 from gateway.edi import EdiError, parse
 from gateway.service.xml_inbound import is_xml
 from gateway.store.archive import ArchiveCorrupted
-from gateway.store.models import Document, DocumentMessage, Message, MessageEvent, MessageState
+from gateway.store.models import (
+    Document,
+    DocumentMessage,
+    InterchangeSeen,
+    Message,
+    MessageEvent,
+    MessageState,
+)
 
 log = logging.getLogger(__name__)
 
@@ -150,22 +157,57 @@ def detail(message_id: int) -> Any:
 
 
 def _suspect_diff(message: Message, data: bytes | None) -> tuple[int, list[DiffLine]] | None:
-    """For a message held as ``suspect_duplicate``: the earlier message and the diff against it."""
+    """For a message held as ``suspect_duplicate``: the earlier message and, for each suspect
+    interchange, the diff of that interchange against the earlier one it resembles."""
     if message.state != MessageState.SUSPECT_DUPLICATE.value or data is None:
         return None
-    earlier_ids = [
-        o.get("duplicate_of")
+    suspects = [
+        o
         for o in message.interchanges or []
-        if o.get("outcome") == MessageState.SUSPECT_DUPLICATE.value
+        if o.get("outcome") == MessageState.SUSPECT_DUPLICATE.value and o.get("duplicate_of")
     ]
-    earlier = db().get(Message, earlier_ids[0]) if earlier_ids and earlier_ids[0] else None
-    if earlier is None:
-        return None
-    earlier_data, _error = load_payload(earlier)
-    if earlier_data is None:
-        return None
-    name = f"message {earlier.id}"
-    return int(earlier.id or 0), segment_diff(earlier_data, data, name, f"message {message.id}")
+    payloads: dict[int, bytes | None] = {}
+    lines: list[DiffLine] = []
+    first: int | None = None
+    for entry in suspects:
+        earlier = db().get(Message, int(entry["duplicate_of"]))
+        if earlier is None:
+            continue
+        earlier_id = int(earlier.id or 0)
+        if earlier_id not in payloads:
+            payloads[earlier_id] = load_payload(earlier)[0]
+        earlier_data = payloads[earlier_id]
+        if earlier_data is None:
+            continue
+        first = earlier_id if first is None else first
+        place = entry.get("duplicate_of_interchange") or _earlier_place(earlier_id, entry)
+        lines += interchange_diff(
+            earlier_data,
+            place,
+            data,
+            entry.get("interchange"),
+            f"message {earlier_id}",
+            f"message {message.id}",
+        )
+    return (first, lines) if first is not None else None
+
+
+def _earlier_place(earlier_id: int, entry: dict[str, Any]) -> int | None:
+    """The place of the earlier interchange of ``entry``'s identity (outcomes written before
+    ``duplicate_of_interchange`` was recorded), ``None`` when not known."""
+    seen = (
+        db()
+        .exec(
+            select(InterchangeSeen.position).where(
+                InterchangeSeen.message_id == earlier_id,
+                InterchangeSeen.sender_id == entry.get("sender_id"),
+                InterchangeSeen.receiver_id == entry.get("receiver_id"),
+                InterchangeSeen.control == entry.get("control"),
+            )
+        )
+        .first()
+    )
+    return int(seen) if seen is not None else None
 
 
 @bp.route("/messages/<int:message_id>/raw")

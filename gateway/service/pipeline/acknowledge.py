@@ -1,7 +1,9 @@
 """The acknowledge stage: queue the 997/CONTRL the partner's profile asks for, once per message.
 
 Once also across replays and recoveries: the message remembers its acknowledgement
-(``ack_message_id``) and a second run queues none. Canonical XML has no acknowledgement.
+(``ack_message_id``) and a second run queues none. It answers only what the message processes:
+an interchange the dedupe stage skipped as a duplicate was answered when it first came, and is
+not answered again (the timeline says which). Canonical XML has no acknowledgement.
 The acknowledgement answers through the mailbox the message came from when that is the
 partner's, else through the partner's first mailbox.
 """
@@ -25,7 +27,12 @@ def acknowledge(session: Session, message: Message, context: Context) -> Step | 
     profile = context.partner
     try:
         ack = queue_acknowledgement(
-            session, context.runtime.archive, profile, context.parsed, reply_mailbox(profile, message)
+            session,
+            context.runtime.archive,
+            profile,
+            context.parsed,
+            reply_mailbox(profile, message),
+            skip=context.skip,
         )
     except ValueError as exc:  # an envelope value the answer must echo cannot be written (a separator)
         raise StageError(
@@ -34,9 +41,15 @@ def acknowledge(session: Session, message: Message, context: Context) -> Step | 
     if ack is not None:
         message.ack_message_id = ack.id
         session.add(message)
-        messages.note_event(
-            session, message, f"acknowledgement queued (message {ack.id})", actor=context.actor
-        )
+        note = f"acknowledgement queued (message {ack.id})"
+        if context.skip:
+            places = [
+                str(n)
+                for n, ic in enumerate(context.parsed.interchanges, 1)
+                if ic.header.index in context.skip
+            ]
+            note += f"; not answered again: interchange {', '.join(places)} (duplicate)"
+        messages.note_event(session, message, note, actor=context.actor)
     return Step.TRANSLATE
 
 

@@ -5,18 +5,26 @@ did not fail (a failure an operator resolved or ignored, or corrected by an uplo
 nothing either). Otherwise each interchange is looked at on its own: one whose identity (sender,
 receiver, ISA13/UNB5) an earlier message that did not fail already carried is skipped, recorded in
 the message's interchange outcomes as ``duplicate`` of that message (with ``same_bytes`` saying
-whether the digest of its own bytes matches), and the rest of the file goes on. A file whose every
+whether the digest of its own bytes matches), and the rest of the file goes on. An interchange
+whose documents were stored counts as seen even when its message failed for another of its
+interchanges (its outcome is ``stored``): the partner resending the failed file gets the stored
+interchange skipped (no second 997/CONTRL, no hooks again) and the failed one processed. A file whose every
 interchange is a duplicate ends ``duplicate``. An interchange whose identity was seen before with
 *other* bytes (a changed retransmission) holds the whole message as ``suspect_duplicate`` before
 anything is acknowledged or stored, until an operator decides
 (:mod:`gateway.service.pipeline.suspects`): filed as a duplicate, or processed as new. The
 interchanges that go on are recorded
 (:class:`~gateway.store.models.InterchangeSeen`) for the files that follow. Canonical XML has no
-interchange: it is a duplicate by its bytes alone. An operator's replay is not affected.
+interchange: it is a duplicate by its bytes alone. An operator's replay runs the message's own
+interchanges again: only earlier messages count, so a replayed message is never a duplicate of
+itself (its stored interchanges are stored again, idempotently, and stay counted as seen). Each
+duplicate or suspect entry names the earlier interchange (``duplicate_of_interchange``: its place
+in that message's file), so the console diffs the two interchanges, not the two files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
@@ -105,9 +113,10 @@ def _per_interchange(session: Session, message: Message, context: Context) -> li
             outcome["decision"] = "new"
         if earlier is not None and earlier.digest != digest:
             outcome.update(outcome=MessageState.SUSPECT_DUPLICATE.value, duplicate_of=earlier.message_id)
-            outcome["same_bytes"] = False
+            outcome.update(duplicate_of_interchange=earlier.position, same_bytes=False)
         elif earlier is not None:
             outcome.update(outcome="duplicate", duplicate_of=earlier.message_id, same_bytes=True)
+            outcome["duplicate_of_interchange"] = earlier.position
             context.skip.add(header.index)
             note = (
                 f"interchange {place} ({identity['control']}) is a duplicate of message {earlier.message_id}"
@@ -132,15 +141,26 @@ def _per_interchange(session: Session, message: Message, context: Context) -> li
 
 
 def _earlier(session: Session, message: Message, identity: dict[str, str]) -> InterchangeSeen | None:
-    return session.exec(
-        select(InterchangeSeen)
+    """The first earlier interchange of this identity that counts as seen: one of a message that
+    did not fail, or one whose documents were stored although its message failed (outcome
+    ``stored``: another interchange of the file failed it)."""
+    rows = session.exec(
+        select(InterchangeSeen, Message.state, Message.interchanges)
         .join(Message, col(Message.id) == col(InterchangeSeen.message_id))
         .where(
             col(InterchangeSeen.message_id) < (message.id or 0),
             col(InterchangeSeen.sender_id) == identity["sender_id"],
             col(InterchangeSeen.receiver_id) == identity["receiver_id"],
             col(InterchangeSeen.control) == identity["control"],
-            col(Message.state).not_in(messages.FAILURES),
         )
         .order_by(col(InterchangeSeen.message_id))
-    ).first()
+    ).all()
+    for seen, state, entries in rows:
+        if state not in messages.FAILURES or stored_in(entries, seen.position):
+            return seen
+    return None
+
+
+def stored_in(entries: Sequence[dict[str, Any]] | None, place: int) -> bool:
+    """Whether the interchange at ``place`` of a message's outcomes ended ``stored``."""
+    return any(e.get("interchange") == place and e.get("outcome") == "stored" for e in entries or [])
