@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -340,25 +340,63 @@ def send_due(runtime: Runtime, partner: str | None = None, limit: int = 500) -> 
             query = query.where(Message.partner == partner)
         ids = [int(i or 0) for i in session.exec(query.order_by(col(Message.id)).limit(limit)).all()]
     for message_id in ids:
-        with session_scope(runtime.engine) as session:  # still due: a sibling may have sent it meanwhile
-            where = [col(Message.id) == message_id, *_due(utcnow())]
-            claimed = leases.claim(session, Message, where, runtime.lease_holder(), pipeline.LEASE)
-        if claimed:
-            outcome = send_one(runtime, message_id)
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
+        outgoing = _claim_for_send(runtime, message_id)
+        if outgoing is None:  # a sibling has it, or sent it meanwhile
+            continue
+        outcome = "blocked" if isinstance(outgoing, str) else _deliver(runtime, message_id, outgoing)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
     return summary
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    """What sending one outbound message needs, read in the transaction that claimed it."""
+
+    partner: str
+    mailbox: str | None
+    filename: str
+    sha256: str
+    #: where an earlier, interrupted try sent it (the message was left ``sending``)
+    interrupted: str | None
+
+
+def _claim_for_send(runtime: Runtime, message_id: int) -> _Outgoing | str | None:
+    """In one transaction: the lease (``None`` when a sibling holds it or it is no longer due), the
+    re-check at send (``"blocked"``: held, lease let go) and what sending needs."""
+    with session_scope(runtime.engine) as session:
+        where = [col(Message.id) == message_id, *_due(utcnow())]
+        if not leases.claim(session, Message, where, runtime.lease_holder(), pipeline.LEASE):
+            return None
+        return _outgoing(session, runtime, message_id)
+
+
+def _outgoing(session: Session, runtime: Runtime, message_id: int) -> _Outgoing | str:
+    if money.held_at_send(session, runtime, message_id):
+        return "blocked"
+    message = session.get(Message, message_id)  # loaded by the re-check already: no second SELECT
+    assert message is not None
+    return _Outgoing(
+        partner=message.partner or "",
+        mailbox=message.mailbox,
+        filename=message.filename or f"{message_id}",
+        sha256=message.sha256,
+        interrupted=message.remote_ref if message.state == MessageState.SENDING.value else None,
+    )
 
 
 def send_one(runtime: Runtime, message_id: int) -> str:
     """Send one claimed outbound message; returns ``sent``, ``retrying``, ``failed`` or ``blocked``."""
-    if money.blocked_at_send(runtime, message_id):
-        return "blocked"
     with session_scope(runtime.engine) as session:
-        message = session.get(Message, message_id)
-        assert message is not None
-        partner, mailbox_name = message.partner or "", message.mailbox
-        filename, sha256 = message.filename or f"{message_id}", message.sha256
-        interrupted = message.remote_ref if message.state == MessageState.SENDING.value else None
+        outgoing = _outgoing(session, runtime, message_id)
+    return "blocked" if isinstance(outgoing, str) else _deliver(runtime, message_id, outgoing)
+
+
+def _deliver(runtime: Runtime, message_id: int, outgoing: _Outgoing) -> str:
+    """``sending`` committed, the transport, then ``sent`` (or the failure recorded)."""
+    partner, mailbox_name, filename, sha256 = (
+        outgoing.partner, outgoing.mailbox, outgoing.filename, outgoing.sha256,
+    )  # fmt: skip
+    interrupted = outgoing.interrupted
     try:
         profile = runtime.partners.get(partner)
         if mailbox_name is None:
@@ -416,12 +454,23 @@ def _sent(runtime: Runtime, message_id: int, mailbox_name: str, ref: str, delive
             messages.move(session, message, MessageState.SENT, note)
         else:  # a negative async MDN came back before the POST returned: it stays failed
             messages.note_event(session, message, note)
-        row = _status_row(session, message.partner or "", mailbox_name)
-        row.sent += 1
-        session.add(row)
+        _count_sent(session, message.partner or "", mailbox_name)
         invoicing.record_invoice_sent(session, message_id)
     log.info("message %s %s", message_id, note)
     return "sent"
+
+
+def _count_sent(session: Session, partner: str, mailbox_name: str) -> None:
+    """One more file sent through the mailbox: one ``UPDATE`` (the status row made when missing)."""
+    where = (col(MailboxStatus.partner) == partner, col(MailboxStatus.mailbox) == mailbox_name)
+    bumped = session.execute(
+        update(MailboxStatus).where(*where).values(sent=col(MailboxStatus.sent) + 1)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    if not getattr(bumped, "rowcount", 0):
+        row = _status_row(session, partner, mailbox_name)
+        row.sent += 1
+        session.add(row)
 
 
 def _record_as2_sent(runtime: Runtime, message_id: int, sent: SentMessage) -> None:
