@@ -65,6 +65,7 @@ def process_batch(
     claimed: list[int] = []
     try:
         with session_scope(runtime.engine) as session:
+            messages.hold_events(session)  # every event of the batch in one INSERT, at its commit
             rows = _claim(session, runtime, among, limit)
             claimed = [int(row.id or 0) for row in rows]
             summaries = [
