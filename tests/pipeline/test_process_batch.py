@@ -90,8 +90,11 @@ def test_a_bug_in_one_message_rolls_back_only_that_message(
     monkeypatch.setitem(run.STAGES, Step.TRANSLATE, translate)
     summaries = batch.process_batch(runtime)
     assert [s.state for s in summaries] == ["done", "failed", "done"]
-    middle = _rows(runtime, ids)[1]
+    first, middle, _last = _rows(runtime, ids)
     assert middle.error_code == "INTERNAL_ERROR" and "a bug" in (middle.error_message or "")
+    # each interchange's outcome is settled in the batch, the failed message's too
+    assert [e["outcome"] for e in first.interchanges or []] == ["stored"]
+    assert [e["outcome"] for e in middle.interchanges or []] == ["failed"]
     assert _po_keys(runtime) == ["P0008201", "P0008203"]
 
 

@@ -35,9 +35,9 @@ from sqlmodel import Session, col, select
 from gateway.service.errors import StageCode, StageError
 from gateway.service.hooks import STORED_HOOKS, Hook
 from gateway.service.pipeline.context import Context, ProcessSummary, Step
-from gateway.service.pipeline.run import COMMIT_BEFORE, LEASE, STAGES, process
+from gateway.service.pipeline.run import COMMIT_BEFORE, LEASE, STAGES, process, record_failure
 from gateway.service.runtime import Runtime
-from gateway.store import leases, messages, session_scope
+from gateway.store import messages, session_scope
 from gateway.store.models import Direction, Message, MessageState, utcnow
 
 log = logging.getLogger(__name__)
@@ -126,16 +126,14 @@ def _run_one(session: Session, message: Message, context: Context) -> ProcessSum
     except OperationalError:
         raise  # the database, not the message: the whole batch goes back
     except StageError as exc:
-        return _failed(session, message, exc, context.actor)
+        return _failed(session, message, exc, context)
     except Exception as exc:  # a bug must fail the message, not its neighbours
         log.exception("message %s: unexpected error", message.id)
         error = StageError(StageCode.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
-        return _failed(session, message, error, context.actor)
+        return _failed(session, message, error, context)
     return ProcessSummary(context.message_id, context.outcome or MessageState.DONE.value, context.stored)
 
 
-def _failed(session: Session, message: Message, exc: StageError, actor: str) -> ProcessSummary:
-    leases.release(message)
-    messages.fail(session, message, exc.stage, exc.code.value, exc.message, exc.position, actor=actor)
-    log.warning("message %s failed at %s: %s", message.id, exc.stage, exc.message)
+def _failed(session: Session, message: Message, exc: StageError, context: Context) -> ProcessSummary:
+    record_failure(session, message, exc, context.actor, context)
     return ProcessSummary(int(message.id or 0), MessageState.FAILED.value, error=exc.message)
