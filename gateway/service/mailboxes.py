@@ -348,18 +348,29 @@ def send_due(runtime: Runtime, partner: str | None = None, limit: int = 500) -> 
         ids = [int(i or 0) for i in session.exec(query.order_by(col(Message.id)).limit(limit)).all()]
     for start in range(0, len(ids), SEND_GROUP):
         claimed = _claim_for_send(runtime, ids[start : start + SEND_GROUP])
-        groups: dict[tuple[str, str], list[_Outgoing]] = {}
-        for outgoing in claimed:
-            if outgoing.blocked:
-                summary.blocked += 1
-            elif outgoing.interrupted or not (where := _mailbox_of(runtime, outgoing)):
-                _tally(summary, _deliver(runtime, outgoing))  # asked first, or failed with the reason
-            else:
-                groups.setdefault(where, []).append(outgoing)
-        for (partner_name, mailbox_name), group in groups.items():
-            for outcome in _deliver_group(runtime, partner_name, mailbox_name, group):
-                _tally(summary, outcome)
+        held = [o.id for o in claimed if not o.blocked]
+        if not held:
+            summary.blocked += len(claimed)
+            continue
+        # the leases live as long as this worker sends them, however slow the partner's side
+        mine = [col(Message.id).in_(held)]
+        with leases.Heartbeat(runtime.engine, Message, mine, runtime.lease_holder(), pipeline.LEASE):
+            _send_claimed(runtime, claimed, summary)
     return summary
+
+
+def _send_claimed(runtime: Runtime, claimed: list[_Outgoing], summary: SendSummary) -> None:
+    groups: dict[tuple[str, str], list[_Outgoing]] = {}
+    for outgoing in claimed:
+        if outgoing.blocked:
+            summary.blocked += 1
+        elif outgoing.interrupted or not (where := _mailbox_of(runtime, outgoing)):
+            _tally(summary, _deliver(runtime, outgoing))  # asked first, or failed with the reason
+        else:
+            groups.setdefault(where, []).append(outgoing)
+    for (partner_name, mailbox_name), group in groups.items():
+        for outcome in _deliver_group(runtime, partner_name, mailbox_name, group):
+            _tally(summary, outcome)
 
 
 #: outbound messages claimed in one transaction and sent through one open mailbox
@@ -367,7 +378,12 @@ SEND_GROUP = 25
 
 
 def _tally(summary: SendSummary, outcome: str) -> None:
-    setattr(summary, outcome, getattr(summary, outcome) + 1)
+    if outcome != TAKEN_OVER:
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+
+
+#: a message another worker took over before its ``sending`` was committed: not sent here
+TAKEN_OVER = "taken over"
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,7 +478,8 @@ def _deliver(runtime: Runtime, outgoing: _Outgoing) -> str:
                 _sent(runtime, mailbox_name, [_Delivered(message_id, interrupted, True, note)])
                 return "sent"
             ref = interrupted or box.plan(filename, data)
-            _sending(runtime, mailbox_name, [(message_id, ref)], again=interrupted is not None)
+            if not _sending(runtime, mailbox_name, [(message_id, ref)], again=interrupted is not None):
+                return TAKEN_OVER
             receipt = box.send(filename, data, ref=ref)
     except (TransportError, KeyError, OSError) as exc:
         retryable = getattr(exc, "retryable", True) and not isinstance(exc, KeyError)
@@ -514,7 +531,12 @@ def _deliver_group(runtime: Runtime, partner: str, mailbox_name: str, group: lis
                     failed(outgoing, exc, getattr(exc, "retryable", True))
             if not planned:
                 return outcomes
-            _sending(runtime, mailbox_name, [(o.id, ref) for o, _data, ref in planned], again=False)
+            moved = _sending(runtime, mailbox_name, [(o.id, ref) for o, _data, ref in planned], again=False)
+            for outgoing, _data, _ref in planned:
+                if outgoing.id not in moved:
+                    handled.add(outgoing.id)
+                    outcomes.append(TAKEN_OVER)
+            planned = [item for item in planned if item[0].id in moved]
             done: list[_Delivered] = []
             try:
                 for outgoing, data, ref in planned:
@@ -539,17 +561,31 @@ def _deliver_group(runtime: Runtime, partner: str, mailbox_name: str, group: lis
     return outcomes
 
 
-def _sending(runtime: Runtime, mailbox_name: str, planned: Sequence[tuple[int, str]], *, again: bool) -> None:
-    """Commit ``sending`` and where to for each ``(message id, place)``, before the transport is touched."""
+def _sending(
+    runtime: Runtime, mailbox_name: str, planned: Sequence[tuple[int, str]], *, again: bool
+) -> set[int]:
+    """Commit ``sending`` and where to for each ``(message id, place)`` still leased to this holder,
+    before the transport is touched; the ids moved (one another worker took over is not sent here)."""
+    holder = runtime.lease_holder()
+    moved: set[int] = set()
     with session_scope(runtime.engine) as session:
         rows = _load(session, [message_id for message_id, _ref in planned])
         for message_id, ref in planned:
             message = rows[message_id]
+            if message.lease_owner != holder:
+                log.warning(
+                    "message %s: taken over by %s before sending; not sent here",
+                    message_id,
+                    message.lease_owner,
+                )
+                continue
+            moved.add(message_id)
             message.mailbox = mailbox_name
             message.remote_ref = ref.strip("<>")
             verb = "sending again (not found at the partner)" if again else "sending"
             note = f"{verb} through {message.partner}/{mailbox_name} to {ref}"
             messages.move(session, message, MessageState.SENDING, note)
+    return moved
 
 
 def _sent(runtime: Runtime, mailbox_name: str, done: Sequence[_Delivered]) -> None:

@@ -16,6 +16,7 @@ from gateway.service import mailboxes
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Message
+from gateway.transports.local import LocalMailbox
 from tests.pipeline.test_exactly_once import Crash, crash_after_delivery, restart
 from tests.pipeline.test_mailboxes import _queue_probe
 
@@ -80,3 +81,25 @@ def test_a_file_the_transport_refuses_fails_alone(
     states = _states(runtime, ids)
     assert sorted(states) == ["sending", "sent", "sent"]  # the refused one goes to the same place next
     assert mailboxes.send_due(runtime).sent == 0  # its retry waits for its backoff
+
+
+def test_a_message_taken_over_before_its_sending_is_not_sent_here(
+    runtime: Runtime, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = _queue_probe(runtime), _queue_probe(runtime)
+    real_plan = LocalMailbox.plan
+
+    def plan_then_lose_the_first(box: LocalMailbox, filename: str, data: bytes) -> str:
+        with session_scope(runtime.engine) as session:  # another worker takes the first over
+            row = session.get(Message, first)
+            if row is not None and row.lease_owner != "elsewhere:1:t1":
+                row.lease_owner = "elsewhere:1:t1"
+                session.add(row)
+        return real_plan(box, filename, data)
+
+    monkeypatch.setattr(LocalMailbox, "plan", plan_then_lose_the_first)
+    assert mailboxes.send_due(runtime).sent == 1
+    monkeypatch.undo()
+    assert _states(runtime, [first, second]) == ["queued", "sent"]
+    outbox = home / "run" / "mailboxes" / "amazon-us" / "outbox"
+    assert len([p for p in outbox.iterdir() if not p.name.startswith(".")]) == 1
