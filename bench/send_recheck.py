@@ -60,12 +60,12 @@ def main() -> None:
             _queue(runtime, "A", args.n)
             with_check, sent_a = _send(runtime)
             _queue(runtime, "B", args.n)
-            original = money.blocked_at_send
-            money.blocked_at_send = lambda *a, **k: False  # type: ignore[assignment]
+            original = money.held_at_send
+            money.held_at_send = lambda *a, **k: False  # type: ignore[assignment]
             try:
                 without, sent_b = _send(runtime)
             finally:
-                money.blocked_at_send = original
+                money.held_at_send = original
         finally:
             runtime.close()
     per_with, per_without = with_check / sent_a * 1000, without / sent_b * 1000

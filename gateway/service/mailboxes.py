@@ -25,11 +25,13 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -40,7 +42,7 @@ from gateway.service.errors import StageCode
 from gateway.service.runtime import Runtime
 from gateway.store import leases, messages, session_scope
 from gateway.store.models import Direction, MailboxStatus, Message, MessageState, utcnow
-from gateway.transports import Mailbox, RemoteFile, TransportError, open_mailbox
+from gateway.transports import Mailbox, RemoteFile, SendReceipt, TransportError, open_mailbox
 from gateway.transports.as2_mdn import SentMessage
 
 log = logging.getLogger(__name__)
@@ -330,7 +332,12 @@ def take_over_dead(runtime: Runtime) -> int:
 
 
 def send_due(runtime: Runtime, partner: str | None = None, limit: int = 500) -> SendSummary:
-    """Send queued outbound messages whose ``next_attempt_at`` has come, each under a lease."""
+    """Send queued outbound messages whose ``next_attempt_at`` has come, each under a lease.
+
+    :data:`SEND_GROUP` at a time: one transaction claims them (and re-checks their invoices), and
+    those bound for the same mailbox go out together (:func:`_deliver_group`): every one planned,
+    one commit of all their ``sending``, each delivered, one commit of all their ``sent``. A
+    message an earlier try left ``sending`` goes alone (its mailbox is asked first)."""
     runtime.refresh()
     take_over_dead(runtime)
     summary = SendSummary()
@@ -339,26 +346,122 @@ def send_due(runtime: Runtime, partner: str | None = None, limit: int = 500) -> 
         if partner:
             query = query.where(Message.partner == partner)
         ids = [int(i or 0) for i in session.exec(query.order_by(col(Message.id)).limit(limit)).all()]
-    for message_id in ids:
-        with session_scope(runtime.engine) as session:  # still due: a sibling may have sent it meanwhile
-            where = [col(Message.id) == message_id, *_due(utcnow())]
-            claimed = leases.claim(session, Message, where, runtime.lease_holder(), pipeline.LEASE)
-        if claimed:
-            outcome = send_one(runtime, message_id)
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
+    for start in range(0, len(ids), SEND_GROUP):
+        claimed = _claim_for_send(runtime, ids[start : start + SEND_GROUP])
+        held = [o.id for o in claimed if not o.blocked]
+        if not held:
+            summary.blocked += len(claimed)
+            continue
+        # the leases live as long as this worker sends them, however slow the partner's side
+        mine = [col(Message.id).in_(held)]
+        with leases.Heartbeat(runtime.engine, Message, mine, runtime.lease_holder(), pipeline.LEASE):
+            _send_claimed(runtime, claimed, summary)
     return summary
+
+
+def _send_claimed(runtime: Runtime, claimed: list[_Outgoing], summary: SendSummary) -> None:
+    groups: dict[tuple[str, str], list[_Outgoing]] = {}
+    for outgoing in claimed:
+        if outgoing.blocked:
+            summary.blocked += 1
+        elif outgoing.interrupted or not (where := _mailbox_of(runtime, outgoing)):
+            _tally(summary, _deliver(runtime, outgoing))  # asked first, or failed with the reason
+        else:
+            groups.setdefault(where, []).append(outgoing)
+    for (partner_name, mailbox_name), group in groups.items():
+        for outcome in _deliver_group(runtime, partner_name, mailbox_name, group):
+            _tally(summary, outcome)
+
+
+#: outbound messages claimed in one transaction and sent through one open mailbox
+SEND_GROUP = 25
+
+
+def _tally(summary: SendSummary, outcome: str) -> None:
+    if outcome != TAKEN_OVER:
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+
+
+#: a message another worker took over before its ``sending`` was committed: not sent here
+TAKEN_OVER = "taken over"
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    """What sending one outbound message needs, read in the transaction that claimed it."""
+
+    id: int
+    partner: str
+    mailbox: str | None
+    filename: str
+    sha256: str
+    #: where an earlier, interrupted try sent it (the message was left ``sending``)
+    interrupted: str | None
+    #: held at send (its invoice would now break a rule): not sent, its lease let go
+    blocked: bool = False
+
+
+def _claim_for_send(runtime: Runtime, ids: Sequence[int]) -> list[_Outgoing]:
+    """In one transaction: the lease on each of ``ids`` still due and free (one ``UPDATE``), the
+    re-check at send of each, and what sending it needs; the claimed ones, in id order."""
+    now = utcnow()
+    holder = runtime.lease_holder()
+    with session_scope(runtime.engine) as session:
+        where = [col(Message.id).in_(list(ids)), *_due(now)]
+        free = or_(
+            col(Message.lease_until).is_(None),
+            col(Message.lease_until) < now,
+            col(Message.lease_owner) == holder,
+        )
+        taken = session.execute(
+            update(Message).where(*where, free).values(lease_owner=holder, lease_until=now + pipeline.LEASE)
+            .returning(col(Message.id)).execution_options(synchronize_session=False)
+        )  # fmt: skip
+        claimed = sorted(int(i) for i in taken.scalars().all())
+        if claimed:  # loaded once: the re-check at send finds them in the session
+            session.exec(select(Message).where(col(Message.id).in_(claimed))).all()
+        return [_outgoing(session, runtime, message_id) for message_id in claimed]
+
+
+def _outgoing(session: Session, runtime: Runtime, message_id: int) -> _Outgoing:
+    blocked = money.held_at_send(session, runtime, message_id)
+    message = session.get(Message, message_id)  # in the session already: no second SELECT
+    assert message is not None
+    return _Outgoing(
+        id=message_id,
+        partner=message.partner or "",
+        mailbox=message.mailbox,
+        filename=message.filename or f"{message_id}",
+        sha256=message.sha256,
+        interrupted=message.remote_ref if message.state == MessageState.SENDING.value else None,
+        blocked=blocked,
+    )
+
+
+def _mailbox_of(runtime: Runtime, outgoing: _Outgoing) -> tuple[str, str] | None:
+    """``(partner, mailbox)`` the message goes through; ``None`` when that is not known (the one
+    by one path then records why)."""
+    try:
+        profile = runtime.partners.get(outgoing.partner)
+    except KeyError:
+        return None
+    if outgoing.mailbox is not None:
+        return outgoing.partner, outgoing.mailbox
+    return (outgoing.partner, profile.mailboxes[0].name) if profile.mailboxes else None
 
 
 def send_one(runtime: Runtime, message_id: int) -> str:
     """Send one claimed outbound message; returns ``sent``, ``retrying``, ``failed`` or ``blocked``."""
-    if money.blocked_at_send(runtime, message_id):
-        return "blocked"
     with session_scope(runtime.engine) as session:
-        message = session.get(Message, message_id)
-        assert message is not None
-        partner, mailbox_name = message.partner or "", message.mailbox
-        filename, sha256 = message.filename or f"{message_id}", message.sha256
-        interrupted = message.remote_ref if message.state == MessageState.SENDING.value else None
+        outgoing = _outgoing(session, runtime, message_id)
+    return "blocked" if outgoing.blocked else _deliver(runtime, outgoing)
+
+
+def _deliver(runtime: Runtime, outgoing: _Outgoing) -> str:
+    """One message: ``sending`` committed, the transport, then ``sent`` (or the failure recorded).
+    A message left ``sending`` by an earlier try is looked for at its place first."""
+    message_id, partner, mailbox_name = outgoing.id, outgoing.partner, outgoing.mailbox
+    filename, sha256, interrupted = outgoing.filename, outgoing.sha256, outgoing.interrupted
     try:
         profile = runtime.partners.get(partner)
         if mailbox_name is None:
@@ -372,56 +475,160 @@ def send_one(runtime: Runtime, message_id: int) -> str:
             if interrupted and box.find_delivered(interrupted, len(data), sha256):
                 note = f"found at {partner}/{mailbox_name} as {interrupted} after an interrupted try"
                 note += ": not sent again"
-                return _sent(runtime, message_id, mailbox_name, interrupted, True, note)
+                _sent(runtime, mailbox_name, [_Delivered(message_id, interrupted, True, note)])
+                return "sent"
             ref = interrupted or box.plan(filename, data)
-            _sending(runtime, message_id, mailbox_name, ref, again=interrupted is not None)
+            if not _sending(runtime, mailbox_name, [(message_id, ref)], again=interrupted is not None):
+                return TAKEN_OVER
             receipt = box.send(filename, data, ref=ref)
     except (TransportError, KeyError, OSError) as exc:
         retryable = getattr(exc, "retryable", True) and not isinstance(exc, KeyError)
         return _send_failed(runtime, message_id, str(exc), retryable)
+    _sent(runtime, mailbox_name, [_delivered(message_id, partner, mailbox_name, filename, receipt)])
+    return "sent"
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivered:
+    """A message the transport took: where, whether delivery is confirmed, the timeline note."""
+
+    id: int
+    ref: str
+    delivered: bool
+    note: str
+
+
+def _delivered(
+    message_id: int, partner: str, mailbox_name: str, filename: str, receipt: SendReceipt
+) -> _Delivered:
     note = f"sent through {partner}/{mailbox_name} as {filename}"
     if not receipt.delivered:
         note += " (delivery confirmation pending)"
-    return _sent(runtime, message_id, mailbox_name, receipt.ref, receipt.delivered, note)
+    return _Delivered(message_id, receipt.ref, receipt.delivered, note)
 
 
-def _sending(runtime: Runtime, message_id: int, mailbox_name: str, ref: str, *, again: bool) -> None:
-    """Commit ``sending`` and where to, before the transport is touched."""
+def _deliver_group(runtime: Runtime, partner: str, mailbox_name: str, group: list[_Outgoing]) -> list[str]:
+    """Messages bound for one mailbox, none sent before: each planned, one commit of every
+    ``sending``, each delivered, one commit of every ``sent``. A message that fails (its bytes
+    unreadable, the transport refuses it) is recorded alone and its neighbours go on; a crash
+    leaves the planned ones ``sending``, for the next try to look for (the exactly-once rule)."""
+    outcomes: list[str] = []
+    handled: set[int] = set()  # failed or sent: recorded
+
+    def failed(outgoing: _Outgoing, exc: Exception, retryable: bool) -> None:
+        handled.add(outgoing.id)
+        outcomes.append(_send_failed(runtime, outgoing.id, str(exc), retryable))
+
+    try:
+        profile = runtime.partners.get(partner)
+        with open_mailbox(partner, profile.mailbox(mailbox_name)) as box:
+            planned: list[tuple[_Outgoing, bytes, str]] = []
+            for outgoing in group:
+                try:
+                    data = runtime.archive.read(outgoing.sha256)
+                    planned.append((outgoing, data, box.plan(outgoing.filename, data)))
+                except (TransportError, OSError) as exc:
+                    failed(outgoing, exc, getattr(exc, "retryable", True))
+            if not planned:
+                return outcomes
+            moved = _sending(runtime, mailbox_name, [(o.id, ref) for o, _data, ref in planned], again=False)
+            for outgoing, _data, _ref in planned:
+                if outgoing.id not in moved:
+                    handled.add(outgoing.id)
+                    outcomes.append(TAKEN_OVER)
+            planned = [item for item in planned if item[0].id in moved]
+            done: list[_Delivered] = []
+            try:
+                for outgoing, data, ref in planned:
+                    if hasattr(box, "on_sent"):  # AS2: keep the MIC before the POST
+                        box.on_sent = partial(_record_as2_sent, runtime, outgoing.id)
+                    try:
+                        receipt = box.send(outgoing.filename, data, ref=ref)
+                    except (TransportError, OSError) as exc:
+                        failed(outgoing, exc, getattr(exc, "retryable", True))
+                        continue
+                    done.append(_delivered(outgoing.id, partner, mailbox_name, outgoing.filename, receipt))
+            finally:  # what the transport took is recorded even when a later send raises
+                if done:
+                    _sent(runtime, mailbox_name, done)
+                    handled.update(d.id for d in done)
+                    outcomes += ["sent"] * len(done)
+    except (TransportError, KeyError, OSError) as exc:  # the mailbox could not be opened
+        retryable = getattr(exc, "retryable", True) and not isinstance(exc, KeyError)
+        for outgoing in group:
+            if outgoing.id not in handled:
+                failed(outgoing, exc, retryable)
+    return outcomes
+
+
+def _sending(
+    runtime: Runtime, mailbox_name: str, planned: Sequence[tuple[int, str]], *, again: bool
+) -> set[int]:
+    """Commit ``sending`` and where to for each ``(message id, place)`` still leased to this holder,
+    before the transport is touched; the ids moved (one another worker took over is not sent here)."""
+    holder = runtime.lease_holder()
+    moved: set[int] = set()
     with session_scope(runtime.engine) as session:
-        message = session.get(Message, message_id)
-        assert message is not None
-        message.mailbox = mailbox_name
-        message.remote_ref = ref.strip("<>")
-        verb = "sending again (not found at the partner)" if again else "sending"
-        messages.move(
-            session,
-            message,
-            MessageState.SENDING,
-            f"{verb} through {message.partner}/{mailbox_name} to {ref}",
-        )
+        rows = _load(session, [message_id for message_id, _ref in planned])
+        for message_id, ref in planned:
+            message = rows[message_id]
+            if message.lease_owner != holder:
+                log.warning(
+                    "message %s: taken over by %s before sending; not sent here",
+                    message_id,
+                    message.lease_owner,
+                )
+                continue
+            moved.add(message_id)
+            message.mailbox = mailbox_name
+            message.remote_ref = ref.strip("<>")
+            verb = "sending again (not found at the partner)" if again else "sending"
+            note = f"{verb} through {message.partner}/{mailbox_name} to {ref}"
+            messages.move(session, message, MessageState.SENDING, note)
+    return moved
 
 
-def _sent(runtime: Runtime, message_id: int, mailbox_name: str, ref: str, delivered: bool, note: str) -> str:
+def _sent(runtime: Runtime, mailbox_name: str, done: Sequence[_Delivered]) -> None:
+    """Commit ``sent`` for each message the transport took (one transaction for them all)."""
     with session_scope(runtime.engine) as session:
-        message = session.get(Message, message_id)
-        assert message is not None
-        message.mailbox = mailbox_name
-        message.remote_ref = ref.strip("<>")
-        message.attempts += 1
-        message.next_attempt_at = None
-        if delivered:  # an async MDN may already have said so
-            message.completed_at = utcnow()
-        leases.release(message)
-        if message.state in SENDABLE:
-            messages.move(session, message, MessageState.SENT, note)
-        else:  # a negative async MDN came back before the POST returned: it stays failed
-            messages.note_event(session, message, note)
-        row = _status_row(session, message.partner or "", mailbox_name)
-        row.sent += 1
+        rows = _load(session, [d.id for d in done])
+        for item in done:
+            message = rows[item.id]
+            message.mailbox = mailbox_name
+            message.remote_ref = item.ref.strip("<>")
+            message.attempts += 1
+            message.next_attempt_at = None
+            if item.delivered:  # an async MDN may already have said so
+                message.completed_at = utcnow()
+            leases.release(message)
+            if message.state in SENDABLE:
+                messages.move(session, message, MessageState.SENT, item.note)
+            else:  # a negative async MDN came back before the POST returned: it stays failed
+                messages.note_event(session, message, item.note)
+            invoicing.record_invoice_sent(session, item.id)
+        _count_sent(session, rows[done[0].id].partner or "", mailbox_name, len(done))
+    for item in done:
+        log.info("message %s %s", item.id, item.note)
+
+
+def _load(session: Session, ids: Sequence[int]) -> dict[int, Message]:
+    """The messages ``ids`` in one ``SELECT``."""
+    rows = {int(m.id or 0): m for m in session.exec(select(Message).where(col(Message.id).in_(list(ids))))}
+    assert set(ids) <= set(rows), f"outbound message(s) missing: {sorted(set(ids) - set(rows))}"
+    return rows
+
+
+def _count_sent(session: Session, partner: str, mailbox_name: str, count: int = 1) -> None:
+    """``count`` more files sent through the mailbox: one ``UPDATE`` (the status row made when missing)."""
+    where = (col(MailboxStatus.partner) == partner, col(MailboxStatus.mailbox) == mailbox_name)
+    bumped = session.execute(
+        update(MailboxStatus).where(*where).values(sent=col(MailboxStatus.sent) + count)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    if not getattr(bumped, "rowcount", 0):
+        row = _status_row(session, partner, mailbox_name)
+        row.sent += count
         session.add(row)
-        invoicing.record_invoice_sent(session, message_id)
-    log.info("message %s %s", message_id, note)
-    return "sent"
 
 
 def _record_as2_sent(runtime: Runtime, message_id: int, sent: SentMessage) -> None:

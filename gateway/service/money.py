@@ -150,23 +150,30 @@ AT_SEND_CHECKS: tuple[RecordCheck, ...] = (ship_notice_recheck, inventory_feed_r
 
 def blocked_at_send(runtime: Runtime, message_id: int, *, today: date | None = None) -> bool:
     """Re-check the invoices of outbound message ``message_id`` right before it is sent, in its own
-    transaction (:func:`gateway.invoicing.at_send.prepare_for_send`); ``True``: held as ``blocked``."""
+    transaction (:func:`held_at_send`); ``True``: held as ``blocked``."""
     with session_scope(runtime.engine) as session:
-        check = prepare_for_send(
-            session,
-            runtime.partners,
-            runtime.mappings,
-            runtime.archive,
-            message_id,
-            today=today,
-            record_checks=AT_SEND_CHECKS,
-        )
-        if check.blocked:
-            message = session.get(Message, message_id)
-            if message is not None:
-                leases.release(message)
-                session.add(message)
-        return check.blocked
+        return held_at_send(session, runtime, message_id, today=today)
+
+
+def held_at_send(session: Session, runtime: Runtime, message_id: int, *, today: date | None = None) -> bool:
+    """:func:`gateway.invoicing.at_send.prepare_for_send` in the caller's transaction (the outbox's
+    claim), with the record checks of :data:`AT_SEND_CHECKS`; ``True``: held as ``blocked``, its
+    lease let go. The caller commits."""
+    check = prepare_for_send(
+        session,
+        runtime.partners,
+        runtime.mappings,
+        runtime.archive,
+        message_id,
+        today=today,
+        record_checks=AT_SEND_CHECKS,
+    )
+    if check.blocked:
+        message = session.get(Message, message_id)
+        if message is not None:
+            leases.release(message)
+            session.add(message)
+    return check.blocked
 
 
 def build_credit_notes(runtime: Runtime, *, today: date | None = None) -> CreditRun:

@@ -3,7 +3,9 @@
 Rule 1 (as in h11's ``_state.py``): every move a message may make is in :data:`TRANSITIONS`, one
 table, read top to bottom like the flow in DESIGN.md. :func:`move` is the one function that
 changes ``Message.state``; it checks the table, stamps ``updated_at`` and writes the
-:class:`MessageEvent` (state reached, actor, note) in the caller's transaction. A move the table
+:class:`MessageEvent` (state reached, actor, note) in the caller's transaction: the events a
+transaction notes are written when it commits (or a savepoint of it is released), all in one
+``INSERT``, and a rollback takes those noted inside it along. A move the table
 does not list raises :class:`IllegalTransition`, so a bug shows where it happens instead of
 leaving a message in a state nothing expects.
 
@@ -31,6 +33,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from gateway.common.text import escape_text, escape_value
@@ -124,8 +130,59 @@ def note_event(
         note=escape_text(note, multiline=True),
         detail=escape_value(detail) or None,
     )
-    session.add(event)
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(_PENDING, []).append((transaction, event))
     return event
+
+
+#: ``session.info`` key: the events noted in the session's transaction, written when it commits
+_PENDING = "acorn.pending_events"
+#: ``session.info`` key: set by a caller whose savepoints are all closed before its commit (a
+#: batch): the events of a released savepoint then wait for the transaction's commit
+HOLD_EVENTS = "acorn.hold_events"
+_EVENT_COLUMNS = ("message_id", "at", "state", "actor", "note", "detail")
+
+
+def hold_events(session: Session) -> None:
+    """Write the session's events once, at its commit, not at each savepoint released (the caller
+    closes every savepoint before committing, as ``with session.begin_nested()`` does)."""
+    session.info[HOLD_EVENTS] = True
+
+
+@sa_event.listens_for(OrmSession, "before_commit")
+def _write_pending(session: OrmSession) -> None:
+    """A transaction or savepoint commits: the events noted so far go in with it, in the order they
+    were noted (one ``INSERT`` of many rows, not one a flush)."""
+    if session.in_nested_transaction() and session.info.get(HOLD_EVENTS):
+        return
+    pending = session.info.pop(_PENDING, None)
+    if pending:  # Core, not the unit of work: nothing reads these rows back in this transaction
+        rows = [{c: getattr(event, c) for c in _EVENT_COLUMNS} for _transaction, event in pending]
+        session.execute(insert(MessageEvent.__table__), rows)  # type: ignore[attr-defined]
+
+
+@sa_event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_rolled_back(session: OrmSession, previous: SessionTransaction) -> None:
+    """A rollback (a savepoint's or the transaction's) takes the events noted inside it along."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [(t, e) for t, e in pending if not _within(t, previous)]
+
+
+@sa_event.listens_for(OrmSession, "after_transaction_end")
+def _forget_ended(session: OrmSession, transaction: SessionTransaction) -> None:
+    """A transaction that ends without committing its events (the session closed) forgets them."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(HOLD_EVENTS, None)
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def add(

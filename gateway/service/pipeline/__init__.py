@@ -28,8 +28,9 @@ Rules that keep messages safe:
 - :func:`receive` archives and commits *before* the caller may delete the file at the mailbox;
   a file fetched again after a crash is recognised by its receipt key, never ingested twice.
 - Receiving and processing are separate claims: a poller receives under the mailbox's lease;
-  any worker then claims received messages one by one (:func:`drain`, ``FOR UPDATE SKIP
-  LOCKED`` on PostgreSQL), whoever received them.
+  any worker then claims received messages (:func:`drain`, ``FOR UPDATE SKIP LOCKED`` on
+  PostgreSQL), whoever received them: small ones a batch in one transaction, a savepoint each
+  (:mod:`~gateway.service.pipeline.batch`), a large one alone.
 - :func:`process` claims the message with a lease of this worker and this thread, so no other
   worker and no sibling thread processes it at the same time. The archive is never touched.
 - Storing is idempotent (partner + type + business key): re-processing after a crash or a replay

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Unpack
 
 from sqlalchemy.exc import OperationalError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from gateway.service.errors import StageCode, StageError
 from gateway.service.hooks import STORED_HOOKS, Hook
@@ -199,14 +199,20 @@ def _fail(runtime: Runtime, message_id: int, exc: StageError, actor: str, contex
         message = session.get(Message, message_id)
         if message is None:
             return
-        leases.release(message)
-        try:
-            with session.begin_nested():
-                outcomes.settle(session, message, context, exc)
-        except Exception:  # the failure itself must be recorded whatever the outcomes hold
-            log.exception("message %s: interchange outcomes not written", message_id)
-        messages.fail(session, message, exc.stage, exc.code.value, exc.message, exc.position, actor=actor)
-    log.warning("message %s failed at %s: %s", message_id, exc.stage, exc.message)
+        record_failure(session, message, exc, actor, context)
+
+
+def record_failure(session: Session, message: Message, exc: StageError, actor: str, context: Context) -> None:
+    """``message`` failed: its lease let go, each interchange's outcome settled, the failure recorded
+    (in the caller's transaction: a lone run's own, or a batch's)."""
+    leases.release(message)
+    try:
+        with session.begin_nested():
+            outcomes.settle(session, message, context, exc)
+    except Exception:  # the failure itself must be recorded whatever the outcomes hold
+        log.exception("message %s: interchange outcomes not written", message.id)
+    messages.fail(session, message, exc.stage, exc.code.value, exc.message, exc.position, actor=actor)
+    log.warning("message %s failed at %s: %s", message.id, exc.stage, exc.message)
 
 
 def recover(runtime: Runtime, settled: timedelta | None = None) -> list[int]:

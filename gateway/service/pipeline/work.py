@@ -7,7 +7,9 @@ mailbox's work. :func:`claim_next` picks the oldest ``received`` inbound message
 takes its lease in the same transaction: on PostgreSQL with ``SELECT ... FOR UPDATE SKIP LOCKED``
 (two workers never wait on, nor take, the same row), on SQLite with the conditional lease
 ``UPDATE`` of :func:`gateway.store.leases.claim` (the database has one writer; a lost race
-tries the next candidate). :func:`drain` processes claimed messages until none is left.
+tries the next candidate). :func:`drain` processes claimed messages until none is left: small
+ones a batch at a time (:mod:`gateway.service.pipeline.batch`, the claim inside the batch's one
+transaction), a large one alone through :func:`claim_next`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Collection, Iterator
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from gateway.service.pipeline.batch import BATCH, process_batch
 from gateway.service.pipeline.context import ProcessSummary
 from gateway.service.pipeline.run import LEASE, process
 from gateway.service.runtime import Runtime
@@ -63,12 +66,21 @@ def claim_next(runtime: Runtime, among: Collection[int] | None = None) -> int | 
 def drain(
     runtime: Runtime, among: Collection[int] | None = None, limit: int | None = None
 ) -> Iterator[ProcessSummary]:
-    """Process received messages (only ``among`` these ids when given), claimed one at a time,
-    until none is left to take or ``limit`` were processed; yields each one's summary."""
+    """Process received messages (only ``among`` these ids when given) until none is left to take
+    or ``limit`` were processed; yields each one's summary. Small messages are claimed and
+    processed a batch at a time (:func:`~gateway.service.pipeline.batch.process_batch`: one
+    transaction, a savepoint each); a large one, or one a batch did not take, alone."""
     count = 0
     while limit is None or count < limit:
-        message_id = claim_next(runtime, among)
-        if message_id is None:
+        room = BATCH if limit is None else min(BATCH, limit - count)
+        summaries = process_batch(runtime, among, room)
+        if not summaries:
+            message_id = claim_next(runtime, among)
+            if message_id is None:
+                return
+            summaries = [process(runtime, message_id)]
+        for summary in summaries:
+            count += 1
+            yield summary
+        if all(s.state == "busy" for s in summaries):  # the database refuses: left to the retry
             return
-        count += 1
-        yield process(runtime, message_id)
