@@ -40,7 +40,7 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from gateway.common.text import escape_text, escape_value
-from gateway.store.models import Message, MessageEvent, MessageState, utcnow
+from gateway.store.models import AuditEntry, Message, MessageEvent, MessageState, utcnow
 
 S = MessageState
 
@@ -233,3 +233,20 @@ def clear_error(message: Message) -> None:
     """Forget the last failure (a replay, a resend or a successful parse)."""
     message.error_stage = message.error_code = message.error_message = None
     message.error_position = None
+
+
+def audit(
+    session: Session, actor: str, action: str, message_id: int, reason: str, detail: dict[str, Any]
+) -> None:
+    """The audit entry of an action on message ``message_id`` (replay, resend, correct, settle...):
+    who, what, why. The caller commits, with the state change it records."""
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            target_type="message",
+            target_id=str(message_id),
+            reason=reason,
+            detail=detail,
+        )
+    )

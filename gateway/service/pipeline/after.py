@@ -26,8 +26,9 @@ from sqlmodel import Session
 from gateway.service.errors import StageError
 from gateway.service.pipeline import checkpoint, outcomes
 from gateway.service.pipeline.context import Context, Step, where
+from gateway.service.pipeline.corrections import settle_corrected
 from gateway.store import leases, messages
-from gateway.store.models import Document, Message, MessageState, utcnow
+from gateway.store.models import Direction, Document, Message, MessageState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -73,5 +74,7 @@ def finish(session: Session, message: Message, context: Context) -> Step | None:
     checkpoint.forget(message)
     leases.release(message)
     messages.move(session, message, MessageState.DONE, "done", actor=context.actor)
+    if message.direction == Direction.IN.value:
+        settle_corrected(session, message, context.actor)
     context.outcome = MessageState.DONE.value
     return None

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from gateway.service.pipeline.run import process
 from gateway.service.runtime import Runtime
 from gateway.store import leases, messages, session_scope
-from gateway.store.models import AuditEntry, Direction, Message, MessageState, utcnow
+from gateway.store.models import Direction, Message, MessageState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def _replay_one(runtime: Runtime, message_id: int, actor: str, reason: str) -> R
         message.attempts += 1
         message.duplicate_of_id = None
         message.completed_at = None
-        _audit(
+        messages.audit(
             session,
             actor,
             "replay",
@@ -99,22 +99,7 @@ def resend(runtime: Runtime, message_ids: Sequence[int], *, actor: str, reason: 
             before = message.state
             message.next_attempt_at = utcnow()
             messages.clear_error(message)
-            _audit(session, actor, "resend", message_id, reason, {"previous_state": before})
+            messages.audit(session, actor, "resend", message_id, reason, {"previous_state": before})
             messages.move(session, message, MessageState.QUEUED, f"resend requested: {reason}", actor=actor)
             outcomes.append(ReplayOutcome(message_id, message.state))
     return outcomes
-
-
-def _audit(
-    session: Session, actor: str, action: str, message_id: int, reason: str, detail: dict[str, object]
-) -> None:
-    session.add(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            target_type="message",
-            target_id=str(message_id),
-            reason=reason,
-            detail=detail,
-        )
-    )

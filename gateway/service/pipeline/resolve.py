@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from gateway.service.pipeline.receive import receive
-from gateway.service.pipeline.replay import _audit, replay
+from gateway.service.pipeline.replay import replay
 from gateway.service.pipeline.run import process
 from gateway.service.runtime import Runtime
 from gateway.store import messages, session_scope
@@ -93,7 +93,7 @@ def correct(
             actor=actor,
             detail={"corrected_by": receipt.message_id},
         )
-        _audit(
+        messages.audit(
             session,
             actor,
             "correct",
@@ -126,7 +126,7 @@ def reassign(runtime: Runtime, message_id: int, partner: str, *, actor: str, rea
             actor=actor,
             detail={"from_partner": before[0], "from_mailbox": before[1]},
         )
-        _audit(
+        messages.audit(
             session, actor, "reassign", message_id, why, {"from_partner": before[0], "to_partner": partner}
         )
     [outcome] = replay(runtime, [message_id], actor=actor, reason=f"reassigned to {partner}: {why}")
@@ -141,6 +141,8 @@ def settle(runtime: Runtime, message_id: int, outcome: str, *, actor: str, reaso
     with session_scope(runtime.engine) as session:
         message = _failed_inbound(session, message_id)
         messages.move(session, message, MessageState(outcome), f"{outcome} by {actor}: {why}", actor=actor)
-        _audit(session, actor, AUDIT_ACTION[outcome], message_id, why, {"error": message.error_message})
+        messages.audit(
+            session, actor, AUDIT_ACTION[outcome], message_id, why, {"error": message.error_message}
+        )
     log.info("message %s %s by %s", message_id, outcome, actor)
     return Resolution(message_id, outcome)
