@@ -31,6 +31,7 @@ from gateway.store.models import (
     Document,
     Message,
     MessageEvent,
+    ShipNoticeRecord,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -234,6 +235,43 @@ def message_suspect(message_id: int) -> Any:
     except actions.NotSuspect as exc:
         abort(409, description=str(exc))
     return jsonify({"id": result.message_id, "state": result.state})
+
+
+def _ship_notice(record_id: int) -> dict[str, Any]:
+    db().expire_all()  # the action committed in its own session: read what it left
+    record = db().get(ShipNoticeRecord, record_id)
+    if record is None:
+        abort(404, description=f"there is no ship notice {record_id}")
+    return {
+        "id": record.id,
+        "partner": record.partner,
+        "shipment_id": record.shipment_id,
+        "source_shipment_id": record.source_shipment_id,
+        "po_numbers": list(record.po_numbers),
+        "status": record.status,
+        "reasons": list(record.reasons),
+        "message_id": record.message_id,
+        "labels": bool(record.labels_key),
+    }
+
+
+@bp.route("/ship-notices/<int:record_id>/<any(approve, cancel):verb>", methods=["POST"])
+@requires("operator")
+def ship_notice_action(record_id: int, verb: str) -> Any:
+    """Approve (build again, queue if it passes) or cancel (``reason`` required) a blocked ship
+    notice; audited. 409 with the reasons when it is not blocked or still fails."""
+    data = _body()
+    reason = _reason(data) if verb == "cancel" else ""
+    _ship_notice(record_id)
+    try:
+        if verb == "approve":
+            actions.approve_ship_notice(runtime(), record_id, _actor())
+        else:
+            actions.cancel_ship_notice(runtime(), record_id, _actor(), reason)
+    except ValueError as exc:
+        db().rollback()
+        abort(409, description=str(exc))
+    return jsonify(_ship_notice(record_id))
 
 
 @bp.route("/replay", methods=["POST"])

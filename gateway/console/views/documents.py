@@ -22,7 +22,7 @@ from gateway.console.orders import (
 from gateway.console.paging import every_row, query_args
 from gateway.console.shipments import line_totals, package_rows
 from gateway.console.views.claims import payment_states
-from gateway.console.views.money import OFFERED, blocked_reasons, describe_reason
+from gateway.console.views.money import OFFERED, action_reason, blocked_reasons, describe_reason, local_target
 from gateway.store.models import Document, DocumentLine, DocumentMessage, Message, ShipNoticeRecord
 
 bp = Blueprint("documents", __name__)
@@ -128,6 +128,37 @@ def acknowledgement_action(po_number: str, verb: str) -> Any:
     else:
         flash(f"PO acknowledgement {po_number}: {verb} done.", "info")
     return redirect(url_for("documents.purchase_order", po_number=po_number))
+
+
+@bp.route("/ship-notices/<int:record_id>/<any(approve, cancel):verb>", methods=["POST"])
+@requires("operator")
+def ship_notice_action(record_id: int, verb: str) -> Any:
+    """Approve (build again from the ASN and PO of now, queue if it passes) or cancel (with a
+    reason) a blocked ship notice; audited (:mod:`gateway.shipping.review`). Back to ``next``
+    (the PO's page) or to the first PO it ships."""
+    user = current_user()
+    assert user is not None
+    record = db().get(ShipNoticeRecord, record_id)
+    if record is None:
+        abort(404, description=f"there is no ship notice {record_id}")
+    name, po_numbers = record.shipment_id, list(record.po_numbers)
+    note = action_reason(verb)
+    try:
+        if verb == "approve":
+            actions.approve_ship_notice(runtime(), record_id, user.username)
+        else:
+            actions.cancel_ship_notice(runtime(), record_id, user.username, note)
+    except ValueError as exc:  # not blocked, still failing: the owner's readable reason
+        db().rollback()
+        flash(f"Ship notice {name}: {exc}", "error")
+    else:
+        flash(f"Ship notice {name}: {verb} done.", "info")
+    target = request.form.get("next") or ""
+    if local_target(target):
+        return redirect(target)
+    if po_numbers:
+        return redirect(url_for("documents.purchase_order", po_number=po_numbers[0]))
+    return redirect(url_for("documents.find_po"))
 
 
 @bp.route("/ship-notices/<int:record_id>/labels.pdf")
