@@ -23,7 +23,15 @@ from gateway.console.paging import every_row, query_args
 from gateway.console.shipments import line_totals, package_rows
 from gateway.console.views.claims import payment_states
 from gateway.console.views.money import OFFERED, action_reason, blocked_reasons, describe_reason, local_target
-from gateway.store.models import Document, DocumentLine, DocumentMessage, Message, ShipNoticeRecord
+from gateway.outbound.render import DOCUMENTS
+from gateway.store.models import (
+    Document,
+    DocumentLine,
+    DocumentMessage,
+    InventoryFeedRecord,
+    Message,
+    ShipNoticeRecord,
+)
 
 bp = Blueprint("documents", __name__)
 
@@ -82,6 +90,7 @@ def purchase_order(po_number: str) -> Any:
     for doc in sorted(documents, key=lambda d: (d.document_date is None, d.document_date, d.id)):
         groups.setdefault(doc.type, []).append(doc)
     discrepancies = discrepancies_of_po(session, po_number)
+    notices = ship_notices_of(documents)
     return render_template(
         "po.html",
         po_number=po_number,
@@ -92,11 +101,27 @@ def purchase_order(po_number: str) -> Any:
         discrepancies=discrepancies,
         offered=OFFERED,
         payments=payment_states(po_number=po_number),
-        timeline=timeline_of_po(session, documents),
+        timeline=timeline_of_po(session, documents, notices),
         describe=describe_reason,
-        ship_notices=ship_notices_of(documents),
+        ship_notices=notices,
+        inventory_feeds=latest_inventory_feeds({d.partner for d in documents if d.type == "purchase_order"}),
         ack_reasons=blocked_reasons([d.id for d in groups.get("po_acknowledgement", []) if d.id is not None]),
     ), (200 if documents or discrepancies else 404)
+
+
+def latest_inventory_feeds(partners: set[str]) -> list[tuple[InventoryFeedRecord, str]]:
+    """The latest inventory and cost feed (846 / INVRPT) recorded for each of ``partners`` and the
+    document it goes as: a feed covers the partner's items, not one PO, so the PO's page names the
+    latest and links to the feeds' list."""
+    found = []
+    for partner in sorted(partners):
+        query = select(InventoryFeedRecord).where(InventoryFeedRecord.partner == partner)
+        record = db().exec(query.order_by(col(InventoryFeedRecord.id).desc()).limit(1)).first()
+        if record is not None:
+            known = partner in runtime().partners
+            standard = runtime().partners.get(partner).standard if known else "x12"
+            found.append((record, DOCUMENTS["inventory_feed"][standard].document))
+    return found
 
 
 def ship_notices_of(documents: list[Document]) -> list[ShipNoticeRecord]:
