@@ -350,13 +350,13 @@ def test_an_operator_cancels_a_blocked_ship_notice_from_the_po_page(
         record_id = int(record.id)
     _login(page, server, "operator")
     page.goto(server + "/po/4TQ8ZK2M")
-    row = page.locator(f'tr[data-ship-notice="{record_id}"]')
+    row = page.locator(f'table.timeline tr[data-ship-notice="{record_id}"]')
     expect(row).to_contain_text("shipped_over_confirmed: line 1: 36 EA shipped, 24 EA confirmed")
     row.get_by_label("Reason").fill("the pallet stays in the warehouse")
     shot(page, "ship-notice-blocked")
     row.get_by_role("button", name="cancel").click()
     expect(page.locator(".flash")).to_contain_text("cancel done")
-    expect(page.locator(f'tr[data-ship-notice="{record_id}"]')).to_contain_text("cancelled")
+    expect(page.locator(f'table.timeline tr[data-ship-notice="{record_id}"]')).to_contain_text("cancelled")
     shot(page, "ship-notice-cancelled")
     with session_scope(runtime.engine) as session:
         assert session.get(ShipNoticeRecord, record_id).status == "cancelled"
