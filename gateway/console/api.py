@@ -22,7 +22,7 @@ from gateway.console.jobs import JobBusy, JobTable
 from gateway.console.openapi import openapi_document
 from gateway.console.orders import discrepancies_of_po, documents_of_po
 from gateway.console.queries import FilterError, MessageFilter, list_messages, parse_day, related_messages
-from gateway.console.views.documents import messages_by_document
+from gateway.console.views.documents import messages_by_document, ship_notices_of
 from gateway.console.views.messages import load_payload, message_documents
 from gateway.console.views.money import blocked_reasons
 from gateway.store.models import (
@@ -242,6 +242,10 @@ def _ship_notice(record_id: int) -> dict[str, Any]:
     record = db().get(ShipNoticeRecord, record_id)
     if record is None:
         abort(404, description=f"there is no ship notice {record_id}")
+    return _notice_json(record)
+
+
+def _notice_json(record: ShipNoticeRecord) -> dict[str, Any]:
     return {
         "id": record.id,
         "partner": record.partner,
@@ -348,6 +352,7 @@ def purchase_order(po_number: str) -> Any:
                 for d in sorted(docs.values(), key=lambda d: d.id or 0)
             ],
             "discrepancies": disc,
+            "ship_notices": [_notice_json(n) for n in ship_notices_of(list(docs.values()))],
         }
     )
 

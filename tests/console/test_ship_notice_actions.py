@@ -129,6 +129,10 @@ def test_the_api_approves_and_cancels_with_a_token(client, runtime, accounts, tm
     viewer, operator = _token(runtime, "viewer"), _token(runtime, "operator")
     assert client.post(f"{path}/cancel", json={"reason": "x"}, headers=viewer).status_code == 403
     assert client.post(f"{path}/cancel", json={}, headers=operator).status_code == 400
+    read = client.get(f"/api/purchase-orders/{PO}", headers=viewer).get_json()
+    (listed,) = read["ship_notices"]
+    assert (listed["id"], listed["status"]) == (record.id, "blocked")
+    assert [r["code"] for r in listed["reasons"]] == ["shipped_over_confirmed"]
     refused = client.post(f"{path}/approve", json={}, headers=operator)
     assert refused.status_code == 409 and "shipped_over_confirmed" in refused.get_json()["error"]
     assert client.post("/api/ship-notices/999999/approve", json={}, headers=operator).status_code == 404
