@@ -1,4 +1,7 @@
-"""``acorn inventory send|list``: the inventory and cost feed (846) we send Amazon.
+"""``acorn inventory send|list``: the inventory and cost feed (846 / INVRPT) we send Amazon.
+
+The output names the document the partner gets: ``846`` for an X12 partner, ``INVRPT`` for an
+EDIFACT one (:data:`gateway.outbound.render.DOCUMENTS`).
 
 ``send --partner P`` builds the 846 of the latest availability feed that applies to P now
 (:func:`gateway.inventory.send.send_inventory_feed`) and queues it in the outbox (``acorn send``
@@ -17,14 +20,23 @@ import click
 from sqlmodel import col, select
 
 from gateway.cli.runtime_cmds import open_runtime
+from gateway.config import PartnerDirectory
 from gateway.inventory.send import InventoryFeedError, send_inventory_feed
+from gateway.outbound.render import DOCUMENTS
 from gateway.store import session_scope
 from gateway.store.models import InventoryFeedRecord
 
 
+def document_name(partners: PartnerDirectory, partner: str) -> str:
+    """What ``partner`` gets: ``846`` (X12) or ``INVRPT`` (EDIFACT); ``846`` for a partner with no profile."""
+    if partner not in partners:
+        return DOCUMENTS["inventory_feed"]["x12"].document
+    return DOCUMENTS["inventory_feed"][partners.get(partner).standard].document
+
+
 @click.group("inventory")
 def inventory_group() -> None:
-    """The inventory and cost feed (846) to Amazon."""
+    """The inventory and cost feed (846 / INVRPT) to Amazon."""
 
 
 @inventory_group.command("send")
@@ -32,7 +44,7 @@ def inventory_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def send_command(ctx: click.Context, partner: str, as_json: bool) -> None:
-    """Build and queue the 846 of PARTNER now, from the latest availability feed."""
+    """Build and queue the 846 (INVRPT for EDIFACT) of PARTNER now, from the latest availability feed."""
     runtime = open_runtime(ctx, partner)
     try:
         with session_scope(runtime.engine) as session:
@@ -46,6 +58,7 @@ def send_command(ctx: click.Context, partner: str, as_json: bool) -> None:
             record = outcome.record
             out: dict[str, Any] = {
                 "partner": partner,
+                "document": document_name(runtime.partners, partner),
                 "slot": record.slot,
                 "feed_id": record.feed_id,
                 "status": record.status,
@@ -57,9 +70,11 @@ def send_command(ctx: click.Context, partner: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(out, indent=2))
     elif out["status"] == "queued":
-        click.echo(f"846 of feed {out['feed_id']} queued for {partner} (message {out['message_id']})")
+        click.echo(
+            f"{out['document']} of feed {out['feed_id']} queued for {partner} (message {out['message_id']})"
+        )
     else:
-        click.echo(f"846 of feed {out['feed_id']} for {partner} blocked:")
+        click.echo(f"{out['document']} of feed {out['feed_id']} for {partner} blocked:")
         for reason in out["reasons"]:
             click.echo(f"  {reason['code']}: {reason['message']}")
     if out["status"] != "queued":
@@ -71,7 +86,7 @@ def send_command(ctx: click.Context, partner: str, as_json: bool) -> None:
 @click.option("--limit", default=20, show_default=True, help="How many.")
 @click.pass_context
 def list_command(ctx: click.Context, partner: str | None, limit: int) -> None:
-    """The 846s recorded, newest first: when each went, its slot, feed and status."""
+    """The 846s / INVRPTs recorded, newest first: when each went, its document, slot, feed and status."""
     runtime = open_runtime(ctx, partner)
     try:
         with session_scope(runtime.engine) as session:
@@ -80,7 +95,8 @@ def list_command(ctx: click.Context, partner: str | None, limit: int) -> None:
                 query = query.where(InventoryFeedRecord.partner == partner)
             rows = session.exec(query.order_by(col(InventoryFeedRecord.id).desc()).limit(limit)).all()
             lines = [
-                f"{r.created_at:%Y-%m-%d %H:%M} {r.partner} slot {r.slot} feed {r.feed_id} {r.status}"
+                f"{r.created_at:%Y-%m-%d %H:%M} {document_name(runtime.partners, r.partner)} {r.partner}"
+                f" slot {r.slot} feed {r.feed_id} {r.status}"
                 + (f" message {r.message_id}" if r.message_id else "")
                 for r in rows
             ]

@@ -2,7 +2,8 @@
 
 Replay, resend and the ways out of a failure (a corrected file, another partner, resolve or
 ignore) belong to :mod:`gateway.service.pipeline`, discrepancy status changes to
-:mod:`gateway.reconcile`, invoice approval and sending to :mod:`gateway.service.money`. The
+:mod:`gateway.reconcile`, invoice approval and sending (and the approve and cancel of ship
+notices, inventory feeds and acknowledgements) to :mod:`gateway.service.money`. The
 console never reimplements them: it calls them and turns their results into :class:`Outcome`.
 """
 
@@ -37,8 +38,10 @@ __all__ = [
     "approve_acknowledgement",
     "approve_inventory_feed",
     "approve_invoice",
+    "approve_ship_notice",
     "cancel_acknowledgement",
     "cancel_inventory_feed",
+    "cancel_ship_notice",
     "correct",
     "decide_suspect",
     "failed_message_ids",
@@ -111,6 +114,17 @@ def approve_inventory_feed(runtime: Runtime, record_id: int, actor: str) -> None
 def cancel_inventory_feed(runtime: Runtime, record_id: int, actor: str, reason: str) -> None:
     """Cancel a blocked inventory feed and its held message with the operator's reason; raises ValueError."""
     money.cancel_inventory_feed(runtime, record_id, actor, reason)
+
+
+def approve_ship_notice(runtime: Runtime, record_id: int, actor: str) -> None:
+    """Queue a blocked ship notice if it passes now (built again from the ASN and PO of now), in its
+    own transaction; raises ValueError."""
+    money.approve_ship_notice(runtime, record_id, actor)
+
+
+def cancel_ship_notice(runtime: Runtime, record_id: int, actor: str, reason: str) -> None:
+    """Cancel a blocked ship notice and its held message with the operator's reason; raises ValueError."""
+    money.cancel_ship_notice(runtime, record_id, actor, reason)
 
 
 def send_invoice(runtime: Runtime, document_id: int, actor: str) -> Message:

@@ -22,7 +22,7 @@ from gateway.console.jobs import JobBusy, JobTable
 from gateway.console.openapi import openapi_document
 from gateway.console.orders import discrepancies_of_po, documents_of_po
 from gateway.console.queries import FilterError, MessageFilter, list_messages, parse_day, related_messages
-from gateway.console.views.documents import messages_by_document
+from gateway.console.views.documents import messages_by_document, ship_notices_of
 from gateway.console.views.messages import load_payload, message_documents
 from gateway.console.views.money import blocked_reasons
 from gateway.store.models import (
@@ -31,6 +31,7 @@ from gateway.store.models import (
     Document,
     Message,
     MessageEvent,
+    ShipNoticeRecord,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -236,6 +237,47 @@ def message_suspect(message_id: int) -> Any:
     return jsonify({"id": result.message_id, "state": result.state})
 
 
+def _ship_notice(record_id: int) -> dict[str, Any]:
+    db().expire_all()  # the action committed in its own session: read what it left
+    record = db().get(ShipNoticeRecord, record_id)
+    if record is None:
+        abort(404, description=f"there is no ship notice {record_id}")
+    return _notice_json(record)
+
+
+def _notice_json(record: ShipNoticeRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "partner": record.partner,
+        "shipment_id": record.shipment_id,
+        "source_shipment_id": record.source_shipment_id,
+        "po_numbers": list(record.po_numbers),
+        "status": record.status,
+        "reasons": list(record.reasons),
+        "message_id": record.message_id,
+        "labels": bool(record.labels_key),
+    }
+
+
+@bp.route("/ship-notices/<int:record_id>/<any(approve, cancel):verb>", methods=["POST"])
+@requires("operator")
+def ship_notice_action(record_id: int, verb: str) -> Any:
+    """Approve (build again, queue if it passes) or cancel (``reason`` required) a blocked ship
+    notice; audited. 409 with the reasons when it is not blocked or still fails."""
+    data = _body()
+    reason = _reason(data) if verb == "cancel" else ""
+    _ship_notice(record_id)
+    try:
+        if verb == "approve":
+            actions.approve_ship_notice(runtime(), record_id, _actor())
+        else:
+            actions.cancel_ship_notice(runtime(), record_id, _actor(), reason)
+    except ValueError as exc:
+        db().rollback()
+        abort(409, description=str(exc))
+    return jsonify(_ship_notice(record_id))
+
+
 @bp.route("/replay", methods=["POST"])
 @requires("operator")
 def replay_many() -> Any:
@@ -310,6 +352,7 @@ def purchase_order(po_number: str) -> Any:
                 for d in sorted(docs.values(), key=lambda d: d.id or 0)
             ],
             "discrepancies": disc,
+            "ship_notices": [_notice_json(n) for n in ship_notices_of(list(docs.values()))],
         }
     )
 

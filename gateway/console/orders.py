@@ -7,6 +7,7 @@ Thin queries only: the pages and the JSON API both call these; the order book's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from gateway.console.paging import Listing, keyset, where_equal
-from gateway.store.models import Discrepancy, Document, DocumentLine
+from gateway.store.models import Discrepancy, Document, DocumentLine, ShipNoticeRecord
 from gateway.store.money import InvoiceCheck
 
 PO_TYPE = "purchase_order"
@@ -62,19 +63,39 @@ TIMELINE_KINDS = {
 }
 
 
+#: what our own ship notice (a ``ship_notices`` row, not a document) is called on the timeline
+OUR_SHIP_NOTICE = "our ship notice"
+
+
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
-    """One document on a PO's timeline: what it is, when, where it stands, why it is held."""
+    """One document on a PO's timeline: what it is, when, where it stands, why it is held.
 
-    document: Document
+    Either a stored ``document`` or ``notice``, a ship notice we built for the partner (with its
+    carton labels), which the store keeps in ``ship_notices``, not as a document."""
+
+    document: Document | None
     kind: str
     when: date | None
     reasons: list[dict[str, Any]]
+    notice: ShipNoticeRecord | None = None
+
+    @property
+    def status(self) -> str | None:
+        if self.notice is not None:
+            return self.notice.status
+        return self.document.status if self.document is not None else None
 
     @property
     def held(self) -> bool:
         """Blocked (for an operator to approve, re-check or cancel)."""
-        return self.document.status == "blocked"
+        return self.status == "blocked"
+
+    @property
+    def order(self) -> tuple[bool, date, int, int]:
+        """By date, then documents as they arrived, each ship notice of ours after its ASN."""
+        ident = self.document.id if self.document is not None else None
+        return (self.when is None, self.when or date.min, 1 if self.notice else 0, ident or 0)
 
 
 def _kind(doc: Document) -> str:
@@ -83,9 +104,12 @@ def _kind(doc: Document) -> str:
     return TIMELINE_KINDS.get(doc.type, doc.type.replace("_", " "))
 
 
-def timeline_of_po(session: Session, documents: list[Document]) -> list[TimelineEntry]:
-    """The PO's documents in one timeline (by date, then as they arrived; acknowledgements and
-    label rows appear where the store holds them), with the stored reasons of every blocked one."""
+def timeline_of_po(
+    session: Session, documents: list[Document], notices: Sequence[ShipNoticeRecord] = ()
+) -> list[TimelineEntry]:
+    """The PO's documents and our ship ``notices`` in one timeline (by date, then as they arrived;
+    acknowledgements and label rows appear where the store holds them), with the stored reasons of
+    every blocked one. Our ship notice is dated like the warehouse's ASN it was built from."""
     ids = [d.id for d in documents if d.id is not None and d.status == "blocked"]
     checks = (
         session.exec(select(InvoiceCheck).where(col(InvoiceCheck.document_id).in_(ids))).all() if ids else []
@@ -100,4 +124,11 @@ def timeline_of_po(session: Session, documents: list[Document]) -> list[Timeline
         )
         for d in documents
     ]
-    return sorted(entries, key=lambda e: (e.when is None, e.when or date.min, e.document.id or 0))
+    asn_dates = {
+        e.document.business_key: e.when for e in entries if e.document and e.document.type == "shipment"
+    }
+    for n in notices:
+        when = asn_dates.get(n.source_shipment_id) or (n.created_at.date() if n.created_at else None)
+        held = list(n.reasons or []) if n.status == "blocked" else []
+        entries.append(TimelineEntry(None, OUR_SHIP_NOTICE, when, held, notice=n))
+    return sorted(entries, key=lambda e: e.order)

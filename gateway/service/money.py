@@ -35,8 +35,11 @@ from gateway.outbound.alerts import Alert
 from gateway.reconcile import check_aging, run_scopes, scopes_of
 from gateway.service.runtime import Runtime
 from gateway.shipping import po_ack
+from gateway.shipping import review as ship_notice_review
 from gateway.shipping.at_send import recheck as ship_notice_recheck
 from gateway.shipping.po_ack import AcknowledgementError
+from gateway.shipping.review import ShipNoticeReviewError
+from gateway.shipping.send import Outcome as ShipNoticeOutcome
 from gateway.store import leases
 from gateway.store.engine import session_scope
 from gateway.store.models import Message, utcnow
@@ -213,6 +216,28 @@ def cancel_inventory_feed(runtime: Runtime, record_id: int, actor: str, reason: 
     """Cancel blocked inventory feed ``record_id`` and its held message, in its own transaction."""
     with session_scope(runtime.engine) as session:
         review.cancel_inventory_feed(session, record_id, actor=actor, reason=reason)
+
+
+def approve_ship_notice(runtime: Runtime, record_id: int, actor: str) -> ShipNoticeOutcome:
+    """Build blocked ship notice ``record_id`` again and queue it if it passes, in its own
+    transaction (:mod:`gateway.shipping.review`); raises :class:`ShipNoticeReviewError` (a
+    ``ValueError``) after committing the reasons of now when it still fails."""
+    failed: ShipNoticeReviewError | None = None
+    with session_scope(runtime.engine) as session:
+        try:
+            return ship_notice_review.approve_ship_notice(
+                session, runtime.partners, runtime.mappings, runtime.archive, record_id, actor=actor
+            )
+        except ShipNoticeReviewError as exc:
+            failed = exc  # commit the reasons of now and the refusal's audit entry, then raise
+    assert failed is not None
+    raise failed
+
+
+def cancel_ship_notice(runtime: Runtime, record_id: int, actor: str, reason: str) -> None:
+    """Cancel blocked ship notice ``record_id`` and its held message, in its own transaction."""
+    with session_scope(runtime.engine) as session:
+        ship_notice_review.cancel_ship_notice(session, record_id, actor=actor, reason=reason)
 
 
 def run_aging_checks(runtime: Runtime, *, today: date | None = None, notify: bool = True) -> list[Alert]:

@@ -8,7 +8,8 @@ queued. Otherwise it is rendered through the partner's outbound mapping (X12 856
 version of ``rules.ship_notice.x12_version``, EDIFACT DESADV D96A), wrapped in an
 interchange with the partner's control numbers, queued through its mailbox, its SSCCs
 recorded for the 365-day uniqueness rule, and its carton labels (PDF) archived beside it.
-All in the caller's transaction.
+A notice queued once, or cancelled by an operator (:mod:`gateway.shipping.review`), is not
+built again (a replay of the warehouse's ASN sends nothing). All in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ from gateway.store.archive import Archive
 from gateway.store.models import ShipNoticeRecord, SsccUse, utcnow
 
 log = logging.getLogger(__name__)
+
+
+#: a notice in one of these states is not built again (queued: never twice; cancelled by an operator)
+SETTLED = frozenset({"queued", "cancelled"})
 
 
 class ShipNoticeError(Exception):
@@ -120,8 +125,8 @@ def send_ship_notice(
             ShipNoticeRecord.partner == partner, ShipNoticeRecord.shipment_id == notice.shipment_id
         )
     ).first()
-    if record is not None and record.status == "queued":
-        return Outcome(record, notice, reasons)
+    if record is not None and record.status in SETTLED:
+        return Outcome(record, notice, reasons)  # sent once; an operator's cancel stands (a replay)
     record = record or ShipNoticeRecord(
         partner=partner, shipment_id=notice.shipment_id, source_shipment_id=shipment_id
     )

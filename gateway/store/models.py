@@ -464,7 +464,7 @@ class ShipNoticeRecord(SQLModel, table=True):
     po_numbers: list[str] = _json(list)
     status: str = Field(default="queued", max_length=16)
     reasons: list[dict[str, Any]] = _json(list)
-    message_id: int | None = Field(default=None, foreign_key="messages.id")
+    message_id: int | None = Field(default=None, foreign_key="messages.id", index=True)
     labels_key: str | None = Field(default=None, max_length=255)
     created_at: datetime = _created()
 
@@ -486,7 +486,7 @@ class InventoryFeedRecord(SQLModel, table=True):
     feed_id: str | None = Field(default=None, max_length=255)
     status: str = Field(default="queued", max_length=16)
     reasons: list[dict[str, Any]] = _json(list)
-    message_id: int | None = Field(default=None, foreign_key="messages.id")
+    message_id: int | None = Field(default=None, foreign_key="messages.id", index=True)
     created_at: datetime = _created()
 
 

@@ -346,3 +346,41 @@ def test_an_operator_cancels_a_blocked_invoice_from_the_po_timeline(
         assert session.get(Document, seeded["invoice"]).status == "cancelled"
         audit = session.exec(select(AuditEntry).where(AuditEntry.action == "invoice.cancelled")).one()
         assert (audit.actor, audit.reason) == ("operator", "the ERP's invoice stands")
+
+
+def test_an_operator_cancels_a_blocked_ship_notice_from_the_po_page(
+    runtime, seeded, server: str, page
+) -> None:
+    """Issue 17: our ship notice held at send is listed on the PO's page with its reason; cancel
+    (with a reason) is audited and the page shows it cancelled."""
+    from playwright.sync_api import expect
+
+    from gateway.console.orders import documents_of_po
+    from gateway.store.models import ShipNoticeRecord
+
+    reason = {"code": "shipped_over_confirmed", "message": "line 1: 36 EA shipped, 24 EA confirmed"}
+    with session_scope(runtime.engine) as session:
+        found = documents_of_po(session, "4TQ8ZK2M").values()
+        asn = next((d for d in found if d.type == "shipment"), None)
+        assert asn is not None
+        record = ShipNoticeRecord(
+            partner="amazon-us", shipment_id=asn.business_key, source_shipment_id=asn.business_key,
+            po_numbers=["4TQ8ZK2M"], status="blocked", reasons=[reason],
+        )  # fmt: skip
+        session.add(record)
+        session.flush()
+        record_id = int(record.id)
+    _login(page, server, "operator")
+    page.goto(server + "/po/4TQ8ZK2M")
+    row = page.locator(f'table.timeline tr[data-ship-notice="{record_id}"]')
+    expect(row).to_contain_text("shipped_over_confirmed: line 1: 36 EA shipped, 24 EA confirmed")
+    row.get_by_label("Reason").fill("the pallet stays in the warehouse")
+    shot(page, "ship-notice-blocked")
+    row.get_by_role("button", name="cancel").click()
+    expect(page.locator(".flash")).to_contain_text("cancel done")
+    expect(page.locator(f'table.timeline tr[data-ship-notice="{record_id}"]')).to_contain_text("cancelled")
+    shot(page, "ship-notice-cancelled")
+    with session_scope(runtime.engine) as session:
+        assert session.get(ShipNoticeRecord, record_id).status == "cancelled"
+        audit = session.exec(select(AuditEntry).where(AuditEntry.action == "ship_notice.cancelled")).one()
+        assert (audit.actor, audit.reason) == ("operator", "the pallet stays in the warehouse")

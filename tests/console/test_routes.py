@@ -76,6 +76,8 @@ POSTS = [
     ("/po/{po_number}/acknowledgement/cancel", "operator"),
     ("/inventory-feeds/1/approve", "operator"),
     ("/inventory-feeds/1/cancel", "operator"),
+    ("/ship-notices/1/approve", "operator"),
+    ("/ship-notices/1/cancel", "operator"),
     ("/bulk-replay", "operator"),
     ("/messages/{failed_message}/correct", "operator"),
     ("/messages/{failed_message}/reassign", "operator"),
@@ -92,6 +94,8 @@ API_POSTS = [
     "/api/messages/{failed_message}/resolve",
     "/api/messages/{failed_message}/ignore",
     "/api/messages/{failed_message}/suspect",
+    "/api/ship-notices/1/approve",
+    "/api/ship-notices/1/cancel",
 ]
 # The users page: admins only, reads included.
 ADMIN_PAGES = ["/users"]

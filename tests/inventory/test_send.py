@@ -179,3 +179,34 @@ def test_the_eu_profile_gets_an_invrpt_that_reads_back(home: Path) -> None:
         assert back.currency == "EUR" and b"UNB+UNOA:3+4012345000009:14+5450534000000:14+" in data
     finally:
         runtime.close()
+
+
+def test_acorn_inventory_names_the_invrpt_an_edifact_partner_gets(home: Path) -> None:
+    """amazon-eu gets an INVRPT: the command line says so, not "846"."""
+    from click.testing import CliRunner
+
+    from gateway.cli import cli
+
+    _setup(home, schedule=False)
+    config = str(home / "config.yaml")
+    runtime = Runtime.open(home / "config.yaml")
+    try:
+        pipeline.ingest(runtime, EU_FEED, "stock-eu.csv", partner="warehouse-eu", mailbox="local")
+    finally:
+        runtime.close()
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["--config", config, *args], obj={}, env={})
+
+    result = run("inventory", "send", "--partner", "amazon-eu")
+    assert result.exit_code == 0, result.output
+    assert "INVRPT of feed stock-eu queued for amazon-eu" in result.output
+    assert "846 of" not in result.output
+    listed = run("inventory", "list", "--partner", "amazon-eu")
+    assert (
+        listed.exit_code == 0
+        and " INVRPT amazon-eu slot now-" in listed.output
+        and " 846" not in listed.output
+    )
+    as_json = run("inventory", "send", "--partner", "amazon-eu", "--json")
+    assert '"document": "INVRPT"' in as_json.output

@@ -67,3 +67,11 @@ def _table_of(diff) -> str | None:
         if isinstance(part, str):
             return part
     return None
+
+
+def test_outbound_records_are_found_by_their_message_through_an_index(engine) -> None:
+    """Every outbound message looks up the ship notices and inventory feeds it carries at send."""
+    inspector = inspect(engine)
+    for table in ("ship_notices", "inventory_feeds"):
+        indexed = [i["column_names"] for i in inspector.get_indexes(table)]
+        assert ["message_id"] in indexed, (table, indexed)

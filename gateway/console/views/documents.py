@@ -22,8 +22,16 @@ from gateway.console.orders import (
 from gateway.console.paging import every_row, query_args
 from gateway.console.shipments import line_totals, package_rows
 from gateway.console.views.claims import payment_states
-from gateway.console.views.money import OFFERED, blocked_reasons, describe_reason
-from gateway.store.models import Document, DocumentLine, DocumentMessage, Message, ShipNoticeRecord
+from gateway.console.views.money import OFFERED, action_reason, blocked_reasons, describe_reason, local_target
+from gateway.outbound.render import DOCUMENTS
+from gateway.store.models import (
+    Document,
+    DocumentLine,
+    DocumentMessage,
+    InventoryFeedRecord,
+    Message,
+    ShipNoticeRecord,
+)
 
 bp = Blueprint("documents", __name__)
 
@@ -82,6 +90,7 @@ def purchase_order(po_number: str) -> Any:
     for doc in sorted(documents, key=lambda d: (d.document_date is None, d.document_date, d.id)):
         groups.setdefault(doc.type, []).append(doc)
     discrepancies = discrepancies_of_po(session, po_number)
+    notices = ship_notices_of(documents)
     return render_template(
         "po.html",
         po_number=po_number,
@@ -92,11 +101,27 @@ def purchase_order(po_number: str) -> Any:
         discrepancies=discrepancies,
         offered=OFFERED,
         payments=payment_states(po_number=po_number),
-        timeline=timeline_of_po(session, documents),
+        timeline=timeline_of_po(session, documents, notices),
         describe=describe_reason,
-        ship_notices=ship_notices_of(documents),
+        ship_notices=notices,
+        inventory_feeds=latest_inventory_feeds({d.partner for d in documents if d.type == "purchase_order"}),
         ack_reasons=blocked_reasons([d.id for d in groups.get("po_acknowledgement", []) if d.id is not None]),
     ), (200 if documents or discrepancies else 404)
+
+
+def latest_inventory_feeds(partners: set[str]) -> list[tuple[InventoryFeedRecord, str]]:
+    """The latest inventory and cost feed (846 / INVRPT) recorded for each of ``partners`` and the
+    document it goes as: a feed covers the partner's items, not one PO, so the PO's page names the
+    latest and links to the feeds' list."""
+    found = []
+    for partner in sorted(partners):
+        query = select(InventoryFeedRecord).where(InventoryFeedRecord.partner == partner)
+        record = db().exec(query.order_by(col(InventoryFeedRecord.id).desc()).limit(1)).first()
+        if record is not None:
+            known = partner in runtime().partners
+            standard = runtime().partners.get(partner).standard if known else "x12"
+            found.append((record, DOCUMENTS["inventory_feed"][standard].document))
+    return found
 
 
 def ship_notices_of(documents: list[Document]) -> list[ShipNoticeRecord]:
@@ -128,6 +153,37 @@ def acknowledgement_action(po_number: str, verb: str) -> Any:
     else:
         flash(f"PO acknowledgement {po_number}: {verb} done.", "info")
     return redirect(url_for("documents.purchase_order", po_number=po_number))
+
+
+@bp.route("/ship-notices/<int:record_id>/<any(approve, cancel):verb>", methods=["POST"])
+@requires("operator")
+def ship_notice_action(record_id: int, verb: str) -> Any:
+    """Approve (build again from the ASN and PO of now, queue if it passes) or cancel (with a
+    reason) a blocked ship notice; audited (:mod:`gateway.shipping.review`). Back to ``next``
+    (the PO's page) or to the first PO it ships."""
+    user = current_user()
+    assert user is not None
+    record = db().get(ShipNoticeRecord, record_id)
+    if record is None:
+        abort(404, description=f"there is no ship notice {record_id}")
+    name, po_numbers = record.shipment_id, list(record.po_numbers)
+    note = action_reason(verb)
+    try:
+        if verb == "approve":
+            actions.approve_ship_notice(runtime(), record_id, user.username)
+        else:
+            actions.cancel_ship_notice(runtime(), record_id, user.username, note)
+    except ValueError as exc:  # not blocked, still failing: the owner's readable reason
+        db().rollback()
+        flash(f"Ship notice {name}: {exc}", "error")
+    else:
+        flash(f"Ship notice {name}: {verb} done.", "info")
+    target = request.form.get("next") or ""
+    if local_target(target):
+        return redirect(target)
+    if po_numbers:
+        return redirect(url_for("documents.purchase_order", po_number=po_numbers[0]))
+    return redirect(url_for("documents.find_po"))
 
 
 @bp.route("/ship-notices/<int:record_id>/labels.pdf")

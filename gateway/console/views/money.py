@@ -96,8 +96,12 @@ def discrepancy_status(discrepancy_id: int, verb: str) -> Any:
     return redirect(back if _local(back) else url_for("money.discrepancies"))
 
 
-def _local(target: str) -> bool:
-    return target.startswith("/") and not target.startswith("//")
+def local_target(target: str) -> bool:
+    """Whether ``target`` (a form's ``next``) is a path on this console, not another site."""
+    return target.startswith("/") and not target.startswith("//") and "\\" not in target
+
+
+_local = local_target
 
 
 def blocked_reasons(doc_ids: list[int]) -> dict[int, list[Any]]:
