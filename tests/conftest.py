@@ -10,6 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+#: No hypothesis deadline: a property test asserts behaviour, never time, and a shared CI machine
+#: (fsyncs, PostgreSQL) can take longer than the 200 ms default for one example.
+settings.register_profile("acorn", deadline=None)
+settings.load_profile("acorn")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "tests" / "data"
