@@ -55,6 +55,9 @@ from gateway.transports.base import (
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 16
+#: what a failing SFTP session raises: paramiko raises EOFError (not an OSError) when the server
+#: went away under a live session
+_SESSION_ERRORS = (OSError, EOFError, paramiko.SSHException)
 _Look = tuple[int, int]  # (size, mtime) of one remote file
 
 
@@ -197,6 +200,8 @@ class SftpMailbox(Mailbox):
         self.close()
         if isinstance(exc, (socket.timeout, TimeoutError)):
             return TransportError(f"{self.label}: {doing}: no answer within {self.config.timeout_seconds}s")
+        if isinstance(exc, EOFError):
+            return TransportError(f"{self.label}: {doing} on {self._where}: the server closed the session")
         detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         return TransportError(f"{self.label}: {doing} on {self._where}: {detail}")
 
@@ -261,9 +266,7 @@ class SftpMailbox(Mailbox):
                             log.debug(
                                 "%s: %s is still being written; left for a later poll", self.label, name
                             )
-        except OSError as exc:
-            raise self._failed(doing, exc) from None
-        except paramiko.SSHException as exc:
+        except _SESSION_ERRORS as exc:
             raise self._failed(doing, exc) from None
         remembered: dict[str, tuple[_Look, float]] = {}
         for name, look in first.items():
@@ -300,7 +303,7 @@ class SftpMailbox(Mailbox):
         except TransportError:
             tmp.unlink(missing_ok=True)
             raise
-        except (OSError, paramiko.SSHException) as exc:
+        except _SESSION_ERRORS as exc:
             tmp.unlink(missing_ok=True)
             if isinstance(exc, OSError) and exc.filename == str(tmp):
                 raise TransportError(f"{self.label}: cannot write {tmp}: {exc.strerror}") from None
@@ -323,7 +326,7 @@ class SftpMailbox(Mailbox):
             log.debug("%s: moved %s to %s", self.label, item.ref, target)
         except FileNotFoundError:
             log.info("%s: %s was already gone when acknowledged", self.label, item.ref)
-        except (OSError, paramiko.SSHException) as exc:
+        except _SESSION_ERRORS as exc:
             raise self._failed(f"cannot remove {item.ref}", exc) from None
 
     # -- upload -----------------------------------------------------------------------------
@@ -377,7 +380,7 @@ class SftpMailbox(Mailbox):
             final = self._free_name(sftp, self.config.outbox, self.remote_name(filename))
             with sftp.open(self._temp_for(PurePosixPath(final).name), "wb"):
                 pass
-        except (OSError, paramiko.SSHException) as exc:
+        except _SESSION_ERRORS as exc:
             raise self._failed(f"cannot write in {self.config.outbox}", exc) from None
         return final
 
@@ -391,7 +394,7 @@ class SftpMailbox(Mailbox):
                 log.info("%s: %s was delivered and the partner has taken it", self.label, ref)
             elif sftp.stat(ref).st_size != size or self._remote_sha256(sftp, ref, size) != sha256:
                 log.warning("%s: %s was replaced after we delivered it", self.label, ref)
-        except (OSError, paramiko.SSHException) as exc:
+        except _SESSION_ERRORS as exc:
             raise self._failed(f"cannot look for {ref}", exc) from None
         return True
 
@@ -431,7 +434,7 @@ class SftpMailbox(Mailbox):
             self._rename(sftp, tmp, target)
         except TransportError:
             raise
-        except (OSError, paramiko.SSHException) as exc:
+        except _SESSION_ERRORS as exc:
             if self._sftp is not None and ref is None:
                 self._remove_quietly(sftp, tmp)
             raise self._failed(f"cannot upload {name} to {self.config.outbox}", exc) from None
@@ -453,5 +456,5 @@ class SftpMailbox(Mailbox):
     def _remove_quietly(self, sftp: paramiko.SFTPClient, path: str) -> None:
         try:
             sftp.remove(path)
-        except (OSError, paramiko.SSHException):
+        except _SESSION_ERRORS:
             log.debug("%s: could not remove temporary %s", self.label, path)
