@@ -60,6 +60,8 @@ PYX12 = (
 class Run:
     seconds: float
     peak_mib: float
+    #: CPU seconds (user + system) of the child: steadier than wall time on a shared machine
+    cpu: float
     ok: bool
     note: str = ""
 
@@ -74,7 +76,10 @@ def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None 
         errors.seek(0)
         tail = errors.read()[-300:].decode(errors="replace").strip().splitlines()
     code = os.waitstatus_to_exitcode(status)
-    return Run(elapsed, usage.ru_maxrss / 1024, code == 0, "" if code == 0 else f"exit {code}: {tail[-1:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(
+        elapsed, usage.ru_maxrss / 1024, cpu, code == 0, "" if code == 0 else f"exit {code}: {tail[-1:]}"
+    )
 
 
 def gateway_home(root: Path) -> Path:
@@ -89,6 +94,25 @@ def gateway_home(root: Path) -> Path:
         encoding="utf-8",
     )
     return config
+
+
+SAMPLE_850 = ROOT / "tests" / "data" / "messages" / "x12_4010_850_new_po.edi"
+
+
+def make_single(path: Path, count: int) -> None:
+    """One interchange of ``count`` short 850s (the sample PO of three lines, renumbered), in one
+    group: the issue's "one 20,000-PO interchange" (about 7.5 MB at 20,000)."""
+    text = SAMPLE_850.read_text(encoding="latin-1").replace("\n", "")
+    head, rest = text.split("ST*850*0001~", 1)
+    body, _tail = rest.split("GE*1*4101~", 1)
+    with path.open("w", encoding="latin-1", newline="") as out:
+        out.write(head)
+        for n in range(1, count + 1):
+            out.write(
+                f"ST*850*{n:04d}~"
+                + body.replace("4TQ8ZK2M", f"P{n:07d}").replace("SE*16*0001~", f"SE*16*{n:04d}~")
+            )
+        out.write(f"GE*{count}*4101~IEA*1*000004101~\n")
 
 
 def count_pos(path: Path) -> int:

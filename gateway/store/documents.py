@@ -13,14 +13,16 @@ those not stored yet in three bulk INSERTs (documents, lines, links), any other 
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import insert, tuple_
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, col, delete, select
 
 from gateway.canonical import (
@@ -324,7 +326,35 @@ def _received_line(doc: Receipt, x: Any) -> dict[str, Any]:
 
 
 def load_document(row: Document) -> CanonicalDocument:
-    """The canonical document stored in ``row``."""
+    """The canonical document stored in ``row`` (validated once per loaded ``row.data``).
+
+    The hooks after a batch ask for the same rows' documents several times (the scopes, the
+    PO bundles of reconciliation and of invoicing, the invoice trigger): the document is kept
+    in the row's SQLAlchemy instance state, beside the very ``data`` object it was read from,
+    and read again only when that changed (a revision assigns new data; a row expired by a
+    commit loads new data). Callers must not change the document they get (none does: the
+    canonical documents are read, never edited in place).
+    """
     from gateway.canonical import document_from_json
 
-    return document_from_json(dict(row.data))
+    data = row.data
+    info = sa_inspect(row).info
+    cached = info.get(_CANONICAL)
+    if cached is not None and cached[0] is data:
+        return cast(CanonicalDocument, cached[1])
+    doc = document_from_json(dict(data))
+    info[_CANONICAL] = (data, doc)
+    return doc
+
+
+def remember_document(row: Document, doc: CanonicalDocument) -> None:
+    """Let :func:`load_document` give ``doc`` for ``row`` without reading its data again: for the
+    document just stored as ``row`` (its stored form, so without ``source_message_id``)."""
+    if doc.source_message_id is not None:  # a shallow copy (no validation: the fields are valid)
+        doc = copy.copy(doc)
+        doc.__dict__["source_message_id"] = None
+    sa_inspect(row).info[_CANONICAL] = (row.data, doc)
+
+
+#: the key of a row's canonical document in its instance state's ``info``
+_CANONICAL = "acorn.canonical"
