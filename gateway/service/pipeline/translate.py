@@ -23,7 +23,6 @@ from gateway.canonical import CanonicalDocument
 from gateway.edi.model import AckResult, Transaction
 from gateway.edi.stream import iter_transactions
 from gateway.mapping.errors import MappingError, TranslationError
-from gateway.mapping.loader import Mapping
 from gateway.mapping.registry import MappingRegistry
 from gateway.outbound.acks import is_acknowledgement, read_acknowledgement
 from gateway.service.errors import StageCode, StageError
@@ -46,8 +45,6 @@ class Batch:
     documents: list[CanonicalDocument] = field(default_factory=list)
     acks: list[AckResult] = field(default_factory=list)
     end: bool = False
-    #: the mapping chosen per (standard, version, type), chosen once a batch
-    chosen: dict[tuple[str, str, str], Mapping] = field(default_factory=dict)
 
 
 def next_batch(context: Context, size: int) -> Batch:
@@ -71,7 +68,7 @@ def _one(context: Context, registry: MappingRegistry, tx: Transaction, batch: Ba
         if is_acknowledgement(tx):
             batch.acks.append(_read_ack(context, tx))
         else:
-            batch.documents.append(_translate_one(context, registry, tx, batch.chosen))
+            batch.documents.append(_translate_one(context, registry, tx))
     except StageError as exc:
         context.problems.append(exc)
 
@@ -90,14 +87,10 @@ def _read_ack(context: Context, tx: Transaction) -> AckResult:
         ) from None
 
 
-def _translate_one(
-    context: Context, registry: MappingRegistry, tx: Transaction, chosen: dict[tuple[str, str, str], Mapping]
-) -> CanonicalDocument:
+def _translate_one(context: Context, registry: MappingRegistry, tx: Transaction) -> CanonicalDocument:
     at = tx.position(0)
     try:
-        key = (tx.standard, tx.version, tx.type)
-        mapping = chosen.get(key) or registry.select(*key, "inbound", context.partner.mappings)
-        chosen[key] = mapping
+        mapping = registry.select(tx.standard, tx.version, tx.type, "inbound", context.partner.mappings)
     except MappingError as exc:
         text = f"{context.filename}: {at.describe()}: {tx.type} {tx.version}: {exc}"
         raise StageError(StageCode.NO_MAPPING, text, where(at)) from None
