@@ -15,7 +15,10 @@ process and reads its peak resident memory from the kernel (``os.wait4``):
 Prints seconds, MiB/s, POs/s, peak RSS and RSS above the bare interpreter, then the issue's
 targets (peak RSS < 64 MB above the interpreter at every size; parse >= 70% of the naive split's
 speed at the largest size; ingest >= 2,000 POs/s). Usage: ``python bench/large.py [--sizes
-1,10,100] [--ingest-max 10] [--quick]``.
+1,10,100] [--ingest-max 10] [--quick] [--single 20000 [--baseline CHECKOUT]]``: ``--single`` also
+ingests one interchange of that many short POs (the issue's 20,000-PO file), and prints CPU
+seconds beside wall time (steadier on a shared machine); ``--baseline`` runs another checkout's
+``acorn ingest`` on the same file beside it, for before/after figures from one run.
 """
 
 from __future__ import annotations
@@ -122,11 +125,46 @@ def count_pos(path: Path) -> int:
         return sum(line.count(b"ST*850*") + line.count(b"UNH+") for line in src)
 
 
+def single_interchange(count: int, baseline: Path | None, bare: float, work: Path) -> list[str]:
+    """``acorn ingest`` of one interchange of ``count`` POs on SQLite (the issue's 20,000-PO file),
+    by this tree and, given ``baseline`` (another checkout, e.g. main's), by that one beside it,
+    on the same file in the same run. Prints a row each; returns the verdicts."""
+    path = work / f"single-{count}.edi"
+    make_single(path, count)
+    mib = path.stat().st_size / MiB
+    label = f"x12 1 ISA {count} POs"
+    trees = [("acorn ingest", ROOT)] + ([("  baseline", baseline)] if baseline is not None else [])
+    verdicts = []
+    for name, tree in trees:
+        config = gateway_home(work / f"home-single-{name.strip().replace(' ', '-')}")
+        command = [sys.executable, "-m", "gateway", "--config", str(config), "ingest", str(path)]
+        result = run(command, cwd=config.parent, env={**os.environ, "PYTHONPATH": str(tree)})
+        print(
+            f"{label:22.22} {name:24} {result.seconds:8.2f} {mib / result.seconds:8.1f} "
+            f"{count / result.seconds:9.0f} {result.peak_mib:9.1f} {result.peak_mib - bare:7.1f}  "
+            f"CPU {result.cpu:.2f} s = {count / result.cpu:.0f} POs per CPU-s ({tree}) {result.note}"
+        )
+        verdicts.append(
+            f"{label} ({name.strip()}): ingest {count / result.seconds:.0f} POs/s, {count / result.cpu:.0f} "
+            f"POs per CPU second, peak RSS +{result.peak_mib - bare:.1f} MiB (target >= 2,000 POs/s)"
+        )
+    print()
+    return verdicts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10,100", help="file sizes in MB, comma-separated")
     parser.add_argument("--ingest-max", type=float, default=10, help="largest size (MB) to ingest")
     parser.add_argument("--quick", action="store_true", help="one small file of each kind (for tests)")
+    parser.add_argument(
+        "--single", type=int, default=0, help="also ingest one interchange of this many POs (e.g. 20000)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. main's) whose acorn ingests the --single file too",
+    )
     args = parser.parse_args()
     sizes = [0.01] if args.quick else [float(s) for s in args.sizes.split(",")]
     ingest_max = min(args.ingest_max, 0.01) if args.quick else args.ingest_max
@@ -143,6 +181,8 @@ def main() -> None:
     worst_over, verdicts = 0.0, []
     with tempfile.TemporaryDirectory(prefix="acorn-large-") as tmp:
         work = Path(tmp)
+        if args.single:
+            verdicts += single_interchange(args.single, args.baseline, bare, work)
         for kind, make in (("x12", make_x12), ("edifact", make_edifact)):
             for size in sizes:
                 path = work / f"{kind}-{size:g}MB.edi"
