@@ -15,10 +15,11 @@ process and reads its peak resident memory from the kernel (``os.wait4``):
 Prints seconds, MiB/s, POs/s, peak RSS and RSS above the bare interpreter, then the issue's
 targets (peak RSS < 64 MB above the interpreter at every size; parse >= 70% of the naive split's
 speed at the largest size; ingest >= 2,000 POs/s). Usage: ``python bench/large.py [--sizes
-1,10,100] [--ingest-max 10] [--quick] [--single 20000 [--baseline CHECKOUT]]``: ``--single`` also
-ingests one interchange of that many short POs (the issue's 20,000-PO file), and prints CPU
-seconds beside wall time (steadier on a shared machine); ``--baseline`` runs another checkout's
-``acorn ingest`` on the same file beside it, for before/after figures from one run.
+1,10,100] [--ingest-max 10] [--quick] [--only parse] [--kinds edifact] [--single 20000
+[--baseline CHECKOUT]]``: ``--single`` also ingests one interchange of that many short POs (the
+issue's 20,000-PO file), and prints CPU seconds beside wall time (steadier on a shared machine);
+``--baseline`` runs another checkout's ``acorn ingest`` on the same file beside it, for
+before/after figures from one run.
 """
 
 from __future__ import annotations
@@ -57,6 +58,15 @@ PYX12 = (
     "import sys\nimport pyx12.x12file\n"
     "print(sum(1 for seg in pyx12.x12file.X12Reader(sys.argv[1]) if seg.get_seg_id() == 'ST'))\n"
 )
+
+
+_KEYS = {  # contender -> its name for --only
+    "naive split": "naive",
+    "acorn parse": "parse",
+    "acorn translate --jsonl": "translate",
+    "pyx12": "pyx12",
+    "acorn ingest": "ingest",
+}
 
 
 @dataclass(slots=True)
@@ -158,6 +168,13 @@ def main() -> None:
     parser.add_argument("--ingest-max", type=float, default=10, help="largest size (MB) to ingest")
     parser.add_argument("--quick", action="store_true", help="one small file of each kind (for tests)")
     parser.add_argument(
+        "--only",
+        default="",
+        help="run only these contenders, comma-separated: naive,parse,translate,ingest,pyx12 "
+        "(`--only parse` = the naive split and `acorn parse`; the naive split always runs)",
+    )
+    parser.add_argument("--kinds", default="x12,edifact", help="file kinds, comma-separated: x12,edifact")
+    parser.add_argument(
         "--single", type=int, default=0, help="also ingest one interchange of this many POs (e.g. 20000)"
     )
     parser.add_argument(
@@ -166,6 +183,8 @@ def main() -> None:
         help="another checkout (e.g. main's) whose acorn ingests the --single file too",
     )
     args = parser.parse_args()
+    only = {"naive", *args.only.split(",")} if args.only else None
+    kinds = args.kinds.split(",")
     sizes = [0.01] if args.quick else [float(s) for s in args.sizes.split(",")]
     ingest_max = min(args.ingest_max, 0.01) if args.quick else args.ingest_max
     make_x12, make_edifact = _generators()
@@ -184,6 +203,8 @@ def main() -> None:
         if args.single:
             verdicts += single_interchange(args.single, args.baseline, bare, work)
         for kind, make in (("x12", make_x12), ("edifact", make_edifact)):
+            if kind not in kinds:
+                continue
             for size in sizes:
                 path = work / f"{kind}-{size:g}MB.edi"
                 if args.quick:  # one interchange of 20 POs
@@ -207,6 +228,8 @@ def main() -> None:
                     config = gateway_home(work / f"home-{kind}-{size:g}")
                     command = [*acorn, "--config", str(config), "ingest", str(path)]
                     contenders.append(("acorn ingest", command, config.parent))
+                if only is not None:
+                    contenders = [c for c in contenders if _KEYS[c[0]] in only]
                 results: dict[str, Run] = {}
                 for name, command, cwd in contenders:
                     result = results[name] = run(command, cwd=cwd, env=env)
@@ -217,10 +240,11 @@ def main() -> None:
                         f"{label:22.22} {name:24} {result.seconds:8.2f} {mib / result.seconds:8.1f} "
                         f"{pos / result.seconds:9.0f} {result.peak_mib:9.1f} {over:7.1f}  {result.note}"
                     )
-                naive, parsed = results["naive split"], results["acorn parse"]
-                verdicts.append(
-                    f"{label}: parse at {naive.seconds / parsed.seconds:.0%} of the naive split's speed"
-                )
+                if "acorn parse" in results:
+                    naive, parsed = results["naive split"], results["acorn parse"]
+                    verdicts.append(
+                        f"{label}: parse at {naive.seconds / parsed.seconds:.0%} of the naive split's speed"
+                    )
                 if "acorn ingest" in results:
                     verdicts.append(f"{label}: ingest {pos / results['acorn ingest'].seconds:.0f} POs/s")
                 print()

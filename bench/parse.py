@@ -113,7 +113,7 @@ def run_ours(path: str) -> int:
 
     count = 0
     for event in read_events(path):
-        if type(event) is Transaction:
+        if isinstance(event, Transaction):
             count += 1
     return count
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,22 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "tests" / "data"
+#: a shipped profile's line only the demo keeps (its automatic 855 and 856): tests/test_demo_outbound.py
+DEMO_ONLY = "# demo-only"
+
+
+def copy_partners(dest: Path, *, demo: bool = False, **copy: bool) -> Path:
+    """The shipped partner profiles copied to ``dest``; unless ``demo``, without the lines marked
+    :data:`DEMO_ONLY`, so a test sees the documents it stores and their 997s, not the demo's 855s
+    and 856s (``tests/test_demo_outbound.py`` runs the demo with them)."""
+    shutil.copytree(PROJECT_ROOT / "partners", dest, **copy)
+    if not demo:
+        for profile in dest.glob("*.yaml"):
+            lines = profile.read_text(encoding="utf-8").splitlines(keepends=True)
+            profile.write_text("".join(x for x in lines if DEMO_ONLY not in x), encoding="utf-8")
+    return dest
+
+
 CORPUS_DIR = Path(os.environ.get("ACORN_CORPUS_DIR", PROJECT_ROOT.parent / "shared" / "corpus"))
 
 

@@ -21,3 +21,14 @@ def test_large_bench_quick_prints_each_contender_and_the_targets() -> None:
             assert "exit" not in row, row  # every contender ran to the end
     assert "worst acorn peak RSS above the interpreter:" in done.stdout
     assert "x12 0.0 MiB 20 POs: parse at" in done.stdout
+
+
+def test_large_bench_only_parse_runs_the_naive_split_and_acorn_parse_alone() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", "--only", "parse", "--kinds", "edifact"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    rows = [line for line in done.stdout.splitlines() if " POs " in line and ": parse at" not in line]
+    assert [row.split()[0] for row in rows] == ["edifact", "edifact"]
+    assert "naive split" in rows[0] and "acorn parse" in rows[1]
+    assert "edifact 0.0 MiB 20 POs: parse at" in done.stdout

@@ -48,9 +48,9 @@ def test_partners_check_lists_partners(tmp_path: Path) -> None:
     config = project(tmp_path)
     result = run("--config", str(config), "partners", "check")
     assert result.exit_code == 0, result.output
-    for name in ("amazon-us", "amazon-eu", "warehouse"):
+    for name in ("amazon-us", "amazon-eu", "warehouse", "warehouse-eu"):
         assert name in result.output
-    assert "3 partner(s) valid" in result.output
+    assert "4 partner(s) valid" in result.output
 
 
 def test_partners_check_reports_file_line_key(tmp_path: Path) -> None:

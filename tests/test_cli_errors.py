@@ -14,14 +14,15 @@ from gateway.cli.runlock import run_lock
 from gateway.config import load_settings
 from gateway.service.runtime import Runtime
 from gateway.service.scheduler import Gateway
+from tests.conftest import copy_partners
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "messages"
 DEAD_DB = "postgresql+psycopg://acorn:topsecretpw@127.0.0.1:1/none?connect_timeout=1"
 
 
-def home(tmp_path: Path, extra: str = "") -> Path:
-    shutil.copytree(ROOT / "partners", tmp_path / "partners")
+def home(tmp_path: Path, extra: str = "", *, demo: bool = False) -> Path:
+    copy_partners(tmp_path / "partners", demo=demo)
     shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
     config = tmp_path / "config.yaml"
     config.write_text(
@@ -66,7 +67,7 @@ def test_config_works_after_the_subcommand(tmp_path: Path) -> None:
     config = home(tmp_path)
     result = run("partners", "check", "--config", str(config))
     assert result.exit_code == 0, result.output
-    assert "3 partner(s) valid" in result.output
+    assert "4 partner(s) valid" in result.output
     assert run("messages", f"--config={config}").exit_code == 0
 
 

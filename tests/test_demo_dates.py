@@ -55,7 +55,7 @@ def test_other_bytes_are_left_alone() -> None:
 def test_the_demo_opens_without_time_based_aging_alerts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = home(tmp_path)
+    config = home(tmp_path, demo=True)  # the shipped profiles as the demo runs them
     monkeypatch.chdir(tmp_path)
     for args in (("db", "upgrade"), ("demo",), ("run", "--once")):
         result = run("--config", str(config), *args)

@@ -27,6 +27,7 @@ from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
 from gateway.service.scheduler import Gateway
 from gateway.store import make_engine, upgrade_database
+from tests.conftest import copy_partners
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.yaml"
@@ -35,7 +36,7 @@ SAMPLE = ROOT / "tests" / "data" / "messages" / "x12_4010_850_new_po.edi"
 
 def example_with(tmp_path: Path, **changes: Any) -> Path:
     """config.example.yaml in a home under ``tmp_path`` with ``changes`` (``a__b=value`` for a.b)."""
-    shutil.copytree(ROOT / "partners", tmp_path / "partners", dirs_exist_ok=True)
+    copy_partners(tmp_path / "partners", dirs_exist_ok=True)
     shutil.copytree(ROOT / "mappings", tmp_path / "mappings", dirs_exist_ok=True)
     tree = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     for key, value in changes.items():
@@ -84,7 +85,7 @@ def test_database_url_and_archive_dir(runtime_with, tmp_path: Path) -> None:
 
 
 def test_partners_dir_and_mappings_dir(runtime_with, tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "partners", tmp_path / "profiles")
+    copy_partners(tmp_path / "profiles")
     shutil.copytree(ROOT / "mappings", tmp_path / "maps")
     (tmp_path / "profiles" / "warehouse.yaml").unlink()
     runtime = runtime_with(partners_dir="profiles", mappings_dir="maps")

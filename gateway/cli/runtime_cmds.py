@@ -302,7 +302,10 @@ DEMO_FILES = {
     ],
     "warehouse": ["x12_4010_856_partial_shipment.edi", "availability_feed.csv"],  # the 846's input
     "amazon-eu": ["edifact_d96a_orders_po.edi", "edifact_d96a_retann_returns.edi"],
+    "warehouse-eu": ["x12_4010_856_eu_shipment.edi", "availability_feed_eu.csv"],  # the INVRPT's input
 }
+#: taken at once by ``acorn demo`` (this morning's stock), so the POs' acknowledgements decide from them
+DEMO_FIRST = ("availability_feed.csv", "availability_feed_eu.csv")
 
 
 @click.command("demo")
@@ -310,7 +313,10 @@ DEMO_FILES = {
               help="Folder of sample messages (default: the shipped demo set).")  # fmt: skip
 @click.pass_context
 def demo_command(ctx: click.Context, samples: Path | None) -> None:
-    """Drop demo messages into the demo partners' local inboxes (plus one bad file), dated today."""
+    """Drop demo messages into the demo partners' local inboxes (plus one bad file), dated today.
+
+    The availability feeds are taken at once instead (this morning's stock): the PO acknowledgements
+    of the next run decide from them, whichever mailbox is polled first."""
     folder = samples or Path(__file__).resolve().parents[2] / "tests" / "data" / "messages"
     runtime = open_runtime(ctx)
     placed = 0
@@ -327,10 +333,15 @@ def demo_command(ctx: click.Context, samples: Path | None) -> None:
             inbox.mkdir(parents=True, exist_ok=True)
             for name in names:
                 source = folder / name
-                if source.is_file():
-                    # dated today, so the console shows no months-old findings (service/demo.py)
-                    (inbox / f"{stamp}_{name}").write_bytes(redate(source.read_bytes(), today))
-                    placed += 1
+                if not source.is_file():
+                    continue
+                # dated today, so the console shows no months-old findings (service/demo.py)
+                data = redate(source.read_bytes(), today)
+                if name in DEMO_FIRST:
+                    pipeline.ingest(runtime, data, f"{stamp}_{name}", partner=partner, mailbox=boxes[0].name)
+                else:
+                    (inbox / f"{stamp}_{name}").write_bytes(data)
+                placed += 1
     finally:
         runtime.close()
     click.echo(f"placed {placed} demo message(s) in the partners' local inboxes")

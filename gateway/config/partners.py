@@ -115,6 +115,13 @@ class AckPolicy(_Part):
     send: bool = True
     request: bool = True
     overdue_hours: float = Field(default=24, gt=0)
+    store_rejected: bool = Field(
+        default=False,
+        description=(
+            "store the documents of a group or interchange our 997/CONTRL rejects (an envelope error); "
+            "the message timeline and console say so. A transaction rejected itself is never stored"
+        ),
+    )
 
 
 class _MailboxBase(_Part):

@@ -255,6 +255,7 @@ InventoryCheckCode = Literal[
     "currency_not_partners",
     "quantity_not_whole",
     "feed_stale",
+    "feed_superseded",
 ]
 
 

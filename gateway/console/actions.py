@@ -35,8 +35,10 @@ __all__ = [
     "Resolution",
     "ResolveError",
     "approve_acknowledgement",
+    "approve_inventory_feed",
     "approve_invoice",
     "cancel_acknowledgement",
+    "cancel_inventory_feed",
     "correct",
     "decide_suspect",
     "failed_message_ids",
@@ -99,6 +101,16 @@ def approve_acknowledgement(runtime: Runtime, partner: str, po_number: str, acto
 def cancel_acknowledgement(runtime: Runtime, partner: str, po_number: str, actor: str) -> None:
     """Cancel a held PO acknowledgement in its own transaction; raises ValueError."""
     money.cancel_acknowledgement(runtime, partner, po_number, actor)
+
+
+def approve_inventory_feed(runtime: Runtime, record_id: int, actor: str) -> None:
+    """Queue a blocked inventory feed if it passes now, in its own transaction; raises ValueError."""
+    money.approve_inventory_feed(runtime, record_id, actor)
+
+
+def cancel_inventory_feed(runtime: Runtime, record_id: int, actor: str, reason: str) -> None:
+    """Cancel a blocked inventory feed and its held message with the operator's reason; raises ValueError."""
+    money.cancel_inventory_feed(runtime, record_id, actor, reason)
 
 
 def send_invoice(runtime: Runtime, document_id: int, actor: str) -> Message:

@@ -27,6 +27,7 @@ from gateway.console.jobs import JobTable
 from gateway.console.views import audit, bulk, dashboard, documents, messages, money, partners, users
 from gateway.console.views import claims as claims_views
 from gateway.console.views import export as export_views
+from gateway.console.views import inventory as inventory_views
 from gateway.console.views import resolve as resolve_views
 from gateway.console.views.business import bp as business_bp
 from gateway.service.as2_inbound import make_blueprint as as2_blueprint
@@ -117,6 +118,7 @@ def create_app(runtime: Runtime, config: Mapping[str, Any] | None = None) -> Fla
         messages.bp,
         documents.bp,
         money.bp,
+        inventory_views.bp,
         partners.bp,
         audit.bp,
         bulk.bp,

@@ -149,6 +149,15 @@ class Transaction:
     def delimiters(self) -> Delimiters:
         return self.interchange.delimiters
 
+    @property
+    def segment_count(self) -> int:
+        """``len(segments)``; a reader's subclass may count without building the segments."""
+        return len(self.segments)
+
+    def first_segments(self, count: int = 1) -> list[Segment]:
+        """``segments[:count]``; a reader's subclass may give them without building the others."""
+        return self.segments[:count]
+
     def position(self, segment_index: int = 0, element: int | None = None) -> Position:
         """The :class:`Position` of ``segments[segment_index]`` (and an element of it)."""
         seg = self.segments[segment_index] if segment_index < len(self.segments) else None

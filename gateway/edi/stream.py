@@ -92,11 +92,12 @@ class StreamSummary:
         """Count one event of :func:`~gateway.edi.read_events` or :func:`iter_transactions`."""
         if isinstance(event, Transaction):
             group = self._group(event.interchange, event.group)
+            count = event.segment_count  # counted, not split (EDIFACT splits on first use)
             group.types[event.type] += 1
-            group.segments += len(event.segments)
-            group.transactions.append((event.type, event.control_number, event.version, len(event.segments)))
+            group.segments += count
+            group.transactions.append((event.type, event.control_number, event.version, count))
             self.transactions += 1
-            self.segments += len(event.segments)
+            self.segments += count
         elif isinstance(event, Issue):
             self.issues.append(event)
         elif isinstance(event, InterchangeHeader):

@@ -4,11 +4,12 @@
 (:func:`gateway.orders.availability.latest_availability`, whose source is
 ``rules.availability.source_partner``), runs the pre-check (:mod:`gateway.inventory.checks`) and,
 with no reason, renders it through the partner's outbound mapping (X12 004010 846,
-``mappings/x12-004010-846-out.yaml``), wraps it in an interchange (group IB) with the partner's
-control numbers and queues it through its mailbox. Each send is an
+``mappings/x12-004010-846-out.yaml``, group IB; EDIFACT D96A INVRPT for an EDIFACT partner,
+``mappings/edifact-d96a-invrpt-out.yaml``), wraps it in an interchange with the partner's
+control numbers and queues it through its mailbox (:mod:`gateway.outbound.render`). Each send is an
 :class:`~gateway.store.models.InventoryFeedRecord` for its slot (``queued`` or ``blocked`` with
 its reasons), unique per partner and slot: a slot already queued is not sent again. All in the
-caller's transaction. X12 partners only (an EDIFACT INVRPT is not built).
+caller's transaction.
 """
 
 from __future__ import annotations
@@ -23,25 +24,20 @@ from gateway.canonical.inventory_feed import as_sent
 from gateway.config import PartnerDirectory
 from gateway.inventory.checks import inventory_feed_reasons
 from gateway.invoicing.checks import Reason
-from gateway.invoicing.render import mailbox_for
-from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.availability import availability_source, latest_availability
-from gateway.outbound.envelopes import (
-    build_interchange,
-    next_transaction_control,
-    outbound_filename,
-    to_payload,
-)
-from gateway.outbound.outbox import queue_outbound
+from gateway.outbound.envelopes import next_transaction_control
+from gateway.outbound.render import RenderError, render_and_queue
+from gateway.store import messages
 from gateway.store.archive import Archive
-from gateway.store.models import InventoryFeedRecord, utcnow
+from gateway.store.models import InventoryFeedRecord, Message, MessageState, utcnow
 
 log = logging.getLogger(__name__)
 
 
-class InventoryFeedError(Exception):
-    """An 846 that cannot be built (no partner, not X12, no feed, no mapping): the message says why."""
+class InventoryFeedError(ValueError):
+    """An 846 / INVRPT that cannot be built (no partner, no feed, no mapping) or an operator's action
+    on one that cannot be taken: the message says why."""
 
 
 @dataclass
@@ -57,6 +53,13 @@ class Outcome:
         return self.record.status == "queued"
 
 
+def cancel_held(session: Session, message_id: int | None, actor: str, why: str) -> None:
+    """Cancel message ``message_id`` if it is held ``blocked`` at send (a queued or sent one is left)."""
+    message = session.get(Message, message_id) if message_id else None
+    if message is not None and message.state == MessageState.BLOCKED.value:
+        messages.move(session, message, MessageState.CANCELLED, why, actor=actor)
+
+
 def send_inventory_feed(
     session: Session,
     partners: PartnerDirectory,
@@ -70,28 +73,27 @@ def send_inventory_feed(
 ) -> Outcome:
     """Build, check and queue the 846 of ``partner`` for ``slot`` (default: one sent by hand now).
 
-    Raises :class:`InventoryFeedError` for an unknown or non-X12 partner, no availability feed,
-    or a feed that cannot be rendered.
+    Raises :class:`InventoryFeedError` for an unknown partner, no availability feed, or a feed
+    that cannot be rendered.
     """
     now = now or utcnow()
     if partner not in partners:
         raise InventoryFeedError(f"no partner profile {partner!r}")
     profile = partners.get(partner)
-    if profile.standard != "x12":
-        raise InventoryFeedError(f"{partner}: the 846 is X12; an EDIFACT INVRPT is not built")
     slot = slot or f"now-{now:%Y%m%dT%H%M%S}"
     record = session.exec(
         select(InventoryFeedRecord).where(
             InventoryFeedRecord.partner == partner, InventoryFeedRecord.slot == slot
         )
     ).first()
-    if record is not None and record.status == "queued":
+    if record is not None and record.status in ("queued", "cancelled"):  # sent, or an operator's no
         return Outcome(record, already=True)
     source = availability_source(profile)
     feed = latest_availability(session, partner, source)
     if feed is None:
         raise InventoryFeedError(f"{partner}: no availability feed from {source} is stored")
     record = record or InventoryFeedRecord(partner=partner, slot=slot)
+    held = record.message_id  # a message held at send (blocked): replaced by the one queued now
     record.feed_id = feed.feed_id
     rules = profile.rules.inventory_feed
     reasons = inventory_feed_reasons(feed, rules, now, profile.default_currency)
@@ -104,25 +106,19 @@ def send_inventory_feed(
         return Outcome(record, reasons)
     control = next_transaction_control(session, profile)
     document = as_sent(feed, f"{feed.feed_id}-{control}"[:30])
-    envelope_profile = profile.model_copy(update={"version": "004010"})
     try:
-        body = mappings.render(document, "x12", "004010", "846", control, profile.mappings)
-    except TranslationError as exc:
-        raise InventoryFeedError(f"846 of feed {feed.feed_id} cannot be rendered: {exc}") from None
-    interchange = build_interchange(session, envelope_profile, "IB", [body])
-    payload = to_payload(interchange, "x12", outbound_filename(profile, "846", interchange.control_number))
-    payload.document_types = ["availability"]
-    message = queue_outbound(
-        session,
-        archive,
-        partner,
-        mailbox_for(partners, partner),
-        payload,
-        actor=actor,
-        note=f"inventory feed {document.feed_id} (slot {slot})",
-    )
+        message = render_and_queue(
+            session, partners, mappings, archive, partner, document, "inventory_feed",
+            version="004010" if profile.standard == "x12" else profile.version,
+            document_types=["availability"], actor=actor,
+            note=f"inventory feed {document.feed_id} (slot {slot})",
+        )  # fmt: skip
+    except RenderError as exc:
+        name = "846" if profile.standard == "x12" else "INVRPT"
+        raise InventoryFeedError(f"{name} of feed {feed.feed_id} {exc}") from None
     record.status = "queued"
     record.message_id = message.id
+    cancel_held(session, held, actor, f"replaced by message {message.id}")
     session.add(record)
     session.flush()
     return Outcome(record, [])

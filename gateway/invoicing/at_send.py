@@ -17,13 +17,22 @@ A message whose document would now break a rule is not sent: the message moves t
 (:mod:`gateway.store.messages`), the document goes back to ``blocked`` with its reasons on its
 check row, and both are audited. :func:`gateway.invoicing.approve_and_queue` (or the periodic
 sender once the cause is fixed) queues it again; the console can cancel it.
+
+The same mechanism holds what the layers above build: a PO acknowledgement is pre-checked again
+against its PO, and the callers pass ``record_checks`` for the ship notice
+(:func:`gateway.shipping.at_send.recheck`) and the inventory feed
+(:func:`gateway.inventory.at_send.recheck`), which live above this layer. Each returns the
+records (:class:`~gateway.store.models.ShipNoticeRecord`, ``InventoryFeedRecord``) the message
+carries with the reasons they now break; :func:`prepare_for_send` moves them and the message to
+``blocked`` in the same way, audited (one writer of "blocked at send").
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -38,10 +47,20 @@ from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.acknowledgement import precheck
 from gateway.orders.book import is_live, load_bundles, safe_load
+from gateway.outbound.outbox import OutboundPayload
 from gateway.reconcile import run_scopes, scopes_of
 from gateway.store import messages
 from gateway.store.archive import Archive
-from gateway.store.models import AuditEntry, Document, DocumentMessage, Message, MessageState, utcnow
+from gateway.store.models import (
+    AuditEntry,
+    Document,
+    DocumentMessage,
+    InventoryFeedRecord,
+    Message,
+    MessageState,
+    ShipNoticeRecord,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +77,27 @@ class SendCheck:
     @property
     def blocked(self) -> bool:
         return bool(self.reasons)
+
+
+@dataclass(slots=True)
+class HeldRecords:
+    """What a record check found on a message: the records it carries and the reasons they now break.
+
+    ``kind`` names the audit action (``<kind>.blocked_at_send``); no reason: the message may go,
+    with ``payload`` instead of the queued bytes when the document changed since it was queued.
+    """
+
+    kind: str
+    records: Sequence[ShipNoticeRecord | InventoryFeedRecord]
+    reasons: list[Reason] = field(default_factory=list)
+    payload: OutboundPayload | None = None  # no reason, but the document changed: send these bytes
+    note: str = ""  # what changed, for the message's timeline
+
+
+#: a re-check of one kind of outbound record: ``None`` when the message carries none of that kind
+RecordCheck = Callable[
+    [Session, PartnerDirectory, MappingRegistry, Archive, Message, datetime], HeldRecords | None
+]
 
 
 def carried_invoices(session: Session, message_id: int) -> list[Document]:
@@ -122,6 +162,13 @@ def _rerender(
 ) -> None:
     """Point ``message`` at freshly rendered bytes of ``doc`` (the stored document changed)."""
     payload = render_payload(session, partners, mappings, row, doc)
+    _repoint(session, archive, message, payload, f"{doc.kind} {doc.invoice_number} changed")
+
+
+def _repoint(
+    session: Session, archive: Archive, message: Message, payload: OutboundPayload, why: str
+) -> None:
+    """Point queued ``message`` at ``payload``'s bytes (archived now), noted on its timeline."""
     stored = archive.store(payload.data)
     message.sha256, message.archive_path, message.size = stored.sha256, stored.key, stored.size
     message.filename = payload.filename
@@ -129,11 +176,7 @@ def _rerender(
     message.group_controls = list(payload.group_controls)
     message.transaction_controls = list(payload.transaction_controls)
     session.add(message)
-    messages.note_event(
-        session,
-        message,
-        f"re-rendered at send as {payload.filename}: {doc.kind} {doc.invoice_number} changed",
-    )
+    messages.note_event(session, message, f"re-rendered at send as {payload.filename}: {why}")
 
 
 def prepare_for_send(
@@ -144,22 +187,28 @@ def prepare_for_send(
     message_id: int,
     *,
     today: date | None = None,
+    now: datetime | None = None,
+    record_checks: Sequence[RecordCheck] = (),
 ) -> SendCheck:
     """Re-check (and if need be re-render) the invoices queued message ``message_id`` carries.
 
-    A message that carries none passes untouched. One that would now break a rule is moved to
-    ``blocked`` with its documents; the caller commits and, when :attr:`SendCheck.blocked`,
-    does not send it.
+    A message with no invoice has its PO acknowledgements re-checked, then each of
+    ``record_checks`` in turn (the first that finds its records on the message decides). A
+    message that carries none of these passes untouched. One that would now break a rule is
+    moved to ``blocked`` with its documents or records; the caller commits and, when
+    :attr:`SendCheck.blocked`, does not send it.
     """
     result = SendCheck()
     message = session.get(Message, message_id)
     if message is None or message.state != MessageState.QUEUED.value:
         return result
+    now = now or utcnow()
     rows = carried_invoices(session, message_id)
     if not rows:
-        _check_acknowledgements(session, message, result)
+        if not _check_acknowledgements(session, message, result):
+            _check_records(session, partners, mappings, archive, message, now, record_checks, result)
         return result
-    today = today or utcnow().date()
+    today = today or now.date()
     loaded: list[tuple[Document, Invoice]] = []
     for row in rows:
         doc = safe_load(row)
@@ -183,10 +232,62 @@ def prepare_for_send(
     return result
 
 
-def _check_acknowledgements(session: Session, message: Message, result: SendCheck) -> None:
+def _check_records(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    message: Message,
+    now: datetime,
+    checks: Sequence[RecordCheck],
+    result: SendCheck,
+) -> None:
+    """The first of ``checks`` that finds its records on ``message`` decides: with reasons, the
+    records go back to ``blocked`` with them (audited) and the message is held; without, the
+    message points at the fresh bytes when the document changed."""
+    for check in checks:
+        held = check(session, partners, mappings, archive, message, now)
+        if held is None:
+            continue
+        result.reasons += held.reasons
+        if not result.blocked:
+            if held.payload is not None:
+                _repoint(session, archive, message, held.payload, held.note)
+                result.rerendered = True
+            return
+        text = "; ".join(map(str, result.reasons))
+        for record in held.records:
+            record.status, record.reasons = "blocked", [r.to_json() for r in result.reasons]
+            session.add(record)
+            session.add(
+                AuditEntry(
+                    actor="gateway", action=f"{held.kind}.blocked_at_send", target_type=held.kind,
+                    target_id=str(record.id), reason=text, detail={"message_id": message.id},
+                )
+            )  # fmt: skip
+        _hold(session, message, result.reasons)
+        return
+
+
+def _hold(session: Session, message: Message, reasons: list[Reason]) -> None:
+    """Move ``message`` to ``blocked`` with ``reasons`` (the one place a message is held at send)."""
+    text = "; ".join(map(str, reasons))
+    messages.move(
+        session,
+        message,
+        MessageState.BLOCKED,
+        f"not sent: re-checked at send, {len(reasons)} reason(s): {text}",
+        detail={"reasons": [r.to_json() for r in reasons]},
+    )
+    session.flush()
+    log.warning("message %s blocked at send: %s", message.id, text)
+
+
+def _check_acknowledgements(session: Session, message: Message, result: SendCheck) -> bool:
     """The PO acknowledgements ``message`` carries, pre-checked again against their PO as stored now
     (:func:`gateway.orders.acknowledgement.precheck`: the cost echoed is the PO's, nothing confirmed
-    past the ordered quantity); one that fails blocks the message and goes back to ``blocked``."""
+    past the ordered quantity); one that fails blocks the message and goes back to ``blocked``.
+    ``False``: the message carries no acknowledgement."""
     query = (
         select(Document)
         .join(DocumentMessage, col(DocumentMessage.document_id) == Document.id)
@@ -206,7 +307,7 @@ def _check_acknowledgements(session: Session, message: Message, result: SendChec
             code, _, why = text.partition(": ")
             result.reasons.append(Reason(code, why))
     if not result.blocked:
-        return
+        return bool(rows)
     text = "; ".join(map(str, result.reasons))
     for row in rows:
         record_reasons(session, row, result.reasons)
@@ -219,15 +320,8 @@ def _check_acknowledgements(session: Session, message: Message, result: SendChec
                 detail={"po_number": row.po_number, "message_id": message.id},
             )
         )  # fmt: skip
-    messages.move(
-        session,
-        message,
-        MessageState.BLOCKED,
-        f"not sent: re-checked at send, {len(result.reasons)} reason(s): {text}",
-        detail={"reasons": [r.to_json() for r in result.reasons]},
-    )
-    session.flush()
-    log.warning("message %s blocked at send: %s", message.id, text)
+    _hold(session, message, result.reasons)
+    return True
 
 
 def _block(
@@ -254,13 +348,5 @@ def _block(
                 detail={"invoice_number": row.invoice_number, "message_id": message.id},
             )
         )
-    messages.move(
-        session,
-        message,
-        MessageState.BLOCKED,
-        f"not sent: re-checked at send, {len(reasons)} reason(s): {text}",
-        detail={"reasons": [r.to_json() for r in reasons]},
-    )
-    session.flush()
+    _hold(session, message, reasons)
     run_scopes(session, partners, scopes_of(rows), today=today)  # a blocked invoice no longer counts
-    log.warning("message %s blocked at send: %s", message.id, text)

@@ -2,7 +2,8 @@
 
 The format is the profile's ``invoice.format``, else the partner's standard. EDI output is
 wrapped in an interchange from our identity to the partner's, with ST02/UNH1, GS06 and
-ISA13/UNB5 taken from the partner's counters in the caller's transaction.
+ISA13/UNB5 taken from the partner's counters in the caller's transaction
+(:func:`gateway.outbound.render.render_edi`, the steps every outbound document shares).
 """
 
 from __future__ import annotations
@@ -13,23 +14,10 @@ from gateway.canonical import Invoice
 from gateway.canonical.xml import CanonicalXmlError, to_xml
 from gateway.config import PartnerDirectory
 from gateway.invoicing.parts import InvoicingError, invoice_settings
-from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
-from gateway.outbound.envelopes import (
-    build_interchange,
-    next_transaction_control,
-    outbound_filename,
-    to_payload,
-)
 from gateway.outbound.outbox import OutboundPayload
+from gateway.outbound.render import RenderError, render_edi
 from gateway.store.models import Document, utcnow
-
-
-def mailbox_for(partners: PartnerDirectory, partner: str) -> str | None:
-    """The partner's first enabled mailbox (``None`` when it has none)."""
-    profile = partners.get(partner)
-    boxes = [m.name for m in profile.mailboxes if m.enabled]
-    return boxes[0] if boxes else None
 
 
 def render_payload(
@@ -50,14 +38,7 @@ def render_payload(
         raise InvoicingError(
             f"partner {profile.name} trades {profile.standard}: invoice format {fmt} cannot be sent"
         )
-    document, functional = ("810", "IN") if fmt == "x12" else ("INVOIC", "INVOIC")
-    control = next_transaction_control(session, profile)
     try:
-        body = mappings.render(doc, fmt, profile.version, document, control, profile.mappings)
-    except TranslationError as exc:
-        raise InvoicingError(
-            f"invoice {doc.invoice_number} cannot be rendered as {document}: {exc}"
-        ) from None
-    interchange = build_interchange(session, profile, functional, [body])
-    kind = "810" if fmt == "x12" else "invoic"
-    return to_payload(interchange, fmt, outbound_filename(profile, kind, interchange.control_number))
+        return render_edi(session, mappings, profile, doc, "invoice")
+    except RenderError as exc:
+        raise InvoicingError(f"invoice {doc.invoice_number} {exc}") from None

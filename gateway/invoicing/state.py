@@ -16,10 +16,11 @@ from gateway.canonical import Invoice
 from gateway.config import PartnerDirectory
 from gateway.invoicing.checks import Reason, compliance_reasons
 from gateway.invoicing.parts import InvoicingError, invoice_settings
-from gateway.invoicing.render import mailbox_for, render_payload
+from gateway.invoicing.render import render_payload
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.book import safe_load
 from gateway.outbound.outbox import queue_outbound
+from gateway.outbound.render import mailbox_for
 from gateway.reconcile import run_scopes, scopes_of
 from gateway.store import messages
 from gateway.store.archive import Archive

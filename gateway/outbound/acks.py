@@ -2,8 +2,9 @@
 
 :func:`queue_acknowledgement` answers an inbound interchange per the partner's ack policy: a
 997 per group (X12) or a CONTRL per interchange (EDIFACT), addressed back to the sender with
-our own control numbers, queued in the outbox in the caller's transaction. Acknowledgements
-themselves are never acknowledged.
+our own control numbers, queued in the outbox in the caller's transaction. What they accept
+and reject is :mod:`gateway.edi.verdict`'s decision, the same the translate stage stores by.
+Acknowledgements themselves are never acknowledged.
 
 :func:`apply_acknowledgement` reads an inbound 997/CONTRL, finds the outbound message it
 answers (by group control number for a 997, by interchange control number for a CONTRL) and

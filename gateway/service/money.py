@@ -14,7 +14,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from gateway.inventory import review
+from gateway.inventory.at_send import recheck as inventory_feed_recheck
 from gateway.inventory.schedule import send_due_inventory_feeds
+from gateway.inventory.send import InventoryFeedError
 from gateway.inventory.send import Outcome as InventoryOutcome
 from gateway.invoicing import (
     InvoiceBlocked,
@@ -26,12 +29,13 @@ from gateway.invoicing import (
     queue_invoice,
     supersede,
 )
-from gateway.invoicing.at_send import prepare_for_send
+from gateway.invoicing.at_send import RecordCheck, prepare_for_send
 from gateway.invoicing.credit_job import CreditRun, build_due_credit_notes
 from gateway.outbound.alerts import Alert
 from gateway.reconcile import check_aging, run_scopes, scopes_of
 from gateway.service.runtime import Runtime
 from gateway.shipping import po_ack
+from gateway.shipping.at_send import recheck as ship_notice_recheck
 from gateway.shipping.po_ack import AcknowledgementError
 from gateway.store import leases
 from gateway.store.engine import session_scope
@@ -140,12 +144,22 @@ def recheck_invoice(runtime: Runtime, document_id: int, *, today: date | None = 
         return check_invoice(session, runtime.partners, document_id, today=today)
 
 
+#: the outbound records re-checked at send besides invoices and acknowledgements
+AT_SEND_CHECKS: tuple[RecordCheck, ...] = (ship_notice_recheck, inventory_feed_recheck)
+
+
 def blocked_at_send(runtime: Runtime, message_id: int, *, today: date | None = None) -> bool:
     """Re-check the invoices of outbound message ``message_id`` right before it is sent, in its own
     transaction (:func:`gateway.invoicing.at_send.prepare_for_send`); ``True``: held as ``blocked``."""
     with session_scope(runtime.engine) as session:
         check = prepare_for_send(
-            session, runtime.partners, runtime.mappings, runtime.archive, message_id, today=today
+            session,
+            runtime.partners,
+            runtime.mappings,
+            runtime.archive,
+            message_id,
+            today=today,
+            record_checks=AT_SEND_CHECKS,
         )
         if check.blocked:
             message = session.get(Message, message_id)
@@ -170,6 +184,28 @@ def run_inventory_feeds(runtime: Runtime, *, now: datetime | None = None) -> lis
         return send_due_inventory_feeds(
             session, runtime.partners, runtime.mappings, runtime.archive, now or utcnow()
         )
+
+
+def approve_inventory_feed(runtime: Runtime, record_id: int, actor: str) -> InventoryOutcome:
+    """Queue blocked inventory feed ``record_id`` if it passes now, in its own transaction
+    (:mod:`gateway.inventory.review`); raises :class:`InventoryFeedError` (a ``ValueError``)
+    after committing the reasons of now when it still fails."""
+    failed: InventoryFeedError | None = None
+    with session_scope(runtime.engine) as session:
+        try:
+            return review.approve_inventory_feed(
+                session, runtime.partners, runtime.mappings, runtime.archive, record_id, actor=actor
+            )
+        except InventoryFeedError as exc:
+            failed = exc  # commit the reasons of now and the refusal's audit entry, then raise
+    assert failed is not None
+    raise failed
+
+
+def cancel_inventory_feed(runtime: Runtime, record_id: int, actor: str, reason: str) -> None:
+    """Cancel blocked inventory feed ``record_id`` and its held message, in its own transaction."""
+    with session_scope(runtime.engine) as session:
+        review.cancel_inventory_feed(session, record_id, actor=actor, reason=reason)
 
 
 def run_aging_checks(runtime: Runtime, *, today: date | None = None, notify: bool = True) -> list[Alert]:

@@ -45,6 +45,7 @@ class Context:
     rules: PartnerRules
     today: date
     standard: str = "x12"
+    record_id: int | None = None  # re-checked at send: the notice's own record is not "before"
 
 
 def ship_notice_reasons(session: Session, notice: Shipment, ctx: Context) -> list[Reason]:
@@ -119,6 +120,7 @@ def _uniqueness(session: Session, notice: Shipment, ctx: Context, add: _Add) -> 
             ShipNoticeRecord.shipment_id == notice.shipment_id,
             ShipNoticeRecord.status == "queued",
             ShipNoticeRecord.created_at >= since,  # type: ignore[operator]
+            ShipNoticeRecord.id != ctx.record_id,
         )
     ).first()
     if earlier is not None:

@@ -28,19 +28,11 @@ from sqlmodel import Session, select
 from gateway.canonical import PoAcknowledgement, PurchaseOrder
 from gateway.config import PartnerDirectory
 from gateway.invoicing.checks import Reason
-from gateway.invoicing.render import mailbox_for
 from gateway.invoicing.state import record_reasons
-from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.acknowledgement import decide, precheck
 from gateway.orders.availability import availability_source, latest_availability
-from gateway.outbound.envelopes import (
-    build_interchange,
-    next_transaction_control,
-    outbound_filename,
-    to_payload,
-)
-from gateway.outbound.outbox import queue_outbound
+from gateway.outbound.render import RenderError, render_and_queue
 from gateway.store.archive import Archive
 from gateway.store.documents import save_document
 from gateway.store.models import AuditEntry, Document, utcnow
@@ -118,35 +110,16 @@ def _queue(
     actor: str,
 ) -> None:
     profile = partners.get(row.partner)
-    version: str
-    if profile.standard == "x12":
-        version, document, functional, kind = profile.rules.po_acknowledgement.x12_version, "855", "PR", "855"
-    else:
-        version, document, functional, kind = profile.version, "ORDRSP", "ORDRSP", "ordrsp"
-    control = next_transaction_control(session, profile)
+    x12 = profile.standard == "x12"
+    version = profile.rules.po_acknowledgement.x12_version if x12 else profile.version
     try:
-        body = mappings.render(ack, profile.standard, version, document, control, profile.mappings)
-    except TranslationError as exc:
-        raise AcknowledgementError(
-            f"acknowledgement of PO {ack.po_number} cannot be rendered as {document}: {exc}"
-        ) from None
-    interchange = build_interchange(
-        session, profile.model_copy(update={"version": version}), functional, [body]
-    )
-    payload = to_payload(
-        interchange, profile.standard, outbound_filename(profile, kind, interchange.control_number)
-    )
-    payload.document_types = [KIND]
-    queue_outbound(
-        session,
-        archive,
-        row.partner,
-        mailbox_for(partners, row.partner),
-        payload,
-        document_ids=[int(row.id or 0)],
-        actor=actor,
-        note=f"PO acknowledgement {ack.po_number}",
-    )
+        render_and_queue(
+            session, partners, mappings, archive, row.partner, ack, "po_acknowledgement",
+            version=version, document_types=[KIND], document_ids=[int(row.id or 0)], actor=actor,
+            note=f"PO acknowledgement {ack.po_number}",
+        )  # fmt: skip
+    except RenderError as exc:
+        raise AcknowledgementError(f"acknowledgement of PO {ack.po_number} {exc}") from None
     row.status, row.updated_at = "queued", utcnow()
     session.add(row)
     _audit(session, actor, "po_ack.queued", row)

@@ -19,22 +19,14 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from gateway.canonical import Party, Shipment
+from gateway.canonical import Party, PurchaseOrder, Shipment
 from gateway.canonical.ship_notice import as_sent, ship_notice
 from gateway.config import PartnerDirectory
 from gateway.invoicing.build import find_shipment
 from gateway.invoicing.checks import Reason
-from gateway.invoicing.render import mailbox_for
-from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
-from gateway.orders.book import load_bundles
-from gateway.outbound.envelopes import (
-    build_interchange,
-    next_transaction_control,
-    outbound_filename,
-    to_payload,
-)
-from gateway.outbound.outbox import queue_outbound
+from gateway.orders.book import Loaded, load_bundles
+from gateway.outbound.render import RenderError, render_and_queue
 from gateway.shipping.checks import Context, ship_notice_reasons
 from gateway.shipping.labels import carton_labels
 from gateway.store.archive import Archive
@@ -75,6 +67,31 @@ def notice_from(warehouse: Shipment, fc: str | None, ship_from: Party | None) ->
     return Shipment.model_validate(data)
 
 
+def draft_notice(
+    session: Session, partners: PartnerDirectory, shipment_id: str
+) -> tuple[Shipment, Loaded[PurchaseOrder]]:
+    """The notice we would send now of stored shipment ``shipment_id``, and its (first stored) PO.
+
+    Raises :class:`ShipNoticeError` when the shipment, its PO or the PO's partner is unknown.
+    """
+    try:
+        source = find_shipment(session, shipment_id).doc
+    except Exception as exc:  # InvoicingError: the lookup's own message
+        raise ShipNoticeError(str(exc)) from None
+    numbers = [o.po_number for o in source.orders]
+    bundles = load_bundles(session, numbers)
+    po = next((b.po for b in bundles.values() if b.po is not None), None)
+    if po is None:
+        raise ShipNoticeError(
+            f"shipment {shipment_id}: none of its POs ({', '.join(numbers)}) is in the store"
+        )
+    if po.row.partner not in partners:
+        raise ShipNoticeError(f"no partner profile {po.row.partner!r} for PO {po.doc.po_number}")
+    po_ship_to = po.doc.maybe_party("ship_to")
+    fc = po.doc.ship_to_location or (po_ship_to.id if po_ship_to else None)
+    return notice_from(source, fc, source.maybe_party("ship_from")), po
+
+
 def send_ship_notice(
     session: Session,
     partners: PartnerDirectory,
@@ -91,24 +108,10 @@ def send_ship_notice(
     cannot be rendered.
     """
     today = today or utcnow().date()
-    try:
-        source = find_shipment(session, shipment_id).doc
-    except Exception as exc:  # InvoicingError: the lookup's own message
-        raise ShipNoticeError(str(exc)) from None
-    numbers = [o.po_number for o in source.orders]
-    bundles = load_bundles(session, numbers)
-    po = next((b.po for b in bundles.values() if b.po is not None), None)
-    if po is None:
-        raise ShipNoticeError(
-            f"shipment {shipment_id}: none of its POs ({', '.join(numbers)}) is in the store"
-        )
+    draft, po = draft_notice(session, partners, shipment_id)
     partner = po.row.partner
-    if partner not in partners:
-        raise ShipNoticeError(f"no partner profile {partner!r} for PO {po.doc.po_number}")
     profile = partners.get(partner)
-    po_ship_to = po.doc.maybe_party("ship_to")
-    fc = po.doc.ship_to_location or (po_ship_to.id if po_ship_to else None)
-    draft = notice_from(source, fc, source.maybe_party("ship_from"))
+    numbers = [o.po_number for o in draft.orders]
     ctx = Context(partner, profile.rules, today, profile.standard)
     reasons = ship_notice_reasons(session, draft, ctx)  # on the ASN's own lines and cartons
     notice = as_sent(draft)  # one item line per carton content, as an 856 states it
@@ -132,41 +135,36 @@ def send_ship_notice(
             "ship notice %s for %s blocked: %s", notice.shipment_id, partner, "; ".join(map(str, reasons))
         )
         return Outcome(record, notice, reasons)
-    version: str
-    if profile.standard == "x12":
-        version, document, functional, kind = profile.rules.ship_notice.x12_version, "856", "SH", "856"
-    else:
-        version, document, functional, kind = profile.version, "DESADV", "DESADV", "desadv"
-    envelope_profile = profile.model_copy(update={"version": version})
-    control = next_transaction_control(session, profile)
+    version = profile.rules.ship_notice.x12_version if profile.standard == "x12" else profile.version
     try:
-        body = mappings.render(
-            ship_notice(notice), profile.standard, version, document, control, profile.mappings
-        )
-    except TranslationError as exc:
-        raise ShipNoticeError(
-            f"ship notice {notice.shipment_id} cannot be rendered as {document}: {exc}"
-        ) from None
-    interchange = build_interchange(session, envelope_profile, functional, [body])
-    payload = to_payload(
-        interchange, profile.standard, outbound_filename(profile, kind, interchange.control_number)
-    )
-    payload.document_types = ["shipment"]
-    message = queue_outbound(
-        session,
-        archive,
-        partner,
-        mailbox_for(partners, partner),
-        payload,
-        actor=actor,
-        note=f"ship notice {notice.shipment_id}",
-    )
-    labels = archive.store(carton_labels(notice, po.doc.po_number))
+        message = render_and_queue(
+            session, partners, mappings, archive, partner, ship_notice(notice), "ship_notice",
+            version=version, document_types=["shipment"], actor=actor,
+            note=f"ship notice {notice.shipment_id}",
+        )  # fmt: skip
+    except RenderError as exc:
+        raise ShipNoticeError(f"ship notice {notice.shipment_id} {exc}") from None
     record.status = "queued"
     record.message_id = message.id
-    record.labels_key = labels.sha256
-    session.add(record)
-    for package in notice.packages:
-        session.add(SsccUse(partner=partner, sscc=package.sscc, shipment_id=notice.shipment_id))
-    session.flush()
+    label_and_record(session, archive, record, notice, po.doc.po_number)
     return Outcome(record, notice, [])
+
+
+def label_and_record(
+    session: Session, archive: Archive, record: ShipNoticeRecord, notice: Shipment, po_number: str
+) -> None:
+    """Archive ``notice``'s carton labels beside ``record`` and record its SSCCs (365-day rule);
+    an SSCC already recorded for the notice is not recorded twice."""
+    record.labels_key = archive.store(carton_labels(notice, po_number)).sha256
+    session.add(record)
+    known = set(
+        session.exec(
+            select(SsccUse.sscc).where(
+                SsccUse.partner == record.partner, SsccUse.shipment_id == notice.shipment_id
+            )
+        ).all()
+    )
+    for package in notice.packages:
+        if package.sscc not in known:
+            session.add(SsccUse(partner=record.partner, sscc=package.sscc, shipment_id=notice.shipment_id))
+    session.flush()

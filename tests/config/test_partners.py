@@ -51,7 +51,7 @@ def one_problem(folder: Path) -> tuple[str, int | None, str, str]:
 
 def test_shipped_profiles_load() -> None:
     directory = load_partners(SHIPPED)
-    assert directory.names() == ["amazon-eu", "amazon-us", "warehouse"]
+    assert directory.names() == ["amazon-eu", "amazon-us", "warehouse", "warehouse-eu"]
     us, eu, wh = directory.get("amazon-us"), directory.get("amazon-eu"), directory.get("warehouse")
     assert (us.standard, us.version, eu.standard, eu.version) == ("x12", "004010", "edifact", "D96A")
     assert wh.acks.send is False and us.acks.send is True

@@ -26,7 +26,7 @@ from gateway.console import create_app, sessions, users
 from gateway.service.runtime import Runtime
 from gateway.store import make_engine, session_scope, upgrade_database
 from gateway.store.models import User
-from tests.conftest import BACKENDS, DATA_DIR, PROJECT_ROOT
+from tests.conftest import BACKENDS, DATA_DIR, PROJECT_ROOT, copy_partners
 from tests.conftest import pg_schema as shared_pg_schema
 
 MESSAGES = DATA_DIR / "messages"
@@ -38,7 +38,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def make_home(root: Path, database_url: str | None = None) -> Path:
     """A gateway home under ``root`` with partners/ and a copy of mappings/; returns config.yaml."""
     root.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(PROJECT_ROOT / "partners", root / "partners")
+    copy_partners(root / "partners")
     shutil.copytree(PROJECT_ROOT / "mappings", root / "mappings")
     url = database_url or "sqlite:///acorn.sqlite3"
     config = root / "config.yaml"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.edi.edifact.tokenizer import Tokenizer, tokenize
+from gateway.edi.edifact.tokenizer import Run, Tokenizer, tokenize
 from gateway.edi.errors import EdiError, IssueCode
 
 ORDERS = (
@@ -269,17 +269,35 @@ PLAIN = st.text(alphabet="ABC019 .-:+", min_size=0, max_size=12)
 LEADING = st.sampled_from(["", "", "", " ", "\t", "\r\n", "\n  "])
 
 
+TAGS = st.sampled_from(
+    ["UNS+", "LIN+", "QTY", "UNH+", "UNT+", "UNZ", "", "AB+", "ÄBC+", "A:B+", "LINE+", "Q1"]
+)
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(LEADING, PLAIN), min_size=1, max_size=12))
-def test_fast_and_careful_region_splits_give_the_same_tokens(segs: list[tuple[str, str]]) -> None:
-    """The comprehension path of ``_bulk`` and the per-segment path agree, offsets included."""
-    region = "'".join(lead + "UNS+" + body for lead, body in segs)
-    fast, careful = [], []
-    Tokenizer()._bulk(region, 0, len(region), fast)
-    Tokenizer()._bulk_careful(region, 0, len(region), careful)
+@given(st.lists(st.tuples(LEADING, TAGS, PLAIN), min_size=1, max_size=12))
+def test_fast_and_careful_region_splits_give_the_same_tokens(segs: list[tuple[str, str, str]]) -> None:
+    """The verbatim run of ``_bulk`` and the cleaned run of the per-segment path agree, offsets included;
+    both flag exactly the segments whose tag is not three ASCII alphanumerics of message content."""
+    region = "'".join(lead + tag + body for lead, tag, body in segs)
+    fast_runs: list[Run] = []
+    careful_runs: list[Run] = []
+    Tokenizer()._bulk(region, 0, len(region), fast_runs)
+    Tokenizer()._bulk_careful(region, 0, len(region), careful_runs)
+    fast = [token for run in fast_runs for token in run.tokens()]
+    careful = [token for run in careful_runs for token in run.tokens()]
     assert fast == careful
     for _ordinal, offset, segment, _delims in fast:
         assert region[offset:].startswith(segment[0])
+    service = {"UNA", "UNB", "UNG", "UNH", "UNT", "UNE", "UNZ"}
+    expected = [
+        (i, token[1])
+        for i, token in enumerate(careful)
+        if not (len(token[2][0]) == 3 and token[2][0].isascii() and token[2][0].isalnum())
+        or token[2][0] in service
+    ]
+    for runs in (fast_runs, careful_runs):
+        assert [flag for run in runs for flag in run.flagged()] == expected
 
 
 def test_a_component_separator_in_a_tag_stays_tag_text_on_the_fast_path() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlmodel import select
@@ -144,3 +145,37 @@ def test_acorn_inventory_send_and_list(home: Path) -> None:
     assert "846 of feed stock queued for amazon-us" in result.output
     listed = run("inventory", "list")
     assert listed.exit_code == 0 and "amazon-us slot now-" in listed.output and "queued" in listed.output
+
+
+EU_FEED = b"asin,vendor_sku,ean,quantity_available,cost,currency\nB0EULMP123,ACM-LAMP-EU,4012345000016,180,11.20,EUR\n"
+
+
+def test_the_eu_profile_gets_an_invrpt_that_reads_back(home: Path) -> None:
+    """amazon-eu trades EDIFACT: its feed (the EU warehouse's, in EUR) goes as a D96A INVRPT."""
+    _setup(home, schedule=False)
+    runtime = Runtime.open(home / "config.yaml")
+    try:
+        assert runtime.partners.get("amazon-eu").rules.availability.source_partner == "warehouse-eu"
+        state = pipeline.ingest(
+            runtime, EU_FEED, "stock-eu.csv", partner="warehouse-eu", mailbox="local"
+        ).state
+        assert state == "done"
+        with session_scope(runtime.engine) as session:
+            outcome = send_inventory_feed(
+                session, runtime.partners, runtime.mappings, runtime.archive, "amazon-eu", now=NOW
+            )
+            assert outcome.queued, outcome.reasons
+            message = session.get(Message, outcome.record.message_id)
+            assert message.filename.startswith("amazon-eu_invrpt_") and message.standard == "edifact"
+            data = runtime.archive.read(message.sha256)
+        parsed = parse(data)
+        assert parsed.ok, parsed.errors
+        (tx,) = parsed.transactions
+        assert tx.type == "INVRPT"
+        back = MappingRegistry().translate(tx)
+        assert [(ln.item.ean, ln.item.asin, ln.quantity_available, ln.cost) for ln in back.lines] == [
+            ("4012345000016", "B0EULMP123", 180, Decimal("11.20"))
+        ]
+        assert back.currency == "EUR" and b"UNB+UNOA:3+4012345000009:14+5450534000000:14+" in data
+    finally:
+        runtime.close()

@@ -133,3 +133,84 @@ def test_each_pre_check_blocks_with_its_code(runtime) -> None:
             )
         assert code in [r.code for r in out.reasons], (code, out.reasons)
         assert out.record.status == "blocked"
+
+
+def test_a_queued_notice_that_now_ships_over_the_confirmed_quantity_is_held_at_send(
+    runtime, tmp_path, monkeypatch
+) -> None:
+    """Queued, then a second warehouse ASN of the same PO line arrives: at send the notice would
+    tell Amazon of more than it confirmed, so it goes back to ``blocked`` with the reason, audited;
+    its own SSCCs and shipment id do not count as "sent before"."""
+    from gateway.service import mailboxes
+    from gateway.store.models import AuditEntry
+
+    monkeypatch.chdir(tmp_path)  # the local mailbox's relative folder
+    with session_scope(runtime.engine) as session:
+        store(session, US, po())
+        store(session, WH, warehouse_asn("ASN-1", (1, 2)))  # line 1: 24 of 24
+    out, message_id, reasons = send(runtime)
+    assert reasons == [] and out.queued
+    with session_scope(runtime.engine) as session:
+        store(session, WH, warehouse_asn("ASN-2", (3,)))  # 12 more: 36 > 24
+    summary = mailboxes.send_due(runtime)
+    assert (summary.sent, summary.blocked) == (0, 1)
+    with session_scope(runtime.engine) as session:
+        assert session.get(Message, message_id).state == "blocked"
+        record = session.exec(select(ShipNoticeRecord)).one()
+        codes = [r["code"] for r in record.reasons]
+        assert record.status == "blocked" and codes == ["shipped_over_confirmed"], codes
+        audit = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "ship_notice.blocked_at_send")
+        ).one()
+        assert audit.target_id == str(record.id) and "36 EA shipped, 24 EA confirmed" in audit.reason
+
+
+def test_a_queued_notice_still_right_is_sent(runtime, tmp_path, monkeypatch) -> None:
+    from gateway.service import mailboxes
+
+    monkeypatch.chdir(tmp_path)
+    with session_scope(runtime.engine) as session:
+        store(session, US, po())
+        store(session, WH, warehouse_asn("ASN-1", (1, 2)))
+    out, message_id, _ = send(runtime)
+    assert out.queued
+    summary = mailboxes.send_due(runtime)
+    assert (summary.sent, summary.blocked) == (1, 0)
+    with session_scope(runtime.engine) as session:
+        assert session.get(Message, message_id).state == "sent"
+        assert session.exec(select(ShipNoticeRecord)).one().status == "queued"
+
+
+def test_a_replaced_warehouse_asn_is_rendered_again_at_send(runtime, tmp_path, monkeypatch) -> None:
+    """Queued, then the warehouse replaces its ASN (another BOL, a third carton): the notice still
+    passes its rules, so at send it is rendered again from the ASN of now, with fresh labels and the
+    new SSCC recorded, and what leaves reads back to that notice."""
+    from gateway.service import mailboxes
+    from gateway.store.models import MessageEvent, SsccUse
+
+    monkeypatch.chdir(tmp_path)
+    with session_scope(runtime.engine) as session:
+        store(session, US, po())
+        store(session, WH, warehouse_asn("ASN-1", (1,)))
+    out, message_id, _ = send(runtime)
+    assert out.queued
+    with session_scope(runtime.engine) as session:
+        before = session.get(Message, message_id).sha256
+        store(session, WH, warehouse_asn("ASN-1", (1, 2), bol="BOL000111"))  # the same ASN, replaced
+    summary = mailboxes.send_due(runtime)
+    assert (summary.sent, summary.blocked) == (1, 0)
+    with session_scope(runtime.engine) as session:
+        message = session.get(Message, message_id)
+        assert message.state == "sent" and message.sha256 != before
+        data = runtime.archive.read(message.sha256)
+        assert b"REF*BM*BOL000111~" in data and b"MAN*GM*00" + sscc(2).encode() in data
+        events = session.exec(select(MessageEvent).where(MessageEvent.message_id == message_id)).all()
+        assert any("re-rendered at send" in (e.note or "") for e in events)
+        uses = sorted(u.sscc for u in session.exec(select(SsccUse)).all())
+        assert uses == sorted([sscc(1), sscc(2)])
+        record = session.exec(select(ShipNoticeRecord)).one()
+        with pdfplumber.open(io.BytesIO(runtime.archive.read(record.labels_key))) as pdf:
+            assert len(pdf.pages) == 2
+    (tx,) = parse(data).transactions
+    back = runtime.mappings.translate(tx)
+    assert [p.sscc for p in back.packages] == [sscc(1), sscc(2)] and back.bol == "BOL000111"

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from gateway.service.runtime import Runtime
-from tests.conftest import DATA_DIR, PROJECT_ROOT
+from tests.conftest import DATA_DIR, PROJECT_ROOT, copy_partners
 
 MESSAGES = DATA_DIR / "messages"
 
 
 def make_home(root: Path, database_url: str | None = None) -> Path:
     """A gateway home under ``root``: config.yaml, partners/ and mappings/ copied from the project."""
-    shutil.copytree(PROJECT_ROOT / "partners", root / "partners")
+    copy_partners(root / "partners")
     shutil.copytree(PROJECT_ROOT / "mappings", root / "mappings")
     url = database_url or "sqlite:///acorn.sqlite3"
     (root / "config.yaml").write_text(

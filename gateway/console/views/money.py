@@ -138,6 +138,16 @@ def invoices() -> Any:
     )
 
 
+def action_reason(verb: str) -> str:
+    """The operator's reason from the form: required for a cancel (it goes to the audit log), capped."""
+    note = (request.form.get("reason") or "").strip()
+    if verb == "cancel" and not note:
+        abort(400, description="a cancel needs a reason (it goes to the audit log)")
+    if len(note) > NOTE_MAX:
+        abort(400, description=f"the reason is longer than {NOTE_MAX} characters")
+    return note
+
+
 @bp.route("/invoices/<int:document_id>/<any(approve, send, recheck, cancel):verb>", methods=["POST"])
 @requires("operator")
 def invoice_action(document_id: int, verb: str) -> Any:
@@ -148,11 +158,7 @@ def invoice_action(document_id: int, verb: str) -> Any:
     doc = session.get(Document, document_id)
     if doc is None or doc.type != "invoice":
         abort(404, description=f"there is no invoice {document_id}")
-    note = (request.form.get("reason") or "").strip()
-    if verb == "cancel" and not note:
-        abort(400, description="a cancel needs a reason (it goes to the audit log)")
-    if len(note) > NOTE_MAX:
-        abort(400, description=f"the reason is longer than {NOTE_MAX} characters")
+    note = action_reason(verb)
     try:
         if verb == "cancel":
             actions.cancel_invoice(runtime(), document_id, user.username, note)

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from gateway.edi.document import ParsedInterchange
 from gateway.edi.edifact.headers import part
-from gateway.edi.errors import Issue, IssueCode, Severity
+from gateway.edi.errors import Issue, IssueCode
 from gateway.edi.model import (
     AckResult,
     AckStatus,
@@ -33,6 +33,7 @@ from gateway.edi.model import (
     Transaction,
     TransactionAck,
 )
+from gateway.edi.verdict import TransactionVerdict, judge_interchange
 
 ACCEPTED = "7"
 REJECTED = "4"
@@ -80,12 +81,14 @@ def build_contrl(
     """A CONTRL interchange answering ``interchange`` (sent back from its recipient to its sender).
 
     ``issues`` are the file's issues (those of other interchanges and warnings are
-    ignored). ``sender_known=False`` rejects the interchange with code 23 (unknown
-    interchange sender). ``control_number`` is our UNB05 for the CONTRL.
+    ignored). What is accepted is :func:`~gateway.edi.verdict.judge_interchange`'s verdict,
+    the one the pipeline stores by: a broken UNZ (or an envelope error of messages without
+    UNG) rejects the interchange (UCI action 4), a broken UNE its group (UCF action 4), a
+    broken UNT its message (UCM action 4). ``sender_known=False`` rejects the interchange
+    with code 23 (unknown interchange sender). ``control_number`` is our UNB05 for the CONTRL.
     """
     header = interchange.header
-    errors = [i for i in issues if i.severity is Severity.ERROR and i.position.interchange == header.index]
-    top = [i for i in errors if i.position.transaction is None]
+    verdict = judge_interchange(interchange, issues)
     uci: Segment = [
         "UCI",
         header.control_number,
@@ -94,20 +97,19 @@ def build_contrl(
     ]
     if not sender_known:
         uci += [REJECTED, UNKNOWN_SENDER]
-    elif top:
-        uci += [REJECTED, *_detail(top[0])]
+    elif verdict.rejected:
+        uci += [REJECTED, *_detail(verdict.errors[0])]
     else:
         uci.append(ACCEPTED)
     body: list[Segment] = [uci]
-    for group in interchange.groups:
+    for group, judged in zip(interchange.groups, verdict.groups, strict=True):
         if not group.header.implicit:
-            group_errors = [i for i in top if i.position.group == group.header.index]
             gh = group.header
             ucf: Segment = ["UCF", gh.control_number, gh.sender_id, gh.receiver_id]
-            ucf += [REJECTED, *_detail(group_errors[0])] if group_errors else [ACCEPTED]
+            ucf += [REJECTED, *_detail(judged.errors[0])] if judged.errors else [ACCEPTED]
             body.append(ucf)
-        for transaction in group.transactions:
-            body.append(_ucm(transaction, errors))
+        for transaction, mine in zip(group.transactions, judged.transactions, strict=True):
+            body.append(_ucm(transaction, mine))
     message = OutboundTransaction("CONTRL", message_reference, body, list(CONTRL_VERSION))
     return OutboundInterchange(
         sender_qualifier=header.receiver_qualifier,
@@ -124,16 +126,11 @@ def build_contrl(
     )
 
 
-def _ucm(transaction: Transaction, errors: list[Issue]) -> Segment:
+def _ucm(transaction: Transaction, verdict: TransactionVerdict) -> Segment:
     unh = transaction.segments[0]
     identifier = unh[2] if len(unh) > 2 and isinstance(unh[2], list) else [transaction.type]
-    mine = [
-        i
-        for i in errors
-        if i.position.group == transaction.group.index and i.position.transaction == transaction.index
-    ]
     ucm: Segment = ["UCM", transaction.control_number, list(identifier)]
-    return ucm + ([REJECTED, *_detail(mine[0])] if mine else [ACCEPTED])
+    return ucm + ([REJECTED, *_detail(verdict.errors[0])] if verdict.errors else [ACCEPTED])
 
 
 def _detail(issue: Issue) -> list:
@@ -156,6 +153,7 @@ def _party(identifier: str, qualifier: str) -> str | list[str]:
 def read_contrl(transaction: Transaction) -> AckResult:
     """What a received CONTRL says about the interchange and messages we sent.
 
+    A message under a rejected group (UCF action 4) is rejected with the group's code.
     Status: ``rejected`` when UCI04 is 4 (or every message is rejected),
     ``partially_accepted`` when only some messages are, else ``accepted``. Raises
     ``ValueError`` when the transaction is not a CONTRL or has no UCI.
@@ -167,12 +165,15 @@ def read_contrl(transaction: Transaction) -> AckResult:
         raise ValueError("the CONTRL message has no UCI segment")
     acks: list[TransactionAck] = []
     group_reference: str | None = None
+    group_code: str | None = None  # the code of the rejected group (UCF) the next UCMs sit in
     for segment in transaction.segments:
-        if segment[0] == "UCF" and group_reference is None:
-            group_reference = part(segment, 1)
+        if segment[0] == "UCF":
+            if group_reference is None:
+                group_reference = part(segment, 1)
+            group_code = (part(segment, 5) or "18") if part(segment, 4) == REJECTED else None
         elif segment[0] == "UCM":
-            rejected = part(segment, 3) == REJECTED
-            code = part(segment, 4)
+            rejected = part(segment, 3) == REJECTED or group_code is not None
+            code = part(segment, 4) or (group_code or "")
             acks.append(
                 TransactionAck(
                     type=part(segment, 2),

@@ -23,7 +23,9 @@ it produces to a list, which the reader yields in order.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
+from gateway.edi.edifact import lazy
 from gateway.edi.edifact.delimiters import for_syntax_version
 from gateway.edi.edifact.headers import part, read_unb, read_ung, read_unh
 from gateway.edi.envelope import EnvelopeBase
@@ -102,6 +104,7 @@ class Envelope(EnvelopeBase):
 
     OUTSIDE, IN_INTERCHANGE, IN_GROUP = State.OUTSIDE, State.INTERCHANGE, State.GROUP
     state: State
+    body: list[Any] | None  # the open message: its segments, content read by the fast path as text
     BODY = "message"
 
     def __init__(self) -> None:
@@ -110,6 +113,7 @@ class Envelope(EnvelopeBase):
         self.messages = 0  # messages in the open interchange
         self.group_messages = 0
         self.token: tuple[int, int, Segment] | None = None
+        self.separators = ("+", ":")  # element and component separator of the open message
 
     # --- the driver ----------------------------------------------------------
 
@@ -222,6 +226,8 @@ class Envelope(EnvelopeBase):
         self.group_messages += 1
         self.messages += 1
         self.body = [segment]
+        assert delimiters is not None
+        self.separators = (delimiters.element, delimiters.component)
         message_type, version, reference, issues = read_unh(segment, self.where(transaction=True))
         self.open = {
             "type": message_type,
@@ -233,6 +239,33 @@ class Envelope(EnvelopeBase):
         }
         out.extend(issues)
         self.state = State.MESSAGE
+
+    def emit_body(self, out: list[Event]) -> None:
+        """Hand over the open message as a :class:`gateway.edi.edifact.lazy.Transaction`.
+
+        Its body holds the fast path's segments as text; they are split when first read.
+        """
+        assert self.body is not None and self.interchange is not None and self.group is not None
+        t = self.open
+        element, component = self.separators
+        out.append(
+            lazy.Transaction.deferred(
+                self.body,
+                element,
+                component,
+                t["type"],
+                t["control"],
+                t["version"],
+                self.interchange,
+                self.group,
+                t["index"],
+                t["first"],
+                t["issues"],
+            )
+        )
+        self.body = None
+        self.open = {}
+        self.state = self.IN_GROUP
 
     # --- closing with a trailer ----------------------------------------------
 

@@ -2,7 +2,11 @@
 
 Strategy. :meth:`Tokenizer.feed` appends a chunk (of any size, even one character) to
 a small buffer and returns every segment now complete; what is left is the start of
-the next segment. :meth:`Tokenizer.close` says the input ended and flushes. Segments
+the next segment. :meth:`Tokenizer.close` says the input ended and flushes.
+:meth:`Tokenizer.feed_runs` and :meth:`Tokenizer.close_runs` do the same but leave the
+fast path's segments unsplit, in :class:`Run` objects (their texts, with what the reader
+needs to find the service segments among them, :meth:`Run.flagged`); ``feed`` is
+``feed_runs`` with each run expanded into its tokens (:meth:`Run.tokens`). Segments
 come out as *tokens*, plain tuples ``(ordinal, offset, segment, delimiters)``:
 
 - ``ordinal`` counts segments from 1 over the whole file (a UNA counts as one);
@@ -16,8 +20,10 @@ come out as *tokens*, plain tuples ``(ordinal, offset, segment, delimiters)``:
 
 Each segment is found with ``str.find`` of the terminator from the segment's start.
 Where the segment holds no release character (nearly always), the terminator found is
-the real one and ``str.split`` on the element and component separators gives the
-elements: a handful of C-speed calls per segment. Only a segment holding the release
+the real one: a whole stretch of such segments is cut with one ``str.split`` on the
+terminator (a :class:`Run`), and ``str.split`` on the element and component separators
+gives each one's elements when they are needed
+(:func:`~gateway.edi.edifact.lazy.split_segments`). Only a segment holding the release
 character takes the slow path: a terminator preceded by an odd run of release
 characters is data, so the search goes on, and the elements are read character by
 character. Carriage returns and line feeds are not data in EDIFACT (unless one is a
@@ -35,12 +41,14 @@ unusable UNA, ``EDIFACT_DANGLING_RELEASE`` when the input ends on a release char
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from itertools import accumulate, count, repeat
 from operator import add
 from typing import Any
 
 from gateway.edi.edifact.delimiters import DEFAULT, UNA_LENGTH, parse_una
+from gateway.edi.edifact.lazy import split_segments
 from gateway.edi.errors import EdiError, Issue, IssueCode, Position
 from gateway.edi.model import Delimiters, Segment
 
@@ -49,6 +57,93 @@ Token = tuple[int, int, Segment, Delimiters]
 # Skipped between segments (unless a separator); the BOM starts a file concatenated into a mailbag.
 _BETWEEN = " \t\r\n\x1a\x00\ufeff"
 _TRAILING = "".join(chr(c) for c in range(33)) + "\x7f"  # tolerated after the last segment
+
+
+class Run:
+    """Segments the fast path read, as their texts: not yet split, no release character in them.
+
+    ``raws[i]`` is segment ``ordinal + i`` without its terminator (whitespace before it and
+    line breaks inside it removed). ``text`` is the region they were cut from, as read, at
+    offset ``base``; ``skip`` the whitespace stripped before each segment (``""`` on the
+    verbatim path, where ``raws`` is ``text`` split on the terminator).
+    """
+
+    __slots__ = ("base", "delimiters", "ordinal", "raws", "skip", "text")
+
+    def __init__(
+        self, ordinal: int, raws: list[str], text: str, base: int, delimiters: Delimiters, skip: str = ""
+    ) -> None:
+        self.ordinal = ordinal
+        self.raws = raws
+        self.text = text
+        self.base = base
+        self.delimiters = delimiters
+        self.skip = skip
+
+    def offsets(self) -> list[int]:
+        """The offset of each segment's first character in the whole text."""
+        if not self.skip:
+            return list(map(add, accumulate(map(len, self.raws[:-1]), initial=0), count(self.base)))
+        pieces = self.text.split(self.delimiters.segment)
+        verbatim = map(add, accumulate(map(len, pieces), initial=0), count(self.base))
+        skip = self.skip
+        return list(map(add, verbatim, [len(piece) - len(piece.lstrip(skip)) for piece in pieces]))
+
+    def tokens(self) -> list[Token]:
+        """The run as tokens (split segments), as :meth:`Tokenizer.feed` returns them."""
+        d = self.delimiters
+        segments = split_segments(self.raws, d.element, d.component)
+        return list(zip(count(self.ordinal), self.offsets(), segments, repeat(d)))
+
+    def flagged(self) -> Iterator[tuple[int, int]]:
+        """``(index, offset)`` of each segment that may not be plain message content, in order.
+
+        Plain content is a tag of three ASCII letters or digits that is not a service tag
+        (``UNA``, ``UNB``, ``UNG``, ``UNH``, ``UNT``, ``UNE``, ``UNZ``), followed by the
+        element separator or the end of the segment: one regular-expression search over
+        the run's text (whitespace before a segment skipped) finds every other segment, so
+        the reader looks at those alone. A segment flagged here may still be content (a
+        non-ASCII tag, a line break inside the tag): the reader judges it.
+        """
+        d = self.delimiters
+        terminator = d.segment
+        padded = terminator + self.text + terminator
+        last = len(padded) - 1
+        index, prev = 0, 0
+        base = self.base - 1  # padded[1] is text[0]
+        for match in _flag_pattern(terminator, d.element, self.skip).finditer(padded):
+            at = match.start()
+            if at == last:
+                break
+            index += padded.count(terminator, prev, at)
+            prev = at
+            yield index, base + match.end()
+
+
+_FLAGS: dict[tuple[str, str, str], re.Pattern[str]] = {}
+_LEADING: dict[tuple[str, str], re.Pattern[str]] = {}
+
+
+def _flag_pattern(terminator: str, element: str, skip: str) -> re.Pattern[str]:
+    """A terminator (and whitespace in ``skip``) *not* followed by a plain content tag and the
+    element separator or terminator; the match ends where the segment starts."""
+    key = (terminator, element, skip)
+    pattern = _FLAGS.get(key)
+    if pattern is None:
+        t, e = re.escape(terminator), re.escape(element)
+        ws = f"[{''.join(re.escape(ch) for ch in skip)}]*+" if skip else ""
+        pattern = _FLAGS[key] = re.compile(f"{t}{ws}(?!(?!UN[ABGHTEZ])[A-Za-z0-9]{{3}}[{e}{t}])")
+    return pattern
+
+
+def _leading(terminator: str, skip: str) -> re.Pattern[str]:
+    """A terminator followed by whitespace in ``skip``."""
+    key = (terminator, skip)
+    pattern = _LEADING.get(key)
+    if pattern is None:
+        ws = "".join(re.escape(ch) for ch in skip)
+        pattern = _LEADING[key] = re.compile(f"{re.escape(terminator)}[{ws}]+")
+    return pattern
 
 
 class Tokenizer:
@@ -71,13 +166,21 @@ class Tokenizer:
 
     def feed(self, text: str) -> list[Token]:
         """Add ``text`` and return the segments it completes (maybe none)."""
+        return _expand(self.feed_runs(text))
+
+    def close(self) -> list[Token]:
+        """End of input: return what is left (a last unterminated segment, flagged in ``truncated``)."""
+        return _expand(self.close_runs())
+
+    def feed_runs(self, text: str) -> list[Token | Run]:
+        """:meth:`feed`, with the fast path's segments left in :class:`Run` objects, unsplit."""
         if self._closed:
             raise RuntimeError("feed() after close()")
         self._buf = self._buf + text if self._buf else text
         return self._scan(final=False)
 
-    def close(self) -> list[Token]:
-        """End of input: return what is left (a last unterminated segment, flagged in ``truncated``)."""
+    def close_runs(self) -> list[Token | Run]:
+        """:meth:`close`, with the fast path's segments left in :class:`Run` objects, unsplit."""
         self._closed = True
         out = self._scan(final=True)
         rest = self._buf.rstrip(self._trailing)
@@ -123,15 +226,16 @@ class Tokenizer:
             return raw.replace("\r", "").replace("\n", "")
         return raw
 
-    def _scan(self, final: bool) -> list[Token]:
-        out: list[Token] = []
+    def _scan(self, final: bool) -> list[Token | Run]:
+        out: list[Token | Run] = []
         buf = self._buf
         n = len(buf)
         pos = 0
         resume = self._resume
+        hits: dict[str, int] = {}  # where each marker next occurs in buf (see _bulk_stop)
         while True:
             if not self._after_unz:
-                stop = self._bulk_stop(buf, pos)
+                stop = self._bulk_stop(buf, pos, hits)
                 if stop > pos:
                     pos = self._bulk(buf, pos, stop, out)
                     resume = 0
@@ -186,89 +290,67 @@ class Tokenizer:
         self._resume = max(0, resume - pos) if resume else 0
         return out
 
-    def _bulk_stop(self, buf: str, pos: int) -> int:
+    def _bulk_stop(self, buf: str, pos: int, hits: dict[str, int]) -> int:
         """Where the fast path may run to from ``pos``: a terminator, or -1.
 
         The region ends before the first segment holding a release character, a
         ``UNA`` or (under custom delimiters) a ``UNZ``: those take the careful path.
-        Each search stops at the first hit, which the careful path then consumes, so
-        the searches cost O(n) over the whole buffer.
+        ``hits`` remembers, for this ``buf``, where each marker next occurs (``-1``:
+        nowhere after); a marker is searched for again only once ``pos`` has passed its
+        last hit, so the searches cost O(n) over the whole buffer however many
+        segments hold a release character. (A marker cannot straddle a terminator:
+        ``UNA``/``UNZ`` are letters, the release character is not the terminator.)
         """
         terminator = self._delims.segment
         stop = buf.rfind(terminator, pos)
         for marker in self._markers:
             if stop <= pos:
                 break
-            hit = buf.find(marker, pos, stop)
-            if hit != -1:
+            hit = hits.get(marker, -2)
+            if hit < pos and hit != -1:
+                hit = hits[marker] = buf.find(marker, pos)
+            if hit != -1 and hit < stop:
                 stop = buf.rfind(terminator, pos, hit)
         return stop
 
-    def _bulk(self, buf: str, pos: int, stop: int, out: list[Token]) -> int:
-        """Split the segments of ``buf[pos:stop]`` (no release, UNA or UNZ in it); return ``stop + 1``.
+    def _bulk(self, buf: str, pos: int, stop: int, out: list[Any]) -> int:
+        """A :class:`Run` of the segments of ``buf[pos:stop]`` (no release, UNA or UNZ in it); ``stop + 1``.
 
         When no segment of the region starts with whitespace and none holds a line break
-        (a test of a few ``in`` searches over the region), every segment is split in
-        comprehensions and the tokens are zipped together at C speed (offsets from the
-        running sum of the segment lengths); otherwise each segment is stripped first.
+        (a test of a few ``in`` searches over the region), the run is the region split on
+        the terminator, at C speed; otherwise each segment is stripped first.
         """
-        d = self._delims
-        terminator = d.segment
+        terminator = self._delims.segment
         region = buf[pos:stop]
         skip = self._skip
         newlines = self._drop_newlines and ("\n" in region or "\r" in region)
         if newlines or region[:1] in skip or any([ch in region and terminator + ch in region for ch in skip]):
             return self._bulk_careful(region, pos, stop, out)
-        element, component = d.element, d.component
         raws = region.split(terminator)
-        segments: list[Any] = [raw.split(element) for raw in raws]
-        if component in region:
-            for parts in segments:
-                for i, part in enumerate(parts):
-                    if component in part:
-                        parts[i] = part.split(component)
-                if type(parts[0]) is list:  # a component separator in the tag is tag text
-                    parts[0] = component.join(parts[0])
-        ordinal = self._ordinal
-        starts = map(add, accumulate(map(len, raws), initial=0), count(self._base + pos))
-        out.extend(zip(count(ordinal + 1), starts, segments, repeat(d, len(segments))))
-        self._ordinal = ordinal + len(segments)
+        out.append(Run(self._ordinal + 1, raws, region, self._base + pos, self._delims))
+        self._ordinal += len(raws)
         return stop + 1
 
-    def _bulk_careful(self, region: str, pos: int, stop: int, out: list[Token]) -> int:
-        """:meth:`_bulk` for a region with leading whitespace or line breaks: one segment at a time."""
+    def _bulk_careful(self, region: str, pos: int, stop: int, out: list[Any]) -> int:
+        """:meth:`_bulk` for a region with leading whitespace or line breaks: each segment stripped.
+
+        The whitespace after each terminator goes in one regular-expression substitution,
+        line breaks inside segments (files wrapped at 80 columns) in two ``replace`` calls
+        where there are any: C speed, whatever the layout. The offsets are worked out only
+        when asked for (:meth:`Run.offsets`, :meth:`Run.flagged`).
+        """
         d = self._delims
-        element, component = d.element, d.component
-        composite = component in region
-        newlines = self._drop_newlines and ("\n" in region or "\r" in region)
-        skip = self._skip
-        ordinal = self._ordinal
-        offset = self._base + pos
-        append = out.append
-        for raw in region.split(d.segment):
-            start = offset
-            offset += len(raw) + 1
-            if newlines:
-                text = raw.lstrip(skip)
-                start += len(raw) - len(text)
-                if "\n" in text or "\r" in text:
-                    text = text.replace("\r", "").replace("\n", "")
-                raw = text
-            elif raw[:1] in skip and raw:
-                text = raw.lstrip(skip)
-                start += len(raw) - len(text)
-                raw = text
-            parts: list[Any] = raw.split(element)
-            if composite and component in raw:
-                for i in range(1, len(parts)):
-                    if component in parts[i]:
-                        parts[i] = parts[i].split(component)
-            ordinal += 1
-            append((ordinal, start, parts, d))
-        self._ordinal = ordinal
+        terminator = d.segment
+        literal = terminator.replace("\\", "\\\\")  # a backslash is special in a replacement
+        text = _leading(terminator, self._skip).sub(literal, terminator + region)[1:]
+        if self._drop_newlines and ("\n" in text or "\r" in text):
+            text = text.replace("\r", "").replace("\n", "")
+        raws = text.split(terminator)
+        out.append(Run(self._ordinal + 1, raws, region, self._base + pos, d, self._skip))
+        self._ordinal += len(raws)
         return stop + 1
 
-    def _read_una(self, head: str, pos: int, out: list[Token]) -> None:
+    def _read_una(self, head: str, pos: int, out: list[Any]) -> None:
         """Switch to the delimiters of the UNA ``head`` found at ``pos`` and emit its token."""
         at = Position(segment=self._ordinal + 1, tag="UNA", offset=self._base + pos)
         delimiters = parse_una(head, at)
@@ -296,6 +378,19 @@ class Tokenizer:
                     parts[0] = component.join(parts[0])
             return parts
         return _split_released(raw, d.element, d.component, release)
+
+
+def _expand(items: list[Token | Run]) -> list[Token]:
+    """Tokens of what the scan gave: runs split into their tokens."""
+    if not any(type(item) is Run for item in items):
+        return items  # type: ignore[return-value]
+    out: list[Token] = []
+    for item in items:
+        if type(item) is Run:
+            out.extend(item.tokens())
+        else:
+            out.append(item)  # type: ignore[arg-type]
+    return out
 
 
 def _split_released(raw: str, element: str, component: str, release: str) -> Segment:

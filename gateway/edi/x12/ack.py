@@ -9,9 +9,11 @@ later validation issue that carries a position):
 - AK2/AK5 for each transaction set: ST01, ST02 (and ST03 from 005010), then A or R
   with the AK5 codes of its errors: 2 trailer missing, 3 control numbers differ, 4
   segment count wrong, 6 ST01 missing, 5 any other error in a segment;
-- AK9: A (all accepted), P (some rejected), R (all rejected, or the group envelope is
-  broken), the counts, and the group codes: 3 GE missing, 4 control numbers differ, 5
-  transaction count wrong.
+- AK9: A (all accepted), P (some rejected), R (all rejected, or the group envelope or the
+  interchange's IEA is broken), the counts, and the group codes: 3 GE missing, 4 control
+  numbers differ, 5 transaction count wrong.
+
+What is accepted is :mod:`gateway.edi.verdict`'s decision, the same the pipeline stores by.
 
 The 997 is written in the version of the group it answers (GS08); :func:`ack_interchange`
 wraps the 997s in an interchange addressed back to the sender, one FA group per
@@ -24,7 +26,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from gateway.edi.document import ParsedGroup, ParsedInterchange
-from gateway.edi.errors import Issue, IssueCode, Severity
+from gateway.edi.errors import Issue, IssueCode
 from gateway.edi.model import (
     AckResult,
     AckStatus,
@@ -37,6 +39,7 @@ from gateway.edi.model import (
     TransactionAck,
     element_text,
 )
+from gateway.edi.verdict import GroupVerdict, judge_interchange
 from gateway.edi.x12.delimiters import has_repetition
 
 AK5_CODES = {
@@ -77,35 +80,24 @@ def _codes(issues: Iterable[Issue], table: dict[IssueCode, str], default: str | 
     return sorted(found)[:_MAX_CODES]
 
 
-def _group_997(
-    interchange: ParsedInterchange, group: ParsedGroup, issues: list[Issue], control_number: str
-) -> OutboundTransaction:
+def _group_997(group: ParsedGroup, verdict: GroupVerdict, control_number: str) -> OutboundTransaction:
     header = group.header
     v5010 = _from_5010(header.version)
-    mine = [i for i in issues if i.position.group == header.index]
     body: list[Segment] = [
         ["AK1", header.functional_id, header.control_number] + ([header.version] if v5010 else [])
     ]
-    accepted = 0
-    for transaction in group.transactions:
-        found = [i for i in mine if i.position.transaction == transaction.index]
-        codes = _codes(found, AK5_CODES, AK5_SEGMENTS_IN_ERROR)
+    for transaction, judged in zip(group.transactions, verdict.transactions, strict=True):
+        codes = _codes(judged.errors, AK5_CODES, AK5_SEGMENTS_IN_ERROR)
         st03 = element_text(transaction.segments[0], 3)
         ak2 = ["AK2", transaction.type, transaction.control_number]
         body.append([*ak2, st03] if v5010 and st03 else ak2)
         body.append(["AK5", "R" if codes else "A", *codes])
-        accepted += not codes
-    group_codes = _codes((i for i in mine if i.position.transaction is None), AK9_CODES, None)
+    group_codes = _codes(verdict.errors, AK9_CODES, None)
     received = len(group.transactions)
     stated = element_text(group.trailer, 1) if group.trailer else ""
     included = stated if (stated.isascii() and stated.isdigit()) else str(received)
-    if group_codes:
-        status, accepted = "R", 0
-    elif accepted == received:
-        status = "A"
-    else:
-        status = "R" if accepted == 0 else "P"
-    body.append(["AK9", status, included, str(received), str(accepted), *group_codes])
+    accepted = len(verdict.accepted)
+    body.append(["AK9", verdict.status, included, str(received), str(accepted), *group_codes])
     return OutboundTransaction(type="997", control_number=control_number, segments=body, version=None)
 
 
@@ -115,14 +107,16 @@ def build_997(
     """One 997 per functional group of ``interchange``, in the order of the groups.
 
     ``issues`` may be all the issues of the file: only errors positioned in this
-    interchange count (warnings never reject). The 997s get ST02 control numbers
-    ``first_control_number``, +1, ... written with four digits at least.
+    interchange count (warnings never reject). What is accepted or rejected is
+    :func:`~gateway.edi.verdict.judge_interchange`'s verdict, the one the pipeline stores
+    by: an interchange whose IEA is wrong or missing has every group rejected (AK9 R,
+    no AK905 code: a 997 has none for the interchange envelope). The 997s get ST02
+    control numbers ``first_control_number``, +1, ... written with four digits at least.
     """
-    index = interchange.header.index
-    errors = [i for i in issues if i.severity is Severity.ERROR and i.position.interchange == index]
+    verdict = judge_interchange(interchange, issues)
     return [
-        _group_997(interchange, group, errors, f"{first_control_number + n:04d}")
-        for n, group in enumerate(interchange.groups)
+        _group_997(group, judged, f"{first_control_number + n:04d}")
+        for n, (group, judged) in enumerate(zip(interchange.groups, verdict.groups, strict=True))
     ]
 
 

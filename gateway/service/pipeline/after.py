@@ -10,7 +10,9 @@ recovery runs the message again from its checkpoint (every stage and hook is ide
 work is done once). A crash here leaves the same state.
 
 :func:`finish` ends the message: ``failed`` with every envelope error and translation problem
-listed, or ``done``.
+listed, or ``done``; either way each interchange's final outcome is written
+(:func:`~gateway.service.pipeline.outcomes.settle`: by ``finish`` when done, by the run's failure
+record when failed, in the transaction that records it).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from gateway.service.errors import StageError
-from gateway.service.pipeline import checkpoint
+from gateway.service.pipeline import checkpoint, outcomes
 from gateway.service.pipeline.context import Context, Step, where
 from gateway.store import leases, messages
 from gateway.store.models import Document, Message, MessageState, utcnow
@@ -66,6 +68,7 @@ def finish(session: Session, message: Message, context: Context) -> Step | None:
         first = failures[0]
         text = first.message if len(failures) == 1 else "\n".join(f.message for f in failures)
         raise StageError(first.code, text, first.position, stage=first.stage)
+    outcomes.settle(session, message, context)
     message.completed_at = utcnow()
     checkpoint.forget(message)
     leases.release(message)

@@ -1,10 +1,10 @@
 """A message's checkpoint: how far an unfinished run got, so a crash resumes there.
 
-``Message.progress`` holds the transactions of the file read so far, the documents stored and the
-problems found (each as code, text, position and stage). The store stage writes it in the same
-transaction as each batch of documents, so it always says exactly what is committed: a run that
-dies re-reads the file, skips the transactions already read and goes on, storing nothing twice
-and losing nothing. The message's end (done or failed) forgets it.
+``Message.progress`` holds the transactions of the file read so far, the documents stored (in all
+and per interchange) and the problems found (each as code, text, position and stage). The store
+stage writes it in the same transaction as each batch of documents, so it always says exactly
+what is committed: a run that dies re-reads the file, skips the transactions already read and
+goes on, storing nothing twice and losing nothing. The message's end (done or failed) forgets it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def take_up(message: Message, context: Context, *, resume: bool) -> None:
     context.done = int(progress.get("transactions", 0))
     context.stored_count = int(progress.get("documents", 0))
     context.problems = [_problem(p) for p in progress.get("problems", [])]
+    context.per_interchange = {int(k): int(v) for k, v in progress.get("per_interchange", {}).items()}
 
 
 def write(message: Message, context: Context) -> None:
@@ -34,6 +35,7 @@ def write(message: Message, context: Context) -> None:
         "transactions": context.done,
         "documents": context.stored_count,
         "problems": [_as_dict(p) for p in context.problems],
+        "per_interchange": {str(k): v for k, v in context.per_interchange.items()},
     }
 
 

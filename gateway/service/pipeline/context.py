@@ -29,6 +29,7 @@ from gateway.canonical import CanonicalDocument
 from gateway.config import PartnerProfile
 from gateway.edi import ParsedFile, Position
 from gateway.edi.model import AckResult, Transaction
+from gateway.edi.verdict import FileVerdict
 from gateway.service.errors import StageError
 from gateway.service.hooks import Hook
 from gateway.service.runtime import Runtime
@@ -84,6 +85,10 @@ class Context:
     outcome: str | None = None
     #: interchanges (their index in the file) the dedupe stage found delivered before: not translated
     skip: set[int] = field(default_factory=set)
+    #: what the 997/CONTRL accepts (:func:`gateway.edi.verdict.judge`; the translate stage)
+    verdict: FileVerdict | None = None
+    #: documents translated per interchange (its index in the file), this run and checkpointed ones
+    per_interchange: dict[int, int] = field(default_factory=dict)
 
     @property
     def partner(self) -> PartnerProfile:

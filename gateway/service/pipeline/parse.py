@@ -91,7 +91,7 @@ def outline(path: Path) -> ParsedFile:
 
 def _headers_only(events: Iterable[Event]) -> Iterator[Event]:
     for event in events:
-        yield replace(event, segments=event.segments[:1]) if isinstance(event, Transaction) else event
+        yield replace(event, segments=event.first_segments(1)) if isinstance(event, Transaction) else event
 
 
 def _record_envelope(message: Message, parsed: ParsedFile) -> None:

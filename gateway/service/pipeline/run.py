@@ -27,6 +27,7 @@ from sqlmodel import col, select
 
 from gateway.service.errors import StageCode, StageError
 from gateway.service.hooks import STORED_HOOKS, Hook
+from gateway.service.pipeline import outcomes
 from gateway.service.pipeline.acknowledge import acknowledge
 from gateway.service.pipeline.after import after_stored, finish
 from gateway.service.pipeline.context import Context, ProcessSummary, Stage, Step
@@ -123,7 +124,7 @@ def _process_once(
         log.warning("message %s: taken over by another worker; this run stops", message_id)
         return ProcessSummary(message_id, "busy", error="lease taken over"), False
     except StageError as exc:
-        _fail(runtime, message_id, exc, actor)
+        _fail(runtime, message_id, exc, actor, context)
         return ProcessSummary(message_id, MessageState.FAILED.value, error=exc.message), False
     except OperationalError as exc:
         # The database is locked or unreachable: nothing is wrong with the message. It stays
@@ -136,7 +137,7 @@ def _process_once(
     except Exception as exc:  # a bug must fail the message, not stop the gateway
         log.exception("message %s: unexpected error", message_id)
         error = StageError(StageCode.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
-        _fail(runtime, message_id, error, actor)
+        _fail(runtime, message_id, error, actor, context)
         return ProcessSummary(message_id, MessageState.FAILED.value, error=str(exc)), False
     outcome = context.outcome or MessageState.DONE.value
     log.info("processed message %s: %s", message_id, outcome)
@@ -193,12 +194,17 @@ def _let_go(runtime: Runtime, message_id: int) -> None:
         log.debug("message %s: lease left to expire", message_id)
 
 
-def _fail(runtime: Runtime, message_id: int, exc: StageError, actor: str) -> None:
+def _fail(runtime: Runtime, message_id: int, exc: StageError, actor: str, context: Context) -> None:
     with session_scope(runtime.engine) as session:
         message = session.get(Message, message_id)
         if message is None:
             return
         leases.release(message)
+        try:
+            with session.begin_nested():
+                outcomes.settle(session, message, context, exc)
+        except Exception:  # the failure itself must be recorded whatever the outcomes hold
+            log.exception("message %s: interchange outcomes not written", message_id)
         messages.fail(session, message, exc.stage, exc.code.value, exc.message, exc.position, actor=actor)
     log.warning("message %s failed at %s: %s", message_id, exc.stage, exc.message)
 

@@ -4,19 +4,23 @@ The dedupe stage holds a message when one of its interchanges carries the identi
 receiver, ISA13/UNB5) of an earlier one with other bytes. Nothing of it is acknowledged or stored
 until :func:`decide`: ``duplicate`` files it as a duplicate of the earlier message; ``new`` marks
 its suspect interchanges as decided (in the message's interchange outcomes) and runs it again,
-when dedupe lets them through. Either way the decision is audited with who and why.
+when dedupe lets them through. Filed as a duplicate, the message's other interchanges end
+``failed`` (not processed) and are no longer counted as seen: a later delivery of one is new.
+Either way the decision is audited with who and why.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from sqlmodel import Session, col, delete
 
 from gateway.service.pipeline.run import process
 from gateway.service.runtime import Runtime
 from gateway.store import leases, messages, session_scope
-from gateway.store.models import AuditEntry, Message, MessageState, utcnow
+from gateway.store.models import AuditEntry, InterchangeSeen, Message, MessageState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,7 @@ def decide(runtime: Runtime, message_id: int, decision: Decision, *, actor: str,
             )
         )
         if decision == "duplicate":
+            _unprocessed(session, message, outcomes, f"the message was filed as a duplicate by {actor}")
             message.duplicate_of_id = suspects[0]["duplicate_of"] if suspects else None
             message.completed_at = utcnow()
             leases.release(message)
@@ -74,3 +79,19 @@ def decide(runtime: Runtime, message_id: int, decision: Decision, *, actor: str,
     summary = process(runtime, message_id, actor=actor)
     log.info("suspect duplicate %s processed as new by %s: %s", message_id, actor, summary.state)
     return Decided(message_id, summary.state)
+
+
+def _unprocessed(session: Session, message: Message, outcomes: list[dict[str, Any]], why: str) -> None:
+    """The held message's other interchanges end ``failed`` (never stored), and are forgotten as
+    seen, so a later delivery of one of them is processed instead of taken for a duplicate."""
+    places = [o["interchange"] for o in outcomes if o.get("outcome") == "pending"]
+    for outcome in outcomes:
+        if outcome.get("outcome") == "pending":
+            outcome.update(outcome="failed", documents=0, detail=f"not processed: {why}")
+    if places:
+        session.exec(
+            delete(InterchangeSeen).where(
+                col(InterchangeSeen.message_id) == message.id, col(InterchangeSeen.position).in_(places)
+            )
+        )
+    message.interchanges = outcomes

@@ -2,8 +2,11 @@
 
 The stage itself opens the file's transactions as a stream, from the message's checkpoint on;
 the store stage takes them a batch at a time (:func:`next_batch`), so a file of any size is
-held one batch at a time. A transaction the envelope checks rejected is skipped (it is
-rejected in the 997/CONTRL and reported with the envelope errors at the end). A 997/CONTRL is
+held one batch at a time. What the 997/CONTRL rejects is skipped, by the same verdict that
+wrote it (:func:`gateway.edi.verdict.judge`): a transaction with an error of its own, and every
+transaction of a group or interchange whose envelope (GE/UNE, IEA/UNZ) is broken, unless the
+partner's profile says ``acks.store_rejected`` (then only the transactions rejected themselves
+are skipped). The envelope errors are reported at the end. A 997/CONTRL is
 read, not translated: the store stage applies it to what we sent. A transaction that cannot be
 translated is a problem named by file, segment and element; the message's other transactions
 still go on, and the message fails at the end with every problem listed.
@@ -22,6 +25,7 @@ from sqlmodel import Session
 from gateway.canonical import CanonicalDocument
 from gateway.edi.model import AckResult, Transaction
 from gateway.edi.stream import iter_transactions
+from gateway.edi.verdict import judge
 from gateway.mapping.errors import MappingError, TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.outbound.acks import is_acknowledgement, read_acknowledgement
@@ -33,6 +37,7 @@ from gateway.store.models import Message
 def translate(session: Session, message: Message, context: Context) -> Step | None:
     """Open the file's transactions from the checkpoint on (canonical XML is translated already)."""
     if context.parsed is not None and context.path is not None:
+        context.verdict = judge(context.parsed)
         context.stream = islice(_transactions(context.path), context.done, None)
     return Step.STORE
 
@@ -62,15 +67,28 @@ def next_batch(context: Context, size: int) -> Batch:
 
 
 def _one(context: Context, registry: MappingRegistry, tx: Transaction, batch: Batch) -> None:
-    if any(issue.severity.value == "error" for issue in tx.issues) or tx.interchange.index in context.skip:
+    if not _accepted(context, tx) or tx.interchange.index in context.skip:
         return
     try:
         if is_acknowledgement(tx):
             batch.acks.append(_read_ack(context, tx))
         else:
             batch.documents.append(_translate_one(context, registry, tx))
+            index = tx.interchange.index
+            context.per_interchange[index] = context.per_interchange.get(index, 0) + 1
     except StageError as exc:
         context.problems.append(exc)
+
+
+def _accepted(context: Context, tx: Transaction) -> bool:
+    """Whether ``tx`` goes on: the 997/CONTRL accepts it, or only its group or interchange envelope
+    is rejected and the partner's profile stores such documents (``acks.store_rejected``)."""
+    if any(issue.severity.value == "error" for issue in tx.issues):
+        return False
+    verdict = context.verdict
+    if verdict is None or verdict.accepts(tx):
+        return True
+    return context.partner.acks.store_rejected and verdict.only_envelope_rejects(tx)
 
 
 def _transactions(path: Path) -> Iterator[Transaction]:
