@@ -15,7 +15,11 @@ process and reads its peak resident memory from the kernel (``os.wait4``):
 Prints seconds, MiB/s, POs/s, peak RSS and RSS above the bare interpreter, then the issue's
 targets (peak RSS < 64 MB above the interpreter at every size; parse >= 70% of the naive split's
 speed at the largest size; ingest >= 2,000 POs/s). Usage: ``python bench/large.py [--sizes
-1,10,100] [--ingest-max 10] [--quick] [--only parse] [--kinds edifact]``.
+1,10,100] [--ingest-max 10] [--quick] [--only parse] [--kinds edifact] [--single 20000
+[--baseline CHECKOUT]]``: ``--single`` also ingests one interchange of that many short POs (the
+issue's 20,000-PO file), and prints CPU seconds beside wall time (steadier on a shared machine);
+``--baseline`` runs another checkout's ``acorn ingest`` on the same file beside it, for
+before/after figures from one run.
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ _KEYS = {  # contender -> its name for --only
 class Run:
     seconds: float
     peak_mib: float
+    #: CPU seconds (user + system) of the child: steadier than wall time on a shared machine
+    cpu: float
     ok: bool
     note: str = ""
 
@@ -83,7 +89,10 @@ def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None 
         errors.seek(0)
         tail = errors.read()[-300:].decode(errors="replace").strip().splitlines()
     code = os.waitstatus_to_exitcode(status)
-    return Run(elapsed, usage.ru_maxrss / 1024, code == 0, "" if code == 0 else f"exit {code}: {tail[-1:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(
+        elapsed, usage.ru_maxrss / 1024, cpu, code == 0, "" if code == 0 else f"exit {code}: {tail[-1:]}"
+    )
 
 
 def gateway_home(root: Path) -> Path:
@@ -100,11 +109,70 @@ def gateway_home(root: Path) -> Path:
     return config
 
 
+SAMPLE_850 = ROOT / "tests" / "data" / "messages" / "x12_4010_850_new_po.edi"
+
+
+def make_single(path: Path, count: int) -> None:
+    """One interchange of ``count`` short 850s (the sample PO of three lines, renumbered), in one
+    group: the issue's "one 20,000-PO interchange" (about 7.5 MB at 20,000)."""
+    text = SAMPLE_850.read_text(encoding="latin-1").replace("\n", "")
+    head, rest = text.split("ST*850*0001~", 1)
+    body, _tail = rest.split("GE*1*4101~", 1)
+    with path.open("w", encoding="latin-1", newline="") as out:
+        out.write(head)
+        for n in range(1, count + 1):
+            out.write(
+                f"ST*850*{n:04d}~"
+                + body.replace("4TQ8ZK2M", f"P{n:07d}").replace("SE*16*0001~", f"SE*16*{n:04d}~")
+            )
+        out.write(f"GE*{count}*4101~IEA*1*000004101~\n")
+
+
 def count_pos(path: Path) -> int:
     """POs in ``path``, read a line (one interchange) at a time: this process must stay small,
     for a child's peak RSS (from wait4) starts from what its parent held when it was forked."""
     with path.open("rb") as src:
         return sum(line.count(b"ST*850*") + line.count(b"UNH+") for line in src)
+
+
+#: the shipped amazon-us profile's automatic 855 (the demo's), and the same switched off
+NO_855 = ("po_acknowledgement: {enabled: true, automatic: true}", "po_acknowledgement: {enabled: false}")
+
+
+def single_interchange(count: int, baseline: Path | None, bare: float, work: Path) -> list[str]:
+    """``acorn ingest`` of one interchange of ``count`` POs on SQLite (the issue's 20,000-PO file),
+    by this tree and, given ``baseline`` (another checkout, e.g. main's), by that one beside it,
+    on the same file in the same run; each with the shipped profiles (amazon-us acknowledges
+    every PO with an automatic 855, for the demo) and with that 855 off (``(no 855)``: storing,
+    reconciliation and invoicing only). Prints a row each; returns the verdicts."""
+    path = work / f"single-{count}.edi"
+    make_single(path, count)
+    mib = path.stat().st_size / MiB
+    label = f"x12 1 ISA {count} POs"
+    trees = [("acorn ingest", ROOT)] + ([("  baseline", baseline)] if baseline is not None else [])
+    runs = [(name, tree, False) for name, tree in trees] + [(f"{n} (no 855)", t, True) for n, t in trees]
+    verdicts = []
+    for name, tree, quiet in runs:
+        config = gateway_home(work / f"home-single-{name.strip().replace(' ', '-').replace('(', '')}")
+        if quiet:  # the shipped profiles acknowledge every PO with an 855 (demo-only): storing alone
+            profile = config.parent / "partners" / "amazon-us.yaml"
+            text = profile.read_text(encoding="utf-8")
+            if NO_855[0] not in text:
+                print(f"note: {profile.name} has no {NO_855[0]!r}: the (no 855) run is the shipped profile")
+            profile.write_text(text.replace(NO_855[0], NO_855[1]), encoding="utf-8")
+        command = [sys.executable, "-m", "gateway", "--config", str(config), "ingest", str(path)]
+        result = run(command, cwd=config.parent, env={**os.environ, "PYTHONPATH": str(tree)})
+        print(
+            f"{label:22.22} {name:24} {result.seconds:8.2f} {mib / result.seconds:8.1f} "
+            f"{count / result.seconds:9.0f} {result.peak_mib:9.1f} {result.peak_mib - bare:7.1f}  "
+            f"CPU {result.cpu:.2f} s = {count / result.cpu:.0f} POs per CPU-s ({tree}) {result.note}"
+        )
+        verdicts.append(
+            f"{label} ({name.strip()}): ingest {count / result.seconds:.0f} POs/s, {count / result.cpu:.0f} "
+            f"POs per CPU second, peak RSS +{result.peak_mib - bare:.1f} MiB (target >= 2,000 POs/s)"
+        )
+    print()
+    return verdicts
 
 
 def main() -> None:
@@ -119,6 +187,14 @@ def main() -> None:
         "(`--only parse` = the naive split and `acorn parse`; the naive split always runs)",
     )
     parser.add_argument("--kinds", default="x12,edifact", help="file kinds, comma-separated: x12,edifact")
+    parser.add_argument(
+        "--single", type=int, default=0, help="also ingest one interchange of this many POs (e.g. 20000)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. main's) whose acorn ingests the --single file too",
+    )
     args = parser.parse_args()
     only = {"naive", *args.only.split(",")} if args.only else None
     kinds = args.kinds.split(",")
@@ -137,6 +213,8 @@ def main() -> None:
     worst_over, verdicts = 0.0, []
     with tempfile.TemporaryDirectory(prefix="acorn-large-") as tmp:
         work = Path(tmp)
+        if args.single:
+            verdicts += single_interchange(args.single, args.baseline, bare, work)
         for kind, make in (("x12", make_x12), ("edifact", make_edifact)):
             if kind not in kinds:
                 continue

@@ -21,16 +21,12 @@ from typing import Any
 
 import click
 from sqlmodel import select
-from waitress.server import create_server
-from werkzeug.serving import run_simple
 
 from gateway.cli.admin_cmds import settings_from
 from gateway.cli.group import AcornGroup
 from gateway.cli.runlock import AlreadyRunning, run_lock
 from gateway.config import ConfigError
-from gateway.console import create_app
 from gateway.service import pipeline
-from gateway.service.as2_inbound import make_app
 from gateway.service.demo import redate
 from gateway.service.logsetup import configure_logging
 from gateway.service.mailboxes import send_due
@@ -109,6 +105,10 @@ def _run(runtime: Runtime, once: bool, console: bool) -> None:
 
 def _start_console(runtime: Runtime):  # type: ignore[no-untyped-def]
     """The console in a background thread (waitress); ``None`` when its address is taken."""
+    from waitress.server import create_server  # the web parts only for the commands that serve
+
+    from gateway.console import create_app
+
     host, port = runtime.settings.console.host, runtime.settings.console.port
     try:
         server = create_server(create_app(runtime), host=host, port=port, threads=8, ident="acorn")
@@ -388,6 +388,10 @@ def prune_command(ctx: click.Context, days: int | None) -> None:
 @click.pass_context
 def as2_server_command(ctx: click.Context, host: str, port: int) -> None:
     """Serve the inbound AS2 endpoint (POST /as2) on its own port."""
+    from werkzeug.serving import run_simple
+
+    from gateway.service.as2_inbound import make_app
+
     runtime = open_runtime(ctx)
     click.echo(f"AS2 endpoint on http://{host}:{port}/as2", err=True)
     try:

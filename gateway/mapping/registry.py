@@ -88,6 +88,7 @@ class MappingRegistry:
         self.entries: list[Entry] = []
         self.problems: list[MappingProblem] = []
         self._cache: dict[tuple[str, tuple[str, ...]], Mapping | MappingError] = {}
+        self._chosen: dict[tuple[str, str, str, str, tuple[str, ...]], Mapping] = {}
         self._scan()
 
     def _scan(self) -> None:
@@ -226,7 +227,20 @@ class MappingRegistry:
         direction: str = "inbound",
         overlays: Sequence[str | Path] = (),
     ) -> Mapping:
-        """The mapping for a document. Raises :class:`MappingError` when none fits or it is broken."""
+        """The mapping for a document. Raises :class:`MappingError` when none fits or it is broken.
+
+        Chosen once per registry and arguments (the entries and compiled mappings of a registry
+        never change; a large file asks for the same mapping for each of its transactions).
+        """
+        key = (standard, version, document, direction, tuple(str(o) for o in overlays))
+        chosen = self._chosen.get(key)
+        if chosen is None:
+            chosen = self._chosen[key] = self._select(standard, version, document, direction, overlays)
+        return chosen
+
+    def _select(
+        self, standard: str, version: str, document: str, direction: str, overlays: Sequence[str | Path]
+    ) -> Mapping:
         entry = self.find(standard, version, document, direction)
         if entry is None:
             raise MappingError.one(

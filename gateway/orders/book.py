@@ -28,7 +28,8 @@ from decimal import Decimal
 from typing import Generic, TypeVar
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session, col, select
 
 from gateway.canonical import (
     CanonicalDocument,
@@ -154,16 +155,21 @@ def safe_load(row: Document) -> CanonicalDocument | None:
 
 
 def load_bundles(session: Session, po_numbers: Collection[str]) -> dict[str, PoBundle]:
-    """Every document of each PO number, with two queries per chunk of numbers."""
+    """Every document of each PO number, with a few queries per chunk of numbers.
+
+    The ids come first; rows the session holds already (the batch the pipeline just stored,
+    the bundles another hook loaded) are taken from its identity map, not read and decoded
+    again (a select would return those very objects anyway, without refreshing them).
+    """
     bundles = {n: PoBundle(n) for n in po_numbers}
     for batch in chunks(sorted(bundles)):
         via_lines = select(DocumentLine.document_id).where(DocumentLine.po_number.in_(batch))  # type: ignore[union-attr]
-        rows = session.exec(
-            select(Document).where(
+        ids = session.exec(
+            select(Document.id).where(
                 or_(Document.po_number.in_(batch), Document.id.in_(via_lines))  # type: ignore[union-attr]
             )
         ).all()
-        for row in rows:
+        for row in _rows(session, [int(i or 0) for i in ids]):
             doc = safe_load(row)
             if doc is None:
                 continue
@@ -171,6 +177,20 @@ def load_bundles(session: Session, po_numbers: Collection[str]) -> dict[str, PoB
                 if number in bundles:
                     _add(bundles[number], row, doc)
     return bundles
+
+
+def _rows(session: Session, ids: list[int]) -> list[Document]:
+    """The rows of ``ids`` (in id order): those the session holds, the others in one query a chunk."""
+    held: dict[int, Document] = {}
+    for i in ids:
+        row = session.identity_map.get(identity_key(Document, i))
+        if isinstance(row, Document):
+            held[i] = row
+    missing = [i for i in ids if i not in held]
+    for start in range(0, len(missing), CHUNK):
+        query = select(Document).where(col(Document.id).in_(missing[start : start + CHUNK]))
+        held.update((int(r.id or 0), r) for r in session.exec(query))
+    return [held[i] for i in sorted(held)]
 
 
 def doc_po_numbers(doc: CanonicalDocument) -> list[str]:

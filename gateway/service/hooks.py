@@ -33,6 +33,7 @@ Rules every hook keeps:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -74,7 +75,26 @@ def _ship_notice(session: Session, runtime: Runtime, rows: Sequence[Document]) -
 
 
 def _po_ack(session: Session, runtime: Runtime, rows: Sequence[Document]) -> list[str]:
-    return po_ack.on_documents_stored(session, runtime.partners, runtime.mappings, runtime.archive, rows)
+    notes = po_ack.on_documents_stored(session, runtime.partners, runtime.mappings, runtime.archive, rows)
+    return summarised("PO acknowledgements", notes)
+
+
+#: a hook's notes on one batch: at most this many verbatim, more are summed up (a timeline row each)
+NOTE_EACH = 20
+
+
+def summarised(what: str, notes: list[str]) -> list[str]:
+    """``notes`` as they are when few; for a large file's batch, one line counting the plain ones
+    by their last word (``PO acknowledgement P1 queued``: queued) and the first :data:`NOTE_EACH`
+    that give a reason (``held: availability_missing``, ``not built: ...``), verbatim."""
+    if len(notes) <= NOTE_EACH:
+        return notes
+    plain = Counter(note.rsplit(" ", 1)[-1] for note in notes if ": " not in note)
+    told = [note for note in notes if ": " in note]
+    counts = ", ".join(f"{n} {word}" for word, n in sorted(plain.items()))
+    line = f"{what}: {len(notes)} in this batch" + (f" ({counts})" if counts else "")
+    more = [f"... and {len(told) - NOTE_EACH} more with a reason"] if len(told) > NOTE_EACH else []
+    return [line, *told[:NOTE_EACH], *more]
 
 
 #: what follows a stored document, in order

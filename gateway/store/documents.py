@@ -14,13 +14,15 @@ those not stored yet in three bulk INSERTs (documents, lines, links), any other 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, tuple_
+from sqlalchemy import insert
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from gateway.canonical import (
@@ -165,15 +167,29 @@ def save_documents(
 
 def _stored_keys(session: Session, partner: str, docs: Sequence[CanonicalDocument]) -> set[tuple[str, str]]:
     wanted = list({(doc.type_key, business_key(doc)) for doc in docs})
-    found: set[tuple[str, str]] = set()
-    pair = tuple_(col(Document.type), col(Document.business_key))
-    for start in range(0, len(wanted), 400):  # a few hundred parameters a statement
-        rows = session.exec(
-            select(Document.type, Document.business_key).where(
-                Document.partner == partner, pair.in_(wanted[start : start + 400])
+    return {(kind, key) for kind, key, _id in _find(session, partner, wanted)}
+
+
+def _find(session: Session, partner: str, keys: Collection[tuple[str, str]]) -> list[tuple[str, str, int]]:
+    """(type, business key, id) of ``partner``'s stored documents among ``keys``.
+
+    One query per type and few hundred keys, ``business_key IN (...)`` beside the partner and
+    type: an index search per key on the unique (partner, type, key) index. (A row-value
+    ``(type, business_key) IN (...)`` makes SQLite search by partner alone and scan all of the
+    partner's documents: a cost that grows with the store, for every batch.) Core, not ORM:
+    plain tuples back.
+    """
+    by_type: dict[str, list[str]] = {}
+    for kind, key in keys:
+        by_type.setdefault(kind, []).append(key)
+    t = DOCUMENTS.c
+    found: list[tuple[str, str, int]] = []
+    for kind, values in by_type.items():
+        for start in range(0, len(values), 500):
+            query = sa_select(t.type, t.business_key, t.id).where(
+                t.partner == partner, t.type == kind, t.business_key.in_(values[start : start + 500])
             )
-        ).all()
-        found.update((kind, key) for kind, key in rows)
+            found.extend((k, b, int(i)) for k, b, i in session.execute(query))
     return found
 
 
@@ -198,15 +214,7 @@ def _insert_new(
 
 def _ids(session: Session, partner: str, keys: list[tuple[str, str]]) -> list[int]:
     """The ids of ``partner``'s documents of these (type, business key), in that order."""
-    found: dict[tuple[str, str], int] = {}
-    pair = tuple_(col(Document.type), col(Document.business_key))
-    for start in range(0, len(keys), 400):
-        rows = session.exec(
-            select(Document.id, Document.type, Document.business_key).where(
-                Document.partner == partner, pair.in_(keys[start : start + 400])
-            )
-        ).all()
-        found.update(((kind, key), int(i or 0)) for i, kind, key in rows)
+    found = {(kind, key): i for kind, key, i in _find(session, partner, keys)}
     return [found[key] for key in keys]
 
 
@@ -241,15 +249,17 @@ def _set_columns(row: Document, doc: CanonicalDocument) -> None:
 
 def _column_values(doc: CanonicalDocument) -> dict[str, Any]:
     """The searchable columns of ``doc``'s row."""
-    po_number = getattr(doc, "po_number", None)
+    fields = vars(doc)  # the model's field values (a type without the field has no key, and a
+    # getattr that misses costs a pydantic AttributeError: thousands a batch)
+    po_number = fields.get("po_number")
     if isinstance(doc, Shipment) and len(doc.orders) == 1:
         po_number = doc.orders[0].po_number
     return {
         "po_number": po_number,
-        "shipment_id": getattr(doc, "shipment_id", None),
-        "invoice_number": getattr(doc, "invoice_number", None),
-        "rma_number": getattr(doc, "rma_number", None),
-        "currency": getattr(doc, "currency", None),
+        "shipment_id": fields.get("shipment_id"),
+        "invoice_number": fields.get("invoice_number"),
+        "rma_number": fields.get("rma_number"),
+        "currency": fields.get("currency"),
         "document_date": _document_date(doc),
         "delivery_date": _delivery_date(doc),
         "total": doc.total if isinstance(doc, Invoice) else None,
@@ -324,7 +334,35 @@ def _received_line(doc: Receipt, x: Any) -> dict[str, Any]:
 
 
 def load_document(row: Document) -> CanonicalDocument:
-    """The canonical document stored in ``row``."""
+    """The canonical document stored in ``row`` (validated once per loaded ``row.data``).
+
+    The hooks after a batch ask for the same rows' documents several times (the scopes, the
+    PO bundles of reconciliation and of invoicing, the invoice trigger): the document is kept
+    in the row's SQLAlchemy instance state, beside the very ``data`` object it was read from,
+    and read again only when that changed (a revision assigns new data; a row expired by a
+    commit loads new data). Callers must not change the document they get (none does: the
+    canonical documents are read, never edited in place).
+    """
     from gateway.canonical import document_from_json
 
-    return document_from_json(dict(row.data))
+    data = row.data
+    info = sa_inspect(row).info
+    cached = info.get(_CANONICAL)
+    if cached is not None and cached[0] is data:
+        return cast(CanonicalDocument, cached[1])
+    doc = document_from_json(dict(data))
+    info[_CANONICAL] = (data, doc)
+    return doc
+
+
+def remember_document(row: Document, doc: CanonicalDocument) -> None:
+    """Let :func:`load_document` give ``doc`` for ``row`` without reading its data again: for the
+    document just stored as ``row``. ``doc`` becomes its stored form (``source_message_id`` is
+    cleared): the caller hands it over."""
+    if doc.source_message_id is not None:  # the caller's own document, no longer used: no copy
+        doc.__dict__["source_message_id"] = None  # (set past validation: None is valid)
+    sa_inspect(row).info[_CANONICAL] = (row.data, doc)
+
+
+#: the key of a row's canonical document in its instance state's ``info``
+_CANONICAL = "acorn.canonical"

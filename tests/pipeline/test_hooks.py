@@ -118,3 +118,17 @@ def test_a_kill_between_stored_and_invoice_queued_builds_the_invoice_once_on_res
         assert len(sent) == 1
     finally:
         runtime.close()
+
+
+def test_a_large_batch_of_hook_notes_is_summed_up() -> None:
+    from gateway.service.hooks import NOTE_EACH, summarised
+
+    few = [f"PO acknowledgement P{n} queued" for n in range(NOTE_EACH)]
+    assert summarised("PO acknowledgements", few) == few
+    many = [f"PO acknowledgement P{n} queued" for n in range(150)] + [
+        f"PO acknowledgement Q{n} held: availability_missing" for n in range(30)
+    ]
+    lines = summarised("PO acknowledgements", many)
+    assert lines[0] == "PO acknowledgements: 180 in this batch (150 queued)"
+    assert lines[1:-1] == many[150 : 150 + NOTE_EACH]  # the first ones with a reason, verbatim
+    assert lines[-1] == "... and 10 more with a reason"

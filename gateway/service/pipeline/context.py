@@ -73,6 +73,8 @@ class Context:
     stored_count: int = 0
     #: ids of the documents stored by the last batch whose hooks are still to run
     owed: list[int] = field(default_factory=list)
+    #: the documents of ``owed`` as stored (by id), so the hooks need not read them back
+    owed_documents: dict[int, CanonicalDocument] = field(default_factory=dict)
     #: the stream is at its end (the last batch is stored)
     at_end: bool = False
     profile: PartnerProfile | None = None
