@@ -11,7 +11,8 @@ mailbox, one third warehouse 856s in the warehouse's):
 Each worker process counts, and the bench prints per message: SQL statements (SQLAlchemy's
 ``before_cursor_execute``), commits (the engine's ``commit`` event) and fsyncs (``os.fsync``
 wrapped), beside files/s and the ratio of the pipeline's time to parse+translate's; under each
-row, the fsyncs a message by caller (the function that asked, a file's or a folder's).
+row, the time spent in ``os.fsync`` a message and the fsyncs a message by caller (the function that
+asked, a file's or a folder's).
 
 Usage: ``python bench/ingest.py [N] [--quick]`` (default 300; ``--quick``: 12 files, for a test).
 """
@@ -75,6 +76,7 @@ class Counts:
     statements = 0
     commits = 0
     fsyncs = 0
+    fsync_seconds = 0.0
     callers: dict[str, int] = {}  # "module.function file|folder" -> fsyncs
 
 
@@ -110,7 +112,9 @@ def install_counters() -> None:
         Counts.fsyncs += 1
         caller = _fsync_caller(sys._getframe(1), stat.S_ISDIR(os.fstat(fd).st_mode))
         Counts.callers[caller] = Counts.callers.get(caller, 0) + 1
+        began = time.perf_counter()
         real_fsync(fd)
+        Counts.fsync_seconds += time.perf_counter() - began
 
     os.fsync = fsync  # type: ignore[assignment]
 
@@ -135,6 +139,7 @@ def worker() -> None:
                 "commits": counts[1],
                 "fsyncs": counts[2],
                 "fsync_callers": Counts.callers,
+                "fsync_seconds": Counts.fsync_seconds,
                 "began": began,
                 "ended": ended,
                 **totals,
@@ -235,6 +240,7 @@ def mailbox_to_done(
             for caller, n in c["fsync_callers"].items():
                 callers[caller] = callers.get(caller, 0) + n
         total["fsync_callers"] = callers  # type: ignore[assignment]
+        total["fsync_seconds"] = sum(c["fsync_seconds"] for c in counts)
         return total
 
 
@@ -266,7 +272,8 @@ def main() -> None:
             f"{r['fsyncs'] / n:.2f}",
         ]) + f"   (files per worker: {r['per_worker']})")  # fmt: skip
         by_caller = sorted(r["fsync_callers"].items(), key=lambda kv: -kv[1])  # type: ignore[attr-defined]
-        print("    fsyncs/msg by caller: " + ", ".join(f"{k} {v / n:.2f}" for k, v in by_caller))
+        print(f"    fsync time {r['fsync_seconds'] * 1000 / n:.1f} ms/msg; fsyncs/msg by caller: "
+              + ", ".join(f"{k} {v / n:.2f}" for k, v in by_caller))  # fmt: skip
 
 
 if __name__ == "__main__":
