@@ -10,7 +10,9 @@ mailbox, one third warehouse 856s in the warehouse's):
 
 Each worker process counts, and the bench prints per message: SQL statements (SQLAlchemy's
 ``before_cursor_execute``), commits (the engine's ``commit`` event) and fsyncs (``os.fsync``
-wrapped), beside files/s and the ratio of the pipeline's time to parse+translate's.
+wrapped), beside files/s and the ratio of the pipeline's time to parse+translate's; under each
+row, the time spent in ``os.fsync`` a message and the fsyncs a message by caller (the function that
+asked, a file's or a folder's).
 
 Usage: ``python bench/ingest.py [N] [--quick]`` (default 300; ``--quick``: 12 files, for a test).
 """
@@ -21,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -29,6 +32,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -72,6 +76,21 @@ class Counts:
     statements = 0
     commits = 0
     fsyncs = 0
+    fsync_seconds = 0.0
+    callers: dict[str, int] = {}  # "module.function file|folder" -> fsyncs
+
+
+_FSYNC_HELPERS = {"fsync_dir", "_sync_dir", "sync_pending", "_sync_outbox", "deferred_sync", "__exit__"}
+
+
+def _fsync_caller(frame: FrameType | None, folder: bool) -> str:
+    """Who asked for an fsync: the first function up the stack that is not a helper."""
+    while frame is not None and frame.f_code.co_name in _FSYNC_HELPERS:
+        frame = frame.f_back
+    if frame is None:
+        return "?"
+    module = Path(frame.f_code.co_filename).stem
+    return f"{module}.{frame.f_code.co_name} {'folder' if folder else 'file'}"
 
 
 def install_counters() -> None:
@@ -91,7 +110,11 @@ def install_counters() -> None:
 
     def fsync(fd: int) -> None:
         Counts.fsyncs += 1
+        caller = _fsync_caller(sys._getframe(1), stat.S_ISDIR(os.fstat(fd).st_mode))
+        Counts.callers[caller] = Counts.callers.get(caller, 0) + 1
+        began = time.perf_counter()
         real_fsync(fd)
+        Counts.fsync_seconds += time.perf_counter() - began
 
     os.fsync = fsync  # type: ignore[assignment]
 
@@ -115,6 +138,8 @@ def worker() -> None:
                 "statements": counts[0],
                 "commits": counts[1],
                 "fsyncs": counts[2],
+                "fsync_callers": Counts.callers,
+                "fsync_seconds": Counts.fsync_seconds,
                 "began": began,
                 "ended": ended,
                 **totals,
@@ -210,6 +235,12 @@ def mailbox_to_done(
         assert total["taken"] == len(payloads), f"taken {total['taken']} of {len(payloads)}"
         total["seconds"] = max(c["ended"] for c in counts) - min(c["began"] for c in counts)
         total["per_worker"] = [c["taken"] for c in counts]  # type: ignore[assignment]
+        callers: dict[str, int] = {}
+        for c in counts:
+            for caller, n in c["fsync_callers"].items():
+                callers[caller] = callers.get(caller, 0) + n
+        total["fsync_callers"] = callers  # type: ignore[assignment]
+        total["fsync_seconds"] = sum(c["fsync_seconds"] for c in counts)
         return total
 
 
@@ -240,6 +271,9 @@ def main() -> None:
             f"{r['seconds'] / t_work:.0f}", f"{r['statements'] / n:.1f}", f"{r['commits'] / n:.2f}",
             f"{r['fsyncs'] / n:.2f}",
         ]) + f"   (files per worker: {r['per_worker']})")  # fmt: skip
+        by_caller = sorted(r["fsync_callers"].items(), key=lambda kv: -kv[1])  # type: ignore[attr-defined]
+        print(f"    fsync time {r['fsync_seconds'] * 1000 / n:.1f} ms/msg; fsyncs/msg by caller: "
+              + ", ".join(f"{k} {v / n:.2f}" for k, v in by_caller))  # fmt: skip
 
 
 if __name__ == "__main__":

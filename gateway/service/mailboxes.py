@@ -26,6 +26,7 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -521,7 +522,7 @@ def _deliver_group(runtime: Runtime, partner: str, mailbox_name: str, group: lis
 
     try:
         profile = runtime.partners.get(partner)
-        with open_mailbox(partner, profile.mailbox(mailbox_name)) as box:
+        with open_mailbox(partner, profile.mailbox(mailbox_name)) as box, _grouped(box):
             planned: list[tuple[_Outgoing, bytes, str]] = []
             for outgoing in group:
                 try:
@@ -531,6 +532,7 @@ def _deliver_group(runtime: Runtime, partner: str, mailbox_name: str, group: lis
                     failed(outgoing, exc, getattr(exc, "retryable", True))
             if not planned:
                 return outcomes
+            _sync_pending(box)  # the reservations durable before ``sending`` is committed
             moved = _sending(runtime, mailbox_name, [(o.id, ref) for o, _data, ref in planned], again=False)
             for outgoing, _data, _ref in planned:
                 if outgoing.id not in moved:
@@ -550,6 +552,7 @@ def _deliver_group(runtime: Runtime, partner: str, mailbox_name: str, group: lis
                     done.append(_delivered(outgoing.id, partner, mailbox_name, outgoing.filename, receipt))
             finally:  # what the transport took is recorded even when a later send raises
                 if done:
+                    _sync_pending(box)  # the renames durable before ``sent`` is committed
                     _sent(runtime, mailbox_name, done)
                     handled.update(d.id for d in done)
                     outcomes += ["sent"] * len(done)
@@ -559,6 +562,19 @@ def _deliver_group(runtime: Runtime, partner: str, mailbox_name: str, group: lis
             if outgoing.id not in handled:
                 failed(outgoing, exc, retryable)
     return outcomes
+
+
+def _grouped(box: Mailbox) -> AbstractContextManager[None]:
+    """The transport's group of writes (one folder fsync for many files, local), or nothing."""
+    deferred = getattr(box, "deferred_sync", None)
+    return deferred() if deferred is not None else nullcontext()
+
+
+def _sync_pending(box: Mailbox) -> None:
+    """Make the group's writes so far durable (before a commit that depends on them)."""
+    sync = getattr(box, "sync_pending", None)
+    if sync is not None:
+        sync()
 
 
 def _sending(

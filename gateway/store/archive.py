@@ -11,8 +11,17 @@ classic crash-safe recipe, so that a file under its final name is always complet
    created on the way, so the path does).
 
 Only after :meth:`Archive.store` returns may the caller commit the message row and then
-let the mailbox delete its copy. Storing the same bytes again finds the file, keeps it
-(one copy) and refreshes its modification time, which is what retention counts from.
+let the mailbox delete its copy.
+
+Batches (:meth:`Archive.deferred_sync`). Inside the block each file is still written and
+fsynced (its data must be durable), but a folder's fsync (step 4, and the parent of a new
+shard folder) is recorded and done once, for every folder touched, when the block ends; the
+caller commits only after it. A shard folder that already existed is never fsynced for a new
+folder (only a new entry needs its parent flushed). The deferral is per thread, so another
+thread storing outside a batch keeps the one-file recipe.
+
+Storing the same bytes again finds the file, keeps it (one copy) and refreshes its
+modification time, which is what retention counts from.
 
 Retention: :meth:`Archive.prune` removes payloads not touched for a given time, except
 those whose sha256 is in ``keep``. The archive does not know why a payload matters: the
@@ -29,8 +38,9 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -75,10 +85,16 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_into_place(final: Path, chunks: Iterable[bytes], sha256: str | None = None) -> None:
+def write_into_place(
+    final: Path,
+    chunks: Iterable[bytes],
+    sha256: str | None = None,
+    sync_dir: Callable[[Path], None] = fsync_dir,
+) -> None:
     """Write ``chunks`` to a temporary name beside ``final``, fsync, rename into place, fsync the
-    folder (the recipe of this module's text). With ``sha256``, the bytes must hash to it, else
-    :class:`ArchiveCorrupted` is raised and nothing is left behind."""
+    folder (the recipe of this module's text; ``sync_dir`` may defer that last step to a batch).
+    With ``sha256``, the bytes must hash to it, else :class:`ArchiveCorrupted` is raised and
+    nothing is left behind."""
     fd, temp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
     digest = hashlib.sha256()
     try:
@@ -96,7 +112,7 @@ def write_into_place(final: Path, chunks: Iterable[bytes], sha256: str | None = 
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-    fsync_dir(final.parent)
+    sync_dir(final.parent)
 
 
 class Archive:
@@ -104,6 +120,33 @@ class Archive:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._local = threading.local()  # .pending: folders to fsync at the end of this thread's batch
+
+    def _sync_dir(self, folder: Path) -> None:
+        """fsync ``folder`` now, or at the end of this thread's :meth:`deferred_sync` block."""
+        pending: set[Path] | None = getattr(self._local, "pending", None)
+        if pending is None:
+            fsync_dir(folder)
+        else:
+            pending.add(folder)
+
+    @contextlib.contextmanager
+    def deferred_sync(self) -> Iterator[None]:
+        """Share folder fsyncs across the stores of this block (see the module notes): every folder
+        a store touched is fsynced once when the block ends, also when it raises (a caller may
+        fall back to storing again, which finds the files and must not commit before their
+        folders are durable). Commit what depends on the files only after the block. Nested
+        blocks join the outermost."""
+        if getattr(self._local, "pending", None) is not None:
+            yield
+            return
+        self._local.pending = set()
+        try:
+            yield
+        finally:
+            pending, self._local.pending = self._local.pending, None
+            for folder in sorted(pending, key=lambda p: (-len(p.parts), str(p))):  # leaves first
+                fsync_dir(folder)
 
     def key_for(self, sha256: str) -> str:
         """The relative path of a payload. Raises :class:`ValueError` for anything but a sha256 hex digest."""
@@ -127,7 +170,7 @@ class Archive:
         for created in reversed(missing):
             with contextlib.suppress(FileExistsError):
                 created.mkdir()
-            fsync_dir(created.parent)
+            self._sync_dir(created.parent)
 
     def store(self, data: bytes) -> ArchivedPayload:
         """Archive ``data`` durably (see the module notes) and say where. Raises :class:`OSError`."""
@@ -136,7 +179,7 @@ class Archive:
         if self._keep_existing(final, len(data)):
             return ArchivedPayload(final, self.key_for(sha256), sha256, len(data))
         self._mkdirs(final.parent)
-        write_into_place(final, [data])
+        write_into_place(final, [data], sync_dir=self._sync_dir)
         log.debug("archived %s (%d bytes)", sha256, len(data))
         return ArchivedPayload(final, self.key_for(sha256), sha256, len(data))
 
@@ -171,8 +214,8 @@ class Archive:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
-        fsync_dir(final.parent)
-        fsync_dir(incoming)
+        self._sync_dir(final.parent)
+        self._sync_dir(incoming)
         return ArchivedPayload(final, self.key_for(sha256), sha256, size)
 
     def _keep_existing(self, final: Path, size: int) -> bool:

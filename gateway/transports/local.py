@@ -8,15 +8,24 @@ is not taken (Linux tells, through a read lease: :func:`open_for_writing`); wher
 told (a file another user owns, a file system without leases), a file is taken only once it has
 not changed for ``stable_seconds``. Acknowledging moves the file to the processed folder (under a
 unique name if one exists there).
+
+Fetching copies a file to a local scratch file without fsyncing it: the caller archives it
+(fsynced) before anything depends on it, and the inbox copy stays until then. Sending a group
+(:meth:`LocalMailbox.deferred_sync`): each file is still written and fsynced under its
+temporary name and renamed, but the outbox folder is fsynced once, by
+:meth:`LocalMailbox.sync_pending`, which the caller runs before the commit that depends on the
+reservations (``sending``) or the renames (``sent``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from gateway.transports.base import (
@@ -75,6 +84,8 @@ class LocalMailbox(Mailbox):
         self.outbox = Path(outbox)
         self.processed = Path(processed)
         self.stable_seconds = stable_seconds
+        self._deferring = False  # inside deferred_sync: the outbox fsync waits for sync_pending
+        self._outbox_dirty = False  # the outbox gained or lost an entry not yet fsynced
         for folder in (self.inbox, self.outbox, self.processed):
             folder.mkdir(parents=True, exist_ok=True)
 
@@ -107,9 +118,7 @@ class LocalMailbox(Mailbox):
     def fetch(self, item: RemoteFile, destination: Path) -> None:
         try:
             with open(item.ref, "rb") as src, open(destination, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-                dst.flush()
-                os.fsync(dst.fileno())
+                shutil.copyfileobj(src, dst, 1 << 20)  # a scratch copy: the archive fsyncs its own
         except OSError as exc:
             raise TransportError(f"{self.label}: cannot read {item.name}: {exc.strerror}") from exc
 
@@ -131,6 +140,28 @@ class LocalMailbox(Mailbox):
     # place; only that rename removes it. So after a crash: the reservation still there means
     # not delivered; gone means delivered (whether or not the partner has taken the file since).
 
+    @contextlib.contextmanager
+    def deferred_sync(self) -> Iterator[None]:
+        """Within the block, the outbox folder's fsync after a reservation or a rename is left to
+        :meth:`sync_pending` (once for the group); it also runs when the block ends."""
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+            self.sync_pending()
+
+    def sync_pending(self) -> None:
+        """fsync the outbox folder if a deferred reservation or rename is not yet durable."""
+        if self._outbox_dirty:
+            fsync_dir(self.outbox)
+            self._outbox_dirty = False
+
+    def _sync_outbox(self) -> None:
+        self._outbox_dirty = True
+        if not self._deferring:
+            self.sync_pending()
+
     def reservation(self, ref: str) -> Path:
         final = self._in_outbox(ref)
         return final.with_name(f".{final.name}.acorn.tmp")
@@ -140,7 +171,7 @@ class LocalMailbox(Mailbox):
         reserved = self.reservation(str(final))
         try:
             reserved.touch()
-            fsync_dir(self.outbox)
+            self._sync_outbox()
         except OSError as exc:
             raise TransportError(f"{self.label}: cannot write in {self.outbox}: {exc.strerror}") from exc
         return str(final)
@@ -176,7 +207,7 @@ class LocalMailbox(Mailbox):
                     out.flush()
                     os.fsync(out.fileno())
                 os.replace(reserved, target)
-                fsync_dir(self.outbox)
+                self._sync_outbox()
         except OSError as exc:
             raise TransportError(f"{self.label}: cannot write {filename}: {exc.strerror}") from exc
         return SendReceipt(ref=str(target))

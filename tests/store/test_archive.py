@@ -170,3 +170,64 @@ def test_storing_again_renews_retention(tmp_path: Path) -> None:
     age(stored.path, 400)
     archive.store(PAYLOAD)
     assert archive.prune(timedelta(days=365), keep=()).removed == 0
+
+
+def _folder_fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record every folder fsync of the archive module (still done: the real helper is called)."""
+    calls: list[Path] = []
+    real = archive_module.fsync_dir
+
+    def recorded(folder: Path) -> None:
+        calls.append(Path(folder))
+        real(folder)
+
+    monkeypatch.setattr(archive_module, "fsync_dir", recorded)
+    return calls
+
+
+def test_a_batch_fsyncs_each_folder_once_and_only_at_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = Archive(tmp_path)
+    calls = _folder_fsyncs(monkeypatch)
+    with archive.deferred_sync():
+        first = archive.store(b"one")
+        same = archive.store(b"one")  # found again: no second folder entry
+        with archive.deferred_sync():  # nested: joins the outer block
+            archive.store(b"two")
+        assert calls == []  # nothing before the end of the block: the caller commits after it
+    assert same.path == first.path
+    assert len(calls) == len(set(calls))  # each folder once
+    leaf, top = first.path.parent, first.path.parent.parent
+    assert {leaf, top, tmp_path} <= set(calls)  # the new entries' folders
+    calls.clear()
+    payload = next(p for p in (f"x{i}".encode() for i in range(100_000)) if archive.key_for(
+        hashlib.sha256(p).hexdigest()).startswith(first.key[:3]))  # fmt: skip
+    with archive.deferred_sync():
+        other = archive.store(payload)  # a new leaf folder in an existing top folder
+    if other.path.parent != leaf:  # (1 in 256: the same leaf, then only it is fsynced)
+        assert sorted(calls) == sorted([other.path.parent, top])  # not the root: the top folder existed
+    assert tmp_path not in calls
+
+
+def test_outside_a_batch_and_on_another_thread_the_folder_is_fsynced_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    archive = Archive(tmp_path)
+    calls = _folder_fsyncs(monkeypatch)
+    stored = archive.store(b"alone")
+    assert calls[-1] == stored.path.parent
+    calls.clear()
+    seen: list[int] = []
+    with archive.deferred_sync():
+        worker = threading.Thread(target=lambda: (archive.store(b"other thread"), seen.append(len(calls))))
+        worker.start()
+        worker.join()
+        assert seen and seen[0] >= 1  # the other thread did not wait for this block
+    with pytest.raises(RuntimeError), archive.deferred_sync():
+        archive.store(b"then it fails")
+        before = len(calls)
+        raise RuntimeError("the caller fails: the folders are still fsynced")
+    assert len(calls) > before

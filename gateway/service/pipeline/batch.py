@@ -68,9 +68,11 @@ def process_batch(
             messages.hold_events(session)  # every event of the batch in one INSERT, at its commit
             rows = _claim(session, runtime, among, limit)
             claimed = [int(row.id or 0) for row in rows]
-            summaries = [
-                _run_one(session, row, Context(runtime, int(row.id or 0), actor, hooks)) for row in rows
-            ]
+            # the batch's 997s archived with each folder fsynced once, before the commit
+            with runtime.archive.deferred_sync():
+                summaries = [
+                    _run_one(session, row, Context(runtime, int(row.id or 0), actor, hooks)) for row in rows
+                ]
     except OperationalError as exc:  # rolled back: nothing of the batch is committed, its lease neither
         if not claimed:
             log.warning("no batch claimed (database unavailable): %s", exc.orig)

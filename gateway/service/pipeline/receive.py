@@ -108,12 +108,14 @@ def receive(runtime: Runtime, source: bytes | Path, *, filename: str, **origin: 
 
 
 def receive_batch(runtime: Runtime, files: Sequence[Incoming]) -> list[Receipt]:
-    """Receive several files: each archived (fsynced) in sequence, then all their rows in one
-    commit; the caller may let go of them at the mailbox once this returns. One receipt a file,
-    in order; a file already received (its receipt key) comes back with ``new=False``. When
-    another worker records one of the same receipts at the same moment, the batch is received
-    again file by file (the archive is content-addressed: nothing is stored twice)."""
-    stored = [_store(runtime, f.source) for f in files]
+    """Receive several files: each archived (fsynced) in sequence, their folders fsynced once for
+    the batch, then all their rows in one commit; the caller may let go of them at the mailbox
+    once this returns. One receipt a file, in order; a file already received (its receipt key)
+    comes back with ``new=False``. When another worker records one of the same receipts at the
+    same moment, the batch is received again file by file (the archive is content-addressed:
+    nothing is stored twice)."""
+    with runtime.archive.deferred_sync():  # each file fsynced, each folder once, before the commit
+        stored = [_store(runtime, f.source) for f in files]
     keys = [_key(f, s) for f, s in zip(files, stored, strict=True)]
     receipts: list[Receipt] = []
     try:
