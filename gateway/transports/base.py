@@ -5,7 +5,8 @@ partner (the *outbox*). The pipeline drives every transport the same way, in an 
 never loses a file and never takes one twice:
 
 1. :meth:`Mailbox.list_ready` names the files that are complete and ready to take;
-2. :meth:`Mailbox.fetch` copies one to a local file (written, fsynced, then renamed);
+2. :meth:`Mailbox.fetch` copies one to a local scratch file (written, then renamed; the archive
+   fsyncs its own copy in step 3, and the remote file stays until step 4);
 3. the pipeline archives the bytes and records a message row (committed);
 4. only then :meth:`Mailbox.acknowledge` deletes the remote file or moves it to the partner's
    processed folder. A crash between 2 and 4 leaves the file in place: the next poll fetches it
@@ -142,7 +143,7 @@ class Mailbox(abc.ABC):
 
     @abc.abstractmethod
     def fetch(self, item: RemoteFile, destination: Path) -> None:
-        """Copy ``item`` to the local file ``destination`` (fsynced); the remote file stays."""
+        """Copy ``item`` to the local file ``destination``; the remote file stays until acknowledged."""
 
     @abc.abstractmethod
     def acknowledge(self, item: RemoteFile) -> None:
