@@ -13,10 +13,10 @@ Safety rules, in the order a poll meets them:
   files into place (``assume_complete``), a file is taken only when its size and mtime are the same
   across two looks at least ``stable_seconds`` apart: a look remembered from an earlier poll
   counts, otherwise :meth:`SftpMailbox.list_ready` looks twice itself.
-* **Never lose, never take twice.** :meth:`~SftpMailbox.fetch` writes a temporary local file,
-  fsyncs it and renames it into place; the remote file is removed (or moved to ``processed``) only
-  by :meth:`~SftpMailbox.acknowledge`, which the pipeline calls after the archive and the message
-  row are committed.
+* **Never lose, never take twice.** :meth:`~SftpMailbox.fetch` writes a temporary local file
+  and renames it into place (a scratch copy: the archive fsyncs its own); the remote file is
+  removed (or moved to ``processed``) only by :meth:`~SftpMailbox.acknowledge`, which the pipeline
+  calls after the archive write is fsynced and the message row committed.
 * **Uploads appear whole.** :meth:`~SftpMailbox.send` writes under ``upload_temp_name``, checks
   the size the server reports, then renames into place with ``posix-rename@openssh.com`` (plain
   SFTP rename where the server lacks it), never over an existing file.
@@ -48,7 +48,6 @@ from gateway.transports.base import (
     SendReceipt,
     TransportError,
     UnreadEntry,
-    fsync_dir,
     why_unread,
 )
 
@@ -277,7 +276,10 @@ class SftpMailbox(Mailbox):
         return [RemoteFile(name, self._path(self.config.inbox, name), look[0]) for name, look in ordered]
 
     def fetch(self, item: RemoteFile, destination: Path) -> None:
-        """Download ``item`` to ``destination`` via a temporary file, fsynced; the remote file stays.
+        """Download ``item`` to ``destination`` via a temporary file; the remote file stays.
+
+        A scratch copy, not fsynced: the archive fsyncs its own copy, and the remote file is only
+        acknowledged after that (a crash before it fetches the file again).
 
         Raises :class:`TransportError` (the local temporary file is removed).
         """
@@ -291,15 +293,12 @@ class SftpMailbox(Mailbox):
                 while chunk := remote.read(_CHUNK):
                     local.write(chunk)
                     received += len(chunk)
-                local.flush()
-                os.fsync(local.fileno())
             if received != item.size:
                 raise TransportError(
                     f"{self.label}: {item.name} changed while we read it ({item.size} bytes listed,"
                     f" {received} read); will fetch it again"
                 )
             os.replace(tmp, destination)
-            fsync_dir(destination.parent)
         except TransportError:
             tmp.unlink(missing_ok=True)
             raise
