@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway.service.runtime import Runtime
-from tests.conftest import DATA_DIR, PROJECT_ROOT, copy_partners
+from tests.conftest import BACKENDS, DATA_DIR, PROJECT_ROOT, copy_partners, pg_schema
 
 MESSAGES = DATA_DIR / "messages"
 
@@ -38,6 +38,20 @@ def runtime(home: Path) -> Iterator[Runtime]:
     rt = Runtime.open(home / "config.yaml")
     yield rt
     rt.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def any_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    """A gateway on a real SQLite file, then on PostgreSQL (its own schema, dropped afterwards)."""
+    if request.param == "sqlite":
+        rt = Runtime.open(make_home(tmp_path / "gw"))
+        yield rt
+        rt.close()
+        return
+    with pg_schema("pipe") as url:
+        rt = Runtime.open(make_home(tmp_path / "gw", url))
+        yield rt
+        rt.close()
 
 
 def sample(name: str) -> bytes:

@@ -4,10 +4,6 @@ SQLite file and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlmodel import col, select
 
 from gateway.edi import parse
@@ -17,22 +13,8 @@ from gateway.service import pipeline
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Message, MessageEvent
-from tests.conftest import BACKENDS, pg_schema
-from tests.pipeline.conftest import make_home, numbered_po
+from tests.pipeline.conftest import numbered_po
 from tests.pipeline.test_ack_agrees import edifact
-
-
-@pytest.fixture(params=BACKENDS)
-def any_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    if request.param == "sqlite":
-        rt = Runtime.open(make_home(tmp_path / "gw"))
-        yield rt
-        rt.close()
-        return
-    with pg_schema("ackdup") as url:
-        rt = Runtime.open(make_home(tmp_path / "gw", url))
-        yield rt
-        rt.close()
 
 
 def _ack_results(runtime: Runtime, message_id: int) -> list:

@@ -4,31 +4,13 @@ file and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlmodel import col, select
 
 from gateway.service import pipeline
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import AuditEntry, Message
-from tests.conftest import BACKENDS, pg_schema
-from tests.pipeline.conftest import make_home, numbered_po
-
-
-@pytest.fixture(params=BACKENDS)
-def any_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    if request.param == "sqlite":
-        rt = Runtime.open(make_home(tmp_path / "gw"))
-        yield rt
-        rt.close()
-        return
-    with pg_schema("corr") as url:
-        rt = Runtime.open(make_home(tmp_path / "gw", url))
-        yield rt
-        rt.close()
+from tests.pipeline.conftest import numbered_po
 
 
 def _broken(n: int) -> bytes:

@@ -3,9 +3,6 @@ another file, is skipped and recorded; the rest of its file goes on. SQLite file
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,21 +14,7 @@ from gateway.service.pipeline import suspects
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import AuditEntry, Document, Message
-from tests.conftest import BACKENDS, pg_schema
-from tests.pipeline.conftest import make_home, numbered_po
-
-
-@pytest.fixture(params=BACKENDS)
-def any_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    if request.param == "sqlite":
-        rt = Runtime.open(make_home(tmp_path / "gw"))
-        yield rt
-        rt.close()
-        return
-    with pg_schema("dup") as url:
-        rt = Runtime.open(make_home(tmp_path / "gw", url))
-        yield rt
-        rt.close()
+from tests.pipeline.conftest import numbered_po
 
 
 def _message(runtime: Runtime, message_id: int) -> Message:

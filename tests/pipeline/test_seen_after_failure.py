@@ -5,31 +5,13 @@ own interchanges. A real SQLite file and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlmodel import col, select
 
 from gateway.service import pipeline
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Document, InterchangeSeen, Message, MessageEvent
-from tests.conftest import BACKENDS, pg_schema
-from tests.pipeline.conftest import make_home, numbered_po
-
-
-@pytest.fixture(params=BACKENDS)
-def any_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    if request.param == "sqlite":
-        rt = Runtime.open(make_home(tmp_path / "gw"))
-        yield rt
-        rt.close()
-        return
-    with pg_schema("seen") as url:
-        rt = Runtime.open(make_home(tmp_path / "gw", url))
-        yield rt
-        rt.close()
+from tests.pipeline.conftest import numbered_po
 
 
 def _unmapped(n: int) -> bytes:
