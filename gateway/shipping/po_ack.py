@@ -21,8 +21,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from itertools import groupby
 
+from sqlalchemy import insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from gateway.canonical import PoAcknowledgement, PurchaseOrder
@@ -34,8 +37,9 @@ from gateway.orders.acknowledgement import decide, precheck
 from gateway.orders.availability import availability_source, latest_availability
 from gateway.outbound.render import RenderError, render_and_queue
 from gateway.store.archive import Archive
-from gateway.store.documents import save_document
+from gateway.store.documents import DOCUMENTS, insert_new_documents, load_document, save_document
 from gateway.store.models import AuditEntry, Document, utcnow
+from gateway.store.money import InvoiceCheck
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,8 @@ KIND = "po_acknowledgement"
 SETTLED = frozenset({"queued", "sent", "cancelled"})
 #: states an operator may approve from
 APPROVABLE = frozenset({"held", "blocked"})
+#: pre-check codes that block an acknowledgement (the others hold it for an operator)
+BLOCKING = frozenset({"cost_differs_from_po", "confirmed_over_ordered", "line_not_on_po"})
 
 
 class AcknowledgementError(ValueError):
@@ -145,15 +151,8 @@ def acknowledge_po(
     rules = profile.rules.po_acknowledgement
     po = _po(session, partner, po_number)
     decision = decide(po, rules, latest_availability(session, partner, availability_source(profile)), today)
-    reasons = _reasons(decision.held)
-    blocking = any(
-        r.code in {"cost_differs_from_po", "confirmed_over_ordered", "line_not_on_po"} for r in reasons
-    )
-    if not rules.automatic:
-        reasons.append(
-            Reason("approval_required", "the partner's acknowledgements are approved by an operator")
-        )
-    status = "blocked" if blocking else ("held" if reasons else "draft")
+    reasons = _decided_reasons(decision.held, rules.automatic)
+    status = _status(reasons)
     row = save_document(session, partner, decision.ack, status=status).document
     record_reasons(session, row, reasons)
     _audit(session, actor, f"po_ack.{status}", row, "; ".join(map(str, reasons)) or None)
@@ -222,32 +221,178 @@ def on_documents_stored(
     today: date | None = None,
     actor: str = "gateway",
 ) -> list[str]:
-    """Acknowledge the POs among ``documents``; returns notes for the message's timeline."""
-    notes: list[str] = []
+    """Acknowledge the POs among ``documents``; returns notes for the message's timeline.
+
+    Set-based per partner (:func:`_acknowledge_batch`): one query for the acknowledgements
+    already stored, one read of the availability feed, the new acknowledgements, their check
+    rows and audit rows in bulk INSERTs; only those queued are rendered one by one. The outcome
+    is what :func:`acknowledge_po` gives PO by PO (which a PO not fit for the bulk path takes).
+    """
+    today = today or utcnow().date()
+    by_partner: dict[str, list[Document]] = {}
     for row in documents:
         if row.type != "purchase_order" or row.partner not in partners:
             continue
-        if not partners.get(row.partner).rules.po_acknowledgement.enabled:
+        if partners.get(row.partner).rules.po_acknowledgement.enabled:
+            by_partner.setdefault(row.partner, []).append(row)
+    notes: dict[tuple[str, str], str] = {}
+    for partner, rows in by_partner.items():
+        batch = _acknowledge_batch(session, partners, mappings, archive, partner, rows, today, actor)
+        notes.update(((partner, key), note) for key, note in batch.items())
+    return [
+        notes[(row.partner, row.business_key)]
+        for row in documents
+        if (row.partner, row.business_key) in notes
+    ]
+
+
+def _acknowledge_batch(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    partner: str,
+    rows: Sequence[Document],
+    today: date,
+    actor: str,
+) -> dict[str, str]:
+    """The acknowledgements of ``partner``'s stored PO ``rows`` (see :func:`on_documents_stored`):
+    the timeline's note of each, by PO number."""
+    profile = partners.get(partner)
+    rules = profile.rules.po_acknowledgement
+    existing = _existing(session, partner, [row.business_key for row in rows])
+    feed = latest_availability(session, partner, availability_source(profile))
+    notes: dict[str, str] = {}
+    fresh: list[tuple[Document, PoAcknowledgement, list[Reason], str]] = []
+    for row in rows:
+        key = row.business_key
+        if key in existing and existing[key] in SETTLED | APPROVABLE:
+            notes[key] = f"PO acknowledgement {key} {existing[key]}"
             continue
-        try:
-            with session.begin_nested():
-                outcome = acknowledge_po(
-                    session,
-                    partners,
-                    mappings,
-                    archive,
-                    row.partner,
-                    row.business_key,
-                    today=today,
-                    actor=actor,
-                )
-        except AcknowledgementError as exc:
-            log.warning("PO acknowledgement of %s not built: %s", row.business_key, exc)
-            notes.append(f"PO acknowledgement of {row.business_key} not built: {exc}")
+        po = load_document(row)
+        if key in existing or key in notes or not isinstance(po, PurchaseOrder):
+            notes[key] = _one_by_one(session, partners, mappings, archive, row, today, actor)
             continue
-        reasons = "; ".join(str(r) for r in outcome.reasons)
-        notes.append(
-            f"PO acknowledgement {row.business_key} {outcome.row.status}"
-            + (f": {reasons}" if reasons else "")
+        decision = decide(po, rules, feed, today)
+        reasons = _decided_reasons(decision.held, rules.automatic)
+        status = _status(reasons)
+        fresh.append((row, decision.ack, reasons, status))
+        notes[key] = ""  # in file order; filled in below
+    fresh.sort(key=lambda f: f[3])  # one bulk INSERT per status (the notes keep the file order)
+    ids: list[int] = []
+    for status, group in groupby(fresh, key=lambda f: f[3]):
+        acks = [ack for _row, ack, _r, _s in group]
+        ids.extend(saved.id for saved in insert_new_documents(session, partner, acks, status=status))
+    _bulk_rows(session, actor, partner, ids, fresh, utcnow())
+    for doc_id, (row, ack, reasons, status) in zip(ids, fresh, strict=True):
+        if status == "draft":
+            notes[row.business_key] = _queue_fresh(session, partners, mappings, archive, doc_id, ack, actor)
+            continue
+        text = "; ".join(str(r) for r in reasons)
+        notes[row.business_key] = f"PO acknowledgement {row.business_key} {status}" + (
+            f": {text}" if text else ""
         )
+    session.flush()
     return notes
+
+
+def _decided_reasons(held: Sequence[str], automatic: bool) -> list[Reason]:
+    reasons = _reasons(held)
+    if not automatic:
+        reasons.append(
+            Reason("approval_required", "the partner's acknowledgements are approved by an operator")
+        )
+    return reasons
+
+
+def _status(reasons: Sequence[Reason]) -> str:
+    if any(r.code in BLOCKING for r in reasons):
+        return "blocked"
+    return "held" if reasons else "draft"
+
+
+def _existing(session: Session, partner: str, keys: Sequence[str]) -> dict[str, str]:
+    """Business key -> status of ``partner``'s stored acknowledgements among ``keys`` (Core, chunked)."""
+    t = DOCUMENTS.c
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        query = sa_select(t.business_key, t.status).where(
+            t.partner == partner, t.type == KIND, t.business_key.in_(keys[start : start + 500])
+        )
+        found.update((key, status or "") for key, status in session.execute(query))
+    return found
+
+
+def _bulk_rows(
+    session: Session,
+    actor: str,
+    partner: str,
+    ids: Sequence[int],
+    fresh: Sequence[tuple[Document, PoAcknowledgement, list[Reason], str]],
+    now: datetime,
+) -> None:
+    """The new acknowledgements' check rows (their reasons) and audit rows, in bulk: what
+    :func:`acknowledge_po` writes for a new one through ``record_reasons`` and :func:`_audit`."""
+    if not ids:
+        return
+    checks = [
+        {"document_id": i, "reasons": [r.to_json() for r in f[2]], "checked_at": now}
+        for i, f in zip(ids, fresh, strict=True)
+    ]
+    session.execute(insert(InvoiceCheck.__table__), checks)  # type: ignore[attr-defined]
+    audits = [
+        {
+            "at": now,
+            "actor": actor,
+            "action": f"po_ack.{f[3]}",
+            "target_type": "document",
+            "target_id": str(i),
+            "reason": "; ".join(map(str, f[2])) or None,
+            "detail": {"po_number": f[1].po_number, "partner": partner},
+        }
+        for i, f in zip(ids, fresh, strict=True)
+    ]
+    session.execute(insert(AuditEntry.__table__), audits)  # type: ignore[attr-defined]
+
+
+def _queue_fresh(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    doc_id: int,
+    ack: PoAcknowledgement,
+    actor: str,
+) -> str:
+    """Queue a new acknowledgement that passed (status ``draft``); a render failure leaves it draft."""
+    row = session.get(Document, doc_id)
+    assert row is not None  # inserted just now in this transaction
+    try:
+        with session.begin_nested():
+            _queue(session, partners, mappings, archive, row, ack, actor)
+    except AcknowledgementError as exc:
+        log.warning("PO acknowledgement of %s not built: %s", ack.po_number, exc)
+        return f"PO acknowledgement of {ack.po_number} not built: {exc}"
+    return f"PO acknowledgement {ack.po_number} queued"
+
+
+def _one_by_one(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    archive: Archive,
+    row: Document,
+    today: date,
+    actor: str,
+) -> str:
+    """:func:`acknowledge_po` for one PO in a savepoint; the note for the timeline."""
+    try:
+        with session.begin_nested():
+            outcome = acknowledge_po(
+                session, partners, mappings, archive, row.partner, row.business_key, today=today, actor=actor
+            )
+    except AcknowledgementError as exc:
+        log.warning("PO acknowledgement of %s not built: %s", row.business_key, exc)
+        return f"PO acknowledgement of {row.business_key} not built: {exc}"
+    reasons = "; ".join(str(r) for r in outcome.reasons)
+    return f"PO acknowledgement {row.business_key} {outcome.row.status}" + (f": {reasons}" if reasons else "")

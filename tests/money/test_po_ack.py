@@ -292,3 +292,81 @@ def test_the_at_send_re_check_blocks_an_ack_whose_po_cost_changed(runtime: Runti
         assert [r.code for r in check.reasons] == ["cost_differs_from_po"]
     assert _ack_row(runtime, US).status == "blocked"
     assert [m.state for m in _outbound(runtime)] == ["blocked"]
+
+
+def _acks(runtime: Runtime) -> list[tuple[str, str, str | None, dict, list[str], list[str]]]:
+    """Every acknowledgement: partner, key, status, data, check reason codes, audit actions."""
+    with session_scope(runtime.engine) as session:
+        rows = session.exec(
+            select(Document).where(Document.type == "po_acknowledgement").order_by(col(Document.business_key))
+        ).all()
+        out = []
+        for row in rows:
+            check = session.get(InvoiceCheck, row.id)
+            audits = session.exec(
+                select(AuditEntry).where(AuditEntry.target_id == str(row.id)).order_by(col(AuditEntry.id))
+            ).all()
+            codes = [r["code"] for r in check.reasons] if check is not None else []
+            actions = [f"{a.action}|{a.reason}|{a.detail}" for a in audits]
+            out.append((row.partner, row.business_key, row.status, dict(row.data), codes, actions))
+        return out
+
+
+def test_a_batch_of_pos_gets_what_each_po_gets_alone(tmp_path: Path) -> None:
+    """The set-based hook (one feed read, bulk rows) against :func:`acknowledge_po` PO by PO, over
+    a batch that mixes queued and held acknowledgements of two partners, one PO already
+    acknowledged; run again, it changes nothing."""
+    from gateway.shipping import po_ack
+
+    batch = [
+        (US, po("PO-A")),
+        (US, po("PO-B", lines={"1": 24, "2": 48})),
+        (EU, po("PO-C")),  # approval required: held
+        (US, po("PO-D")),
+        (US, po("PO-E", lines={"1": 24})),
+    ]
+    results = []
+    for name, set_based in (("one", False), ("batch", True)):
+        runtime = _open(tmp_path / name, migrated_sqlite(tmp_path / f"{name}.sqlite3"))
+        try:
+            with session_scope(runtime.engine) as session:
+                _store_feed(session, US, feed(l1=100, l2=10, l3=0))
+                _store_feed(session, EU, feed(l1=100, l2=100, l3=100))
+            with session_scope(runtime.engine) as session:  # PO-D acknowledged before the batch
+                row = store(session, US, po("PO-D"))
+                po_ack.acknowledge_po(
+                    session, runtime.partners, runtime.mappings, runtime.archive, US, "PO-D", today=TODAY
+                )
+            for _again in range(2):
+                with session_scope(runtime.engine) as session:
+                    rows = [store(session, partner, doc) for partner, doc in batch]
+                    if set_based:
+                        notes = po_ack.on_documents_stored(
+                            session, runtime.partners, runtime.mappings, runtime.archive, rows, today=TODAY
+                        )
+                    else:
+                        notes = []
+                        for row in rows:
+                            outcome = po_ack.acknowledge_po(
+                                session, runtime.partners, runtime.mappings, runtime.archive,
+                                row.partner, row.business_key, today=TODAY,
+                            )  # fmt: skip
+                            notes.append(f"PO acknowledgement {row.business_key} {outcome.row.status}")
+            results.append(([n.split(":")[0] for n in notes], _acks(runtime), len(_outbound(runtime))))
+        finally:
+            runtime.close()
+    (one_notes, one_acks, one_out), (batch_notes, batch_acks, batch_out) = results
+    assert (
+        batch_notes
+        == one_notes
+        == [
+            "PO acknowledgement PO-A queued",
+            "PO acknowledgement PO-B queued",
+            "PO acknowledgement PO-C held",
+            "PO acknowledgement PO-D queued",
+            "PO acknowledgement PO-E queued",
+        ]
+    )
+    assert batch_acks == one_acks
+    assert [a[2] for a in batch_acks] == ["queued", "queued", "held", "queued", "queued"]
+    assert batch_out == one_out == 4
