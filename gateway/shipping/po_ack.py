@@ -30,12 +30,13 @@ from sqlmodel import Session, select
 
 from gateway.canonical import PoAcknowledgement, PurchaseOrder
 from gateway.config import PartnerDirectory
+from gateway.edi.model import OutboundTransaction
 from gateway.invoicing.checks import Reason
 from gateway.invoicing.state import record_reasons
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.acknowledgement import decide, precheck
 from gateway.orders.availability import availability_source, latest_availability
-from gateway.outbound.render import RenderError, render_and_queue
+from gateway.outbound.render import RenderError, queue_transactions, render_and_queue, render_transactions
 from gateway.store.archive import Archive
 from gateway.store.documents import DOCUMENTS, insert_new_documents, load_document, save_document
 from gateway.store.models import AuditEntry, Document, utcnow
@@ -115,9 +116,7 @@ def _queue(
     ack: PoAcknowledgement,
     actor: str,
 ) -> None:
-    profile = partners.get(row.partner)
-    x12 = profile.standard == "x12"
-    version = profile.rules.po_acknowledgement.x12_version if x12 else profile.version
+    version = _version(partners, row.partner)
     try:
         render_and_queue(
             session, partners, mappings, archive, row.partner, ack, "po_acknowledgement",
@@ -278,22 +277,66 @@ def _acknowledge_batch(
         status = _status(reasons)
         fresh.append((row, decision.ack, reasons, status))
         notes[key] = ""  # in file order; filled in below
+    queued = _render_drafts(session, partners, mappings, partner, fresh, notes)
     fresh.sort(key=lambda f: f[3])  # one bulk INSERT per status (the notes keep the file order)
     ids: list[int] = []
     for status, group in groupby(fresh, key=lambda f: f[3]):
         acks = [ack for _row, ack, _r, _s in group]
         ids.extend(saved.id for saved in insert_new_documents(session, partner, acks, status=status))
     _bulk_rows(session, actor, partner, ids, fresh, utcnow())
-    for doc_id, (row, ack, reasons, status) in zip(ids, fresh, strict=True):
-        if status == "draft":
-            notes[row.business_key] = _queue_fresh(session, partners, mappings, archive, doc_id, ack, actor)
-            continue
+    for row, _ack, reasons, status in fresh:
         text = "; ".join(str(r) for r in reasons)
         notes[row.business_key] = f"PO acknowledgement {row.business_key} {status}" + (
             f": {text}" if text else ""
         )
+    sent = [(doc_id, f[1].po_number) for doc_id, f in zip(ids, fresh, strict=True) if f[3] == "queued"]
+    if sent:
+        numbers = [po for _id, po in sent]
+        queue_transactions(
+            session, partners, archive, partner, queued, "po_acknowledgement",
+            version=_version(partners, partner), document_types=[KIND],
+            document_ids=[doc_id for doc_id, _po in sent], actor=actor,
+            note=f"PO acknowledgement {numbers[0]}" if len(numbers) == 1
+            else f"{len(numbers)} PO acknowledgements ({numbers[0]} ... {numbers[-1]})",
+        )  # fmt: skip
     session.flush()
     return notes
+
+
+def _version(partners: PartnerDirectory, partner: str) -> str:
+    profile = partners.get(partner)
+    x12 = profile.standard == "x12"
+    return profile.rules.po_acknowledgement.x12_version if x12 else profile.version
+
+
+def _render_drafts(
+    session: Session,
+    partners: PartnerDirectory,
+    mappings: MappingRegistry,
+    partner: str,
+    fresh: list[tuple[Document, PoAcknowledgement, list[Reason], str]],
+    notes: dict[str, str],
+) -> list[OutboundTransaction]:
+    """The transactions of the acknowledgements that passed (``draft``), in order; those become
+    ``queued``. One that cannot be rendered is not built (dropped from ``fresh``, noted), as
+    :func:`acknowledge_po` leaves it."""
+    drafts = [i for i, f in enumerate(fresh) if f[3] == "draft"]
+    rendered = render_transactions(
+        session, mappings, partners.get(partner), [fresh[i][1] for i in drafts], "po_acknowledgement",
+        _version(partners, partner),
+    )  # fmt: skip
+    dropped: set[int] = set()
+    for n, i in enumerate(drafts):
+        row, ack, reasons, _status = fresh[i]
+        if n in rendered.failed:
+            why = f"acknowledgement of PO {ack.po_number} {rendered.failed[n]}"
+            log.warning("PO acknowledgement of %s not built: %s", ack.po_number, why)
+            notes[row.business_key] = f"PO acknowledgement of {ack.po_number} not built: {why}"
+            dropped.add(i)
+        else:
+            fresh[i] = (row, ack, reasons, "queued")
+    fresh[:] = [f for i, f in enumerate(fresh) if i not in dropped]
+    return rendered.transactions
 
 
 def _decided_reasons(held: Sequence[str], automatic: bool) -> list[Reason]:
@@ -344,36 +387,16 @@ def _bulk_rows(
         {
             "at": now,
             "actor": actor,
-            "action": f"po_ack.{f[3]}",
+            "action": f"po_ack.{action}",
             "target_type": "document",
             "target_id": str(i),
-            "reason": "; ".join(map(str, f[2])) or None,
+            "reason": ("; ".join(map(str, f[2])) or None) if action != "queued" else None,
             "detail": {"po_number": f[1].po_number, "partner": partner},
         }
         for i, f in zip(ids, fresh, strict=True)
+        for action in (("draft", "queued") if f[3] == "queued" else (f[3],))
     ]
     session.execute(insert(AuditEntry.__table__), audits)  # type: ignore[attr-defined]
-
-
-def _queue_fresh(
-    session: Session,
-    partners: PartnerDirectory,
-    mappings: MappingRegistry,
-    archive: Archive,
-    doc_id: int,
-    ack: PoAcknowledgement,
-    actor: str,
-) -> str:
-    """Queue a new acknowledgement that passed (status ``draft``); a render failure leaves it draft."""
-    row = session.get(Document, doc_id)
-    assert row is not None  # inserted just now in this transaction
-    try:
-        with session.begin_nested():
-            _queue(session, partners, mappings, archive, row, ack, actor)
-    except AcknowledgementError as exc:
-        log.warning("PO acknowledgement of %s not built: %s", ack.po_number, exc)
-        return f"PO acknowledgement of {ack.po_number} not built: {exc}"
-    return f"PO acknowledgement {ack.po_number} queued"
 
 
 def _one_by_one(

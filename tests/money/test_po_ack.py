@@ -315,7 +315,8 @@ def _acks(runtime: Runtime) -> list[tuple[str, str, str | None, dict, list[str],
 def test_a_batch_of_pos_gets_what_each_po_gets_alone(tmp_path: Path) -> None:
     """The set-based hook (one feed read, bulk rows) against :func:`acknowledge_po` PO by PO, over
     a batch that mixes queued and held acknowledgements of two partners, one PO already
-    acknowledged; run again, it changes nothing."""
+    acknowledged; run again, it changes nothing. The batch's queued ones leave in one interchange
+    (an 855 each), which reads back to them."""
     from gateway.shipping import po_ack
 
     batch = [
@@ -352,7 +353,18 @@ def test_a_batch_of_pos_gets_what_each_po_gets_alone(tmp_path: Path) -> None:
                                 row.partner, row.business_key, today=TODAY,
                             )  # fmt: skip
                             notes.append(f"PO acknowledgement {row.business_key} {outcome.row.status}")
-            results.append(([n.split(":")[0] for n in notes], _acks(runtime), len(_outbound(runtime))))
+            sent = _outbound(runtime)
+            back = []
+            for message in sent:
+                parsed = parse(runtime.archive.read(message.sha256))
+                assert parsed.ok, parsed.errors
+                docs = [runtime.mappings.translate(t) for t in parsed.transactions]
+                stored = {a[1]: a[3] for a in _acks(runtime)}
+                for doc in docs:  # each 855 of the interchange reads back to its stored acknowledgement
+                    again = PoAcknowledgement.from_json_dict(stored[doc.po_number])
+                    assert doc.model_dump(exclude={"partner"}) == again.model_dump(exclude={"partner"})
+                back.append([doc.po_number for doc in docs])
+            results.append(([n.split(":")[0] for n in notes], _acks(runtime), back))
         finally:
             runtime.close()
     (one_notes, one_acks, one_out), (batch_notes, batch_acks, batch_out) = results
@@ -369,4 +381,51 @@ def test_a_batch_of_pos_gets_what_each_po_gets_alone(tmp_path: Path) -> None:
     )
     assert batch_acks == one_acks
     assert [a[2] for a in batch_acks] == ["queued", "queued", "held", "queued", "queued"]
-    assert batch_out == one_out == 4
+    # PO by PO a message each; the batch's in one interchange (PO-D's came before, alone)
+    assert one_out == [["PO-D"], ["PO-A"], ["PO-B"], ["PO-E"]]
+    assert batch_out == [["PO-D"], ["PO-A", "PO-B", "PO-E"]]
+
+
+def test_one_changed_po_blocks_the_batch_interchange_naming_it_and_the_others_can_be_approved(
+    any_runtime: Runtime,
+) -> None:
+    """The at-send re-check of an interchange of several 855s: one PO whose cost changed blocks
+    the whole message (nothing is sent that Amazon would reject), the reason names that PO, every
+    acknowledgement it carries goes back to ``blocked``; an operator approves the sound one, which
+    leaves alone in a new message."""
+    from gateway.invoicing.at_send import prepare_for_send
+    from gateway.shipping import po_ack
+
+    runtime = any_runtime
+    with session_scope(runtime.engine) as session:
+        _store_feed(session, US, feed(l1=100, l2=100, l3=100))
+    with session_scope(runtime.engine) as session:
+        rows = [store(session, US, po("PO-A")), store(session, US, po("PO-B"))]
+        notes = po_ack.on_documents_stored(
+            session, runtime.partners, runtime.mappings, runtime.archive, rows, today=TODAY
+        )
+    assert notes == ["PO acknowledgement PO-A queued", "PO acknowledgement PO-B queued"]
+    (message,) = _outbound(runtime)
+    assert len(message.transaction_controls) == 2
+    revised = po("PO-A")
+    revised.lines[0].unit_price = Decimal("13.00")  # Amazon revised PO-A's cost after we queued
+    with session_scope(runtime.engine) as session:
+        store(session, US, revised)
+        check = prepare_for_send(
+            session, runtime.partners, runtime.mappings, runtime.archive, int(message.id or 0)
+        )
+        assert [r.code for r in check.reasons] == ["cost_differs_from_po"]
+        assert str(check.reasons[0]).count("PO PO-A:") == 1 and "PO-B" not in str(check.reasons[0])
+    assert [m.state for m in _outbound(runtime)] == ["blocked"]
+    assert [(a[1], a[2]) for a in _acks(runtime)] == [("PO-A", "blocked"), ("PO-B", "blocked")]
+    with session_scope(runtime.engine) as session:
+        approve_acknowledgement(
+            session, runtime.partners, runtime.mappings, runtime.archive, US, "PO-B", actor="alice"
+        )
+        with pytest.raises(AcknowledgementError, match="still fails"):
+            approve_acknowledgement(
+                session, runtime.partners, runtime.mappings, runtime.archive, US, "PO-A", actor="alice"
+            )
+    blocked, fresh = _outbound(runtime)
+    assert (blocked.state, fresh.state, len(fresh.transaction_controls)) == ("blocked", "queued", 1)
+    assert [(a[1], a[2]) for a in _acks(runtime)] == [("PO-A", "blocked"), ("PO-B", "queued")]
