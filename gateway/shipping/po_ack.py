@@ -261,6 +261,7 @@ def _acknowledge_batch(
     rules = profile.rules.po_acknowledgement
     existing = _existing(session, partner, [row.business_key for row in rows])
     feed = latest_availability(session, partner, availability_source(profile))
+    index = feed.by_item() if feed is not None else {}  # once per batch, not per PO
     notes: dict[str, str] = {}
     fresh: list[tuple[Document, PoAcknowledgement, list[Reason], str]] = []
     for row in rows:
@@ -272,7 +273,7 @@ def _acknowledge_batch(
         if key in existing or key in notes or not isinstance(po, PurchaseOrder):
             notes[key] = _one_by_one(session, partners, mappings, archive, row, today, actor)
             continue
-        decision = decide(po, rules, feed, today)
+        decision = decide(po, rules, feed, today, index)
         reasons = _decided_reasons(decision.held, rules.automatic)
         status = _status(reasons)
         fresh.append((row, decision.ack, reasons, status))
