@@ -266,11 +266,13 @@ def _acknowledge_batch(
     fresh: list[tuple[Document, PoAcknowledgement, list[Reason], str]] = []
     for row in rows:
         key = row.business_key
+        if key in notes:  # the same PO twice in one batch (revised in the file): acknowledged once
+            continue
         if key in existing and existing[key] in SETTLED | APPROVABLE:
             notes[key] = f"PO acknowledgement {key} {existing[key]}"
             continue
         po = load_document(row)
-        if key in existing or key in notes or not isinstance(po, PurchaseOrder):
+        if key in existing or not isinstance(po, PurchaseOrder):
             notes[key] = _one_by_one(session, partners, mappings, archive, row, today, actor)
             continue
         decision = decide(po, rules, feed, today, index)

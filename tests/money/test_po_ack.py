@@ -429,3 +429,19 @@ def test_one_changed_po_blocks_the_batch_interchange_naming_it_and_the_others_ca
     blocked, fresh = _outbound(runtime)
     assert (blocked.state, fresh.state, len(fresh.transaction_controls)) == ("blocked", "queued", 1)
     assert [(a[1], a[2]) for a in _acks(runtime)] == [("PO-A", "blocked"), ("PO-B", "queued")]
+
+
+def test_the_same_po_twice_in_one_batch_is_acknowledged_once(runtime: Runtime) -> None:
+    from gateway.shipping import po_ack
+
+    with session_scope(runtime.engine) as session:
+        _store_feed(session, US, feed(l1=100, l2=100, l3=100))
+    with session_scope(runtime.engine) as session:
+        row = store(session, US, po("PO-A"))
+        notes = po_ack.on_documents_stored(
+            session, runtime.partners, runtime.mappings, runtime.archive, [row, row], today=TODAY
+        )
+    assert set(notes) == {"PO acknowledgement PO-A queued"}
+    assert [(a[1], a[2]) for a in _acks(runtime)] == [("PO-A", "queued")]
+    (message,) = _outbound(runtime)
+    assert len(message.transaction_controls) == 1
