@@ -14,6 +14,8 @@ and stored as a ``po_acknowledgement`` document of that partner (business key: t
 :func:`approve_acknowledgement` (console, CLI) re-runs the pre-check against the PO as stored
 now and queues it; :func:`cancel_acknowledgement` cancels it. Every move is audited.
 Idempotent: a PO stored again (a replay, a revision) finds its acknowledgement and leaves it.
+The hook works per stored batch (:func:`on_documents_stored`): set-based reads and writes, and
+the batch's queued acknowledgements in one interchange, an 855 / ORDRSP each (docs/outbound.md).
 """
 
 from __future__ import annotations
