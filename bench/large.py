@@ -16,10 +16,11 @@ Prints seconds, MiB/s, POs/s, peak RSS and RSS above the bare interpreter, then 
 targets (peak RSS < 64 MB above the interpreter at every size; parse >= 70% of the naive split's
 speed at the largest size; ingest >= 2,000 POs/s). Usage: ``python bench/large.py [--sizes
 1,10,100] [--ingest-max 10] [--quick] [--only parse] [--kinds edifact] [--single 20000
-[--baseline CHECKOUT]]``: ``--single`` also ingests one interchange of that many short POs (the
+[--baseline CHECKOUT] [--feed]]``: ``--single`` also ingests one interchange of that many short POs (the
 issue's 20,000-PO file), and prints CPU seconds beside wall time (steadier on a shared machine);
 ``--baseline`` runs another checkout's ``acorn ingest`` on the same file beside it, for
-before/after figures from one run.
+before/after figures from one run; ``--feed`` takes the demo's availability feed first, so the
+855s are queued for sending rather than held.
 """
 
 from __future__ import annotations
@@ -139,12 +140,20 @@ def count_pos(path: Path) -> int:
 NO_855 = ("po_acknowledgement: {enabled: true, automatic: true}", "po_acknowledgement: {enabled: false}")
 
 
-def single_interchange(count: int, baseline: Path | None, bare: float, work: Path) -> list[str]:
+#: the demo's availability feed (the warehouse's, which counts for amazon-us): with it, the 855s are queued
+FEED = ROOT / "tests" / "data" / "messages" / "availability_feed.csv"
+
+
+def single_interchange(
+    count: int, baseline: Path | None, bare: float, work: Path, feed: bool = False
+) -> list[str]:
     """``acorn ingest`` of one interchange of ``count`` POs on SQLite (the issue's 20,000-PO file),
     by this tree and, given ``baseline`` (another checkout, e.g. main's), by that one beside it,
     on the same file in the same run; each with the shipped profiles (amazon-us acknowledges
     every PO with an automatic 855, for the demo) and with that 855 off (``(no 855)``: storing,
-    reconciliation and invoicing only). Prints a row each; returns the verdicts."""
+    reconciliation and invoicing only). With ``feed`` the demo's availability feed is taken first
+    (as ``acorn demo`` does), so every PO's 855 is decided from it and queued for sending; without
+    it each is held (``availability_missing``). Prints a row each; returns the verdicts."""
     path = work / f"single-{count}.edi"
     make_single(path, count)
     mib = path.stat().st_size / MiB
@@ -160,8 +169,15 @@ def single_interchange(count: int, baseline: Path | None, bare: float, work: Pat
             if NO_855[0] not in text:
                 print(f"note: {profile.name} has no {NO_855[0]!r}: the (no 855) run is the shipped profile")
             profile.write_text(text.replace(NO_855[0], NO_855[1]), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        if feed and not quiet:
+            take = ["--config", str(config), "ingest", "--partner", "warehouse", str(FEED)]
+            subprocess.run(
+                [sys.executable, "-m", "gateway", *take], cwd=config.parent, env=env, check=True,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
         command = [sys.executable, "-m", "gateway", "--config", str(config), "ingest", str(path)]
-        result = run(command, cwd=config.parent, env={**os.environ, "PYTHONPATH": str(tree)})
+        result = run(command, cwd=config.parent, env=env)
         print(
             f"{label:22.22} {name:24} {result.seconds:8.2f} {mib / result.seconds:8.1f} "
             f"{count / result.seconds:9.0f} {result.peak_mib:9.1f} {result.peak_mib - bare:7.1f}  "
@@ -195,6 +211,11 @@ def main() -> None:
         type=Path,
         help="another checkout (e.g. main's) whose acorn ingests the --single file too",
     )
+    parser.add_argument(
+        "--feed",
+        action="store_true",
+        help="--single: take the demo's availability feed first, so each PO's 855 is queued (not held)",
+    )
     args = parser.parse_args()
     only = {"naive", *args.only.split(",")} if args.only else None
     kinds = args.kinds.split(",")
@@ -214,7 +235,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="acorn-large-") as tmp:
         work = Path(tmp)
         if args.single:
-            verdicts += single_interchange(args.single, args.baseline, bare, work)
+            verdicts += single_interchange(args.single, args.baseline, bare, work, args.feed)
         for kind, make in (("x12", make_x12), ("edifact", make_edifact)):
             if kind not in kinds:
                 continue

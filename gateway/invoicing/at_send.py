@@ -304,8 +304,8 @@ def _check_acknowledgements(session: Session, message: Message, result: SendChec
             )
             continue
         for text in precheck(ack, po.doc):
-            code, _, why = text.partition(": ")
-            result.reasons.append(Reason(code, why))
+            code, _, why = text.partition(": ")  # several in one interchange: the reason names its PO
+            result.reasons.append(Reason(code, f"PO {row.business_key}: {why}" if len(rows) > 1 else why))
     if not result.blocked:
         return bool(rows)
     text = "; ".join(map(str, result.reasons))

@@ -15,7 +15,7 @@ engines cannot disagree about them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gateway.edi.errors import Position
@@ -55,6 +55,20 @@ def has_fallbacks(fields: list[ValueSpec | GroupSpec]) -> bool:
         or (isinstance(s, GroupSpec) and has_fallbacks(s.fields))
         for s in fields
     )
+
+
+def fallback_fields(fields: list[ValueSpec | GroupSpec]) -> list[ValueSpec | GroupSpec]:
+    """``fields`` cut down to the rules with a ``fallback:`` and the groups that hold one (at any
+    depth): what :func:`apply_fallbacks` walks, built once per mapping (``Plan.fallbacks``) rather
+    than walking every rule of every document. Empty when the mapping has no fallback."""
+    out: list[ValueSpec | GroupSpec] = []
+    for spec in fields:
+        if isinstance(spec, ValueSpec):
+            if spec.fallback is not None:
+                out.append(spec)
+        elif has_fallbacks(spec.fields):
+            out.append(replace(spec, fields=fallback_fields(spec.fields), plan=None))
+    return out
 
 
 class _Filler:

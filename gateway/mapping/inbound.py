@@ -48,7 +48,7 @@ from pydantic import BaseModel, ValidationError
 from gateway.edi.errors import Position
 from gateway.edi.model import Transaction
 from gateway.mapping.errors import TranslationError, dotted
-from gateway.mapping.fallbacks import TranslationNote, apply_fallbacks, has_fallbacks
+from gateway.mapping.fallbacks import TranslationNote, apply_fallbacks, fallback_fields
 from gateway.mapping.fastpath import Scanner, Unfilled, compile_scanner, items_reader
 from gateway.mapping.hierarchy import Node, build_tree, descendants
 from gateway.mapping.paths import Index, Path, id_pairs
@@ -542,8 +542,10 @@ def translate_transaction(
     """
     plan = plan or build_plan(fields)
     data = read_fields(tx, plan, hierarchy=hierarchy, mapping=mapping, reference=reference)
-    if has_fallbacks(fields):
-        apply_fallbacks(tx, fields, data, mapping=mapping, defaults=defaults, notes=notes)
+    if plan.fallbacks is None:  # once per mapping: the walk below visits only what can fall back
+        plan.fallbacks = fallback_fields(fields)
+    if plan.fallbacks:
+        apply_fallbacks(tx, plan.fallbacks, data, mapping=mapping, defaults=defaults, notes=notes)
     if extra:
         for key, value in extra.items():
             if value is not None and data.get(key) is None and key in model.model_fields:

@@ -138,6 +138,9 @@ class Plan:
     items: Any = None
     #: reading a scope is just its slots: nothing looked up apart, no nested group
     slots_only: bool = False
+    #: the rules with a ``fallback:`` and the groups holding one (gateway.mapping.fallbacks),
+    #: cut from the specs on first use; ``None`` until then
+    fallbacks: Any = None
 
 
 def build_plan(specs: list[ValueSpec | GroupSpec]) -> Plan:

@@ -20,6 +20,7 @@ an acknowledgement leaves (at queue time and at send time).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -96,12 +97,20 @@ def _decide_line(
 
 
 def decide(
-    po: PurchaseOrder, rules: PoAcknowledgementRules, availability: Availability | None, today: date
+    po: PurchaseOrder,
+    rules: PoAcknowledgementRules,
+    availability: Availability | None,
+    today: date,
+    index: Mapping[str, AvailabilityLine] | None = None,
 ) -> Decision:
-    """The draft acknowledgement of ``po`` and its hold reasons (see the module docstring)."""
+    """The draft acknowledgement of ``po`` and its hold reasons (see the module docstring).
+
+    ``index``: ``availability.by_item()``, when the caller decides many POs from one feed (a
+    batch): built once, not per PO (a real feed has thousands of items)."""
     held: list[str] = []
     lines: list[dict[str, Any]] = []
-    index = availability.by_item() if availability is not None else {}
+    if index is None:
+        index = availability.by_item() if availability is not None else {}
     if availability is None:
         held.append(
             "availability_missing: no availability feed for this partner; every line drafted as accepted"

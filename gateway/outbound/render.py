@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from gateway.config import PartnerDirectory, PartnerProfile
+from gateway.edi.model import OutboundTransaction
 from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.outbound.envelopes import (
@@ -128,3 +129,71 @@ def render_and_queue(
         actor=actor,
         note=note,
     )
+
+
+@dataclass
+class Rendered:
+    """What :func:`render_transactions` made of each document: its transaction, or why not."""
+
+    transactions: list[OutboundTransaction]
+    #: index in the input -> the transaction rendered for it
+    ok: dict[int, OutboundTransaction]
+    #: index in the input -> why it cannot be rendered
+    failed: dict[int, RenderError]
+
+
+def render_transactions(
+    session: Session,
+    mappings: MappingRegistry,
+    profile: PartnerProfile,
+    docs: Sequence[BaseModel],
+    kind: str,
+    version: str | None = None,
+) -> Rendered:
+    """Each of ``docs`` rendered as one transaction (its own ST02 / UNH1) for ``profile``, for
+    :func:`queue_transactions` to send them in one interchange, as vendors send a day's
+    acknowledgements; a document the mapping cannot render is in ``failed``, the others go on."""
+    spec = DOCUMENTS[kind][profile.standard]
+    version = version or profile.version
+    out = Rendered([], {}, {})
+    for index, doc in enumerate(docs):
+        control = next_transaction_control(session, profile)
+        try:
+            body = mappings.render(doc, profile.standard, version, spec.document, control, profile.mappings)
+        except TranslationError as exc:
+            out.failed[index] = RenderError(f"cannot be rendered as {spec.document}: {exc}")
+            continue
+        out.ok[index] = body
+        out.transactions.append(body)
+    return out
+
+
+def queue_transactions(
+    session: Session,
+    partners: PartnerDirectory,
+    archive: Archive,
+    partner: str,
+    transactions: Sequence[OutboundTransaction],
+    kind: str,
+    *,
+    version: str | None = None,
+    document_types: Sequence[str],
+    document_ids: Sequence[int] = (),
+    actor: str = "gateway",
+    note: str,
+) -> Message:
+    """One interchange (one group) of ``transactions`` (from :func:`render_transactions`) queued
+    for ``partner`` through its mailbox: one archive write and one message row for all of them."""
+    profile = partners.get(partner)
+    spec = DOCUMENTS[kind][profile.standard]
+    version = version or profile.version
+    envelope = profile if version == profile.version else profile.model_copy(update={"version": version})
+    interchange = build_interchange(session, envelope, spec.functional, list(transactions))
+    payload = to_payload(
+        interchange, profile.standard, outbound_filename(profile, spec.kind, interchange.control_number)
+    )
+    payload.document_types = list(document_types)
+    return queue_outbound(
+        session, archive, partner, mailbox_for(partners, partner), payload,
+        document_ids=document_ids, actor=actor, note=note,
+    )  # fmt: skip

@@ -193,13 +193,27 @@ def _find(session: Session, partner: str, keys: Collection[tuple[str, str]]) -> 
     return found
 
 
+def insert_new_documents(
+    session: Session, partner: str, docs: Sequence[CanonicalDocument], *, status: str | None = None
+) -> list[Stored]:
+    """Insert ``docs`` of ``partner``, none stored yet (the caller knows), with ``status`` and no
+    source message, in bulk: what :func:`save_document` does for a new document without a
+    message id (the PO acknowledgements of a batch). The caller commits."""
+    return _insert_new(session, partner, docs, None, status=status)
+
+
 def _insert_new(
-    session: Session, partner: str, docs: Sequence[CanonicalDocument], message_id: int
+    session: Session,
+    partner: str,
+    docs: Sequence[CanonicalDocument],
+    message_id: int | None,
+    *,
+    status: str | None = None,
 ) -> list[Stored]:
     if not docs:
         return []
     now = utcnow()
-    values = [_row_values(partner, doc, message_id, now) for doc in docs]
+    values = [{**_row_values(partner, doc, message_id, now), "status": status} for doc in docs]
     session.execute(insert(DOCUMENTS), values)  # one executemany (RETURNING would go row by row on SQLite)
     ids = _ids(session, partner, [(v["type"], v["business_key"]) for v in values])
     lines = [
@@ -207,8 +221,11 @@ def _insert_new(
     ]
     if lines:
         session.execute(insert(LINES), lines)
-    links = [{"document_id": i, "message_id": message_id, "role": "source", "created_at": now} for i in ids]
-    session.execute(insert(LINKS), links)
+    if message_id is not None:
+        links = [
+            {"document_id": i, "message_id": message_id, "role": "source", "created_at": now} for i in ids
+        ]
+        session.execute(insert(LINKS), links)
     return [Stored(i, doc.type_key, business_key(doc), "created") for i, doc in zip(ids, docs, strict=True)]
 
 
@@ -218,7 +235,7 @@ def _ids(session: Session, partner: str, keys: list[tuple[str, str]]) -> list[in
     return [found[key] for key in keys]
 
 
-def _row_values(partner: str, doc: CanonicalDocument, message_id: int, now: Any) -> dict[str, Any]:
+def _row_values(partner: str, doc: CanonicalDocument, message_id: int | None, now: Any) -> dict[str, Any]:
     return {
         "partner": partner, "type": doc.type_key, "business_key": business_key(doc), "revision": 1,
         "status": None, "data": _stored_data(doc), "source_message_id": message_id,

@@ -126,3 +126,42 @@ def test_fallback_rules_are_checked_at_load(write, models, rule: str, message: s
         MappingRegistry(path.parent, models=models).get("x")
     ours = [p for p in info.value.problems if p.line == 8]
     assert len(ours) == 1 and message in ours[0].message
+
+
+def _rules(fields) -> list[tuple[str, object]]:
+    """Every value rule under ``fields`` (dotted name, its fallback)."""
+    from gateway.mapping.specs import ValueSpec
+
+    out: list[tuple[str, object]] = []
+    for spec in fields:
+        if isinstance(spec, ValueSpec):
+            out.append((spec.name, spec.fallback))
+        else:
+            out.extend((f"{spec.name}.{name}", fb) for name, fb in _rules(spec.fields))
+    return out
+
+
+def test_the_fallback_walk_keeps_every_fallback_rule_and_nothing_else(registry) -> None:
+    """What the engine walks after reading (cut once per mapping) holds each rule with a
+    ``fallback:`` of the mapping, in order, and no other rule; a mapping without one walks nothing."""
+    from gateway.mapping.fallbacks import fallback_fields
+
+    seen_some = seen_none = False
+    for path in sorted(default_root().glob("*-in.yaml")):
+        mapping = registry.get(path.stem)
+        every = _rules(mapping.fields)
+        cut = _rules(fallback_fields(mapping.fields))
+        assert cut == [(name, fb) for name, fb in every if fb is not None], path.name
+        seen_some |= bool(cut)
+        seen_none |= not cut
+    assert seen_some and seen_none
+
+
+def test_a_mapping_translates_the_same_with_its_cached_fallback_walk(registry) -> None:
+    text = (GOLDEN / "x12-810-erp.edi").read_text().replace("IT1*1*", "IT1**")
+    tx = first_tx(text)
+    mapping = registry.select("x12", tx.version, "810")
+    first = mapping.translate(tx).model_dump()  # type: ignore[attr-defined]
+    again = mapping.translate(tx).model_dump()  # the plan's walk is cut by now
+    assert first == again == translate_transaction(tx, mapping.fields, mapping.model).model_dump()  # type: ignore[arg-type]
+    assert [line["line_no"] for line in first["lines"]] == ["1", "2"]

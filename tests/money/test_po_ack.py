@@ -292,3 +292,156 @@ def test_the_at_send_re_check_blocks_an_ack_whose_po_cost_changed(runtime: Runti
         assert [r.code for r in check.reasons] == ["cost_differs_from_po"]
     assert _ack_row(runtime, US).status == "blocked"
     assert [m.state for m in _outbound(runtime)] == ["blocked"]
+
+
+def _acks(runtime: Runtime) -> list[tuple[str, str, str | None, dict, list[str], list[str]]]:
+    """Every acknowledgement: partner, key, status, data, check reason codes, audit actions."""
+    with session_scope(runtime.engine) as session:
+        rows = session.exec(
+            select(Document).where(Document.type == "po_acknowledgement").order_by(col(Document.business_key))
+        ).all()
+        out = []
+        for row in rows:
+            check = session.get(InvoiceCheck, row.id)
+            audits = session.exec(
+                select(AuditEntry).where(AuditEntry.target_id == str(row.id)).order_by(col(AuditEntry.id))
+            ).all()
+            codes = [r["code"] for r in check.reasons] if check is not None else []
+            actions = [f"{a.action}|{a.reason}|{a.detail}" for a in audits]
+            out.append((row.partner, row.business_key, row.status, dict(row.data), codes, actions))
+        return out
+
+
+def test_a_batch_of_pos_gets_what_each_po_gets_alone(tmp_path: Path) -> None:
+    """The set-based hook (one feed read, bulk rows) against :func:`acknowledge_po` PO by PO, over
+    a batch that mixes queued and held acknowledgements of two partners, one PO already
+    acknowledged; run again, it changes nothing. The batch's queued ones leave in one interchange
+    (an 855 each), which reads back to them."""
+    from gateway.shipping import po_ack
+
+    batch = [
+        (US, po("PO-A")),
+        (US, po("PO-B", lines={"1": 24, "2": 48})),
+        (EU, po("PO-C")),  # approval required: held
+        (US, po("PO-D")),
+        (US, po("PO-E", lines={"1": 24})),
+    ]
+    results = []
+    for name, set_based in (("one", False), ("batch", True)):
+        runtime = _open(tmp_path / name, migrated_sqlite(tmp_path / f"{name}.sqlite3"))
+        try:
+            with session_scope(runtime.engine) as session:
+                _store_feed(session, US, feed(l1=100, l2=10, l3=0))
+                _store_feed(session, EU, feed(l1=100, l2=100, l3=100))
+            with session_scope(runtime.engine) as session:  # PO-D acknowledged before the batch
+                row = store(session, US, po("PO-D"))
+                po_ack.acknowledge_po(
+                    session, runtime.partners, runtime.mappings, runtime.archive, US, "PO-D", today=TODAY
+                )
+            for _again in range(2):
+                with session_scope(runtime.engine) as session:
+                    rows = [store(session, partner, doc) for partner, doc in batch]
+                    if set_based:
+                        notes = po_ack.on_documents_stored(
+                            session, runtime.partners, runtime.mappings, runtime.archive, rows, today=TODAY
+                        )
+                    else:
+                        notes = []
+                        for row in rows:
+                            outcome = po_ack.acknowledge_po(
+                                session, runtime.partners, runtime.mappings, runtime.archive,
+                                row.partner, row.business_key, today=TODAY,
+                            )  # fmt: skip
+                            notes.append(f"PO acknowledgement {row.business_key} {outcome.row.status}")
+            sent = _outbound(runtime)
+            back = []
+            for message in sent:
+                parsed = parse(runtime.archive.read(message.sha256))
+                assert parsed.ok, parsed.errors
+                docs = [runtime.mappings.translate(t) for t in parsed.transactions]
+                stored = {a[1]: a[3] for a in _acks(runtime)}
+                for doc in docs:  # each 855 of the interchange reads back to its stored acknowledgement
+                    again = PoAcknowledgement.from_json_dict(stored[doc.po_number])
+                    assert doc.model_dump(exclude={"partner"}) == again.model_dump(exclude={"partner"})
+                back.append([doc.po_number for doc in docs])
+            results.append(([n.split(":")[0] for n in notes], _acks(runtime), back))
+        finally:
+            runtime.close()
+    (one_notes, one_acks, one_out), (batch_notes, batch_acks, batch_out) = results
+    assert (
+        batch_notes
+        == one_notes
+        == [
+            "PO acknowledgement PO-A queued",
+            "PO acknowledgement PO-B queued",
+            "PO acknowledgement PO-C held",
+            "PO acknowledgement PO-D queued",
+            "PO acknowledgement PO-E queued",
+        ]
+    )
+    assert batch_acks == one_acks
+    assert [a[2] for a in batch_acks] == ["queued", "queued", "held", "queued", "queued"]
+    # PO by PO a message each; the batch's in one interchange (PO-D's came before, alone)
+    assert one_out == [["PO-D"], ["PO-A"], ["PO-B"], ["PO-E"]]
+    assert batch_out == [["PO-D"], ["PO-A", "PO-B", "PO-E"]]
+
+
+def test_one_changed_po_blocks_the_batch_interchange_naming_it_and_the_others_can_be_approved(
+    any_runtime: Runtime,
+) -> None:
+    """The at-send re-check of an interchange of several 855s: one PO whose cost changed blocks
+    the whole message (nothing is sent that Amazon would reject), the reason names that PO, every
+    acknowledgement it carries goes back to ``blocked``; an operator approves the sound one, which
+    leaves alone in a new message."""
+    from gateway.invoicing.at_send import prepare_for_send
+    from gateway.shipping import po_ack
+
+    runtime = any_runtime
+    with session_scope(runtime.engine) as session:
+        _store_feed(session, US, feed(l1=100, l2=100, l3=100))
+    with session_scope(runtime.engine) as session:
+        rows = [store(session, US, po("PO-A")), store(session, US, po("PO-B"))]
+        notes = po_ack.on_documents_stored(
+            session, runtime.partners, runtime.mappings, runtime.archive, rows, today=TODAY
+        )
+    assert notes == ["PO acknowledgement PO-A queued", "PO acknowledgement PO-B queued"]
+    (message,) = _outbound(runtime)
+    assert len(message.transaction_controls) == 2
+    revised = po("PO-A")
+    revised.lines[0].unit_price = Decimal("13.00")  # Amazon revised PO-A's cost after we queued
+    with session_scope(runtime.engine) as session:
+        store(session, US, revised)
+        check = prepare_for_send(
+            session, runtime.partners, runtime.mappings, runtime.archive, int(message.id or 0)
+        )
+        assert [r.code for r in check.reasons] == ["cost_differs_from_po"]
+        assert str(check.reasons[0]).count("PO PO-A:") == 1 and "PO-B" not in str(check.reasons[0])
+    assert [m.state for m in _outbound(runtime)] == ["blocked"]
+    assert [(a[1], a[2]) for a in _acks(runtime)] == [("PO-A", "blocked"), ("PO-B", "blocked")]
+    with session_scope(runtime.engine) as session:
+        approve_acknowledgement(
+            session, runtime.partners, runtime.mappings, runtime.archive, US, "PO-B", actor="alice"
+        )
+        with pytest.raises(AcknowledgementError, match="still fails"):
+            approve_acknowledgement(
+                session, runtime.partners, runtime.mappings, runtime.archive, US, "PO-A", actor="alice"
+            )
+    blocked, fresh = _outbound(runtime)
+    assert (blocked.state, fresh.state, len(fresh.transaction_controls)) == ("blocked", "queued", 1)
+    assert [(a[1], a[2]) for a in _acks(runtime)] == [("PO-A", "blocked"), ("PO-B", "queued")]
+
+
+def test_the_same_po_twice_in_one_batch_is_acknowledged_once(runtime: Runtime) -> None:
+    from gateway.shipping import po_ack
+
+    with session_scope(runtime.engine) as session:
+        _store_feed(session, US, feed(l1=100, l2=100, l3=100))
+    with session_scope(runtime.engine) as session:
+        row = store(session, US, po("PO-A"))
+        notes = po_ack.on_documents_stored(
+            session, runtime.partners, runtime.mappings, runtime.archive, [row, row], today=TODAY
+        )
+    assert set(notes) == {"PO acknowledgement PO-A queued"}
+    assert [(a[1], a[2]) for a in _acks(runtime)] == [("PO-A", "queued")]
+    (message,) = _outbound(runtime)
+    assert len(message.transaction_controls) == 1

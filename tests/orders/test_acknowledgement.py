@@ -145,3 +145,16 @@ def test_decisions_never_confirm_more_than_available_or_ordered(ordered, availab
 def test_the_policy_is_validated(bad) -> None:
     with pytest.raises(ValueError):
         PoAcknowledgementRules.model_validate(bad)
+
+
+@given(ordered=st.integers(1, 500), available=st.integers(0, 800), days=st.none() | st.integers(-3, 40))
+def test_a_batch_s_feed_index_decides_as_the_feed_itself(ordered, available, days) -> None:
+    """The PO acknowledgement hook builds the feed's item index once per batch and hands it in:
+    every PO is decided as from the feed alone (lines, hold reasons)."""
+    po = _po({"item": {"asin": "B01"}, "quantity": Decimal(ordered)}, {"item": {"asin": "B99"}})
+    on = TODAY + timedelta(days=days) if days is not None else None
+    feed = _feed({"item": {"asin": "B01"}, "quantity_available": str(available), "available_on": on})
+    alone = decide(po, RULES, feed, TODAY)
+    batched = decide(po, RULES, feed, TODAY, feed.by_item())
+    assert batched.ack == alone.ack and batched.held == alone.held
+    assert _summary(batched)[-1][1] == "reject"  # B99 is not in the feed
