@@ -66,6 +66,11 @@ log = logging.getLogger(__name__)
 
 DUPLICATE = "duplicate_invoice"
 
+#: what an outbound message of only these types carries is a functional or interchange
+#: acknowledgement (``gateway.outbound.acks`` queues them, linked to no document and no record):
+#: nothing the re-check at send could hold, so it is passed without a lookup
+UNCHECKED_TYPES = frozenset({"997", "999", "TA1", "CONTRL"})
+
 
 @dataclass(slots=True)
 class SendCheck:
@@ -196,12 +201,15 @@ def prepare_for_send(
     ``record_checks`` in turn (the first that finds its records on the message decides). A
     message that carries none of these passes untouched. One that would now break a rule is
     moved to ``blocked`` with its documents or records; the caller commits and, when
-    :attr:`SendCheck.blocked`, does not send it.
+    :attr:`SendCheck.blocked`, does not send it. A 997, 999, TA1 or CONTRL
+    (:data:`UNCHECKED_TYPES`) passes without a statement.
     """
     result = SendCheck()
     message = session.get(Message, message_id)
     if message is None or message.state != MessageState.QUEUED.value:
         return result
+    if message.document_types and set(message.document_types) <= UNCHECKED_TYPES:
+        return result  # an acknowledgement: no invoice, PO acknowledgement or record to re-check
     now = now or utcnow()
     rows = carried_invoices(session, message_id)
     if not rows:
