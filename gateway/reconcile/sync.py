@@ -129,8 +129,23 @@ def lock_scopes(session: Session, scopes: Iterable[str], *, everything: bool = F
                 ),
                 {"keys": keys},
             )
-    elif dialect == "sqlite":
+    elif dialect == "sqlite" and not _sqlite_locked(session):
         next_value(session, "_gateway", "reconcile-lock")  # the first write takes SQLite's writer lock
+        session.info[_SQLITE_LOCK] = session.get_transaction()
+
+
+#: ``session.info`` key: the outermost transaction that took SQLite's writer lock for reconciliation
+_SQLITE_LOCK = "gateway.reconcile.sqlite_lock"
+
+
+def _sqlite_locked(session: Session) -> bool:
+    """SQLite's writer lock is held for reconciliation already: taken by :func:`lock_scopes` in this
+    outermost transaction, which is still open on the connection (a savepoint rolled back keeps
+    the lock; only the transaction's end lets it go). Saves a write a hook a message."""
+    if session.info.get(_SQLITE_LOCK) is not session.get_transaction():
+        return False
+    driver = session.connection().connection.driver_connection
+    return bool(getattr(driver, "in_transaction", False))
 
 
 def scope_rows(session: Session, scopes: Collection[str]) -> dict[str, Discrepancy]:

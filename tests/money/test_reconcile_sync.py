@@ -174,3 +174,36 @@ def test_sync_on_each_backend(any_engine) -> None:
         reconcile_stored(session, partners, (WH, asn("ASN-1", {"1": 24})))
         (row,) = all_rows(session)
         assert (row.kind, row.status) == ("over_shipment", "resolved")
+
+
+def test_sqlite_reconciliation_lock_is_taken_once_a_transaction_and_held(engine, db_url) -> None:
+    """On SQLite :func:`lock_scopes` writes once a transaction (its writer lock then stays held,
+    through a savepoint rolled back, to the commit): a second call writes nothing, another
+    connection still cannot write, and the next transaction takes the lock again."""
+    import sqlite3
+
+    from gateway.reconcile.sync import lock_scopes
+    from gateway.store.counters import peek
+
+    writes: list[str] = []
+    event.listen(
+        engine, "before_cursor_execute", lambda *a, **k: writes.append(a[2]) if "counters" in a[2] else None
+    )
+    path = db_url.removeprefix("sqlite:///")
+    with Session(engine) as session:
+        lock_scopes(session, ["po:P1"])
+        nested = session.begin_nested()
+        lock_scopes(session, ["po:P2"])
+        nested.rollback()
+        lock_scopes(session, ["po:P3"])
+        assert len(writes) == 1
+        other = sqlite3.connect(path, timeout=0)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("UPDATE counters SET value = value WHERE name = 'reconcile-lock'")
+        other.close()
+        session.commit()
+        lock_scopes(session, ["po:P1"])
+        assert len(writes) == 2
+        session.commit()
+    with Session(engine) as session:
+        assert peek(session, "_gateway", "reconcile-lock") == 2
