@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import or_, text
 from sqlmodel import Session, select
 
-from gateway.orders.book import chunks
+from gateway.orders.book import CHUNK, chunks
 from gateway.reconcile.findings import Finding
 from gateway.store.counters import next_value
 from gateway.store.models import AuditEntry, Discrepancy, utcnow
@@ -64,6 +64,8 @@ _FIELDS = (
 )
 #: The column each scope prefix is found by (all indexed but ``rma_number``).
 _SCOPE_COLUMNS = {"po": "po_number", "asn": "shipment_id", "inv": "invoice_number", "rma": "rma_number"}
+#: the scope columns with an index of their own: an ``OR`` of them is still an index lookup each
+_INDEXED = frozenset({"po_number", "shipment_id", "invoice_number"})
 
 
 class DiscrepancyError(ValueError):
@@ -161,6 +163,12 @@ def scope_rows(session: Session, scopes: Collection[str]) -> dict[str, Discrepan
             other.add(scope)
     rows: dict[str, Discrepancy] = {}
     prefixes = tuple(f"{s}|" for s in scopes)
+    if wanted.keys() <= _INDEXED and sum(map(len, wanted.values())) <= CHUNK:  # the usual: one query
+        either = or_(*(getattr(Discrepancy, c).in_(sorted(v)) for c, v in sorted(wanted.items())))
+        wanted.clear()  # read above
+        for row in session.exec(select(Discrepancy).where(either)).all():
+            if row.key.startswith(prefixes):
+                rows[row.key] = row
     for column, values in wanted.items():
         attr = getattr(Discrepancy, column)
         for batch in chunks(sorted(values)):

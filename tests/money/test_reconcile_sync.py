@@ -207,3 +207,22 @@ def test_sqlite_reconciliation_lock_is_taken_once_a_transaction_and_held(engine,
         session.commit()
     with Session(engine) as session:
         assert peek(session, "_gateway", "reconcile-lock") == 2
+
+
+def test_scope_rows_of_several_columns_in_one_query(session, partners) -> None:
+    """The discrepancies of PO and shipment scopes together are read in one statement, the same rows."""
+    from gateway.reconcile.sync import scope_rows
+
+    reconcile_stored(session, partners, (US, po()), (WH, asn("ASN-1", {"1": 30})))
+    (row,) = all_rows(session)
+    scopes = [f"po:{row.po_number}", "asn:ASN-1", "asn:NONE", "inv:NONE"]
+    seen: list[str] = []
+    listener = lambda *a, **k: seen.append(a[2])  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listener)
+    try:
+        rows = scope_rows(session, scopes)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listener)
+    assert len([s for s in seen if "discrepancies" in s]) == 1
+    assert set(rows) == {row.key} and rows[row.key] is row
+    assert set(scope_rows(session, ["asn:NONE"])) == set()
