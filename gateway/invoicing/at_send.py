@@ -42,7 +42,7 @@ from gateway.config import PartnerDirectory
 from gateway.edi import parse
 from gateway.invoicing.checks import Reason, compliance_reasons
 from gateway.invoicing.render import render_payload
-from gateway.invoicing.state import record_reasons
+from gateway.invoicing.state import UNCHECKED_TYPES, record_reasons
 from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.acknowledgement import precheck
@@ -65,11 +65,6 @@ from gateway.store.models import (
 log = logging.getLogger(__name__)
 
 DUPLICATE = "duplicate_invoice"
-
-#: what an outbound message of only these types carries is a functional or interchange
-#: acknowledgement (``gateway.outbound.acks`` queues them, linked to no document and no record):
-#: nothing the re-check at send could hold, so it is passed without a lookup
-UNCHECKED_TYPES = frozenset({"997", "999", "TA1", "CONTRL"})
 
 
 @dataclass(slots=True)
