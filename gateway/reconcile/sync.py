@@ -110,6 +110,15 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
+#: one statement: the shared lock on everything first, then each scope's, in sorted order
+_PG_SCOPE_LOCKS = text(
+    "SELECT count(CASE WHEN ks.o = 0 THEN pg_advisory_xact_lock_shared(ks.k) "
+    "ELSE pg_advisory_xact_lock(ks.k) END) "
+    "FROM (SELECT 0 AS o, CAST(:everything AS bigint) AS k "
+    "UNION ALL SELECT 1, unnest(CAST(:keys AS bigint[])) ORDER BY 1, 2) AS ks"
+)
+
+
 def lock_scopes(session: Session, scopes: Iterable[str], *, everything: bool = False) -> None:
     """Serialise work on ``scopes`` (or on ``everything``) with other workers until the transaction ends.
 
@@ -122,15 +131,8 @@ def lock_scopes(session: Session, scopes: Iterable[str], *, everything: bool = F
         if everything:
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(EVERYTHING)})
             return
-        session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": _lock_key(EVERYTHING)})
         keys = sorted({_lock_key(s) for s in scopes})
-        if keys:
-            session.execute(
-                text(
-                    "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(:keys) AS k ORDER BY 1) AS ks"
-                ),
-                {"keys": keys},
-            )
+        session.execute(_PG_SCOPE_LOCKS, {"everything": _lock_key(EVERYTHING), "keys": keys})
     elif dialect == "sqlite" and not _sqlite_locked(session):
         next_value(session, "_gateway", "reconcile-lock")  # the first write takes SQLite's writer lock
         session.info[_SQLITE_LOCK] = session.get_transaction()

@@ -226,3 +226,30 @@ def test_scope_rows_of_several_columns_in_one_query(session, partners) -> None:
     assert len([s for s in seen if "discrepancies" in s]) == 1
     assert set(rows) == {row.key} and rows[row.key] is row
     assert set(scope_rows(session, ["asn:NONE"])) == set()
+
+
+def test_postgresql_scope_locks_in_one_statement(any_engine) -> None:
+    """On PostgreSQL one statement takes the shared lock on everything and each scope's exclusive one."""
+    from sqlalchemy import text
+
+    from gateway.reconcile.sync import EVERYTHING, _lock_key, lock_scopes
+
+    if any_engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    seen: list[str] = []
+    event.listen(any_engine, "before_cursor_execute", lambda *a, **k: seen.append(a[2]))
+    with Session(any_engine) as session:
+        session.execute(text("SELECT 1"))
+        seen.clear()
+        lock_scopes(session, ["po:P1", "asn:A", "po:P1"])
+        assert len(seen) == 1
+        held = session.execute(
+            text(
+                "SELECT (classid::bigint << 32) | objid::bigint, mode FROM pg_locks "
+                "WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            )
+        ).all()
+        assert sorted(held) == sorted(
+            [(_lock_key(EVERYTHING), "ShareLock"), (_lock_key("po:P1"), "ExclusiveLock"),
+             (_lock_key("asn:A"), "ExclusiveLock")]
+        )  # fmt: skip
