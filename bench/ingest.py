@@ -12,7 +12,7 @@ Each worker process counts, and the bench prints per message: SQL statements (SQ
 ``before_cursor_execute``), commits (the engine's ``commit`` event) and fsyncs (``os.fsync``
 wrapped), beside files/s and the ratio of the pipeline's time to parse+translate's; under each
 row, the time spent in ``os.fsync`` a message and the fsyncs a message by caller (the function that
-asked, a file's or a folder's).
+asked, a file's or a folder's) and the statements a message by kind (verb and first table).
 
 Usage: ``python bench/ingest.py [N] [--quick]`` (default 300; ``--quick``: 12 files, for a test).
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -78,6 +79,26 @@ class Counts:
     fsyncs = 0
     fsync_seconds = 0.0
     callers: dict[str, int] = {}  # "module.function file|folder" -> fsyncs
+    kinds: dict[str, int] = {}  # "SELECT documents" -> statements
+
+
+_KIND = re.compile(
+    r"^\s*(?:WITH\b.*?\)\s*)?(SELECT|INSERT|UPDATE|DELETE|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|PRAGMA|\w+)"
+    r"(?:.*?\b(?:FROM|INTO|UPDATE)\s+\"?(\w+))?",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def statement_kind(sql: str) -> str:
+    """``"SELECT documents"``: a statement's verb and the first table it names."""
+    match = _KIND.match(sql)
+    if match is None:
+        return "?"
+    verb = match.group(1).upper()
+    if verb == "UPDATE":
+        table = re.match(r"\s*UPDATE\s+\"?(\w+)", sql, re.IGNORECASE)
+        return f"UPDATE {table.group(1) if table else '?'}"
+    return f"{verb} {match.group(2) or ''}".strip()
 
 
 _FSYNC_HELPERS = {"fsync_dir", "_sync_dir", "sync_pending", "_sync_outbox", "deferred_sync", "__exit__"}
@@ -98,8 +119,10 @@ def install_counters() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    def statement(*_args: object, **_kw: object) -> None:
+    def statement(_conn: object, _cursor: object, sql: str, *_args: object, **_kw: object) -> None:
         Counts.statements += 1
+        kind = statement_kind(sql)
+        Counts.kinds[kind] = Counts.kinds.get(kind, 0) + 1
 
     def commit(*_args: object) -> None:
         Counts.commits += 1
@@ -139,6 +162,7 @@ def worker() -> None:
                 "commits": counts[1],
                 "fsyncs": counts[2],
                 "fsync_callers": Counts.callers,
+                "kinds": Counts.kinds,
                 "fsync_seconds": Counts.fsync_seconds,
                 "began": began,
                 "ended": ended,
@@ -240,6 +264,11 @@ def mailbox_to_done(
             for caller, n in c["fsync_callers"].items():
                 callers[caller] = callers.get(caller, 0) + n
         total["fsync_callers"] = callers  # type: ignore[assignment]
+        kinds: dict[str, int] = {}
+        for c in counts:
+            for kind, k in c["kinds"].items():
+                kinds[kind] = kinds.get(kind, 0) + k
+        total["kinds"] = kinds  # type: ignore[assignment]
         total["fsync_seconds"] = sum(c["fsync_seconds"] for c in counts)
         return total
 
@@ -274,6 +303,8 @@ def main() -> None:
         by_caller = sorted(r["fsync_callers"].items(), key=lambda kv: -kv[1])  # type: ignore[attr-defined]
         print(f"    fsync time {r['fsync_seconds'] * 1000 / n:.1f} ms/msg; fsyncs/msg by caller: "
               + ", ".join(f"{k} {v / n:.2f}" for k, v in by_caller))  # fmt: skip
+        by_kind = sorted(r["kinds"].items(), key=lambda kv: -kv[1])  # type: ignore[attr-defined]
+        print("    statements/msg by kind: " + ", ".join(f"{k} {v / n:.2f}" for k, v in by_kind))
 
 
 if __name__ == "__main__":

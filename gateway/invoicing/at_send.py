@@ -42,7 +42,7 @@ from gateway.config import PartnerDirectory
 from gateway.edi import parse
 from gateway.invoicing.checks import Reason, compliance_reasons
 from gateway.invoicing.render import render_payload
-from gateway.invoicing.state import record_reasons
+from gateway.invoicing.state import UNCHECKED_TYPES, record_reasons
 from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.acknowledgement import precheck
@@ -196,12 +196,15 @@ def prepare_for_send(
     ``record_checks`` in turn (the first that finds its records on the message decides). A
     message that carries none of these passes untouched. One that would now break a rule is
     moved to ``blocked`` with its documents or records; the caller commits and, when
-    :attr:`SendCheck.blocked`, does not send it.
+    :attr:`SendCheck.blocked`, does not send it. A 997, 999, TA1 or CONTRL
+    (:data:`UNCHECKED_TYPES`) passes without a statement.
     """
     result = SendCheck()
     message = session.get(Message, message_id)
     if message is None or message.state != MessageState.QUEUED.value:
         return result
+    if message.document_types and set(message.document_types) <= UNCHECKED_TYPES:
+        return result  # an acknowledgement: no invoice, PO acknowledgement or record to re-check
     now = now or utcnow()
     rows = carried_invoices(session, message_id)
     if not rows:

@@ -213,8 +213,20 @@ def _linked(session: Session, message_id: int) -> list[Document]:
     return list(session.exec(query).all())
 
 
-def record_invoice_sent(session: Session, message_id: int) -> list[Document]:
-    """The invoices queued in outbound message ``message_id`` are now ``sent``; the caller commits."""
+#: what an outbound message of only these types carries is a functional or interchange
+#: acknowledgement (``gateway.outbound.acks`` queues them, linked to no document and no record):
+#: no invoice to re-check at send (:mod:`gateway.invoicing.at_send`) or to record as sent
+UNCHECKED_TYPES = frozenset({"997", "999", "TA1", "CONTRL"})
+
+
+def record_invoice_sent(
+    session: Session, message_id: int, *, document_types: Sequence[str] | None = None
+) -> list[Document]:
+    """The invoices queued in outbound message ``message_id`` are now ``sent``; the caller commits.
+    With the message's ``document_types``, an acknowledgement (:data:`UNCHECKED_TYPES`) is not
+    looked up."""
+    if document_types and set(document_types) <= UNCHECKED_TYPES:
+        return []
     rows = []
     for row in _linked(session, message_id):
         if row.status == "queued":

@@ -22,6 +22,7 @@ that has not left or was refused: status ``draft``, ``blocked``, ``rejected`` or
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -60,6 +61,11 @@ D = TypeVar("D", bound=CanonicalDocument)
 def is_live(row: Document) -> bool:
     """Whether an invoice document counts as invoiced (see the module docstring)."""
     return row.status not in NOT_LIVE
+
+
+#: how many loaded document rows a transaction keeps from collection (:func:`_keep`), at most
+KEPT_ROWS = 2000
+_KEPT = "gateway.orders.book.kept_rows"
 
 
 def chunks(values: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
@@ -181,6 +187,7 @@ def load_bundles(session: Session, po_numbers: Collection[str]) -> dict[str, PoB
 
 def _rows(session: Session, ids: list[int]) -> list[Document]:
     """The rows of ``ids`` (in id order): those the session holds, the others in one query a chunk."""
+    kept = _kept(session)  # first: what an earlier transaction kept is let go before looking
     held: dict[int, Document] = {}
     for i in ids:
         row = session.identity_map.get(identity_key(Document, i))
@@ -190,7 +197,23 @@ def _rows(session: Session, ids: list[int]) -> list[Document]:
     for start in range(0, len(missing), CHUNK):
         query = select(Document).where(col(Document.id).in_(missing[start : start + CHUNK]))
         held.update((int(r.id or 0), r) for r in session.exec(query))
-    return [held[i] for i in sorted(held)]
+    rows = [held[i] for i in sorted(held)]
+    kept.extend(rows)
+    return rows
+
+
+def _kept(session: Session) -> deque[Document]:
+    """The last :data:`KEPT_ROWS` rows loaded in this transaction, held: the session's identity
+    map holds clean rows only weakly, so without it the next hook's :func:`load_bundles` would
+    find them collected and read them again (about 3 ``SELECT documents`` a message). A new
+    transaction starts an empty one (what another worker committed since is read)."""
+    root = session.get_transaction()
+    kept = session.info.get(_KEPT)
+    if kept is None or kept[0] is not root:
+        session.info.pop(_KEPT, None)
+        kept = (root, deque[Document](maxlen=KEPT_ROWS))
+        session.info[_KEPT] = kept
+    return kept[1]
 
 
 def doc_po_numbers(doc: CanonicalDocument) -> list[str]:

@@ -30,7 +30,14 @@ from gateway.outbound.envelopes import edi_delimiters, outbound_filename, readdr
 from gateway.outbound.outbox import queue_outbound
 from gateway.store import messages
 from gateway.store.archive import Archive
-from gateway.store.counters import ST_CONTROL, UNH_REFERENCE, next_value
+from gateway.store.counters import (
+    GS_CONTROL,
+    ISA_CONTROL,
+    ST_CONTROL,
+    UNB_CONTROL,
+    UNH_REFERENCE,
+    next_values,
+)
 from gateway.store.models import Direction, Message, MessageState, utcnow
 
 log = logging.getLogger(__name__)
@@ -65,21 +72,31 @@ def queue_acknowledgement(
         if not interchange.transactions or all(is_acknowledgement(t) for t in interchange.transactions):
             continue
         if parsed.standard == "x12":
-            first_control = next_value(session, profile.name, ST_CONTROL)
-            for _extra in interchange.groups[1:]:
-                next_value(session, profile.name, ST_CONTROL)
+            # one statement for the interchange's numbers: an ST a 997 (one a group answered), a GS
+            # a version (the 997s of one version share a group) and the ISA, in that order
+            reserved = next_values(
+                session,
+                profile.name,
+                {
+                    ST_CONTROL: max(1, len(interchange.groups)),
+                    GS_CONTROL: max(1, len({g.header.version for g in interchange.groups})),
+                    ISA_CONTROL: 1,
+                },
+            )
+            first_control = reserved[ST_CONTROL][0]
             acks = build_997(interchange, parsed.issues, first_control_number=first_control)
             outbound = ack_interchange(
                 interchange, acks, control_number="0", first_group_control_number=1,
                 timestamp=utcnow(), delimiters=delimiters, test=profile.test_indicator,
             )  # fmt: skip
         else:
-            reference = str(next_value(session, profile.name, UNH_REFERENCE))
+            reserved = next_values(session, profile.name, {UNH_REFERENCE: 1, UNB_CONTROL: 1})
+            reference = str(reserved[UNH_REFERENCE][0])
             outbound = build_contrl(
                 interchange, parsed.issues, control_number="0", timestamp=utcnow(),
                 message_reference=reference, delimiters=delimiters,
             )  # fmt: skip
-        payloads.append(readdress(outbound, session, profile))
+        payloads.append(readdress(outbound, session, profile, reserved))
     if not payloads:
         return None
     kind = "997" if parsed.standard == "x12" else "CONTRL"

@@ -8,7 +8,7 @@ transaction, so a number is never used twice, even across restarts and concurren
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -19,7 +19,15 @@ from gateway.edi.edifact.writer import write_edifact
 from gateway.edi.model import Delimiters, OutboundGroup, OutboundInterchange, OutboundTransaction
 from gateway.edi.x12.writer import write_x12
 from gateway.outbound.outbox import OutboundPayload
-from gateway.store.counters import GS_CONTROL, ISA_CONTROL, ST_CONTROL, UNB_CONTROL, UNH_REFERENCE, next_value
+from gateway.store.counters import (
+    GS_CONTROL,
+    ISA_CONTROL,
+    ST_CONTROL,
+    UNB_CONTROL,
+    UNH_REFERENCE,
+    next_value,
+    next_values,
+)
 from gateway.store.models import utcnow
 
 EDIFACT_SYNTAX = "UNOA:3"
@@ -53,6 +61,36 @@ def next_transaction_control(session: Session, profile: PartnerProfile) -> str:
     return str(next_value(session, profile.name, UNH_REFERENCE))
 
 
+#: the counters of one outbound X12 interchange of one transaction, in the order they are taken
+X12_COUNTERS = (ST_CONTROL, GS_CONTROL, ISA_CONTROL)
+#: the same for EDIFACT (UNH reference, UNB control)
+EDIFACT_COUNTERS = (UNH_REFERENCE, UNB_CONTROL)
+
+
+def reserve_envelope(session: Session, profile: PartnerProfile) -> dict[str, list[int]]:
+    """The ST, GS and ISA (EDIFACT: UNH and UNB) numbers of one interchange of one transaction for
+    ``profile``, reserved in one statement (:func:`gateway.store.counters.next_values`); pass them
+    to :func:`build_interchange` as ``reserved``."""
+    names = X12_COUNTERS if profile.standard == "x12" else EDIFACT_COUNTERS
+    return next_values(session, profile.name, dict.fromkeys(names, 1))
+
+
+def transaction_control(profile: PartnerProfile, reserved: Mapping[str, list[int]]) -> str:
+    """The ST02 / UNH1 of :func:`reserve_envelope`'s numbers (four digits at least for X12)."""
+    if profile.standard == "x12":
+        return f"{reserved[ST_CONTROL][0]:04d}"
+    return str(reserved[UNH_REFERENCE][0])
+
+
+def _take(
+    session: Session, profile: PartnerProfile, name: str, reserved: Mapping[str, list[int]] | None
+) -> int:
+    """The reserved number of counter ``name``, or the next one now when none was reserved."""
+    if reserved and reserved.get(name):
+        return reserved[name][0]
+    return next_value(session, profile.name, name)
+
+
 def build_interchange(
     session: Session,
     profile: PartnerProfile,
@@ -60,8 +98,10 @@ def build_interchange(
     transactions: Sequence[OutboundTransaction],
     *,
     timestamp: datetime | None = None,
+    reserved: Mapping[str, list[int]] | None = None,
 ) -> OutboundInterchange:
-    """One interchange from us to ``profile`` holding ``transactions`` in one group."""
+    """One interchange from us to ``profile`` holding ``transactions`` in one group; its GS and
+    ISA (UNB) numbers from ``reserved`` (:func:`reserve_envelope`) or, without, taken now."""
     stamp = timestamp or utcnow()
     delimiters = edi_delimiters(profile)
     ours, theirs = profile.our_identity, profile.identities
@@ -71,7 +111,7 @@ def build_interchange(
             functional_id=functional_id,
             sender_id=ours.x12.application_id,
             receiver_id=theirs.x12.application_id,
-            control_number=str(next_value(session, profile.name, GS_CONTROL)),
+            control_number=str(_take(session, profile, GS_CONTROL, reserved)),
             version=profile.version,
             transactions=list(transactions),
         )
@@ -80,7 +120,7 @@ def build_interchange(
             sender_id=ours.x12.isa_id,
             receiver_qualifier=theirs.x12.isa_qualifier,
             receiver_id=theirs.x12.isa_id,
-            control_number=f"{next_value(session, profile.name, ISA_CONTROL):09d}",
+            control_number=f"{_take(session, profile, ISA_CONTROL, reserved):09d}",
             timestamp=stamp,
             groups=[group],
             version=isa_version(profile.version),
@@ -103,7 +143,7 @@ def build_interchange(
         sender_id=ours.edifact.id,
         receiver_qualifier=theirs.edifact.qualifier or "",
         receiver_id=theirs.edifact.id,
-        control_number=str(next_value(session, profile.name, UNB_CONTROL)),
+        control_number=str(_take(session, profile, UNB_CONTROL, reserved)),
         timestamp=stamp,
         groups=[group],
         version=EDIFACT_SYNTAX,
@@ -114,18 +154,24 @@ def build_interchange(
 
 
 def readdress(
-    interchange: OutboundInterchange, session: Session, profile: PartnerProfile
+    interchange: OutboundInterchange,
+    session: Session,
+    profile: PartnerProfile,
+    reserved: Mapping[str, list[int]] | None = None,
 ) -> OutboundInterchange:
-    """``interchange`` (e.g. an ack built from the inbound envelope) with our control numbers for it."""
+    """``interchange`` (e.g. an ack built from the inbound envelope) with our control numbers for it:
+    from ``reserved`` (one GS number a group, one ISA/UNB) when it holds them, else taken now (a
+    reservation that does not fit is left unused: a gap, never a reuse)."""
+    reserved = reserved or {}
     if profile.standard == "x12":
-        groups = [
-            replace(g, control_number=str(next_value(session, profile.name, GS_CONTROL)))
-            for g in interchange.groups
-        ]
-        number = f"{next_value(session, profile.name, ISA_CONTROL):09d}"
+        gs = list(reserved.get(GS_CONTROL, []))
+        if len(gs) != len(interchange.groups):
+            gs = [next_value(session, profile.name, GS_CONTROL) for _ in interchange.groups]
+        groups = [replace(g, control_number=str(n)) for g, n in zip(interchange.groups, gs, strict=True)]
+        number = f"{_take(session, profile, ISA_CONTROL, reserved):09d}"
     else:
         groups = list(interchange.groups)
-        number = str(next_value(session, profile.name, UNB_CONTROL))
+        number = str(_take(session, profile, UNB_CONTROL, reserved))
     return replace(interchange, control_number=number, groups=groups)
 
 

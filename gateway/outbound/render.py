@@ -24,9 +24,10 @@ from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.outbound.envelopes import (
     build_interchange,
-    next_transaction_control,
     outbound_filename,
+    reserve_envelope,
     to_payload,
+    transaction_control,
 )
 from gateway.outbound.outbox import OutboundPayload, queue_outbound
 from gateway.store.archive import Archive
@@ -89,13 +90,14 @@ def render_edi(
     """
     spec = DOCUMENTS[kind][profile.standard]
     version = version or profile.version
-    control = next_transaction_control(session, profile)
+    reserved = reserve_envelope(session, profile)  # ST, GS and ISA in one statement
+    control = transaction_control(profile, reserved)
     try:
         body = mappings.render(doc, profile.standard, version, spec.document, control, profile.mappings)
     except TranslationError as exc:
         raise RenderError(f"cannot be rendered as {spec.document}: {exc}") from None
     envelope = profile if version == profile.version else profile.model_copy(update={"version": version})
-    interchange = build_interchange(session, envelope, spec.functional, [body])
+    interchange = build_interchange(session, envelope, spec.functional, [body], reserved=reserved)
     filename = outbound_filename(profile, spec.kind, interchange.control_number)
     return to_payload(interchange, profile.standard, filename)
 

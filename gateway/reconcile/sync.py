@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import or_, text
 from sqlmodel import Session, select
 
-from gateway.orders.book import chunks
+from gateway.orders.book import CHUNK, chunks
 from gateway.reconcile.findings import Finding
 from gateway.store.counters import next_value
 from gateway.store.models import AuditEntry, Discrepancy, utcnow
@@ -64,6 +64,8 @@ _FIELDS = (
 )
 #: The column each scope prefix is found by (all indexed but ``rma_number``).
 _SCOPE_COLUMNS = {"po": "po_number", "asn": "shipment_id", "inv": "invoice_number", "rma": "rma_number"}
+#: the scope columns with an index of their own: an ``OR`` of them is still an index lookup each
+_INDEXED = frozenset({"po_number", "shipment_id", "invoice_number"})
 
 
 class DiscrepancyError(ValueError):
@@ -108,6 +110,15 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
+#: one statement: the shared lock on everything first, then each scope's, in sorted order
+_PG_SCOPE_LOCKS = text(
+    "SELECT count(CASE WHEN ks.o = 0 THEN pg_advisory_xact_lock_shared(ks.k) "
+    "ELSE pg_advisory_xact_lock(ks.k) END) "
+    "FROM (SELECT 0 AS o, CAST(:everything AS bigint) AS k "
+    "UNION ALL SELECT 1, unnest(CAST(:keys AS bigint[])) ORDER BY 1, 2) AS ks"
+)
+
+
 def lock_scopes(session: Session, scopes: Iterable[str], *, everything: bool = False) -> None:
     """Serialise work on ``scopes`` (or on ``everything``) with other workers until the transaction ends.
 
@@ -120,17 +131,25 @@ def lock_scopes(session: Session, scopes: Iterable[str], *, everything: bool = F
         if everything:
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(EVERYTHING)})
             return
-        session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": _lock_key(EVERYTHING)})
         keys = sorted({_lock_key(s) for s in scopes})
-        if keys:
-            session.execute(
-                text(
-                    "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(:keys) AS k ORDER BY 1) AS ks"
-                ),
-                {"keys": keys},
-            )
-    elif dialect == "sqlite":
+        session.execute(_PG_SCOPE_LOCKS, {"everything": _lock_key(EVERYTHING), "keys": keys})
+    elif dialect == "sqlite" and not _sqlite_locked(session):
         next_value(session, "_gateway", "reconcile-lock")  # the first write takes SQLite's writer lock
+        session.info[_SQLITE_LOCK] = session.get_transaction()
+
+
+#: ``session.info`` key: the outermost transaction that took SQLite's writer lock for reconciliation
+_SQLITE_LOCK = "gateway.reconcile.sqlite_lock"
+
+
+def _sqlite_locked(session: Session) -> bool:
+    """SQLite's writer lock is held for reconciliation already: taken by :func:`lock_scopes` in this
+    outermost transaction, which is still open on the connection (a savepoint rolled back keeps
+    the lock; only the transaction's end lets it go). Saves a write a hook a message."""
+    if session.info.get(_SQLITE_LOCK) is not session.get_transaction():
+        return False
+    driver = session.connection().connection.driver_connection
+    return bool(getattr(driver, "in_transaction", False))
 
 
 def scope_rows(session: Session, scopes: Collection[str]) -> dict[str, Discrepancy]:
@@ -146,6 +165,12 @@ def scope_rows(session: Session, scopes: Collection[str]) -> dict[str, Discrepan
             other.add(scope)
     rows: dict[str, Discrepancy] = {}
     prefixes = tuple(f"{s}|" for s in scopes)
+    if wanted.keys() <= _INDEXED and sum(map(len, wanted.values())) <= CHUNK:  # the usual: one query
+        either = or_(*(getattr(Discrepancy, c).in_(sorted(v)) for c, v in sorted(wanted.items())))
+        wanted.clear()  # read above
+        for row in session.exec(select(Discrepancy).where(either)).all():
+            if row.key.startswith(prefixes):
+                rows[row.key] = row
     for column, values in wanted.items():
         attr = getattr(Discrepancy, column)
         for batch in chunks(sorted(values)):

@@ -419,9 +419,12 @@ def _claim_for_send(runtime: Runtime, ids: Sequence[int]) -> list[_Outgoing]:
             .returning(col(Message.id)).execution_options(synchronize_session=False)
         )  # fmt: skip
         claimed = sorted(int(i) for i in taken.scalars().all())
-        if claimed:  # loaded once: the re-check at send finds them in the session
-            session.exec(select(Message).where(col(Message.id).in_(claimed))).all()
-        return [_outgoing(session, runtime, message_id) for message_id in claimed]
+        # loaded once, and held: the session keeps only weak references to clean rows, so a
+        # dropped result would be collected and each ``session.get`` below would SELECT again
+        loaded = session.exec(select(Message).where(col(Message.id).in_(claimed))).all() if claimed else []
+        outgoing = [_outgoing(session, runtime, message_id) for message_id in claimed]
+        del loaded
+        return outgoing
 
 
 def _outgoing(session: Session, runtime: Runtime, message_id: int) -> _Outgoing:
@@ -621,7 +624,7 @@ def _sent(runtime: Runtime, mailbox_name: str, done: Sequence[_Delivered]) -> No
                 messages.move(session, message, MessageState.SENT, item.note)
             else:  # a negative async MDN came back before the POST returned: it stays failed
                 messages.note_event(session, message, item.note)
-            invoicing.record_invoice_sent(session, item.id)
+            invoicing.record_invoice_sent(session, item.id, document_types=message.document_types)
         _count_sent(session, rows[done[0].id].partner or "", mailbox_name, len(done))
     for item in done:
         log.info("message %s %s", item.id, item.note)

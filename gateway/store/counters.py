@@ -10,9 +10,18 @@ then sees the new value); SQLite (3.35+) runs it under its single writer lock. T
 is consumed by the caller's transaction: if it rolls back, the number is free again,
 and if it commits, the number is gone for ever (a gap is possible when a caller commits
 the number but not what used it; a reuse never is).
+
+:func:`next_values` reserves several counters of one partner, and several numbers of each, in the
+same one statement (one ``INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE ... RETURNING``): the
+ISA, GS and ST of an outbound interchange cost one round trip, not three. Its rows are written in
+the order given, so its row locks are taken in the order the callers took them one by one (ST,
+then GS, then ISA), and no new lock order between workers appears.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,13 +44,7 @@ def next_value(session: Session, partner: str, name: str, start: int = 1) -> int
     Runs in the session's transaction; the caller commits. Raises
     :class:`NotImplementedError` on a database that is neither SQLite nor PostgreSQL.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        insert = postgresql.insert
-    elif dialect == "sqlite":
-        insert = sqlite.insert  # type: ignore[assignment]
-    else:  # pragma: no cover
-        raise NotImplementedError(f"counters need SQLite or PostgreSQL, not {dialect}")
+    insert = _insert(session)
     table = Counter.__table__  # type: ignore[attr-defined]
     stmt = insert(table).values(partner=partner, name=name, value=start, updated_at=func.now())
     upsert = stmt.on_conflict_do_update(
@@ -49,6 +52,43 @@ def next_value(session: Session, partner: str, name: str, start: int = 1) -> int
         set_={"value": table.c.value + 1, "updated_at": func.now()},
     ).returning(table.c.value)
     return int(session.execute(upsert).scalar_one())
+
+
+def next_values(session: Session, partner: str, counts: Mapping[str, int]) -> dict[str, list[int]]:
+    """Reserve ``counts[name]`` consecutive numbers of each counter ``name`` of ``partner`` in one
+    statement; each counter's numbers, in increasing order (a new counter starts at 1).
+
+    ``{"st": 2, "gs": 1, "isa": 1}`` gives e.g. ``{"st": [7, 8], "gs": [5], "isa": [5]}``, the
+    same numbers :func:`next_value` called four times would give. Counters are taken in the
+    order of ``counts``. Runs in the session's transaction; the caller commits. Raises
+    :class:`ValueError` for a count below 1.
+    """
+    if any(n < 1 for n in counts.values()):
+        raise ValueError(f"counts must be at least 1: {dict(counts)}")
+    if not counts:
+        return {}
+    insert = _insert(session)
+    table = Counter.__table__  # type: ignore[attr-defined]
+    rows = [
+        {"partner": partner, "name": name, "value": n, "updated_at": func.now()} for name, n in counts.items()
+    ]
+    stmt = insert(table).values(rows)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[table.c.partner, table.c.name],
+        set_={"value": table.c.value + stmt.excluded.value, "updated_at": func.now()},
+    ).returning(table.c.name, table.c.value)
+    last = {str(name): int(value) for name, value in session.execute(upsert).all()}
+    return {name: list(range(last[name] - n + 1, last[name] + 1)) for name, n in counts.items()}
+
+
+def _insert(session: Session) -> Callable[..., Any]:
+    """The dialect's ``insert`` (with ``on_conflict_do_update``)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"counters need SQLite or PostgreSQL, not {dialect}")  # pragma: no cover
 
 
 def peek(session: Session, partner: str, name: str) -> int | None:

@@ -179,3 +179,33 @@ def test_a_credit_note_against_an_erp_invoice_carries_the_po_item_ids_and_cases(
         ]
         assert codes == []
         assert note.total == Decimal("300.00")
+
+
+@pytest.mark.parametrize(
+    ("types", "lookups"), [(["997"], 0), (["CONTRL"], 0), (["810"], 4), (["997", "810"], 4)]
+)
+def test_an_acknowledgement_passes_the_recheck_at_send_without_a_lookup(runtime, types, lookups) -> None:
+    """A message of only 997/999/TA1/CONTRL carries nothing the re-check could hold, nor an invoice
+    to record as sent: no statement; any other type (or a mix) is looked at (invoices, PO
+    acknowledgements, the record checks)."""
+    from sqlalchemy import event
+
+    from gateway.invoicing import record_invoice_sent
+    from gateway.outbound.outbox import OutboundPayload, queue_outbound
+    from gateway.service.money import AT_SEND_CHECKS
+
+    payload = OutboundPayload(data=b"ISA*...~", filename="x.edi", standard="x12", document_types=types)
+    statements: list[str] = []
+    with session_scope(runtime.engine) as session:
+        message = queue_outbound(session, runtime.archive, US, None, payload)
+        session.flush()
+        event.listen(runtime.engine, "before_cursor_execute", lambda *a, **k: statements.append(a[2]))
+        check = prepare_for_send(
+            session, runtime.partners, runtime.mappings, runtime.archive, int(message.id),
+            record_checks=AT_SEND_CHECKS,
+        )  # fmt: skip
+        assert not check.blocked and not check.rerendered
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == lookups, statements
+        statements.clear()
+        assert record_invoice_sent(session, int(message.id), document_types=types) == []
+        assert len([s for s in statements if "documents" in s]) == (1 if lookups else 0), statements

@@ -174,3 +174,82 @@ def test_sync_on_each_backend(any_engine) -> None:
         reconcile_stored(session, partners, (WH, asn("ASN-1", {"1": 24})))
         (row,) = all_rows(session)
         assert (row.kind, row.status) == ("over_shipment", "resolved")
+
+
+def test_sqlite_reconciliation_lock_is_taken_once_a_transaction_and_held(engine, db_url) -> None:
+    """On SQLite :func:`lock_scopes` writes once a transaction (its writer lock then stays held,
+    through a savepoint rolled back, to the commit): a second call writes nothing, another
+    connection still cannot write, and the next transaction takes the lock again."""
+    import sqlite3
+
+    from gateway.reconcile.sync import lock_scopes
+    from gateway.store.counters import peek
+
+    writes: list[str] = []
+    event.listen(
+        engine, "before_cursor_execute", lambda *a, **k: writes.append(a[2]) if "counters" in a[2] else None
+    )
+    path = db_url.removeprefix("sqlite:///")
+    with Session(engine) as session:
+        lock_scopes(session, ["po:P1"])
+        nested = session.begin_nested()
+        lock_scopes(session, ["po:P2"])
+        nested.rollback()
+        lock_scopes(session, ["po:P3"])
+        assert len(writes) == 1
+        other = sqlite3.connect(path, timeout=0)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("UPDATE counters SET value = value WHERE name = 'reconcile-lock'")
+        other.close()
+        session.commit()
+        lock_scopes(session, ["po:P1"])
+        assert len(writes) == 2
+        session.commit()
+    with Session(engine) as session:
+        assert peek(session, "_gateway", "reconcile-lock") == 2
+
+
+def test_scope_rows_of_several_columns_in_one_query(session, partners) -> None:
+    """The discrepancies of PO and shipment scopes together are read in one statement, the same rows."""
+    from gateway.reconcile.sync import scope_rows
+
+    reconcile_stored(session, partners, (US, po()), (WH, asn("ASN-1", {"1": 30})))
+    (row,) = all_rows(session)
+    scopes = [f"po:{row.po_number}", "asn:ASN-1", "asn:NONE", "inv:NONE"]
+    seen: list[str] = []
+    listener = lambda *a, **k: seen.append(a[2])  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listener)
+    try:
+        rows = scope_rows(session, scopes)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listener)
+    assert len([s for s in seen if "discrepancies" in s]) == 1
+    assert set(rows) == {row.key} and rows[row.key] is row
+    assert set(scope_rows(session, ["asn:NONE"])) == set()
+
+
+def test_postgresql_scope_locks_in_one_statement(any_engine) -> None:
+    """On PostgreSQL one statement takes the shared lock on everything and each scope's exclusive one."""
+    from sqlalchemy import text
+
+    from gateway.reconcile.sync import EVERYTHING, _lock_key, lock_scopes
+
+    if any_engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    seen: list[str] = []
+    event.listen(any_engine, "before_cursor_execute", lambda *a, **k: seen.append(a[2]))
+    with Session(any_engine) as session:
+        session.execute(text("SELECT 1"))
+        seen.clear()
+        lock_scopes(session, ["po:P1", "asn:A", "po:P1"])
+        assert len(seen) == 1
+        held = session.execute(
+            text(
+                "SELECT (classid::bigint << 32) | objid::bigint, mode FROM pg_locks "
+                "WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            )
+        ).all()
+        assert sorted(held) == sorted(
+            [(_lock_key(EVERYTHING), "ShareLock"), (_lock_key("po:P1"), "ExclusiveLock"),
+             (_lock_key("asn:A"), "ExclusiveLock")]
+        )  # fmt: skip

@@ -98,6 +98,31 @@ def test_bundles_take_the_rows_the_session_holds(engine: Engine) -> None:
         assert bundles["P0000007"].po is not None and bundles["P0000007"].po.doc.po_number == "P0000007"
 
 
+def test_bundles_loaded_once_are_not_read_again_in_the_same_transaction(engine: Engine) -> None:
+    """The hooks each load the bundles they need, nothing holding the previous hook's: the rows stay
+    held for the transaction (the identity map alone holds them weakly), so the second load reads
+    ids only; the next transaction reads them again."""
+    import gc
+
+    _store(engine, _pos(1, 20))
+    numbers = [f"P{n:07d}" for n in range(1, 21)]
+    with session_scope(engine) as session:
+        with statements(engine) as seen:
+            load_bundles(session, numbers)  # its result dropped at once
+        assert sum("documents.data" in s for s in seen) == 1
+        gc.collect()
+        with statements(engine) as seen:
+            bundles = load_bundles(session, numbers)
+        assert not any("documents.data" in s for s in seen)
+        assert bundles["P0000003"].po is not None
+        session.commit()
+        del bundles
+        gc.collect()
+        with statements(engine) as seen:
+            load_bundles(session, numbers)  # a new transaction: what another worker wrote is seen
+        assert sum("documents.data" in s for s in seen) == 1
+
+
 def test_a_document_is_read_again_when_its_data_changes(engine: Engine) -> None:
     _store(engine, [po("P1")])
     with session_scope(engine) as session:

@@ -99,7 +99,9 @@ def _per_interchange(session: Session, message: Message, context: Context) -> li
         return []
     digests = interchange_digests(path, [int(o or 0) for o in offsets])
     decided = {o["interchange"] for o in message.interchanges or [] if o.get("decision") == "new"}
-    session.exec(delete(InterchangeSeen).where(col(InterchangeSeen.message_id) == message.id))
+    if message.interchanges:  # a run before got this far (its rows, if any, go; ours come next)
+        session.exec(delete(InterchangeSeen).where(col(InterchangeSeen.message_id) == message.id))
+    # else none can exist: only this function writes them, with ``message.interchanges``, in one transaction
     outcomes: list[dict[str, Any]] = []
     for place, (header, digest) in enumerate(zip(headers, digests, strict=True), start=1):
         identity = {
