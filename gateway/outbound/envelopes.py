@@ -82,6 +82,15 @@ def transaction_control(profile: PartnerProfile, reserved: Mapping[str, list[int
     return str(reserved[UNH_REFERENCE][0])
 
 
+def transaction_controls(session: Session, profile: PartnerProfile, count: int) -> list[str]:
+    """``count`` ST02s / UNH1s for ``profile``, reserved in one statement (X12: four digits at least)."""
+    if count < 1:
+        return []
+    name = ST_CONTROL if profile.standard == "x12" else UNH_REFERENCE
+    numbers = next_values(session, profile.name, {name: count})[name]
+    return [f"{n:04d}" if profile.standard == "x12" else str(n) for n in numbers]
+
+
 def _take(
     session: Session, profile: PartnerProfile, name: str, reserved: Mapping[str, list[int]] | None
 ) -> int:

@@ -28,6 +28,7 @@ from gateway.outbound.envelopes import (
     reserve_envelope,
     to_payload,
     transaction_control,
+    transaction_controls,
 )
 from gateway.outbound.outbox import OutboundPayload, queue_outbound
 from gateway.store.archive import Archive
@@ -158,8 +159,8 @@ def render_transactions(
     spec = DOCUMENTS[kind][profile.standard]
     version = version or profile.version
     out = Rendered([], {}, {})
-    for index, doc in enumerate(docs):
-        control = next_transaction_control(session, profile)
+    controls = transaction_controls(session, profile, len(docs))  # one statement for the batch
+    for index, (doc, control) in enumerate(zip(docs, controls, strict=True)):
         try:
             body = mappings.render(doc, profile.standard, version, spec.document, control, profile.mappings)
         except TranslationError as exc:
