@@ -91,6 +91,13 @@ def any_engine(any_db_url: str) -> Iterator[Engine]:
     yield from _engine(any_db_url)
 
 
+@pytest.fixture
+def pg_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated PostgreSQL schema (for what only PostgreSQL has; mark the test ``NEEDS_PG``)."""
+    for url in _url("postgresql", tmp_path):
+        yield from _engine(url)
+
+
 PROFILES = {
     "amazon-us": """\
         name: amazon-us

@@ -21,6 +21,7 @@ from gateway.reconcile import (
     set_discrepancy_status,
 )
 from gateway.store.models import AuditEntry, Discrepancy
+from tests.conftest import NEEDS_PG
 from tests.money.conftest import asn, invoice, po, reconcile_stored, store
 
 US, WH, ERP = "amazon-us", "warehouse", "erp"
@@ -228,14 +229,14 @@ def test_scope_rows_of_several_columns_in_one_query(session, partners) -> None:
     assert set(scope_rows(session, ["asn:NONE"])) == set()
 
 
-def test_postgresql_scope_locks_in_one_statement(any_engine) -> None:
+@NEEDS_PG
+def test_postgresql_scope_locks_in_one_statement(pg_engine) -> None:
     """On PostgreSQL one statement takes the shared lock on everything and each scope's exclusive one."""
     from sqlalchemy import text
 
     from gateway.reconcile.sync import EVERYTHING, _lock_key, lock_scopes
 
-    if any_engine.dialect.name != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
+    any_engine = pg_engine
     seen: list[str] = []
     event.listen(any_engine, "before_cursor_execute", lambda *a, **k: seen.append(a[2]))
     with Session(any_engine) as session:
