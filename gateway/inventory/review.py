@@ -16,8 +16,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from gateway.config import PartnerDirectory
-from gateway.inventory.send import InventoryFeedError, Outcome, cancel_held, send_inventory_feed
+from gateway.inventory.send import InventoryFeedError, Outcome, send_inventory_feed
 from gateway.mapping.registry import MappingRegistry
+from gateway.outbound.outbox import cancel_held
 from gateway.store.archive import Archive
 from gateway.store.models import AuditEntry, InventoryFeedRecord
 

@@ -27,10 +27,10 @@ from gateway.invoicing.checks import Reason
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.availability import availability_source, latest_availability
 from gateway.outbound.envelopes import next_transaction_control
+from gateway.outbound.outbox import cancel_held
 from gateway.outbound.render import RenderError, render_and_queue
-from gateway.store import messages
 from gateway.store.archive import Archive
-from gateway.store.models import InventoryFeedRecord, Message, MessageState, utcnow
+from gateway.store.models import InventoryFeedRecord, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +51,6 @@ class Outcome:
     @property
     def queued(self) -> bool:
         return self.record.status == "queued"
-
-
-def cancel_held(session: Session, message_id: int | None, actor: str, why: str) -> None:
-    """Cancel message ``message_id`` if it is held ``blocked`` at send (a queued or sent one is left)."""
-    message = session.get(Message, message_id) if message_id else None
-    if message is not None and message.state == MessageState.BLOCKED.value:
-        messages.move(session, message, MessageState.CANCELLED, why, actor=actor)
 
 
 def send_inventory_feed(

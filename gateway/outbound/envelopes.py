@@ -56,9 +56,12 @@ def isa_version(version: str) -> str:
 
 def next_transaction_control(session: Session, profile: PartnerProfile) -> str:
     """The next ST02 / UNH1 for ``profile`` (four digits at least for X12)."""
-    if profile.standard == "x12":
-        return f"{next_value(session, profile.name, ST_CONTROL):04d}"
-    return str(next_value(session, profile.name, UNH_REFERENCE))
+    return transaction_controls(session, profile, 1)[0]
+
+
+def _control_text(profile: PartnerProfile, number: int) -> str:
+    """An ST02 (four digits at least) or UNH1 as written."""
+    return f"{number:04d}" if profile.standard == "x12" else str(number)
 
 
 #: the counters of one outbound X12 interchange of one transaction, in the order they are taken
@@ -77,9 +80,7 @@ def reserve_envelope(session: Session, profile: PartnerProfile) -> dict[str, lis
 
 def transaction_control(profile: PartnerProfile, reserved: Mapping[str, list[int]]) -> str:
     """The ST02 / UNH1 of :func:`reserve_envelope`'s numbers (four digits at least for X12)."""
-    if profile.standard == "x12":
-        return f"{reserved[ST_CONTROL][0]:04d}"
-    return str(reserved[UNH_REFERENCE][0])
+    return _control_text(profile, reserved[ST_CONTROL if profile.standard == "x12" else UNH_REFERENCE][0])
 
 
 def transaction_controls(session: Session, profile: PartnerProfile, count: int) -> list[str]:
@@ -88,7 +89,7 @@ def transaction_controls(session: Session, profile: PartnerProfile, count: int) 
         return []
     name = ST_CONTROL if profile.standard == "x12" else UNH_REFERENCE
     numbers = next_values(session, profile.name, {name: count})[name]
-    return [f"{n:04d}" if profile.standard == "x12" else str(n) for n in numbers]
+    return [_control_text(profile, n) for n in numbers]
 
 
 def _take(

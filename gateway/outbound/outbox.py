@@ -80,3 +80,10 @@ def queue_outbound(
     session.flush()
     log.info("queued %s for %s (%d bytes, message %s)", payload.filename, partner, stored.size, message.id)
     return message
+
+
+def cancel_held(session: Session, message_id: int | None, actor: str, why: str) -> None:
+    """Cancel message ``message_id`` if it is held ``blocked`` at send (a queued or sent one is left)."""
+    message = session.get(Message, message_id) if message_id else None
+    if message is not None and message.state == MessageState.BLOCKED.value:
+        messages.move(session, message, MessageState.CANCELLED, why, actor=actor)

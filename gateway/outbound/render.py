@@ -93,12 +93,10 @@ def render_edi(
     version = version or profile.version
     reserved = reserve_envelope(session, profile)  # ST, GS and ISA in one statement
     control = transaction_control(profile, reserved)
-    try:
-        body = mappings.render(doc, profile.standard, version, spec.document, control, profile.mappings)
-    except TranslationError as exc:
-        raise RenderError(f"cannot be rendered as {spec.document}: {exc}") from None
-    envelope = profile if version == profile.version else profile.model_copy(update={"version": version})
-    interchange = build_interchange(session, envelope, spec.functional, [body], reserved=reserved)
+    body = _render_body(mappings, profile, doc, spec.document, version, control)
+    interchange = build_interchange(
+        session, _enveloped(profile, version), spec.functional, [body], reserved=reserved
+    )
     filename = outbound_filename(profile, spec.kind, interchange.control_number)
     return to_payload(interchange, profile.standard, filename)
 
@@ -162,9 +160,9 @@ def render_transactions(
     controls = transaction_controls(session, profile, len(docs))  # one statement for the batch
     for index, (doc, control) in enumerate(zip(docs, controls, strict=True)):
         try:
-            body = mappings.render(doc, profile.standard, version, spec.document, control, profile.mappings)
-        except TranslationError as exc:
-            out.failed[index] = RenderError(f"cannot be rendered as {spec.document}: {exc}")
+            body = _render_body(mappings, profile, doc, spec.document, version, control)
+        except RenderError as exc:
+            out.failed[index] = exc
             continue
         out.ok[index] = body
         out.transactions.append(body)
@@ -190,8 +188,9 @@ def queue_transactions(
     profile = partners.get(partner)
     spec = DOCUMENTS[kind][profile.standard]
     version = version or profile.version
-    envelope = profile if version == profile.version else profile.model_copy(update={"version": version})
-    interchange = build_interchange(session, envelope, spec.functional, list(transactions))
+    interchange = build_interchange(
+        session, _enveloped(profile, version), spec.functional, list(transactions)
+    )
     payload = to_payload(
         interchange, profile.standard, outbound_filename(profile, spec.kind, interchange.control_number)
     )
@@ -200,3 +199,23 @@ def queue_transactions(
         session, archive, partner, mailbox_for(partners, partner), payload,
         document_ids=document_ids, actor=actor, note=note,
     )  # fmt: skip
+
+
+def _render_body(
+    mappings: MappingRegistry,
+    profile: PartnerProfile,
+    doc: BaseModel,
+    document: str,
+    version: str,
+    control: str,
+) -> OutboundTransaction:
+    """``doc`` through the partner's outbound mapping as one transaction numbered ``control``."""
+    try:
+        return mappings.render(doc, profile.standard, version, document, control, profile.mappings)
+    except TranslationError as exc:
+        raise RenderError(f"cannot be rendered as {document}: {exc}") from None
+
+
+def _enveloped(profile: PartnerProfile, version: str) -> PartnerProfile:
+    """``profile`` with the envelope version ``version`` (the profile itself when it is its own)."""
+    return profile if version == profile.version else profile.model_copy(update={"version": version})

@@ -18,10 +18,10 @@ from sqlmodel import Session
 
 from gateway.config import PartnerDirectory
 from gateway.mapping.registry import MappingRegistry
+from gateway.outbound.outbox import cancel_held
 from gateway.shipping.send import Outcome, ShipNoticeError, send_ship_notice
-from gateway.store import messages
 from gateway.store.archive import Archive
-from gateway.store.models import AuditEntry, Message, MessageState, ShipNoticeRecord
+from gateway.store.models import AuditEntry, ShipNoticeRecord
 
 BLOCKED = "blocked"
 
@@ -54,13 +54,6 @@ def _audit(session: Session, actor: str, action: str, record: ShipNoticeRecord, 
     )  # fmt: skip
 
 
-def _cancel_held(session: Session, message_id: int | None, actor: str, why: str) -> None:
-    """Cancel message ``message_id`` if it is held ``blocked`` at send (a queued or sent one is left)."""
-    message = session.get(Message, message_id) if message_id else None
-    if message is not None and message.state == MessageState.BLOCKED.value:
-        messages.move(session, message, MessageState.CANCELLED, why, actor=actor)
-
-
 def approve_ship_notice(
     session: Session,
     partners: PartnerDirectory,
@@ -88,7 +81,7 @@ def approve_ship_notice(
         _audit(session, actor, "ship_notice.approve_refused", record, text)
         raise ShipNoticeReviewError(f"ship notice {record_id} still fails: {text}")
     if held != outcome.record.message_id:
-        _cancel_held(session, held, actor, f"replaced by message {outcome.record.message_id} on approval")
+        cancel_held(session, held, actor, f"replaced by message {outcome.record.message_id} on approval")
     _audit(session, actor, "ship_notice.approved", outcome.record, None)
     session.flush()
     return outcome
@@ -101,7 +94,7 @@ def cancel_ship_notice(session: Session, record_id: int, *, actor: str, reason: 
     record = _blocked(session, record_id, "cancelled")
     record.status = "cancelled"
     session.add(record)
-    _cancel_held(session, record.message_id, actor, f"cancelled: {reason}")
+    cancel_held(session, record.message_id, actor, f"cancelled: {reason}")
     _audit(session, actor, "ship_notice.cancelled", record, reason)
     session.flush()
     return record
