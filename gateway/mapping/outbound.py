@@ -45,6 +45,12 @@ class FieldRef:
 
     def get(self, item: Any, root: Any) -> Any:
         value = root if self.root else item
+        if not self.filters:  # the common case: a plain dotted path
+            for part in self.parts:
+                if value is None:
+                    return None
+                value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+            return value
         last = len(self.parts) - 1
         for i, part in enumerate(self.parts):
             if value is None:
@@ -150,6 +156,27 @@ class SegmentSpec:
     when: Condition | None = None
     always: bool = False
     children: list[SegmentSpec] | None = None
+    #: what rendering needs of ``elements``, worked out once on first use (:func:`_plan`)
+    plan: _SegmentPlan | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _SegmentPlan:
+    """A segment's elements as rendering reads them: each with whether it varies, and the
+    ``with:`` pairs (an element written only when the other has a value)."""
+
+    elements: tuple[tuple[ElementSpec, bool], ...]
+    varying: bool
+    withs: tuple[tuple[int, int | None, int, int | None], ...]
+
+
+def _plan(spec: SegmentSpec) -> _SegmentPlan:
+    plan = spec.plan
+    if plan is None:
+        elements = tuple((el, el.varies) for el in spec.elements)
+        withs = tuple((el.element, el.component, *el.with_) for el in spec.elements if el.with_ is not None)
+        plan = spec.plan = _SegmentPlan(elements, any(v for _el, v in elements), withs)
+    return plan
 
 
 def _key(value: Any) -> str:
@@ -163,6 +190,8 @@ def _key(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, Decimal):
@@ -200,29 +229,35 @@ class _Render:
             self.emit(spec.children, item, index, where)
         if spec.tag is None:
             return
+        plan = _plan(spec)
         values: dict[int, dict[int | None, str]] = {}
-        varying = False
         filled = False
-        for el in spec.elements:
-            text = self.element(el, item, index, where, spec)
-            if el.varies:
-                varying = True
+        element = self.element
+        for el, varies in plan.elements:
+            text = element(el, item, index, where, spec)
             if text:
-                values.setdefault(el.element, {})[el.component] = text
-                filled = filled or el.varies
-        if varying and not filled and not spec.always:
+                parts = values.get(el.element)
+                if parts is None:
+                    values[el.element] = {el.component: text}
+                else:
+                    parts[el.component] = text
+                filled = filled or varies
+        if plan.varying and not filled and not spec.always:
             return
-        for el in spec.elements:
-            if el.with_ is not None and not values.get(el.with_[0], {}).get(el.with_[1]):
-                values.get(el.element, {}).pop(el.component, None)
+        for number, component, other, other_component in plan.withs:
+            if not values.get(other, {}).get(other_component):
+                values.get(number, {}).pop(component, None)
         self.out.append(_build(spec.tag, values))
 
     def element(self, el: ElementSpec, item: Any, index: int, where: str, spec: SegmentSpec) -> str:
         try:
-            if el.const is not None:
+            # an element has exactly one source (the compiler checks): a field, the most common, first
+            if el.field is not None:
+                value: Any = el.field.get(item, self.root)
+            elif el.const is not None:
                 return _text(el.const)
-            if el.index:
-                value: Any = index
+            elif el.index:
+                value = index
             elif el.count is not None:
                 value = len(el.count.get(item, self.root) or ())
             elif el.sum is not None:
@@ -234,9 +269,8 @@ class _Render:
                     value = Decimal(1)
                     for f in factors:
                         value *= Decimal(f)
-            else:
-                assert el.field is not None
-                value = el.field.get(item, self.root)
+            else:  # pragma: no cover - the compiler gives every element a source
+                raise ValueError(f"{el.key} has no source")
             if value is None or value == "":
                 if el.default is not None:
                     return _text(el.default)
