@@ -162,10 +162,12 @@ class SegmentSpec:
 
 @dataclass(frozen=True, slots=True)
 class _SegmentPlan:
-    """A segment's elements as rendering reads them: each with whether it varies, and the
-    ``with:`` pairs (an element written only when the other has a value)."""
+    """A segment's elements as rendering reads them, and the ``with:`` pairs (an element written
+    only when the other has a value). Each element comes with whether it varies, its text when it
+    is a constant, and its field when it is a plain one (no default, ``required``, conversion or
+    code list: the value's text, or nothing); the others take :meth:`_Render.element`."""
 
-    elements: tuple[tuple[ElementSpec, bool], ...]
+    elements: tuple[tuple[ElementSpec, bool, str | None, FieldRef | None], ...]
     varying: bool
     withs: tuple[tuple[int, int | None, int, int | None], ...]
 
@@ -173,10 +175,24 @@ class _SegmentPlan:
 def _plan(spec: SegmentSpec) -> _SegmentPlan:
     plan = spec.plan
     if plan is None:
-        elements = tuple((el, el.varies) for el in spec.elements)
+        elements = tuple((el, el.varies, _const_text(el), _plain_field(el)) for el in spec.elements)
         withs = tuple((el.element, el.component, *el.with_) for el in spec.elements if el.with_ is not None)
-        plan = spec.plan = _SegmentPlan(elements, any(v for _el, v in elements), withs)
+        plan = spec.plan = _SegmentPlan(elements, any(e[1] for e in elements), withs)
     return plan
+
+
+def _const_text(el: ElementSpec) -> str | None:
+    if el.const is None:
+        return None
+    try:
+        return _text(el.const)
+    except (ValueError, ArithmeticError, TypeError):
+        return None  # left to the general path, which names the element
+
+
+def _plain_field(el: ElementSpec) -> FieldRef | None:
+    plain = el.default is None and not el.required and not el.calls and el.code is None
+    return el.field if plain else None
 
 
 def _key(value: Any) -> str:
@@ -187,6 +203,14 @@ def _key(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _plain_text(value: Any) -> str | None:
+    """:func:`_text`, or ``None`` where it raises."""
+    try:
+        return _text(value)
+    except (ValueError, ArithmeticError, TypeError):
+        return None
 
 
 def _text(value: Any) -> str:
@@ -232,9 +256,17 @@ class _Render:
         plan = _plan(spec)
         values: dict[int, dict[int | None, str]] = {}
         filled = False
-        element = self.element
-        for el, varies in plan.elements:
-            text = element(el, item, index, where, spec)
+        root = self.root
+        for el, varies, const, plain in plan.elements:
+            if const is not None:
+                text = const
+            elif plain is not None:
+                value = plain.get(item, root)
+                found = "" if value is None or value == "" else _plain_text(value)
+                # where the value has no text, the general path raises the error that names it
+                text = found if found is not None else self.element(el, item, index, where, spec)
+            else:
+                text = self.element(el, item, index, where, spec)
             if text:
                 parts = values.get(el.element)
                 if parts is None:
