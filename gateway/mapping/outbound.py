@@ -163,22 +163,45 @@ class SegmentSpec:
 @dataclass(frozen=True, slots=True)
 class _SegmentPlan:
     """A segment's elements as rendering reads them, and the ``with:`` pairs (an element written
-    only when the other has a value). Each element comes with whether it varies, its text when it
-    is a constant, and its field when it is a plain one (no default, ``required``, conversion or
-    code list: the value's text, or nothing); the others take :meth:`_Render.element`."""
+    only when the other has a value). Each element comes with its key (the element number in a
+    ``simple`` segment, one without components; else ``(element, component)``), whether it
+    varies, its text when it is a constant, and its field when it is a plain one (no default,
+    ``required``, conversion or code list: the value's text, or nothing); the others take
+    :meth:`_Render.element`."""
 
-    elements: tuple[tuple[ElementSpec, bool, str | None, FieldRef | None], ...]
+    elements: tuple[tuple[ElementSpec, Any, bool, str | None, FieldRef | None], ...]
     varying: bool
-    withs: tuple[tuple[int, int | None, int, int | None], ...]
+    withs: tuple[tuple[Any, Any], ...]
+    simple: bool
 
 
 def _plan(spec: SegmentSpec) -> _SegmentPlan:
     plan = spec.plan
     if plan is None:
-        elements = tuple((el, el.varies, _const_text(el), _plain_field(el)) for el in spec.elements)
-        withs = tuple((el.element, el.component, *el.with_) for el in spec.elements if el.with_ is not None)
-        plan = spec.plan = _SegmentPlan(elements, any(e[1] for e in elements), withs)
+        numbers = [el.element for el in spec.elements]
+        simple = len(set(numbers)) == len(numbers) and all(
+            el.component is None and (el.with_ is None or el.with_[1] is None) for el in spec.elements
+        )
+        plan = spec.plan = make_plan(spec, simple)
     return plan
+
+
+def make_plan(spec: SegmentSpec, simple: bool) -> _SegmentPlan:
+    """``spec``'s plan; ``simple`` (one text per element number, no components) keys the texts by
+    element number and writes the segment at once, else by (element, component) through
+    :func:`_build` (the tests compare the two on segments that could take either)."""
+
+    def key(number: int, component: int | None) -> Any:
+        return number if simple else (number, component)
+
+    elements = tuple(
+        (el, key(el.element, el.component), el.varies, _const_text(el), _plain_field(el))
+        for el in spec.elements
+    )
+    withs = tuple(
+        (key(el.element, el.component), key(*el.with_)) for el in spec.elements if el.with_ is not None
+    )
+    return _SegmentPlan(elements, any(e[2] for e in elements), withs, simple)
 
 
 def _const_text(el: ElementSpec) -> str | None:
@@ -254,10 +277,10 @@ class _Render:
         if spec.tag is None:
             return
         plan = _plan(spec)
-        values: dict[int, dict[int | None, str]] = {}
+        texts: dict[Any, str] = {}  # by the plan's keys: only elements that have a text
         filled = False
         root = self.root
-        for el, varies, const, plain in plan.elements:
+        for el, key, varies, const, plain in plan.elements:
             if const is not None:
                 text = const
             elif plain is not None:
@@ -268,17 +291,20 @@ class _Render:
             else:
                 text = self.element(el, item, index, where, spec)
             if text:
-                parts = values.get(el.element)
-                if parts is None:
-                    values[el.element] = {el.component: text}
-                else:
-                    parts[el.component] = text
+                texts[key] = text
                 filled = filled or varies
         if plan.varying and not filled and not spec.always:
             return
-        for number, component, other, other_component in plan.withs:
-            if not values.get(other, {}).get(other_component):
-                values.get(number, {}).pop(component, None)
+        for key, other in plan.withs:
+            if other not in texts:
+                texts.pop(key, None)
+        if plan.simple:
+            last = max(texts, default=0)
+            self.out.append([spec.tag, *(texts.get(number, "") for number in range(1, last + 1))])
+            return
+        values: dict[int, dict[int | None, str]] = {}
+        for (number, component), text in texts.items():
+            values.setdefault(number, {})[component] = text
         self.out.append(_build(spec.tag, values))
 
     def element(self, el: ElementSpec, item: Any, index: int, where: str, spec: SegmentSpec) -> str:
