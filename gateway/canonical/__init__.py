@@ -11,32 +11,80 @@ contract with ``doc.to_json_dict()`` and read back with :func:`document_from_jso
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from gateway.canonical.availability import Availability, AvailabilityLine
-from gateway.canonical.base import CanonicalDocument, CanonicalModel
-from gateway.canonical.invoice import Invoice, InvoiceLine
-from gateway.canonical.parties import PARTY_ROLES, AllowanceCharge, ItemIds, Party, Tax, Terms
-from gateway.canonical.po_acknowledgement import AckLine, PoAcknowledgement
-from gateway.canonical.purchase_order import OrderLine, PurchaseOrder
-from gateway.canonical.receipt import Receipt, ReceiptLine
-from gateway.canonical.remittance import Adjustment, Remittance, RemittanceLine, RemittanceParty
-from gateway.canonical.return_authorization import ReturnAuthorization, ReturnLine
-from gateway.canonical.shipment import Package, PackageContent, Shipment, ShipmentLine, ShipmentOrder
+if TYPE_CHECKING:
+    from gateway.canonical.availability import Availability, AvailabilityLine
+    from gateway.canonical.base import CanonicalDocument, CanonicalModel
+    from gateway.canonical.invoice import Invoice, InvoiceLine
+    from gateway.canonical.parties import PARTY_ROLES, AllowanceCharge, ItemIds, Party, Tax, Terms
+    from gateway.canonical.po_acknowledgement import AckLine, PoAcknowledgement
+    from gateway.canonical.purchase_order import OrderLine, PurchaseOrder
+    from gateway.canonical.receipt import Receipt, ReceiptLine
+    from gateway.canonical.remittance import Adjustment, Remittance, RemittanceLine, RemittanceParty
+    from gateway.canonical.return_authorization import ReturnAuthorization, ReturnLine
+    from gateway.canonical.shipment import Package, PackageContent, Shipment, ShipmentLine, ShipmentOrder
 
-DOCUMENT_TYPES: dict[str, type[CanonicalDocument]] = {
-    cls.type_key: cls
-    for cls in (
-        PurchaseOrder,
-        Shipment,
-        Invoice,
-        ReturnAuthorization,
-        Receipt,
-        Remittance,
-        PoAcknowledgement,
-        Availability,
-    )
+#: each name this package exports -> the module that defines it. A module is imported the first
+#: time one of its names is asked for (PEP 562): building the pydantic models is most of what
+#: importing them costs, and ``acorn translate`` of an 850 needs the purchase order's alone.
+_HOMES: dict[str, str] = {
+    **dict.fromkeys(("Availability", "AvailabilityLine"), "availability"),
+    **dict.fromkeys(("CanonicalDocument", "CanonicalModel"), "base"),
+    **dict.fromkeys(("Invoice", "InvoiceLine"), "invoice"),
+    **dict.fromkeys(("PARTY_ROLES", "AllowanceCharge", "ItemIds", "Party", "Tax", "Terms"), "parties"),
+    **dict.fromkeys(("AckLine", "PoAcknowledgement"), "po_acknowledgement"),
+    **dict.fromkeys(("OrderLine", "PurchaseOrder"), "purchase_order"),
+    **dict.fromkeys(("Receipt", "ReceiptLine"), "receipt"),
+    **dict.fromkeys(("Adjustment", "Remittance", "RemittanceLine", "RemittanceParty"), "remittance"),
+    **dict.fromkeys(("ReturnAuthorization", "ReturnLine"), "return_authorization"),
+    **dict.fromkeys(("Package", "PackageContent", "Shipment", "ShipmentLine", "ShipmentOrder"), "shipment"),
 }
+
+#: each document ``type`` key -> the module and class of its document
+_DOCUMENTS: dict[str, tuple[str, str]] = {
+    "purchase_order": ("purchase_order", "PurchaseOrder"),
+    "shipment": ("shipment", "Shipment"),
+    "invoice": ("invoice", "Invoice"),
+    "return_authorization": ("return_authorization", "ReturnAuthorization"),
+    "receipt": ("receipt", "Receipt"),
+    "remittance": ("remittance", "Remittance"),
+    "po_acknowledgement": ("po_acknowledgement", "PoAcknowledgement"),
+    "availability": ("availability", "Availability"),
+}
+
+
+def _load(module: str, name: str) -> Any:
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+class DocumentTypes(Mapping[str, "type[CanonicalDocument]"]):
+    """Each document ``type`` key (``purchase_order``...) and its class, imported when asked for."""
+
+    def __getitem__(self, key: str) -> type[CanonicalDocument]:
+        module, name = _DOCUMENTS[key]
+        cls: type[CanonicalDocument] = _load(module, name)
+        return cls
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_DOCUMENTS)
+
+    def __len__(self) -> int:
+        return len(_DOCUMENTS)
+
+
+DOCUMENT_TYPES: Mapping[str, type[CanonicalDocument]] = DocumentTypes()
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = _load(module, name)
+    globals()[name] = value  # asked once
+    return value
 
 
 def document_from_json(data: dict[str, Any]) -> CanonicalDocument:
@@ -46,10 +94,9 @@ def document_from_json(data: dict[str, Any]) -> CanonicalDocument:
     a document that does not validate.
     """
     kind = data.get("type") if isinstance(data, dict) else None
-    cls = DOCUMENT_TYPES.get(kind) if isinstance(kind, str) else None
-    if cls is None:
+    if not isinstance(kind, str) or kind not in _DOCUMENTS:
         raise ValueError(f"unknown document type {kind!r}; expected one of {', '.join(DOCUMENT_TYPES)}")
-    return cls.from_json_dict(data)
+    return DOCUMENT_TYPES[kind].from_json_dict(data)
 
 
 __all__ = [

@@ -24,10 +24,8 @@ from pathlib import Path
 
 import click
 
-from gateway.canonical.xml import CanonicalXmlError, from_xml
+from gateway.canonical.sniff import looks_like_xml
 from gateway.common.yamlfile import line_of
-from gateway.config import ConfigError, ConfigProblem, PartnerDirectory, load_partners
-from gateway.config.source import read_yaml
 from gateway.mapping import MappingError, MappingRegistry, default_root
 from gateway.mapping.loader import resolve
 from gateway.mapping.translate import (
@@ -37,7 +35,6 @@ from gateway.mapping.translate import (
     iter_translated,
     translate_payload,
 )
-from gateway.service.xml_inbound import looks_like_xml
 
 #: ``--mappings DIR``, the same on every command
 mappings_option = click.option(
@@ -83,6 +80,9 @@ def partner_overlays(partner: str, partners: Path, mappings: Path) -> list[str]:
     partners), or when a listed overlay is not found under ``mappings`` (naming the profile
     file and line).
     """
+    from gateway.config import ConfigError, ConfigProblem, PartnerDirectory, load_partners
+    from gateway.config.source import read_yaml
+
     directory = load_partners(partners) if partners.is_dir() else PartnerDirectory([])
     if partner not in directory:
         known = ", ".join(directory.names()) or "none"
@@ -113,6 +113,8 @@ def partner_overlays(partner: str, partners: Path, mappings: Path) -> list[str]:
 
 def _overlays_of(partner: str, root: Path | None) -> list[str]:
     """:func:`partner_overlays` for this command line, or exit 2 with its problems."""
+    from gateway.config import ConfigError  # the partner profiles' models: only with --partner
+
     mappings, partners = _folders(root)
     try:
         return partner_overlays(partner, partners, mappings)
@@ -165,6 +167,8 @@ def _translated_items(
 ) -> Iterator[Translated | Problem]:
     """The documents and problems of ``file``: EDI as a stream, canonical XML checked whole."""
     if looks_like_xml(file):  # canonical XML from an ERP: checked by the XSD and the model
+        from gateway.canonical.xml import CanonicalXmlError, from_xml  # lxml: only for XML
+
         try:
             doc = from_xml(file.read_bytes())
         except CanonicalXmlError as exc:
@@ -234,6 +238,8 @@ def test_command(update: bool, root: Path | None) -> None:
     A pair with a ``NAME.partner`` file (one partner name) is translated with that partner's
     overlays; an unknown partner or a profile that does not validate fails the pair.
     """
+    from gateway.config import ConfigError
+
     registry, partners = _registry(root)
     folder = registry.root / "tests"
     cases = sorted(folder.rglob("*.edi")) if folder.is_dir() else []

@@ -13,12 +13,12 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from gateway.canonical.sniff import is_xml
 from gateway.edi.detect import sniff, strip_preamble
 from gateway.edi.edifact.tokenizer import tokenize as edifact_tokenize
 from gateway.edi.errors import EdiError
 from gateway.edi.model import Delimiters
 from gateway.edi.x12.tokenizer import tokenize as x12_tokenize
-from gateway.service.xml_inbound import is_xml
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 import copy
 import logging
 import os
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +29,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from gateway.canonical import DOCUMENT_TYPES
-from gateway.canonical.ship_notice import ShipNotice
-from gateway.common.yamlfile import MarkedDict, MarkedList, YamlError, line_of, load_yaml_file, marked
+from gateway.common.yamlfile import (
+    MarkedDict,
+    MarkedList,
+    YamlError,
+    line_of,
+    load_yaml_file,
+    load_yaml_text,
+    marked,
+)
 from gateway.edi.model import OutboundTransaction, Transaction
 from gateway.mapping.checks import Checker
 from gateway.mapping.codes import CodeList
@@ -59,6 +67,44 @@ def read_mapping_yaml(path: Path) -> Any:
         raise MappingError(exc.problems) from None
 
 
+#: the keys that say what a mapping serves (what :class:`~gateway.mapping.registry.MappingRegistry`
+#: reads of every file to choose one)
+HEAD_KEYS = ("standard", "document", "direction", "versions", "overlay")
+_HEAD_LINE = re.compile(r"(?:standard|document|direction|versions|overlay)\s*:")
+
+
+def read_mapping_head(path: Path) -> Any:
+    """The :data:`HEAD_KEYS` of a mapping file, read from their own top-level lines only.
+
+    A registry reads what every file serves but compiles only the mapping it is asked for, so
+    it need not build the whole tree of each file: the lines of a head key (its line at the
+    left margin and the indented or ``-`` lines under it) are read by the same YAML loader, as
+    a document of their own. Where that cannot be trusted to give what the whole file gives (a
+    head key written another way, such as quoted, or a snippet that is not a mapping), the whole
+    file is read (:func:`read_mapping_yaml`, whose errors name the file and line).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return read_mapping_yaml(path)  # the whole read reports it
+    kept: list[str] = []
+    keeping = False
+    for line in text.splitlines():
+        if line[:1] not in ("", " ", "\t", "#", "-"):  # a top-level key, or other top-level text
+            keeping = _HEAD_LINE.match(line) is not None
+        elif line.startswith(("---", "...")):
+            keeping = False
+        if keeping:
+            kept.append(line)
+    try:
+        head = load_yaml_text("\n".join(kept), str(path)) if kept else None
+    except YamlError:
+        head = None
+    if not isinstance(head, dict) or any(key not in head and key in text for key in HEAD_KEYS):
+        return read_mapping_yaml(path)
+    return head
+
+
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
 CODES_SUBDIR = "codes"
 _MAX_OVERLAY_DEPTH = 8
@@ -70,10 +116,29 @@ def default_root() -> Path:
     return Path(env) if env else MAPPINGS_DIR
 
 
-def canonical_models() -> dict[str, type[BaseModel]]:
+class CanonicalModels(MappingABC[str, type[BaseModel]]):
     """The canonical document types by name (``purchase_order`` -> ``PurchaseOrder``), and the
-    outbound layouts (``ship_notice``: a shipment with its HL hierarchy laid out)."""
-    return {**DOCUMENT_TYPES, "ship_notice": ShipNotice}
+    outbound layouts (``ship_notice``: a shipment with its HL hierarchy laid out); each class is
+    imported when a mapping names it (see :data:`gateway.canonical.DOCUMENT_TYPES`)."""
+
+    def __getitem__(self, key: str) -> type[BaseModel]:
+        if key == "ship_notice":
+            from gateway.canonical.ship_notice import ShipNotice
+
+            return ShipNotice
+        return DOCUMENT_TYPES[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from DOCUMENT_TYPES
+        yield "ship_notice"
+
+    def __len__(self) -> int:
+        return len(DOCUMENT_TYPES) + 1
+
+
+def canonical_models() -> MappingABC[str, type[BaseModel]]:
+    """The canonical models a mapping may name: :class:`CanonicalModels`."""
+    return CanonicalModels()
 
 
 @dataclass
@@ -481,7 +546,7 @@ def compile_tree(
     ck.problems.extend(shared_problems)
     tables = {**shared, **(tree.get("codes") or {})}
     ck.codes = {name: CodeList.build(name, dict(table)) for name, table in tables.items()}
-    all_models = dict(models) if models is not None else canonical_models()
+    all_models = models if models is not None else canonical_models()
     model = all_models.get(header.canonical)
     if model is None:
         known = ", ".join(sorted(all_models)) or "none"

@@ -31,7 +31,7 @@ from gateway.mapping.loader import (
     load_mapping,
     load_shared_codes,
     partner_chain,
-    read_mapping_yaml,
+    read_mapping_head,
     resolve,
 )
 from gateway.mapping.versions import probes, rank
@@ -96,7 +96,7 @@ class MappingRegistry:
             if set(path.relative_to(self.root).parts[:-1]) & _SKIP_DIRS:
                 continue
             try:
-                head = read_mapping_yaml(path)
+                head = read_mapping_head(path)
             except MappingError as exc:
                 self.problems.extend(exc.problems)
                 continue
@@ -106,7 +106,7 @@ class MappingRegistry:
                 if not head.get("versions"):
                     continue  # a partner overlay: applied on request only
                 try:
-                    base = read_mapping_yaml(self._find(str(head["overlay"])))
+                    base = read_mapping_head(self._find(str(head["overlay"])))
                 except MappingError:
                     continue
                 head = {**base, "versions": head["versions"]}

@@ -11,7 +11,6 @@ acknowledgement for XML.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from gateway.canonical import CanonicalDocument
@@ -19,26 +18,12 @@ from gateway.canonical.xml import CanonicalXmlError, from_xml
 from gateway.config import PartnerDirectory, PartnerProfile
 from gateway.service.errors import StageCode, StageError
 
-#: bytes read to tell XML from EDI
-_SNIFF = 64
-
 
 class XmlRefused(StageError):
     """A canonical XML message that cannot be taken: a stage error of the parse stage."""
 
     def __init__(self, code: StageCode, message: str, position: dict[str, Any] | None = None) -> None:
         super().__init__(code, message, position, stage="parse")
-
-
-def is_xml(data: bytes) -> bool:
-    """Whether ``data`` starts like XML (``<``, after a byte-order mark and white space); EDI never does."""
-    return data[:_SNIFF].removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
-
-
-def looks_like_xml(path: Path) -> bool:
-    """:func:`is_xml` for a file, reading only its first bytes."""
-    with path.open("rb") as handle:
-        return is_xml(handle.read(_SNIFF))
 
 
 def mailbox_owner(

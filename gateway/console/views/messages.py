@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlmodel import col, select
 
+from gateway.canonical.sniff import is_xml
 from gateway.console import actions, overview
 from gateway.console.auth import requires
 from gateway.console.context import current_user, db, int_arg, runtime
@@ -25,7 +26,6 @@ from gateway.console.queries import (
 from gateway.console.rawview import raw_lines
 from gateway.console.suspectdiff import DiffLine, interchange_diff
 from gateway.edi import EdiError, parse
-from gateway.service.xml_inbound import is_xml
 from gateway.store.archive import ArchiveCorrupted
 from gateway.store.models import (
     Document,

@@ -69,7 +69,8 @@ def dictionary(standard: str) -> Dictionary | None:
         return None
     name = f"{standard}.yaml"
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return _parse(yaml.safe_load(text), f"{_SOURCE_DIR}/{name}")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed: ~5x faster
+    return _parse(yaml.load(text, Loader=loader), f"{_SOURCE_DIR}/{name}")
 
 
 def segment(standard: str, tag: str) -> SegmentDef | None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from gateway.canonical.sniff import looks_like_xml
 from gateway.common.text import escape_text
 from gateway.edi import EdiError, ParsedFile, read_events
 from gateway.edi.document import collect
@@ -31,7 +32,7 @@ from gateway.service.errors import StageCode, StageError
 from gateway.service.pipeline import checkpoint
 from gateway.service.pipeline.context import Context, Step, where
 from gateway.service.pipeline.identify import parsed_by
-from gateway.service.xml_inbound import looks_like_xml, read_xml_message
+from gateway.service.xml_inbound import read_xml_message
 from gateway.store.models import Message, MessageState
 
 #: states a crashed run leaves a message in, whose checkpoint a new run takes up
