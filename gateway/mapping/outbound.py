@@ -45,6 +45,12 @@ class FieldRef:
 
     def get(self, item: Any, root: Any) -> Any:
         value = root if self.root else item
+        if not self.filters:  # the common case: a plain dotted path
+            for part in self.parts:
+                if value is None:
+                    return None
+                value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+            return value
         last = len(self.parts) - 1
         for i, part in enumerate(self.parts):
             if value is None:
@@ -150,6 +156,66 @@ class SegmentSpec:
     when: Condition | None = None
     always: bool = False
     children: list[SegmentSpec] | None = None
+    #: what rendering needs of ``elements``, worked out once on first use (:func:`_plan`)
+    plan: _SegmentPlan | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _SegmentPlan:
+    """A segment's elements as rendering reads them, and the ``with:`` pairs (an element written
+    only when the other has a value). Each element comes with its key (the element number in a
+    ``simple`` segment, one without components; else ``(element, component)``), whether it
+    varies, its text when it is a constant, and its field when it is a plain one (no default,
+    ``required``, conversion or code list: the value's text, or nothing); the others take
+    :meth:`_Render.element`."""
+
+    elements: tuple[tuple[ElementSpec, Any, bool, str | None, FieldRef | None], ...]
+    varying: bool
+    withs: tuple[tuple[Any, Any], ...]
+    simple: bool
+
+
+def _plan(spec: SegmentSpec) -> _SegmentPlan:
+    plan = spec.plan
+    if plan is None:
+        numbers = [el.element for el in spec.elements]
+        simple = len(set(numbers)) == len(numbers) and all(
+            el.component is None and (el.with_ is None or el.with_[1] is None) for el in spec.elements
+        )
+        plan = spec.plan = make_plan(spec, simple)
+    return plan
+
+
+def make_plan(spec: SegmentSpec, simple: bool) -> _SegmentPlan:
+    """``spec``'s plan; ``simple`` (one text per element number, no components) keys the texts by
+    element number and writes the segment at once, else by (element, component) through
+    :func:`_build` (the tests compare the two on segments that could take either)."""
+
+    def key(number: int, component: int | None) -> Any:
+        return number if simple else (number, component)
+
+    elements = tuple(
+        (el, key(el.element, el.component), el.varies, _const_text(el), _plain_field(el))
+        for el in spec.elements
+    )
+    withs = tuple(
+        (key(el.element, el.component), key(*el.with_)) for el in spec.elements if el.with_ is not None
+    )
+    return _SegmentPlan(elements, any(e[2] for e in elements), withs, simple)
+
+
+def _const_text(el: ElementSpec) -> str | None:
+    if el.const is None:
+        return None
+    try:
+        return _text(el.const)
+    except (ValueError, ArithmeticError, TypeError):
+        return None  # left to the general path, which names the element
+
+
+def _plain_field(el: ElementSpec) -> FieldRef | None:
+    plain = el.default is None and not el.required and not el.calls and el.code is None
+    return el.field if plain else None
 
 
 def _key(value: Any) -> str:
@@ -162,7 +228,17 @@ def _key(value: Any) -> str:
     return str(value)
 
 
+def _plain_text(value: Any) -> str | None:
+    """:func:`_text`, or ``None`` where it raises."""
+    try:
+        return _text(value)
+    except (ValueError, ArithmeticError, TypeError):
+        return None
+
+
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, Decimal):
@@ -200,29 +276,46 @@ class _Render:
             self.emit(spec.children, item, index, where)
         if spec.tag is None:
             return
-        values: dict[int, dict[int | None, str]] = {}
-        varying = False
+        plan = _plan(spec)
+        texts: dict[Any, str] = {}  # by the plan's keys: only elements that have a text
         filled = False
-        for el in spec.elements:
-            text = self.element(el, item, index, where, spec)
-            if el.varies:
-                varying = True
+        root = self.root
+        for el, key, varies, const, plain in plan.elements:
+            if const is not None:
+                text = const
+            elif plain is not None:
+                value = plain.get(item, root)
+                found = "" if value is None or value == "" else _plain_text(value)
+                # where the value has no text, the general path raises the error that names it
+                text = found if found is not None else self.element(el, item, index, where, spec)
+            else:
+                text = self.element(el, item, index, where, spec)
             if text:
-                values.setdefault(el.element, {})[el.component] = text
-                filled = filled or el.varies
-        if varying and not filled and not spec.always:
+                texts[key] = text
+                filled = filled or varies
+        if plan.varying and not filled and not spec.always:
             return
-        for el in spec.elements:
-            if el.with_ is not None and not values.get(el.with_[0], {}).get(el.with_[1]):
-                values.get(el.element, {}).pop(el.component, None)
+        for key, other in plan.withs:
+            if other not in texts:
+                texts.pop(key, None)
+        if plan.simple:
+            last = max(texts, default=0)
+            self.out.append([spec.tag, *(texts.get(number, "") for number in range(1, last + 1))])
+            return
+        values: dict[int, dict[int | None, str]] = {}
+        for (number, component), text in texts.items():
+            values.setdefault(number, {})[component] = text
         self.out.append(_build(spec.tag, values))
 
     def element(self, el: ElementSpec, item: Any, index: int, where: str, spec: SegmentSpec) -> str:
         try:
-            if el.const is not None:
+            # an element has exactly one source (the compiler checks): a field, the most common, first
+            if el.field is not None:
+                value: Any = el.field.get(item, self.root)
+            elif el.const is not None:
                 return _text(el.const)
-            if el.index:
-                value: Any = index
+            elif el.index:
+                value = index
             elif el.count is not None:
                 value = len(el.count.get(item, self.root) or ())
             elif el.sum is not None:
@@ -234,9 +327,8 @@ class _Render:
                     value = Decimal(1)
                     for f in factors:
                         value *= Decimal(f)
-            else:
-                assert el.field is not None
-                value = el.field.get(item, self.root)
+            else:  # pragma: no cover - the compiler gives every element a source
+                raise ValueError(f"{el.key} has no source")
             if value is None or value == "":
                 if el.default is not None:
                     return _text(el.default)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from gateway.store import messages
@@ -75,8 +76,10 @@ def queue_outbound(
         next_attempt_at=now,
     )
     messages.add(session, message, MessageState.QUEUED, note or "queued", actor=actor)
-    for document_id in document_ids:
-        session.add(DocumentMessage(document_id=document_id, message_id=message.id, role="sent"))  # type: ignore[arg-type]
+    if document_ids:  # one INSERT for the links (a batch's 855s: 200 documents to one message)
+        link = {"message_id": message.id, "role": "sent", "created_at": now}
+        links = [{"document_id": i, **link} for i in document_ids]
+        session.execute(insert(DocumentMessage.__table__), links)  # type: ignore[attr-defined]
     session.flush()
     log.info("queued %s for %s (%d bytes, message %s)", payload.filename, partner, stored.size, message.id)
     return message

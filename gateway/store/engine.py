@@ -58,7 +58,13 @@ def is_postgresql(engine: Engine) -> bool:
 
 @contextmanager
 def session_scope(engine: Engine, **kwargs: Any) -> Iterator[Session]:
-    """A session that commits when the block ends normally and rolls back when it raises."""
+    """A session that commits when the block ends normally and rolls back when it raises.
+
+    Closing it also empties ``session.info`` (what the transaction kept there: the rows the order
+    book holds, the pending timeline events): a session is part of reference cycles, so what it
+    keeps would otherwise wait for a full collection of the garbage collector (on a large file
+    about a batch of documents a session: +58 MiB peak RSS, docs/performance.md).
+    """
     kwargs.setdefault("expire_on_commit", False)
     session = Session(engine, **kwargs)
     try:
@@ -69,3 +75,4 @@ def session_scope(engine: Engine, **kwargs: Any) -> Iterator[Session]:
         raise
     finally:
         session.close()
+        session.info.clear()

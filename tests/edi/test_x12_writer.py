@@ -13,7 +13,7 @@ from gateway.edi import parse
 from gateway.edi.document import ParsedFile
 from gateway.edi.model import Delimiters, OutboundGroup, OutboundInterchange, OutboundTransaction
 from gateway.edi.x12.delimiters import ISA_LENGTH
-from gateway.edi.x12.writer import serialize_segments, write_x12
+from gateway.edi.x12.writer import _segment_text, serialize_segments, write_x12
 
 WHEN = datetime(2026, 11, 23, 9, 5)
 STAR = Delimiters(element="*", component=">", segment="~", repetition="^")
@@ -293,3 +293,25 @@ def test_random_interchanges_round_trip(ic: OutboundInterchange) -> None:
     assert d.repetition == (ic.delimiters.repetition if ic.version == "00501" else None)
     assert int(header.control_number) == int(ic.control_number)
     assert [g.header.version for g in parsed.interchanges[0].groups] == [g.version for g in ic.groups]
+
+
+# --- the writer's fast path (every element a str, no separator) against the checked one -------
+
+SUFFIXED = Delimiters(element="*", component=">", segment="~", repetition="^", suffix="\n")
+_VALUES = st.text(st.sampled_from(list("AB09 *>~^:+'")), max_size=4)
+_ELEMENTS = st.one_of(_VALUES, st.lists(_VALUES, min_size=1, max_size=3), st.integers(0, 99))
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["BIG", "N1", "PO1"]), st.lists(_ELEMENTS, max_size=5)), max_size=4)
+)
+def test_the_fast_path_writes_or_refuses_as_the_checked_path(raw: list[tuple[str, list]]) -> None:
+    segments = [[tag, *values] for tag, values in raw]
+    try:
+        expected = "".join(_segment_text(s, SUFFIXED) + "~\n" for s in segments)
+    except ValueError as exc:
+        with pytest.raises(ValueError) as refused:
+            serialize_segments(segments, SUFFIXED)
+        assert str(refused.value) == str(exc)
+        return
+    assert serialize_segments(segments, SUFFIXED) == expected

@@ -6,8 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway.mapping import MappingError, TranslationError, load_mapping
+from gateway.mapping.outbound import FieldRef
 
 OUT = """
 version: 1
@@ -263,3 +266,22 @@ def test_the_invoic_line_total_is_the_sum_of_the_line_amounts_as_written() -> No
     moa = [seg[1] for seg in body if seg[0] == "MOA"]
     assert [m[1] for m in moa if m[0] == "203"] == ["1.13", "1.10", "1.13"]
     assert [m[1] for m in moa if m[0] == "79"] == ["3.36"]
+
+
+# --- a plain dotted field's fast read against the general one (with empty filters) -----------
+
+_NAMES = st.sampled_from(["a", "b", "lines"])
+_TREES = st.recursive(
+    st.one_of(st.none(), st.text(max_size=3), st.integers()),
+    lambda inner: st.dictionaries(_NAMES, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(_TREES, _TREES, st.lists(_NAMES, min_size=1, max_size=3), st.booleans())
+def test_a_plain_field_reads_as_the_general_path(
+    item: object, root: object, parts: list[str], at_root: bool
+) -> None:
+    fast = FieldRef(tuple(parts), at_root)
+    general = FieldRef(tuple(parts), at_root, filters=(None,) * len(parts))
+    assert fast.get(item, root) == general.get(item, root)

@@ -20,6 +20,7 @@ from gateway.canonical import Invoice
 from gateway.edi import parse
 from gateway.mapping import MappingRegistry, default_root
 from gateway.mapping.emit import Envelope, write_documents
+from gateway.mapping.outbound import make_plan
 
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
 rates = st.decimals(min_value=Decimal(0), max_value=Decimal(30), places=1)
@@ -173,3 +174,24 @@ def test_render_write_parse_translate_gives_the_same_invoice(
     assert parsed.ok, parsed.errors
     (tx,) = parsed.transactions
     assert registry.translate(tx).model_dump() == invoice.model_dump()
+
+
+def _nested(specs: list) -> None:
+    """Every segment of ``specs`` planned the general way (texts by element and component)."""
+    for spec in specs:
+        if spec.tag is not None:
+            spec.plan = make_plan(spec, simple=False)
+        _nested(spec.children or [])
+
+
+@pytest.mark.parametrize(
+    "standard,version,document", [("x12", "004010", "810"), ("edifact", "D96A", "INVOIC")]
+)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_simple_segments_render_as_the_general_path(standard, version, document, data) -> None:
+    invoice = Invoice.model_validate(data.draw(invoices(standard == "edifact")))
+    fast = MappingRegistry(default_root()).select(standard, version, document, "outbound")
+    general = MappingRegistry(default_root()).select(standard, version, document, "outbound")
+    _nested(general.segments)
+    assert fast.render(invoice).segments == general.render(invoice).segments

@@ -26,6 +26,19 @@ def test_session_scope_commits_and_rolls_back(engine) -> None:
         assert [m.sha256 for m in s.exec(select(Message)).all()] == ["1" * 64]
 
 
+def test_a_closed_session_keeps_nothing_in_its_info(engine) -> None:
+    """What a transaction kept in ``session.info`` is let go with the session (a session is in
+    reference cycles: kept, it would wait for a full garbage collection)."""
+    kept = [Message(direction="in", sha256="3" * 64, archive_path="z")]
+    with session_scope(engine) as s:
+        s.info["kept"] = kept
+    assert s.info == {}
+    with pytest.raises(Boom), session_scope(engine) as s:
+        s.info["kept"] = kept
+        raise Boom
+    assert s.info == {}
+
+
 def test_sqlite_file_settings(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'db.sqlite3'}")
     with engine.connect() as conn:

@@ -60,21 +60,36 @@ def serialize_segments(segments: Iterable[Segment], delimiters: Delimiters) -> s
 
     Raises ``ValueError`` when an element or component holds a separator it may not.
     """
-    element, component = delimiters.element, delimiters.component
-    end = delimiters.segment + delimiters.suffix
+    element, terminator = delimiters.element, delimiters.segment
+    end = terminator + delimiters.suffix
     out: list[str] = []
     for segment in segments:
         if not segment or not isinstance(segment[0], str) or not segment[0].isalnum():
             raise ValueError(f"a segment needs a tag of letters and digits, got {segment[:1]!r}")
-        parts = [segment[0]]
-        for i, value in enumerate(segment[1:], 1):
-            where = f"{segment[0]}{i:02d}"
-            if isinstance(value, list):
-                parts.append(component.join(_text(str(c), delimiters, where, True) for c in value))
-            else:
-                parts.append(_text(str(value), delimiters, where, False))
-        out.append(element.join(parts) + end)
+        # The common case first: every element a str, no separator in any (one search of the joined
+        # text); anything else (a composite, a non-str value, a separator) takes the checked path.
+        try:
+            text = element.join(segment)  # a TypeError for a composite (a list) or a number
+        except TypeError:
+            text = None
+        if text is not None and text.count(element) == len(segment) - 1 and terminator not in text:
+            out.append(text + end)
+            continue
+        out.append(_segment_text(segment, delimiters) + end)
     return "".join(out)
+
+
+def _segment_text(segment: Segment, delimiters: Delimiters) -> str:
+    """One segment's text, each element checked (the error names the first element at fault)."""
+    element, component = delimiters.element, delimiters.component
+    parts = [segment[0]]
+    for i, value in enumerate(segment[1:], 1):
+        where = f"{segment[0]}{i:02d}"
+        if isinstance(value, list):
+            parts.append(component.join(_text(str(c), delimiters, where, True) for c in value))
+        else:
+            parts.append(_text(str(value), delimiters, where, False))
+    return element.join(parts)
 
 
 def _pad(value: str, index: int) -> str:

@@ -25,6 +25,7 @@ from typing import Unpack
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from gateway.common.heap import roomy_heap
 from gateway.service.errors import StageCode, StageError
 from gateway.service.hooks import STORED_HOOKS, Hook
 from gateway.service.pipeline import outcomes
@@ -94,7 +95,8 @@ def process(
     leaving the message a minute for the periodic retry.
     """
     for attempt in range(BUSY_RETRIES + 1):
-        summary, busy = _process_once(runtime, message_id, actor, hooks)
+        with roomy_heap():  # a batch's objects die young: few full collections (gateway.common.heap)
+            summary, busy = _process_once(runtime, message_id, actor, hooks)
         if not busy:
             return summary
         if attempt == BUSY_RETRIES:
