@@ -46,7 +46,7 @@ from gateway.invoicing.state import UNCHECKED_TYPES, record_reasons
 from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.acknowledgement import precheck
-from gateway.orders.book import is_live, load_bundles, safe_load
+from gateway.orders.book import PoBundle, is_live, load_bundles, safe_load
 from gateway.outbound.outbox import OutboundPayload
 from gateway.reconcile import run_scopes, scopes_of
 from gateway.store import messages
@@ -112,11 +112,15 @@ def carried_invoices(session: Session, message_id: int) -> list[Document]:
     return list(session.exec(query).all())
 
 
-def duplicate_reasons(session: Session, row: Document, doc: Invoice) -> list[Reason]:
-    """``duplicate_invoice``: another live invoice bills the same shipment of the same PO."""
+def duplicate_reasons(
+    session: Session, row: Document, doc: Invoice, bundle: PoBundle | None = None
+) -> list[Reason]:
+    """``duplicate_invoice``: another live invoice bills the same shipment of the same PO
+    (``bundle``: the PO's order book, when the caller has it)."""
     if doc.kind != "invoice" or not doc.shipment_id:
         return []
-    bundle = load_bundles(session, [doc.po_number])[doc.po_number]
+    if bundle is None:
+        bundle = load_bundles(session, [doc.po_number])[doc.po_number]
     others = [
         x
         for x in bundle.invoices
@@ -219,10 +223,12 @@ def prepare_for_send(
             result.reasons.append(Reason("document_unreadable", f"document {row.id} no longer loads"))
             continue
         loaded.append((row, doc))
-        reasons = compliance_reasons(session, partners, row, doc, today=today)
+        bundle = load_bundles(session, [doc.po_number])[doc.po_number]  # the store as it is now
+        reasons = compliance_reasons(session, partners, row, doc, today=today, bundle=bundle)
         rules = partners.get(row.partner).rules.invoice if row.partner in partners else None
         if (rules is None or rules.on(DUPLICATE)) and DUPLICATE not in {r.code for r in reasons}:
-            reasons += duplicate_reasons(session, row, doc)  # the finding's own sentence, if found, is kept
+            # the finding's own sentence, if found, is kept
+            reasons += duplicate_reasons(session, row, doc, bundle)
         result.reasons += reasons
     if result.blocked:
         _block(session, partners, message, [row for row, _ in loaded], result.reasons, today)
