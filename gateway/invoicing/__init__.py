@@ -8,7 +8,8 @@ States of an invoice or credit note we build (``Document.status``)::
 
 - :func:`check_invoice` runs every compliance pre-check (:mod:`gateway.invoicing.checks`)
   and stores the reasons (``invoice_checks`` table); a failing invoice is ``blocked`` and is
-  never sent: :func:`queue_invoice` re-checks right before rendering.
+  never sent: :func:`queue_invoice` re-checks right before rendering (unless its caller
+  has just checked it in the same transaction).
 - :func:`queue_invoice` renders through the partner's outbound mapping (X12 810 or EDIFACT
   INVOIC, per ``invoice.format`` or the partner's standard) or as canonical XML, wraps it in
   an interchange with the partner's control numbers and queues it in the outbox, linked to
@@ -45,6 +46,7 @@ from gateway.invoicing.state import (
     queue_invoice,
     record_invoice_ack,
     record_invoice_sent,
+    record_invoices_sent,
 )
 from gateway.invoicing.views import InvoiceView, invoice_json, list_invoices
 
@@ -66,5 +68,6 @@ __all__ = [
     "queue_invoice",
     "record_invoice_ack",
     "record_invoice_sent",
+    "record_invoices_sent",
     "render_payload",
 ]

@@ -46,7 +46,7 @@ from gateway.invoicing.state import UNCHECKED_TYPES, record_reasons
 from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.orders.acknowledgement import precheck
-from gateway.orders.book import is_live, load_bundles, safe_load
+from gateway.orders.book import PoBundle, is_live, load_bundles, safe_load
 from gateway.outbound.outbox import OutboundPayload
 from gateway.reconcile import run_scopes, scopes_of
 from gateway.store import messages
@@ -100,23 +100,29 @@ RecordCheck = Callable[
 ]
 
 
-def carried_invoices(session: Session, message_id: int) -> list[Document]:
-    """The invoice and credit note documents outbound message ``message_id`` carries."""
+def _carried(session: Session, message_id: int) -> tuple[list[Document], list[Document]]:
+    """The invoices (and credit notes) and the PO acknowledgements outbound message ``message_id``
+    carries, in id order: one query for both."""
     query = (
         select(Document)
         .join(DocumentMessage, col(DocumentMessage.document_id) == Document.id)
         .where(DocumentMessage.message_id == message_id, DocumentMessage.role == "sent")
-        .where(Document.type == "invoice")
+        .where(col(Document.type).in_(("invoice", "po_acknowledgement")))
         .order_by(col(Document.id))
     )
-    return list(session.exec(query).all())
+    rows = list(session.exec(query).all())
+    return [r for r in rows if r.type == "invoice"], [r for r in rows if r.type == "po_acknowledgement"]
 
 
-def duplicate_reasons(session: Session, row: Document, doc: Invoice) -> list[Reason]:
-    """``duplicate_invoice``: another live invoice bills the same shipment of the same PO."""
+def duplicate_reasons(
+    session: Session, row: Document, doc: Invoice, bundle: PoBundle | None = None
+) -> list[Reason]:
+    """``duplicate_invoice``: another live invoice bills the same shipment of the same PO
+    (``bundle``: the PO's order book, when the caller has it)."""
     if doc.kind != "invoice" or not doc.shipment_id:
         return []
-    bundle = load_bundles(session, [doc.po_number])[doc.po_number]
+    if bundle is None:
+        bundle = load_bundles(session, [doc.po_number])[doc.po_number]
     others = [
         x
         for x in bundle.invoices
@@ -206,9 +212,9 @@ def prepare_for_send(
     if message.document_types and set(message.document_types) <= UNCHECKED_TYPES:
         return result  # an acknowledgement: no invoice, PO acknowledgement or record to re-check
     now = now or utcnow()
-    rows = carried_invoices(session, message_id)
+    rows, acknowledgements = _carried(session, message_id)
     if not rows:
-        if not _check_acknowledgements(session, message, result):
+        if not _check_acknowledgements(session, message, acknowledgements, result):
             _check_records(session, partners, mappings, archive, message, now, record_checks, result)
         return result
     today = today or now.date()
@@ -219,10 +225,12 @@ def prepare_for_send(
             result.reasons.append(Reason("document_unreadable", f"document {row.id} no longer loads"))
             continue
         loaded.append((row, doc))
-        reasons = compliance_reasons(session, partners, row, doc, today=today)
+        bundle = load_bundles(session, [doc.po_number])[doc.po_number]  # the store as it is now
+        reasons = compliance_reasons(session, partners, row, doc, today=today, bundle=bundle)
         rules = partners.get(row.partner).rules.invoice if row.partner in partners else None
         if (rules is None or rules.on(DUPLICATE)) and DUPLICATE not in {r.code for r in reasons}:
-            reasons += duplicate_reasons(session, row, doc)  # the finding's own sentence, if found, is kept
+            # the finding's own sentence, if found, is kept
+            reasons += duplicate_reasons(session, row, doc, bundle)
         result.reasons += reasons
     if result.blocked:
         _block(session, partners, message, [row for row, _ in loaded], result.reasons, today)
@@ -286,18 +294,13 @@ def _hold(session: Session, message: Message, reasons: list[Reason]) -> None:
     log.warning("message %s blocked at send: %s", message.id, text)
 
 
-def _check_acknowledgements(session: Session, message: Message, result: SendCheck) -> bool:
-    """The PO acknowledgements ``message`` carries, pre-checked again against their PO as stored now
-    (:func:`gateway.orders.acknowledgement.precheck`: the cost echoed is the PO's, nothing confirmed
-    past the ordered quantity); one that fails blocks the message and goes back to ``blocked``.
-    ``False``: the message carries no acknowledgement."""
-    query = (
-        select(Document)
-        .join(DocumentMessage, col(DocumentMessage.document_id) == Document.id)
-        .where(DocumentMessage.message_id == message.id, DocumentMessage.role == "sent")
-        .where(Document.type == "po_acknowledgement")
-    )
-    rows = list(session.exec(query).all())
+def _check_acknowledgements(
+    session: Session, message: Message, rows: list[Document], result: SendCheck
+) -> bool:
+    """The PO acknowledgements ``message`` carries (``rows``), pre-checked again against their PO as
+    stored now (:func:`gateway.orders.acknowledgement.precheck`: the cost echoed is the PO's, nothing
+    confirmed past the ordered quantity); one that fails blocks the message and goes back to
+    ``blocked``. ``False``: the message carries no acknowledgement."""
     for row in rows:
         ack = safe_load(row)
         po = load_bundles(session, [row.business_key])[row.business_key].po

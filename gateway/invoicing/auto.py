@@ -101,6 +101,7 @@ def on_documents_stored(
             built.append(invoice_row)
             if invoice_row.status not in ("draft", "blocked"):
                 continue
+            # checked here, outside the savepoint: a blocked one keeps its reasons; queued on that check
             check_invoice(session, partners, int(invoice_row.id), today=today)  # type: ignore[arg-type]
             settings = partners.get(invoice_row.partner).invoice
             if settings is not None and settings.mode == "automatic" and invoice_row.status == "draft":
@@ -114,6 +115,7 @@ def on_documents_stored(
                             int(invoice_row.id),  # type: ignore[arg-type]
                             actor,
                             today=today,
+                            checked=True,
                         )
                 except InvoicingError as exc:
                     log.warning("invoice %s not sent: %s", invoice_row.invoice_number, exc)

@@ -75,13 +75,21 @@ class _Reasons:
 
 
 def compliance_reasons(
-    session: Session, partners: PartnerDirectory, row: Document, invoice: Invoice, *, today: date
+    session: Session,
+    partners: PartnerDirectory,
+    row: Document,
+    invoice: Invoice,
+    *,
+    today: date,
+    bundle: PoBundle | None = None,
 ) -> list[Reason]:
-    """Every reason ``invoice`` (stored as ``row``) may not be sent; empty when it may."""
+    """Every reason ``invoice`` (stored as ``row``) may not be sent; empty when it may. ``bundle``:
+    its PO's order book as the caller loaded it a moment ago in this transaction (else loaded here)."""
     profile = partners.get(row.partner) if row.partner in partners else None
     rules = (profile.rules if profile else PartnerRules()).invoice
     r = _Reasons(rules)
-    bundle = load_bundles(session, [invoice.po_number])[invoice.po_number]
+    if bundle is None:
+        bundle = load_bundles(session, [invoice.po_number])[invoice.po_number]
     _number(session, r, row, invoice)
     markets = bool(profile and profile.marketplaces)
     _invoice_only(r, invoice, bundle, profile.invoice if profile else None, today, markets)

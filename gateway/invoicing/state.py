@@ -6,7 +6,7 @@ See :mod:`gateway.invoicing` for the state diagram. Every move is written to the
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -127,25 +127,28 @@ def queue_invoice(
     actor: str,
     *,
     today: date | None = None,
+    checked: bool = False,
 ) -> Message:
     """Check, render and queue invoice ``document_id`` (status ``queued``); the caller commits.
 
-    Raises :class:`InvoiceBlocked` (the blocked status and reasons are set in the session:
-    commit them), or :class:`InvoicingError` (not sendable, not approved, cannot render).
+    ``checked``: the caller ran :func:`check_invoice` on it a moment ago in this transaction, and
+    it passed (it is ``draft``): it is not checked a second time. Raises :class:`InvoiceBlocked`
+    (the blocked status and reasons are set in the session: commit them), or
+    :class:`InvoicingError` (not sendable, not approved, cannot render).
     """
     row, doc = _invoice_row(session, document_id)
     if row.status not in SENDABLE:
         raise InvoicingError(f"invoice {doc.invoice_number} is {row.status}: it cannot be sent again")
     profile, settings = invoice_settings(partners, row.partner)
     was = row.status
-    reasons = check_invoice(session, partners, document_id, today=today)
+    passed = checked and was == "draft"  # a check that fails leaves it blocked: never skipped then
+    reasons = [] if passed else check_invoice(session, partners, document_id, today=today)
     if reasons:
         if was == "rejected":
             row.status = "blocked"
             session.add(row)
         raise InvoiceBlocked(doc.invoice_number, reasons)
-    check = _check_row(session, document_id)
-    if settings.mode == "manual" and not check.approved_by:
+    if settings.mode == "manual" and not _check_row(session, document_id).approved_by:
         raise InvoicingError(
             f"invoice {doc.invoice_number} waits for approval ({profile.name} invoices in manual mode)"
         )
@@ -197,7 +200,7 @@ def approve_and_queue(
     check.approved_by, check.approved_at = actor, utcnow()
     session.add(check)
     _audit(session, actor, "invoice.approved", row, note)
-    return queue_invoice(session, partners, mappings, archive, document_id, actor, today=today)
+    return queue_invoice(session, partners, mappings, archive, document_id, actor, today=today, checked=True)
 
 
 def _linked(session: Session, message_id: int) -> list[Document]:
@@ -225,10 +228,27 @@ def record_invoice_sent(
     """The invoices queued in outbound message ``message_id`` are now ``sent``; the caller commits.
     With the message's ``document_types``, an acknowledgement (:data:`UNCHECKED_TYPES`) is not
     looked up."""
-    if document_types and set(document_types) <= UNCHECKED_TYPES:
+    return record_invoices_sent(session, {message_id: document_types})
+
+
+def record_invoices_sent(session: Session, sent: Mapping[int, Sequence[str] | None]) -> list[Document]:
+    """:func:`record_invoice_sent` for each outbound message of ``sent`` (its id: its document types,
+    or ``None``), with one query for them all; the caller commits."""
+    ids = sorted(i for i, types in sent.items() if not (types and set(types) <= UNCHECKED_TYPES))
+    if not ids:
         return []
+    query = (
+        select(DocumentMessage.message_id, Document)
+        .join(DocumentMessage, col(DocumentMessage.document_id) == Document.id)
+        .where(
+            col(DocumentMessage.message_id).in_(ids),
+            DocumentMessage.role == "sent",
+            Document.type == "invoice",
+        )
+        .order_by(col(DocumentMessage.message_id), col(Document.id))
+    )
     rows = []
-    for row in _linked(session, message_id):
+    for message_id, row in session.exec(query).all():
         if row.status == "queued":
             row.status, row.updated_at = "sent", utcnow()
             session.add(row)

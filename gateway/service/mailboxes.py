@@ -624,7 +624,7 @@ def _sent(runtime: Runtime, mailbox_name: str, done: Sequence[_Delivered]) -> No
                 messages.move(session, message, MessageState.SENT, item.note)
             else:  # a negative async MDN came back before the POST returned: it stays failed
                 messages.note_event(session, message, item.note)
-            invoicing.record_invoice_sent(session, item.id, document_types=message.document_types)
+        invoicing.record_invoices_sent(session, {d.id: rows[d.id].document_types for d in done})
         _count_sent(session, rows[done[0].id].partner or "", mailbox_name, len(done))
     for item in done:
         log.info("message %s %s", item.id, item.note)

@@ -29,7 +29,7 @@ from gateway.mapping.errors import TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.outbound.render import RenderError, render_edi
 from gateway.shipping.checks import Context, ship_notice_reasons
-from gateway.shipping.send import ShipNoticeError, draft_notice, label_and_record
+from gateway.shipping.send import ShipNoticeError, draft_of, label_and_record
 from gateway.store.archive import Archive
 from gateway.store.models import Message, ShipNoticeRecord
 
@@ -65,13 +65,14 @@ def recheck(
     held = HeldRecords("ship_notice", records)
     for record in records:
         try:
-            draft, po = draft_notice(session, partners, record.source_shipment_id)
+            drafted = draft_of(session, partners, record.source_shipment_id)
         except ShipNoticeError as exc:
             held.reasons.append(Reason("document_unreadable", str(exc)))
             continue
+        draft, po = drafted.notice, drafted.po
         profile = partners.get(po.row.partner)
         ctx = Context(po.row.partner, profile.rules, now.date(), profile.standard, record_id=record.id)
-        held.reasons += ship_notice_reasons(session, draft, ctx)
+        held.reasons += ship_notice_reasons(session, draft, ctx, drafted.bundles)
         notice = as_sent(draft)
         if held.reasons or len(records) != 1 or _states(archive.read(message.sha256), mappings, notice):
             continue

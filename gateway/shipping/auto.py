@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from gateway.config import PartnerDirectory
 from gateway.mapping.registry import MappingRegistry
-from gateway.orders.book import load_bundles
+from gateway.orders.book import PoBundle, load_bundles
 from gateway.shipping.send import ShipNoticeError, send_ship_notice
 from gateway.store.archive import Archive
 from gateway.store.models import Document
@@ -26,12 +26,14 @@ from gateway.store.models import Document
 log = logging.getLogger(__name__)
 
 
-def _po_partner(session: Session, row: Document) -> str | None:
-    """The partner whose PO ``row`` ships (``None`` when the PO is not stored)."""
+def _po_partner(session: Session, row: Document) -> tuple[str | None, dict[str, PoBundle]]:
+    """The partner whose PO ``row`` ships (``None`` when the PO is not stored), and the order book
+    loaded to know it (the notice's draft takes it, not loading it again)."""
     if not row.po_number:
-        return None
-    bundle = load_bundles(session, [row.po_number]).get(row.po_number)
-    return bundle.po.row.partner if bundle is not None and bundle.po is not None else None
+        return None, {}
+    bundles = load_bundles(session, [row.po_number])
+    bundle = bundles.get(row.po_number)
+    return (bundle.po.row.partner if bundle is not None and bundle.po is not None else None), bundles
 
 
 def on_documents_stored(
@@ -49,7 +51,7 @@ def on_documents_stored(
     for row in documents:
         if row.type != "shipment":
             continue
-        owner = _po_partner(session, row)
+        owner, bundles = _po_partner(session, row)
         if owner is None or owner == row.partner or owner not in partners:
             continue  # no PO yet, or the partner's own ASN: nothing to pass on
         if not partners.get(owner).rules.ship_notice.automatic:
@@ -57,8 +59,9 @@ def on_documents_stored(
         try:
             with session.begin_nested():
                 outcome = send_ship_notice(
-                    session, partners, mappings, archive, row.business_key, today=today, actor=actor
-                )
+                    session, partners, mappings, archive, row.business_key, today=today, actor=actor,
+                    bundles=bundles,
+                )  # fmt: skip
         except ShipNoticeError as exc:
             log.warning("ship notice for %s not sent: %s", row.business_key, exc)
             notes.append(f"ship notice for {row.business_key} not sent: {exc}")

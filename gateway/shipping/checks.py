@@ -20,7 +20,7 @@ A partner's ``rules.ship_notice.skip`` turns a code off.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 from gateway.canonical import PurchaseOrder, Shipment
 from gateway.config.rules import PartnerRules
 from gateway.invoicing.checks import Reason
-from gateway.orders.book import Loaded, load_bundles
+from gateway.orders.book import Loaded, PoBundle, load_bundles
 from gateway.orders.quantities import PoLines, tally
 from gateway.reconcile.doc_rules import shipment_findings
 from gateway.store.models import Document, ShipNoticeRecord, SsccUse, utcnow
@@ -48,8 +48,11 @@ class Context:
     record_id: int | None = None  # re-checked at send: the notice's own record is not "before"
 
 
-def ship_notice_reasons(session: Session, notice: Shipment, ctx: Context) -> list[Reason]:
-    """Every reason ``notice`` must not be sent to ``ctx.partner`` (empty: it may go)."""
+def ship_notice_reasons(
+    session: Session, notice: Shipment, ctx: Context, bundles: Mapping[str, PoBundle] | None = None
+) -> list[Reason]:
+    """Every reason ``notice`` must not be sent to ``ctx.partner`` (empty: it may go). ``bundles``:
+    the order books of its POs as the caller loaded them in this transaction (else loaded here)."""
     rules = ctx.rules.ship_notice
     out: list[Reason] = []
 
@@ -72,7 +75,9 @@ def ship_notice_reasons(session: Session, notice: Shipment, ctx: Context) -> lis
         pos = {c.po_number or single for c in p.contents}
         if len(pos) > 1:
             add("carton_mixes_pos", f"carton {p.sscc} holds goods of POs {', '.join(sorted(map(str, pos)))}")
-    bundles = load_bundles(session, [o.po_number for o in notice.orders])
+    numbers = [o.po_number for o in notice.orders]
+    if bundles is None or not set(numbers) <= bundles.keys():
+        bundles = load_bundles(session, numbers)
     for order in notice.orders:
         po = bundles[order.po_number].po
         if po is None:

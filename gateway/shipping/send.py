@@ -15,6 +15,7 @@ built again (a replay of the warehouse's ASN sends nothing). All in the caller's
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,7 +27,7 @@ from gateway.config import PartnerDirectory
 from gateway.invoicing.build import find_shipment
 from gateway.invoicing.checks import Reason
 from gateway.mapping.registry import MappingRegistry
-from gateway.orders.book import Loaded, load_bundles
+from gateway.orders.book import Loaded, PoBundle, load_bundles
 from gateway.outbound.render import RenderError, render_and_queue
 from gateway.shipping.checks import Context, ship_notice_reasons
 from gateway.shipping.labels import carton_labels
@@ -72,6 +73,16 @@ def notice_from(warehouse: Shipment, fc: str | None, ship_from: Party | None) ->
     return Shipment.model_validate(data)
 
 
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """The notice we would send now, its (first stored) PO, and the order book of each of its POs
+    as loaded for it (for the pre-check that follows in the same transaction)."""
+
+    notice: Shipment
+    po: Loaded[PurchaseOrder]
+    bundles: dict[str, PoBundle]
+
+
 def draft_notice(
     session: Session, partners: PartnerDirectory, shipment_id: str
 ) -> tuple[Shipment, Loaded[PurchaseOrder]]:
@@ -79,12 +90,26 @@ def draft_notice(
 
     Raises :class:`ShipNoticeError` when the shipment, its PO or the PO's partner is unknown.
     """
+    draft = draft_of(session, partners, shipment_id)
+    return draft.notice, draft.po
+
+
+def draft_of(
+    session: Session,
+    partners: PartnerDirectory,
+    shipment_id: str,
+    known: Mapping[str, PoBundle] | None = None,
+) -> Draft:
+    """:func:`draft_notice` with the order books it loaded (``known``: those the caller loaded a
+    moment ago in this transaction, not loaded again)."""
     try:
         source = find_shipment(session, shipment_id).doc
     except Exception as exc:  # InvoicingError: the lookup's own message
         raise ShipNoticeError(str(exc)) from None
     numbers = [o.po_number for o in source.orders]
-    bundles = load_bundles(session, numbers)
+    known = known or {}
+    loaded = load_bundles(session, [n for n in numbers if n not in known])
+    bundles = {n: known[n] if n in known else loaded[n] for n in numbers}
     po = next((b.po for b in bundles.values() if b.po is not None), None)
     if po is None:
         raise ShipNoticeError(
@@ -94,7 +119,7 @@ def draft_notice(
         raise ShipNoticeError(f"no partner profile {po.row.partner!r} for PO {po.doc.po_number}")
     po_ship_to = po.doc.maybe_party("ship_to")
     fc = po.doc.ship_to_location or (po_ship_to.id if po_ship_to else None)
-    return notice_from(source, fc, source.maybe_party("ship_from")), po
+    return Draft(notice_from(source, fc, source.maybe_party("ship_from")), po, bundles)
 
 
 def send_ship_notice(
@@ -106,19 +131,23 @@ def send_ship_notice(
     *,
     today: date | None = None,
     actor: str = "gateway",
+    bundles: Mapping[str, PoBundle] | None = None,
 ) -> Outcome:
-    """Build, check and queue the ship notice of stored shipment ``shipment_id`` to its PO's partner.
+    """Build, check and queue the ship notice of stored shipment ``shipment_id`` to its PO's partner
+    (``bundles``: order books of its POs the caller loaded a moment ago in this transaction).
 
     Raises :class:`ShipNoticeError` when the shipment or its PO is unknown, or the notice
     cannot be rendered.
     """
     today = today or utcnow().date()
-    draft, po = draft_notice(session, partners, shipment_id)
+    drafted = draft_of(session, partners, shipment_id, bundles)
+    draft, po = drafted.notice, drafted.po
     partner = po.row.partner
     profile = partners.get(partner)
     numbers = [o.po_number for o in draft.orders]
     ctx = Context(partner, profile.rules, today, profile.standard)
-    reasons = ship_notice_reasons(session, draft, ctx)  # on the ASN's own lines and cartons
+    # on the ASN's own lines and cartons, against the order books just loaded
+    reasons = ship_notice_reasons(session, draft, ctx, drafted.bundles)
     notice = as_sent(draft)  # one item line per carton content, as an 856 states it
     record = session.exec(
         select(ShipNoticeRecord).where(

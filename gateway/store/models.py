@@ -51,10 +51,27 @@ def _created() -> Any:
     return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
 
 
+def empty_list() -> list[Any]:
+    """A new empty list: the default factory of a JSON list column.
+
+    A plain function, not ``list``: pydantic inspects a default factory's signature each time it
+    calls it (every row built without the value), and the builtin's costs about 80 µs, a
+    function's about 5 -- a message has three such columns."""
+    return []
+
+
+def empty_dict() -> dict[str, Any]:
+    """A new empty dict: the default factory of a JSON object column (see :func:`empty_list`)."""
+    return {}
+
+
+_FACTORIES: dict[Any, Any] = {list: empty_list, dict: empty_dict}
+
+
 def _json(default: Any = None) -> Any:
     if default is None:
         return Field(default=None, sa_type=JSON, nullable=True)
-    return Field(default_factory=default, sa_type=JSON, nullable=False)
+    return Field(default_factory=_FACTORIES.get(default, default), sa_type=JSON, nullable=False)
 
 
 _MONEY = Numeric(18, 4)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from gateway.store.models import utcnow
+from gateway.store.models import empty_list, utcnow
 
 
 class InvoiceCheck(SQLModel, table=True):
@@ -26,7 +26,7 @@ class InvoiceCheck(SQLModel, table=True):
     __tablename__ = "invoice_checks"
 
     document_id: int = Field(foreign_key="documents.id", primary_key=True)
-    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    reasons: list[dict[str, Any]] = Field(default_factory=empty_list, sa_type=JSON, nullable=False)
     checked_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
     approved_by: str | None = Field(default=None, max_length=64)
     approved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from gateway.store.models import utcnow
+from gateway.store.models import empty_dict, empty_list, utcnow
 
 _MONEY = Numeric(18, 4)
 
@@ -57,7 +57,7 @@ class Claim(SQLModel, table=True):
     deadline: date | None = Field(default=None, index=True)
     predicted: bool | None = None  # our own finding foresaw it (None: nothing to compare with)
     predicted_amount: Decimal | None = Field(default=None, sa_type=_MONEY)
-    evidence: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    evidence: list[dict[str, Any]] = Field(default_factory=empty_list, sa_type=JSON, nullable=False)
     reversed_by: str | None = Field(default=None, max_length=128)
     created_at: datetime = _created()
     updated_at: datetime = _created()
@@ -91,7 +91,7 @@ class ErpEvent(SQLModel, table=True):
     source: str = Field(max_length=32)  # return_authorization | deduction
     source_ref: str = Field(max_length=128)
     marketplace: str | None = Field(default=None, max_length=64)
-    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    payload: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSON, nullable=False)
     state: str = Field(default="pending", max_length=16, index=True)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)

@@ -156,3 +156,21 @@ def test_audit_and_users(engine) -> None:
         entry = s.exec(select(AuditEntry).where(AuditEntry.target_id == "42")).one()
         assert (entry.actor, entry.action, entry.reason) == ("alice", "replay", "mapping fixed")
         assert entry.at is not None
+
+
+def test_json_list_columns_default_to_a_new_list_through_a_plain_function() -> None:
+    """Each row gets its own empty list; the factory is a Python function, not the ``list`` builtin
+    (pydantic reads a factory's signature each time it calls it: a builtin's is parsed from text,
+    some 80 µs a column of every row built without the value)."""
+    from sqlmodel import SQLModel
+
+    import gateway.store.money
+    import gateway.store.settlement  # noqa: F401  (their tables too)
+    from gateway.store.models import ShipNoticeRecord
+
+    first, second = a_message(), a_message()
+    assert first.document_types == [] and first.document_types is not second.document_types
+    assert ShipNoticeRecord(partner="p", shipment_id="s", source_shipment_id="s").reasons == []
+    for table in SQLModel.__subclasses__():
+        for name, field in getattr(table, "model_fields", {}).items():
+            assert not isinstance(field.default_factory, type), f"{table.__name__}.{name}"
