@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -66,17 +66,20 @@ class SavedDocument:
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """What :func:`save_documents` did to one document: its row's id, type and key, the outcome."""
+    """What :func:`save_documents` did to one document: its row's id, type and key, the outcome,
+    and the row itself (persistent in the caller's session; hold it, and no ``SELECT`` reads it
+    back: the session keeps clean rows only weakly)."""
 
     id: int
     type: str
     business_key: str
     outcome: str
+    row: Document | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, saved: SavedDocument) -> Stored:
         row = saved.document
-        return cls(int(row.id or 0), row.type, row.business_key, saved.outcome)
+        return cls(int(row.id or 0), row.type, row.business_key, saved.outcome, row)
 
 
 def business_key(doc: CanonicalDocument) -> str:
@@ -214,8 +217,14 @@ def _insert_new(
         return []
     now = utcnow()
     values = [{**_row_values(partner, doc, message_id, now), "status": status} for doc in docs]
-    session.execute(insert(DOCUMENTS), values)  # one executemany (RETURNING would go row by row on SQLite)
-    ids = _ids(session, partner, [(v["type"], v["business_key"]) for v in values])
+    # one INSERT ... RETURNING (batched by insertmanyvalues): the ids and the rows as persistent
+    # objects, read as a SELECT would read them, without a lookup of the keys just inserted
+    found = {
+        (row.type, row.business_key): row
+        for row in session.scalars(insert(Document).returning(Document), values)
+    }
+    rows = [found[(v["type"], v["business_key"])] for v in values]
+    ids = [int(row.id or 0) for row in rows]
     lines = [
         {**line, "document_id": doc_id} for doc_id, doc in zip(ids, docs, strict=True) for line in _lines(doc)
     ]
@@ -226,13 +235,10 @@ def _insert_new(
             {"document_id": i, "message_id": message_id, "role": "source", "created_at": now} for i in ids
         ]
         session.execute(insert(LINKS), links)
-    return [Stored(i, doc.type_key, business_key(doc), "created") for i, doc in zip(ids, docs, strict=True)]
-
-
-def _ids(session: Session, partner: str, keys: list[tuple[str, str]]) -> list[int]:
-    """The ids of ``partner``'s documents of these (type, business key), in that order."""
-    found = {(kind, key): i for kind, key, i in _find(session, partner, keys)}
-    return [found[key] for key in keys]
+    return [
+        Stored(i, doc.type_key, business_key(doc), "created", row)
+        for i, doc, row in zip(ids, docs, rows, strict=True)
+    ]
 
 
 def _row_values(partner: str, doc: CanonicalDocument, message_id: int | None, now: Any) -> dict[str, Any]:

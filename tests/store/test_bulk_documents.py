@@ -62,7 +62,7 @@ def _store(engine: Engine, docs: list[PurchaseOrder]) -> list[str]:
 def test_a_batch_takes_the_same_statements_at_any_size(engine: Engine) -> None:
     small = _store(engine, _pos(1, 10))
     large = _store(engine, _pos(100, 400))
-    assert len(large) == len(small) <= 6  # lookup, insert, ids, lines, links (+ a flush)
+    assert len(large) == len(small) <= 5  # lookup, insert returning the ids, lines, links (+ a flush)
     with session_scope(engine) as session:
         assert session.exec(select(func.count()).select_from(Document)).one() == 410
         assert session.exec(select(func.count()).select_from(DocumentLine)).one() == 410 * 3
