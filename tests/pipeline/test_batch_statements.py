@@ -10,21 +10,25 @@ timeline once, its other work and its neighbours' stay.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
+from gateway.canonical import Shipment
+from gateway.canonical.xml import to_xml
 from gateway.service import pipeline
 from gateway.service.hooks import STORED_HOOKS, Hook
 from gateway.service.pipeline import batch
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
 from gateway.store.models import Document, Message, MessageEvent
-from tests.pipeline.conftest import numbered_po
+from tests.pipeline.conftest import MESSAGES, numbered_po
 
 _KIND = re.compile(
     r"^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|SAVEPOINT|RELEASE SAVEPOINT|\w+)\s*(\"?\w+)?", re.I
@@ -124,3 +128,57 @@ def test_a_failing_hook_is_rolled_back_alone_and_noted_once(runtime: Runtime) ->
     assert "after P0009302" in middle  # the hook after the failing one still ran
     # the second message's first try stopped at "boom"; its careful run went on after it
     assert ran == ["P0009301", "P0009302", "P0009303"]
+
+
+def _broken(n: int) -> bytes:
+    """The numbered PO with its BEG03 (the PO number the mapping requires) emptied: fails to translate."""
+    return numbered_po(n).replace(f"P{n:07d}".encode(), b"", 1)
+
+
+def _received(runtime: Runtime, files: Sequence[tuple[str, bytes]]) -> list[int]:
+    origin = pipeline.Origin(partner="amazon-us", mailbox="inbox")
+    incoming = [pipeline.Incoming(data, name, origin) for name, data in files]
+    return [r.message_id for r in pipeline.receive_batch(runtime, incoming)]
+
+
+def test_what_a_batch_looks_up_once_decides_as_each_message_alone(any_runtime: Runtime) -> None:
+    """The same bytes twice in one batch: the second is a duplicate; a failure earlier in the same
+    batch (no failure before it), or in an earlier batch, is corrected by its copy (the look-ahead
+    is only a shortcut: each decision is the same as a message alone would make)."""
+    ids = _received(
+        any_runtime,
+        [
+            ("broken.edi", _broken(9401)),
+            ("a.edi", numbered_po(9402)),
+            ("a-again.edi", numbered_po(9402)),
+            ("fixed.edi", numbered_po(9401)),
+        ],
+    )
+    summaries = batch.process_batch(any_runtime)
+    assert [s.state for s in summaries] == ["failed", "done", "duplicate", "done"]
+    [before] = _received(any_runtime, [("old.edi", _broken(9403))])
+    assert [s.state for s in batch.process_batch(any_runtime)] == ["failed"]
+    [after] = _received(any_runtime, [("old-fixed.edi", numbered_po(9403))])
+    assert [s.state for s in batch.process_batch(any_runtime)] == ["done"]
+    with session_scope(any_runtime.engine) as session:
+        rows = {i: session.get(Message, i) for i in [*ids, before, after]}
+        assert rows[ids[2]].duplicate_of_id == ids[1]  # type: ignore[union-attr]
+        assert rows[ids[0]].state == rows[before].state == "resolved"  # type: ignore[union-attr]
+        assert rows[ids[3]].corrects_id == ids[0]  # type: ignore[union-attr]
+        assert rows[after].corrects_id == before  # type: ignore[union-attr]
+
+
+def test_the_same_xml_twice_in_a_batch_is_a_duplicate(runtime: Runtime, home: Path) -> None:
+    """Canonical XML has no interchange: only its bytes make it a duplicate, in a batch as alone."""
+    profile = home / "partners" / "warehouse.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + "\naccept_xml: [shipment]\n", encoding="utf-8")
+    (data,) = json.loads(
+        (MESSAGES / "x12_4010_856_partial_shipment.expected.json").read_text(encoding="utf-8")
+    )
+    xml = to_xml(Shipment.from_json_dict(data).model_copy(update={"shipment_id": "XMLBATCH1"}))
+    origin = pipeline.Origin(partner="warehouse", mailbox="local")
+    files = [pipeline.Incoming(xml, name, origin) for name in ("ship.xml", "ship-again.xml")]
+    first, second = (r.message_id for r in pipeline.receive_batch(runtime, files))
+    assert [s.state for s in batch.process_batch(runtime)] == ["done", "duplicate"]
+    with session_scope(runtime.engine) as session:
+        assert session.get(Message, second).duplicate_of_id == first  # type: ignore[union-attr]
