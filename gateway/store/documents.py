@@ -150,10 +150,12 @@ def save_document(
 
 
 def save_documents(
-    session: Session, partner: str, docs: Sequence[CanonicalDocument], message_id: int
+    session: Session, partner: str, docs: Sequence[CanonicalDocument], message_id: int, *, rows: bool = False
 ) -> list[Stored]:
     """Save ``docs`` for ``partner`` from ``message_id``, in order; what :func:`save_document` does
-    for each, with bulk INSERTs for the documents not stored yet. The caller commits."""
+    for each, with bulk INSERTs for the documents not stored yet. With ``rows``, each
+    :class:`Stored` holds its row (for a caller that goes on in this session: none is read back);
+    else only a document revised has one. The caller commits."""
     fresh: list[int] = []
     later: list[int] = []
     keys: set[tuple[str, str]] = set()
@@ -162,7 +164,8 @@ def save_documents(
         key = (doc.type_key, business_key(doc))
         (later if key in stored or key in keys else fresh).append(index)
         keys.add(key)
-    saved = dict(zip(fresh, _insert_new(session, partner, [docs[i] for i in fresh], message_id), strict=True))
+    inserted = _insert_new(session, partner, [docs[i] for i in fresh], message_id, rows=rows)
+    saved = dict(zip(fresh, inserted, strict=True))
     for index in later:  # already stored, or twice in this batch: a revision, in file order
         saved[index] = Stored.of(save_document(session, partner, docs[index], message_id))
     return [saved[i] for i in range(len(docs))]
@@ -212,19 +215,30 @@ def _insert_new(
     message_id: int | None,
     *,
     status: str | None = None,
+    rows: bool = False,
 ) -> list[Stored]:
     if not docs:
         return []
     now = utcnow()
     values = [{**_row_values(partner, doc, message_id, now), "status": status} for doc in docs]
-    # one INSERT ... RETURNING (batched by insertmanyvalues): the ids and the rows as persistent
-    # objects, read as a SELECT would read them, without a lookup of the keys just inserted
-    found = {
-        (row.type, row.business_key): row
-        for row in session.scalars(insert(Document).returning(Document), values)
-    }
-    rows = [found[(v["type"], v["business_key"])] for v in values]
-    ids = [int(row.id or 0) for row in rows]
+    keys = [(v["type"], v["business_key"]) for v in values]
+    # one INSERT ... RETURNING (batched by insertmanyvalues, matched back by key): the ids without a
+    # lookup of the keys just inserted; with ``rows`` the rows too, as persistent objects read as a
+    # SELECT reads them (an ORM object and its data decoded a row: only for a caller that uses them)
+    held: list[Document | None] = [None] * len(docs)
+    if rows:
+        found = {
+            (r.type, r.business_key): r for r in session.scalars(insert(Document).returning(Document), values)
+        }
+        held = [found[key] for key in keys]
+        ids = [int(found[key].id or 0) for key in keys]
+    else:
+        t = DOCUMENTS.c
+        got = {
+            (k, b): int(i)
+            for i, k, b in session.execute(insert(DOCUMENTS).returning(t.id, t.type, t.business_key), values)
+        }
+        ids = [got[key] for key in keys]
     lines = [
         {**line, "document_id": doc_id} for doc_id, doc in zip(ids, docs, strict=True) for line in _lines(doc)
     ]
@@ -237,7 +251,7 @@ def _insert_new(
         session.execute(insert(LINKS), links)
     return [
         Stored(i, doc.type_key, business_key(doc), "created", row)
-        for i, doc, row in zip(ids, docs, rows, strict=True)
+        for i, doc, row in zip(ids, docs, held, strict=True)
     ]
 
 

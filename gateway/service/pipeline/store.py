@@ -101,7 +101,10 @@ def _save(
 ) -> list[Stored]:
     if not documents:
         return []
-    saved = save_documents(session, context.partner.name, documents, context.message_id)
+    # the rows held when the hooks run in this session (a batch's first try), else read again after the commit
+    saved = save_documents(
+        session, context.partner.name, documents, context.message_id, rows=not context.isolate_hooks
+    )
     context.stored_count += len(saved)
     context.stored.extend(s.id for s in saved)
     if len(saved) <= NOTE_EACH:
