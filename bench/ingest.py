@@ -10,7 +10,9 @@ mailbox, one third warehouse 856s in the warehouse's):
 
 Each worker process counts, and the bench prints per message: SQL statements (SQLAlchemy's
 ``before_cursor_execute``), commits (the engine's ``commit`` event) and fsyncs (``os.fsync``
-wrapped), beside files/s and the ratio of the pipeline's time to parse+translate's; under each
+wrapped) and CPU time (user + system of the worker processes, ``resource.getrusage`` around
+the run: steadier than files/s on a shared machine), beside files/s and the ratio of the
+pipeline's time to parse+translate's; under each
 row, the time spent in ``os.fsync`` a message and the fsyncs a message by caller (the function that
 asked, a file's or a folder's) and the statements a message by kind (verb and first table).
 
@@ -23,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import stat
 import subprocess
@@ -51,6 +54,7 @@ COLUMNS = (
     "stmts/msg",
     "commits/msg",
     "fsyncs/msg",
+    "CPU ms/msg",
 )
 
 
@@ -142,6 +146,12 @@ def install_counters() -> None:
     os.fsync = fsync  # type: ignore[assignment]
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds this process has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def worker() -> None:
     """``acorn run --once`` with counters; prints the counts as JSON on the last line."""
     install_counters()
@@ -150,9 +160,11 @@ def worker() -> None:
 
     runtime = Runtime.open(Path(os.environ["ACORN_CONFIG"]))
     start = (Counts.statements, Counts.commits, Counts.fsyncs)
+    cpu = cpu_seconds()
     began = time.time()
     totals = run_once(runtime)
     ended = time.time()
+    cpu = cpu_seconds() - cpu
     runtime.close()
     counts = (Counts.statements - start[0], Counts.commits - start[1], Counts.fsyncs - start[2])
     print(
@@ -164,6 +176,7 @@ def worker() -> None:
                 "fsync_callers": Counts.callers,
                 "kinds": Counts.kinds,
                 "fsync_seconds": Counts.fsync_seconds,
+                "cpu_seconds": cpu,
                 "began": began,
                 "ended": ended,
                 **totals,
@@ -270,6 +283,7 @@ def mailbox_to_done(
                 kinds[kind] = kinds.get(kind, 0) + k
         total["kinds"] = kinds  # type: ignore[assignment]
         total["fsync_seconds"] = sum(c["fsync_seconds"] for c in counts)
+        total["cpu_seconds"] = sum(c["cpu_seconds"] for c in counts)
         return total
 
 
@@ -298,7 +312,7 @@ def main() -> None:
         print(" | ".join([
             name, str(workers), str(n), f"{r['seconds']:.2f}", f"{n / r['seconds']:.1f}",
             f"{r['seconds'] / t_work:.0f}", f"{r['statements'] / n:.1f}", f"{r['commits'] / n:.2f}",
-            f"{r['fsyncs'] / n:.2f}",
+            f"{r['fsyncs'] / n:.2f}", f"{r['cpu_seconds'] * 1000 / n:.1f}",
         ]) + f"   (files per worker: {r['per_worker']})")  # fmt: skip
         by_caller = sorted(r["fsync_callers"].items(), key=lambda kv: -kv[1])  # type: ignore[attr-defined]
         print(f"    fsync time {r['fsync_seconds'] * 1000 / n:.1f} ms/msg; fsyncs/msg by caller: "

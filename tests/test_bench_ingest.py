@@ -17,7 +17,7 @@ def test_ingest_bench_quick_prints_the_columns() -> None:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=True,
     ).stdout  # fmt: skip
     header = next(line for line in out.splitlines() if line.startswith("backend"))
-    for column in ("files/s", "x p+t", "stmts/msg", "commits/msg", "fsyncs/msg"):
+    for column in ("files/s", "x p+t", "stmts/msg", "commits/msg", "fsyncs/msg", "CPU ms/msg"):
         assert column in header
     row = next(line for line in out.splitlines() if line.startswith("SQLite"))
     assert row.split(" | ")[2] == "12"

@@ -22,13 +22,15 @@ that has not left or was refused: status ``draft``, ``blocked``, ``rejected`` or
 from __future__ import annotations
 
 import logging
+import re
 from collections import deque
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import or_
+from sqlalchemy import event, or_
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
@@ -165,24 +167,78 @@ def load_bundles(session: Session, po_numbers: Collection[str]) -> dict[str, PoB
 
     The ids come first; rows the session holds already (the batch the pipeline just stored,
     the bundles another hook loaded) are taken from its identity map, not read and decoded
-    again (a select would return those very objects anyway, without refreshing them).
+    again (a select would return those very objects anyway, without refreshing them). The ids
+    of a PO number found in this transaction are kept until a write could change them
+    (:func:`_forget_on_write`): the next hook asking for the same POs reads none.
     """
     bundles = {n: PoBundle(n) for n in po_numbers}
-    for batch in chunks(sorted(bundles)):
+    known = _known_ids(session)
+    for number in bundles.keys() & known.keys():
+        for row in _rows(session, known[number]):
+            doc = safe_load(row)
+            if doc is not None:
+                _add(bundles[number], row, doc)
+    found: dict[str, list[int]] = {}
+    for batch in chunks(sorted(bundles.keys() - known.keys())):
         via_lines = select(DocumentLine.document_id).where(DocumentLine.po_number.in_(batch))  # type: ignore[union-attr]
         ids = session.exec(
             select(Document.id).where(
                 or_(Document.po_number.in_(batch), Document.id.in_(via_lines))  # type: ignore[union-attr]
             )
         ).all()
+        found.update((n, []) for n in batch)
         for row in _rows(session, [int(i or 0) for i in ids]):
             doc = safe_load(row)
             if doc is None:
                 continue
             for number in doc_po_numbers(doc):
-                if number in bundles:
+                if number in found:
                     _add(bundles[number], row, doc)
+                    found[number].append(int(row.id or 0))
+    known.update(found)
     return bundles
+
+
+#: ``Connection.info`` key: PO number -> ids of its documents, read in the connection's open transaction
+_IDS = "gateway.orders.book.ids"
+#: a statement that may change which documents a PO number has (a new or deleted document or line,
+#: a document's ``po_number`` changed; the tables' names as the ORM and Core write them)
+_WRITES = re.compile(r"^\s*(?:INSERT\s+INTO|DELETE\s+FROM|UPDATE)\s+\"?(documents|document_lines)\b", re.I)
+
+
+def _known_ids(session: Session) -> dict[str, list[int]]:
+    """The ids by PO number this transaction read and nothing has changed since (see :data:`_IDS`)."""
+    info = session.connection().info
+    known = info.get(_IDS)
+    if known is None:
+        known = info[_IDS] = {}
+    return cast(dict[str, list[int]], known)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _forget_on_write(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    """A write to documents or their lines, or a lock taken (another worker's commit may be seen
+    after it, on PostgreSQL): the ids kept are forgotten. An ``UPDATE documents`` that leaves
+    ``po_number`` alone (a status) changes no PO's documents and keeps them."""
+    if not conn.info.get(_IDS):
+        return
+    match = _WRITES.match(statement)
+    if match is not None:
+        status_only = match.group(1).lower() == "documents" and statement.lstrip()[:6].upper() == "UPDATE"
+        if status_only and "po_number" not in statement.split(" WHERE ", 1)[0]:
+            return
+        conn.info.pop(_IDS, None)
+    elif "pg_advisory" in statement or "FOR UPDATE" in statement:
+        conn.info.pop(_IDS, None)
+
+
+def _forget(conn: Connection, *_args: Any) -> None:
+    """The transaction began, ended, or a savepoint of it was rolled back: nothing kept holds."""
+    conn.info.pop(_IDS, None)
+
+
+for _name in ("begin", "commit", "rollback", "rollback_savepoint"):
+    event.listen(Engine, _name, _forget)
 
 
 def _rows(session: Session, ids: list[int]) -> list[Document]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -66,17 +66,20 @@ class SavedDocument:
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """What :func:`save_documents` did to one document: its row's id, type and key, the outcome."""
+    """What :func:`save_documents` did to one document: its row's id, type and key, the outcome,
+    and the row itself (persistent in the caller's session; hold it, and no ``SELECT`` reads it
+    back: the session keeps clean rows only weakly)."""
 
     id: int
     type: str
     business_key: str
     outcome: str
+    row: Document | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, saved: SavedDocument) -> Stored:
         row = saved.document
-        return cls(int(row.id or 0), row.type, row.business_key, saved.outcome)
+        return cls(int(row.id or 0), row.type, row.business_key, saved.outcome, row)
 
 
 def business_key(doc: CanonicalDocument) -> str:
@@ -147,10 +150,12 @@ def save_document(
 
 
 def save_documents(
-    session: Session, partner: str, docs: Sequence[CanonicalDocument], message_id: int
+    session: Session, partner: str, docs: Sequence[CanonicalDocument], message_id: int, *, rows: bool = False
 ) -> list[Stored]:
     """Save ``docs`` for ``partner`` from ``message_id``, in order; what :func:`save_document` does
-    for each, with bulk INSERTs for the documents not stored yet. The caller commits."""
+    for each, with bulk INSERTs for the documents not stored yet. With ``rows``, each
+    :class:`Stored` holds its row (for a caller that goes on in this session: none is read back);
+    else only a document revised has one. The caller commits."""
     fresh: list[int] = []
     later: list[int] = []
     keys: set[tuple[str, str]] = set()
@@ -159,7 +164,8 @@ def save_documents(
         key = (doc.type_key, business_key(doc))
         (later if key in stored or key in keys else fresh).append(index)
         keys.add(key)
-    saved = dict(zip(fresh, _insert_new(session, partner, [docs[i] for i in fresh], message_id), strict=True))
+    inserted = _insert_new(session, partner, [docs[i] for i in fresh], message_id, rows=rows)
+    saved = dict(zip(fresh, inserted, strict=True))
     for index in later:  # already stored, or twice in this batch: a revision, in file order
         saved[index] = Stored.of(save_document(session, partner, docs[index], message_id))
     return [saved[i] for i in range(len(docs))]
@@ -209,13 +215,30 @@ def _insert_new(
     message_id: int | None,
     *,
     status: str | None = None,
+    rows: bool = False,
 ) -> list[Stored]:
     if not docs:
         return []
     now = utcnow()
     values = [{**_row_values(partner, doc, message_id, now), "status": status} for doc in docs]
-    session.execute(insert(DOCUMENTS), values)  # one executemany (RETURNING would go row by row on SQLite)
-    ids = _ids(session, partner, [(v["type"], v["business_key"]) for v in values])
+    keys = [(v["type"], v["business_key"]) for v in values]
+    # one INSERT ... RETURNING (batched by insertmanyvalues, matched back by key): the ids without a
+    # lookup of the keys just inserted; with ``rows`` the rows too, as persistent objects read as a
+    # SELECT reads them (an ORM object and its data decoded a row: only for a caller that uses them)
+    held: list[Document | None] = [None] * len(docs)
+    if rows:
+        found = {
+            (r.type, r.business_key): r for r in session.scalars(insert(Document).returning(Document), values)
+        }
+        held = [found[key] for key in keys]
+        ids = [int(found[key].id or 0) for key in keys]
+    else:
+        t = DOCUMENTS.c
+        got = {
+            (k, b): int(i)
+            for i, k, b in session.execute(insert(DOCUMENTS).returning(t.id, t.type, t.business_key), values)
+        }
+        ids = [got[key] for key in keys]
     lines = [
         {**line, "document_id": doc_id} for doc_id, doc in zip(ids, docs, strict=True) for line in _lines(doc)
     ]
@@ -226,13 +249,10 @@ def _insert_new(
             {"document_id": i, "message_id": message_id, "role": "source", "created_at": now} for i in ids
         ]
         session.execute(insert(LINKS), links)
-    return [Stored(i, doc.type_key, business_key(doc), "created") for i, doc in zip(ids, docs, strict=True)]
-
-
-def _ids(session: Session, partner: str, keys: list[tuple[str, str]]) -> list[int]:
-    """The ids of ``partner``'s documents of these (type, business key), in that order."""
-    found = {(kind, key): i for kind, key, i in _find(session, partner, keys)}
-    return [found[key] for key in keys]
+    return [
+        Stored(i, doc.type_key, business_key(doc), "created", row)
+        for i, doc, row in zip(ids, docs, held, strict=True)
+    ]
 
 
 def _row_values(partner: str, doc: CanonicalDocument, message_id: int | None, now: Any) -> dict[str, Any]:

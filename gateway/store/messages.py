@@ -31,6 +31,7 @@ Settled:  failed -> resolved | ignored (an operator's reason; a corrected file r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -196,6 +197,31 @@ def add(
     session.flush()
     note_event(session, message, note, actor=actor)
     return message
+
+
+def add_all(
+    session: Session, rows: Sequence[Message], state: MessageState, notes: Sequence[tuple[str, str]]
+) -> None:
+    """:func:`add` for several new messages, each with its first event (``notes``: note and actor,
+    one a row, in order): one ``INSERT ... RETURNING`` for the rows with a receipt key (the ids
+    matched back by that key; the ORM inserts such rows one by one on SQLite, which cannot give
+    them back in order), the others as :func:`add` does. The rows stay out of the session."""
+    if state not in FIRST_STATES:
+        raise IllegalTransition(f"a message cannot start as {state.value}")
+    keyed = {row.receipt_key: row for row in rows if row.receipt_key is not None}
+    if len(keyed) > 1:
+        table = Message.__table__  # type: ignore[attr-defined]
+        values = [{**row.model_dump(exclude={"id"}), "state": state.value} for row in keyed.values()]
+        returned = session.execute(insert(table).returning(table.c.id, table.c.receipt_key), values)
+        for message_id, key in returned:
+            keyed[key].id, keyed[key].state = int(message_id), state.value
+    for row in rows:
+        if row.id is None:
+            row.state = state.value
+            session.add(row)
+            session.flush()
+    for row, (note, actor) in zip(rows, notes, strict=True):
+        note_event(session, row, note, actor=actor)
 
 
 def fail(

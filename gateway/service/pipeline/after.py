@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from gateway.service.errors import StageError
-from gateway.service.pipeline import checkpoint, outcomes
+from gateway.service.pipeline import ahead, checkpoint, outcomes
 from gateway.service.pipeline.context import Context, Step, where
 from gateway.service.pipeline.corrections import settle_corrected
 from gateway.store import leases, messages
@@ -42,7 +42,14 @@ def after_stored(session: Session, message: Message, context: Context) -> Step |
 
 
 def run_hooks(session: Session, message: Message, context: Context, rows: Sequence[Document]) -> None:
-    """Each of ``context.hooks`` over ``rows`` in a savepoint: a failure is noted and rolled back."""
+    """Each of ``context.hooks`` over ``rows`` in a savepoint: a failure is noted and rolled back.
+    Unless ``context.isolate_hooks`` is off: then they run in the caller's savepoint, and a failure
+    raises (the caller rolls the whole run back and runs it again isolated)."""
+    if not context.isolate_hooks:
+        for hook in context.hooks:
+            for note in hook.run(session, context.runtime, rows):
+                messages.note_event(session, message, note)
+        return
     for hook in context.hooks:
         try:
             with session.begin_nested():
@@ -74,7 +81,8 @@ def finish(session: Session, message: Message, context: Context) -> Step | None:
     checkpoint.forget(message)
     leases.release(message)
     messages.move(session, message, MessageState.DONE, "done", actor=context.actor)
-    if message.direction == Direction.IN.value:
-        settle_corrected(session, message, context.actor)
+    if message.direction == Direction.IN.value and not ahead.nothing_to_correct(session, message):
+        with session.no_autoflush:  # it reads earlier messages only: this one's row is written once
+            settle_corrected(session, message, context.actor)
     context.outcome = MessageState.DONE.value
     return None

@@ -10,9 +10,15 @@ most :data:`SMALL` bytes and runs them all in **one** transaction:
   ``SELECT``. The lease is written in the transaction that does the work, so it needs no renewal:
   on PostgreSQL the rows stay locked until the commit (another worker skips them, and a claim of
   its own waits and then finds them no longer ``received``); SQLite has one writer.
-- each message runs its stages in savepoints, one where a lone run would commit (the partner
-  known, the 997/CONTRL queued, each stored batch): a :class:`StageError` (or a bug) rolls back
-  only that message's current savepoint, and the failure is recorded beside its neighbours' work.
+- each message runs all its stages and hooks in **one** savepoint: its state changes flushed
+  once, one ``SAVEPOINT`` and one ``RELEASE`` a message. A message that fails (a
+  :class:`StageError`, a hook that raises, a bug) has that savepoint rolled back, so nothing of it
+  is left, and is run again *carefully*: a savepoint where a lone run would commit (the partner
+  known, the 997/CONTRL queued, each stored batch) and one a hook, so a :class:`StageError` rolls
+  back only its current savepoint and a failing hook only its own work, exactly as a lone run
+  (the stages and hooks are idempotent; the failure is recorded beside its neighbours' work).
+- what each message asks of the ones before it (the same bytes received before? a failure of its
+  partner it may correct?) is looked up once for the batch (:mod:`~gateway.service.pipeline.ahead`).
 - one commit at the end. A crash before it leaves every message of the batch ``received`` (its
   lease was never committed): recovery or any worker takes them up again, nothing is half done.
 - a database that is unavailable or busy (:class:`OperationalError`) rolls the batch back, and its
@@ -34,6 +40,7 @@ from sqlmodel import Session, col, select
 
 from gateway.service.errors import StageCode, StageError
 from gateway.service.hooks import STORED_HOOKS, Hook
+from gateway.service.pipeline import ahead
 from gateway.service.pipeline.context import Context, ProcessSummary, Step
 from gateway.service.pipeline.run import COMMIT_BEFORE, LEASE, STAGES, process, record_failure
 from gateway.service.runtime import Runtime
@@ -68,6 +75,8 @@ def process_batch(
             messages.hold_events(session)  # every event of the batch in one INSERT, at its commit
             rows = _claim(session, runtime, among, limit)
             claimed = [int(row.id or 0) for row in rows]
+            if rows:  # what every message would ask of the ones before it, asked once
+                ahead.look_ahead(session, rows)
             # the batch's 997s archived with each folder fsynced once, before the commit
             with runtime.archive.deferred_sync():
                 summaries = [
@@ -116,6 +125,26 @@ def _claim(session: Session, runtime: Runtime, among: Collection[int] | None, li
 
 
 def _run_one(session: Session, message: Message, context: Context) -> ProcessSummary:
+    """The stages of one message in one savepoint; when it fails, rolled back and run carefully."""
+    step: Step | None = Step.PARSE
+    context.isolate_hooks = False  # a failing hook fails this run: the careful one isolates it
+    try:
+        with session.begin_nested():
+            while step is not None:
+                step = STAGES[step](session, message, context)
+    except OperationalError:
+        raise  # the database, not the message: the whole batch goes back
+    except Exception as exc:  # nothing of this run is left: run again, a savepoint a stage and hook
+        log.debug(
+            "message %s: one-savepoint run failed (%s); running it again stage by stage", message.id, exc
+        )
+        return _run_carefully(
+            session, message, Context(context.runtime, context.message_id, context.actor, context.hooks)
+        )
+    return ProcessSummary(context.message_id, context.outcome or MessageState.DONE.value, context.stored)
+
+
+def _run_carefully(session: Session, message: Message, context: Context) -> ProcessSummary:
     """The stages of one message, a savepoint where a lone run commits; a failure is recorded."""
     step: Step | None = Step.PARSE
     try:

@@ -33,7 +33,7 @@ from gateway.edi.verdict import FileVerdict
 from gateway.service.errors import StageError
 from gateway.service.hooks import Hook
 from gateway.service.runtime import Runtime
-from gateway.store.models import Message
+from gateway.store.models import Document, Message
 
 
 class Step(enum.Enum):
@@ -75,6 +75,8 @@ class Context:
     owed: list[int] = field(default_factory=list)
     #: the documents of ``owed`` as stored (by id), so the hooks need not read them back
     owed_documents: dict[int, CanonicalDocument] = field(default_factory=dict)
+    #: the rows of ``owed`` as stored, held (the session holds clean rows weakly): none read back
+    owed_rows: dict[int, Document] = field(default_factory=dict)
     #: the stream is at its end (the last batch is stored)
     at_end: bool = False
     profile: PartnerProfile | None = None
@@ -89,6 +91,9 @@ class Context:
     verdict: FileVerdict | None = None
     #: documents translated per interchange (its index in the file), this run and checkpointed ones
     per_interchange: dict[int, int] = field(default_factory=dict)
+    #: each hook in a savepoint of its own, a failure noted (``False``: a hook's failure raises, the
+    #: caller's savepoint holds the whole run: a batch's first try of a message, see ``batch``)
+    isolate_hooks: bool = True
 
     @property
     def partner(self) -> PartnerProfile:

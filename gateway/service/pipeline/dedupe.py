@@ -31,16 +31,21 @@ from sqlmodel import Session, col, delete, select
 
 from gateway.common.text import escape_text
 from gateway.edi.digest import interchange_digests
+from gateway.service.pipeline import ahead
 from gateway.service.pipeline.context import Context, Step
 from gateway.store import leases, messages
 from gateway.store.models import Direction, InterchangeSeen, Message, MessageState, utcnow
 
 
 def dedupe(session: Session, message: Message, context: Context) -> Step | None:
-    """Finish ``message`` as a duplicate when an earlier one carried the same; else go on."""
-    original = earlier_duplicate(session, message)
+    """Finish ``message`` as a duplicate when an earlier one carried the same; else go on.
+
+    The lookups do not flush first: they read earlier messages only (never this one's changes,
+    which are flushed once, later), so this message's row is not written once more for them."""
+    with session.no_autoflush:
+        original = earlier_duplicate(session, message)
+        outcomes = _per_interchange(session, message, context) if original is None else []
     if original is None:
-        outcomes = _per_interchange(session, message, context)
         if any(o["outcome"] == MessageState.SUSPECT_DUPLICATE.value for o in outcomes):
             _hold(session, message, context, outcomes)
             return None
@@ -76,6 +81,8 @@ def _hold(session: Session, message: Message, context: Context, outcomes: list[d
 
 def earlier_duplicate(session: Session, message: Message) -> Message | None:
     """An earlier inbound message, not a failure, with the same bytes."""
+    if ahead.no_earlier_bytes(session, message):  # a batch looked for all its messages at once
+        return None
     return session.exec(
         select(Message)
         .where(

@@ -129,18 +129,34 @@ def receive_batch(runtime: Runtime, files: Sequence[Incoming]) -> list[Receipt]:
                     else []
                 )
             }
+            fresh: dict[str, Message] = {}  # receipt key -> the row this batch adds for it
+            rows: list[Message] = []
+            notes: list[tuple[str, str]] = []  # each row's first event: note, actor
+            places: list[tuple[Receipt | Message, bool]] = []  # each file: what answers it, and new?
             for incoming, archived, key in zip(files, stored, keys, strict=True):
                 if key is not None and key in known:
-                    receipts.append(known[key])
-                    continue
-                row = _row(incoming.filename, archived, key, incoming.origin)
-                note = f"received {row.filename} ({archived.size} bytes)"
-                messages.add(
-                    session, row, MessageState.RECEIVED, note, actor=incoming.origin.get("actor", "gateway")
-                )
-                receipts.append(Receipt(int(row.id or 0), True, MessageState.RECEIVED.value))
-                if key is not None:
-                    known[key] = Receipt(receipts[-1].message_id, False, MessageState.RECEIVED.value)
+                    places.append((known[key], False))
+                elif key is not None and key in fresh:  # the same file twice in the batch: one row
+                    places.append((fresh[key], False))
+                else:
+                    row = _row(incoming.filename, archived, key, incoming.origin)
+                    rows.append(row)
+                    notes.append(
+                        (
+                            f"received {row.filename} ({archived.size} bytes)",
+                            incoming.origin.get("actor", "gateway"),
+                        )
+                    )
+                    places.append((row, True))
+                    if key is not None:
+                        fresh[key] = row
+            messages.add_all(session, rows, MessageState.RECEIVED, notes)  # one INSERT for them all
+            receipts = [
+                answer
+                if isinstance(answer, Receipt)
+                else Receipt(int(answer.id or 0), new, MessageState.RECEIVED.value)
+                for answer, new in places
+            ]
     except IntegrityError:  # another worker recorded one of these receipts first
         return [receive(runtime, f.source, filename=f.filename, **f.origin) for f in files]
     for incoming, receipt in zip(files, receipts, strict=True):

@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 from gateway.common.heap import roomy_heap
 from gateway.service.errors import StageCode, StageError
 from gateway.service.hooks import STORED_HOOKS, Hook
-from gateway.service.pipeline import outcomes
+from gateway.service.pipeline import ahead, outcomes
 from gateway.service.pipeline.acknowledge import acknowledge
 from gateway.service.pipeline.after import after_stored, finish
 from gateway.service.pipeline.context import Context, ProcessSummary, Stage, Step
@@ -214,6 +214,7 @@ def record_failure(session: Session, message: Message, exc: StageError, actor: s
     except Exception:  # the failure itself must be recorded whatever the outcomes hold
         log.exception("message %s: interchange outcomes not written", message.id)
     messages.fail(session, message, exc.stage, exc.code.value, exc.message, exc.position, actor=actor)
+    ahead.note_failed(session, message)  # a later message of a batch may correct it
     log.warning("message %s failed at %s: %s", message.id, exc.stage, exc.message)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, col, select
 
 from gateway.canonical import CanonicalDocument
@@ -50,7 +51,8 @@ def store(session: Session, message: Message, context: Context) -> Step | None:
         documents, acks, end = batch.documents, batch.acks, batch.end
     else:
         documents, acks, end = context.documents, context.acks, True
-    saved = _save(session, message, context, documents)
+    with session.no_autoflush:  # the keys' lookup needs none of this message's changes flushed
+        saved = _save(session, message, context, documents)
     _apply(session, message, context, acks)
     if (saved or acks) and message.state != MessageState.TRANSLATED.value:
         note = f"{context.stored_count} document(s) stored" + ("" if end else " so far")
@@ -58,6 +60,7 @@ def store(session: Session, message: Message, context: Context) -> Step | None:
     context.at_end = end
     if saved:  # committed first; the hooks follow in the next transaction, then the checkpoint
         context.owed = [s.id for s in saved]
+        context.owed_rows = {s.id: s.row for s in saved if s.row is not None}
         context.owed_documents = {
             s.id: doc for s, doc in zip(saved, documents, strict=True) if s.outcome != "older"
         }
@@ -68,16 +71,29 @@ def store(session: Session, message: Message, context: Context) -> Step | None:
 
 
 def _run_owed_hooks(session: Session, message: Message, context: Context) -> Step | None:
-    """The hooks over the batch stored last, and the checkpoint past it, in one transaction."""
-    found = {row.id: row for row in session.exec(select(Document).where(col(Document.id).in_(context.owed)))}
+    """The hooks over the batch stored last, and the checkpoint past it, in one transaction.
+    The rows stored are the ones held when they are still in this session (a batch's, or a lone
+    run's own transaction), else read again (a lone run's commit in between expired them)."""
+    found = {i: row for i, row in context.owed_rows.items() if row in session and not _expired(row)}
+    missing = [i for i in context.owed if i not in found]
+    if missing:
+        found.update(
+            (int(row.id or 0), row)
+            for row in session.exec(select(Document).where(col(Document.id).in_(missing)))
+        )
     for i, doc in context.owed_documents.items():
         if i in found:
             remember_document(found[i], doc)
     run_hooks(session, message, context, [found[i] for i in context.owed if i in found])
-    context.owed, context.owed_documents = [], {}
+    context.owed, context.owed_documents, context.owed_rows = [], {}, {}
     checkpoint.write(message, context)
     session.add(message)
     return Step.FINISH if context.at_end else Step.STORE
+
+
+def _expired(row: Document) -> bool:
+    """Whether ``row``'s columns were expired (a commit): using it would read it again, one by one."""
+    return bool(sa_inspect(row).expired_attributes)
 
 
 def _save(
@@ -85,7 +101,10 @@ def _save(
 ) -> list[Stored]:
     if not documents:
         return []
-    saved = save_documents(session, context.partner.name, documents, context.message_id)
+    # the rows held when the hooks run in this session (a batch's first try), else read again after the commit
+    saved = save_documents(
+        session, context.partner.name, documents, context.message_id, rows=not context.isolate_hooks
+    )
     context.stored_count += len(saved)
     context.stored.extend(s.id for s in saved)
     if len(saved) <= NOTE_EACH:
