@@ -59,7 +59,10 @@ COLUMNS = (
 
 
 def files(n: int) -> list[tuple[str, str, bytes]]:
-    """``(partner, name, bytes)`` for ``n`` distinct files: two 850s for one 856."""
+    """``(partner, name, bytes)`` for ``n`` distinct files: two 850s for one 856 (whose cartons'
+    SSCCs are its own, so every 856's ship notice to Amazon is sent, not blocked as reused)."""
+    from gateway.canonical.gs1 import make_sscc, with_ai
+
     out = []
     for i in range(1000, 1000 + n):
         if i % 3 == 2:
@@ -67,6 +70,9 @@ def files(n: int) -> list[tuple[str, str, bytes]]:
             data = data.replace(b"GE*1*7001~", f"GE*1*{i}~".encode())  # GS06 and GE02 agree
             data = data.replace(b"ACME-ASN-260115-01", f"ACME-ASN-{i:09d}".encode())
             data = data.replace(b"PRF*4TQ8ZK2M", f"PRF*P{i - 1:07d}".encode())  # the 850 just before
+            for carton in (1, 2, 3):  # cartons of their own: a used SSCC blocks the ship notice
+                sscc = with_ai(make_sscc(0, "0840012345", i * 10 + carton)).encode()
+                data = data.replace(with_ai(make_sscc(0, "0840012345", carton)).encode(), sscc)
             out.append(("warehouse", f"asn_{i}.edi", data))
         else:
             data = PO.replace(b"4101", f"{i:04d}".encode()).replace(b"4TQ8ZK2M", f"P{i:07d}".encode())
