@@ -24,15 +24,10 @@ from sqlmodel import select
 
 from gateway.cli.admin_cmds import settings_from
 from gateway.cli.group import AcornGroup
-from gateway.cli.runlock import AlreadyRunning, run_lock
 from gateway.config import ConfigError
 from gateway.service import pipeline
-from gateway.service.demo import redate
 from gateway.service.logsetup import configure_logging
-from gateway.service.mailboxes import send_due
-from gateway.service.retention import prune_archive
 from gateway.service.runtime import Runtime
-from gateway.service.scheduler import Gateway, run_once
 from gateway.store import session_scope
 from gateway.store.models import Document, DocumentMessage, Message, MessageEvent, MessageState, utcnow
 
@@ -70,6 +65,8 @@ def run_command(ctx: click.Context, once: bool, console: bool) -> None:
 
     Refused (status 2) while another long-running ``acorn run`` of the same config file runs;
     ``--once`` runs (cron, several workers sharing a PostgreSQL database) take no lock."""
+    from gateway.cli.runlock import AlreadyRunning, run_lock  # the long-running commands' own imports
+
     runtime = open_runtime(ctx)
     config = Path(ctx.find_root().obj.get("config_path") or "config.yaml")
     try:
@@ -83,6 +80,8 @@ def run_command(ctx: click.Context, once: bool, console: bool) -> None:
 
 
 def _run(runtime: Runtime, once: bool, console: bool) -> None:
+    from gateway.service.scheduler import Gateway, run_once  # apscheduler: only for `acorn run`
+
     server = None
     try:
         if once:
@@ -306,6 +305,8 @@ def replay_command(
 @click.pass_context
 def send_command(ctx: click.Context) -> None:
     """Send every queued outbound message that is due, now."""
+    from gateway.service.mailboxes import send_due  # the transports (AS2, SFTP): only to send
+
     runtime = open_runtime(ctx)
     summary = send_due(runtime)
     runtime.close()
@@ -336,6 +337,8 @@ def demo_command(ctx: click.Context, samples: Path | None) -> None:
 
     The availability feeds are taken at once instead (this morning's stock): the PO acknowledgements
     of the next run decide from them, whichever mailbox is polled first."""
+    from gateway.service.demo import redate
+
     folder = samples or Path(__file__).resolve().parents[2] / "tests" / "data" / "messages"
     runtime = open_runtime(ctx)
     placed = 0
@@ -371,6 +374,8 @@ def demo_command(ctx: click.Context, samples: Path | None) -> None:
 @click.pass_context
 def prune_command(ctx: click.Context, days: int | None) -> None:
     """Remove archived payloads older than the retention, except those still needed."""
+    from gateway.service.retention import prune_archive
+
     runtime = open_runtime(ctx)
     try:
         report = prune_archive(runtime, days)

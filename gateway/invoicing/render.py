@@ -11,7 +11,6 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from gateway.canonical import Invoice
-from gateway.canonical.xml import CanonicalXmlError, to_xml
 from gateway.config import PartnerDirectory
 from gateway.invoicing.parts import InvoicingError, invoice_settings
 from gateway.mapping.registry import MappingRegistry
@@ -27,6 +26,8 @@ def render_payload(
     profile, settings = invoice_settings(partners, row.partner)
     fmt = settings.format or profile.standard
     if fmt == "xml":
+        from gateway.canonical.xml import CanonicalXmlError, to_xml  # lxml: only for XML invoices
+
         try:
             data = to_xml(doc)
         except CanonicalXmlError as exc:

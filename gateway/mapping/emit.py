@@ -27,7 +27,6 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from gateway.edi.edifact.writer import write_edifact
 from gateway.edi.model import (
     EDIFACT_DEFAULT,
     X12_DEFAULT,
@@ -112,4 +111,8 @@ def write_documents(mapping: Mapping, documents: Sequence[BaseModel], envelope: 
         test=envelope.test,
         ack_requested=envelope.ack_requested,
     )
-    return write_x12(interchange) if x12 else write_edifact(interchange)
+    if x12:
+        return write_x12(interchange)
+    from gateway.edi.edifact.writer import write_edifact  # pydifact: only to write EDIFACT
+
+    return write_edifact(interchange)

@@ -17,13 +17,9 @@ from __future__ import annotations
 
 import json
 import logging
-import smtplib
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from email.message import EmailMessage
 from typing import Any
 
 from gateway.config.settings import AlertSettings
@@ -100,6 +96,9 @@ def deliver(
 
 
 def _post(url: str, alerts: Sequence[Alert], timeout: float, errors: list[str]) -> bool:
+    import urllib.error  # urllib and smtplib only to send an alert (not on every import of reconcile)
+    import urllib.request
+
     body = json.dumps(
         {"source": "acorn", "count": len(alerts), "alerts": [a.to_json() for a in alerts]}
     ).encode()
@@ -120,6 +119,9 @@ def _post(url: str, alerts: Sequence[Alert], timeout: float, errors: list[str]) 
 
 
 def _mail(settings: AlertSettings, alerts: Sequence[Alert], timeout: float, errors: list[str]) -> bool:
+    import smtplib
+    from email.message import EmailMessage
+
     email = settings.email
     assert email is not None
     message = EmailMessage()

@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlmodel import Session
 
 from gateway.config import PartnerProfile
-from gateway.edi.edifact.writer import write_edifact
 from gateway.edi.model import Delimiters, OutboundGroup, OutboundInterchange, OutboundTransaction
 from gateway.edi.x12.writer import write_x12
 from gateway.outbound.outbox import OutboundPayload
@@ -187,7 +186,12 @@ def readdress(
 
 def to_payload(interchange: OutboundInterchange, standard: str, filename: str) -> OutboundPayload:
     """The bytes of ``interchange`` and what its message row should record."""
-    data = write_x12(interchange) if standard == "x12" else write_edifact(interchange)
+    if standard == "x12":
+        data = write_x12(interchange)
+    else:
+        from gateway.edi.edifact.writer import write_edifact  # pydifact: only to write EDIFACT
+
+        data = write_edifact(interchange)
     return OutboundPayload(
         data=data,
         filename=filename,

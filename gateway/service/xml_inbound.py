@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.canonical import CanonicalDocument
-from gateway.canonical.xml import CanonicalXmlError, from_xml
 from gateway.config import PartnerDirectory, PartnerProfile
 from gateway.service.errors import StageCode, StageError
 
@@ -45,6 +44,8 @@ def read_xml_message(
     partners: PartnerDirectory, partner: str | None, filename: str, data: bytes, message_id: int
 ) -> tuple[PartnerProfile, CanonicalDocument]:
     """The sending partner and the document of a canonical XML message. Raises :class:`XmlRefused`."""
+    from gateway.canonical.xml import CanonicalXmlError, from_xml  # lxml: only for XML messages
+
     profile = mailbox_owner(partners, partner, filename, "canonical XML")
     if not profile.accept_xml:
         raise XmlRefused(

@@ -30,7 +30,6 @@ from gateway.mapping.registry import MappingRegistry
 from gateway.orders.book import Loaded, PoBundle, load_bundles
 from gateway.outbound.render import RenderError, render_and_queue
 from gateway.shipping.checks import Context, ship_notice_reasons
-from gateway.shipping.labels import carton_labels
 from gateway.store.archive import Archive
 from gateway.store.models import ShipNoticeRecord, SsccUse, utcnow
 
@@ -189,6 +188,8 @@ def label_and_record(
 ) -> None:
     """Archive ``notice``'s carton labels beside ``record`` and record its SSCCs (365-day rule);
     an SSCC already recorded for the notice is not recorded twice."""
+    from gateway.shipping.labels import carton_labels  # reportlab and PIL: only to draw labels
+
     record.labels_key = archive.store(carton_labels(notice, po_number)).sha256
     session.add(record)
     known = set(
