@@ -17,7 +17,7 @@ from werkzeug.utils import secure_filename
 
 from gateway.console import actions, overview, serialize
 from gateway.console.auth import requires
-from gateway.console.context import current_user, db, int_arg, runtime
+from gateway.console.context import current_user, db, int_arg, runtime, whole_number
 from gateway.console.jobs import JobBusy, JobTable
 from gateway.console.openapi import openapi_document
 from gateway.console.orders import discrepancies_of_po, documents_of_po
@@ -44,9 +44,10 @@ def _limit(default: int = 50) -> int:
     value = request.args.get("limit", "")
     if not value:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+    number = whole_number(value)
+    if number is None or not 1 <= number <= MAX_LIMIT:
         abort(400, description=f"limit must be between 1 and {MAX_LIMIT}")
-    return int(value)
+    return number
 
 
 def _page(query: Any, id_column: Any, filters: tuple[tuple[str, Any], ...]) -> list[Any]:

@@ -41,11 +41,26 @@ def current_user() -> User | None:
     return g.get("user")
 
 
+#: the largest id or count a query argument may name: a database's signed 64-bit integer
+MAX_WHOLE = 2**63 - 1
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number from 0 to :data:`MAX_WHOLE`, ``None`` when it is not one (ASCII
+    digits only: ``str.isdigit`` also takes ``²``, which ``int`` refuses; a larger number would
+    overflow the database's integer, not just find nothing)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_WHOLE else None
+
+
 def int_arg(name: str) -> int | None:
     """The query argument ``name`` as a whole number, ``None`` when absent; 400 when not a number."""
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
-        abort(400, description=f"{name} must be a number")
-    return int(value)
+    number = whole_number(value)
+    if number is None:
+        abort(400, description=f"{name} must be a whole number from 0 to {MAX_WHOLE}")
+    return number

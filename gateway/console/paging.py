@@ -17,6 +17,8 @@ from flask import request
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from gateway.console.context import whole_number
+
 PAGE = 50
 COUNT_CAP = 10_000
 EXPORT_CAP = 100_000
@@ -48,8 +50,7 @@ def where_equal(query: Any, columns: Mapping[str, Any], args: Mapping[str, str])
 
 
 def _key(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return whole_number(request.args.get(name, ""))
 
 
 def keyset(session: Session, query: Any, key: Any, size: int = PAGE) -> Listing:
