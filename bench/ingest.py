@@ -16,12 +16,24 @@ pipeline's time to parse+translate's; under each
 row, the time spent in ``os.fsync`` a message and the fsyncs a message by caller (the function that
 asked, a file's or a folder's) and the statements a message by kind (verb and first table).
 
+``creates/msg`` counts the inodes a worker creates a message (each costs about three fsyncs on
+ext4): ``os.mkdir`` and every open with ``O_CREAT`` (``os.open``, and ``open``/``io.open`` with a
+writing mode) of a path that did not exist before; an ``O_CREAT`` open that finds its file is
+counted apart (``O_CREAT on existing``), as are the files SQLite makes itself (not seen: C code).
+Under each row they are broken down by caller (the first function of the gateway up the stack)
+and by folder (``archive/ab``, ``archive/.incoming``, ``outbox``).
+
+Each setting runs twice: into a fresh home (its archive empty), then with as many new files again
+into the same home (``…, same home``: a gateway that has run a while, its archive folders there).
+
 Usage: ``python bench/ingest.py [N] [--quick]`` (default 300; ``--quick``: 12 files, for a test).
 """
 
 from __future__ import annotations
 
 import argparse
+import builtins
+import io
 import json
 import os
 import re
@@ -37,6 +49,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,17 +67,19 @@ COLUMNS = (
     "stmts/msg",
     "commits/msg",
     "fsyncs/msg",
+    "creates/msg",
     "CPU ms/msg",
 )
 
 
-def files(n: int) -> list[tuple[str, str, bytes]]:
-    """``(partner, name, bytes)`` for ``n`` distinct files: two 850s for one 856 (whose cartons'
-    SSCCs are its own, so every 856's ship notice to Amazon is sent, not blocked as reused)."""
+def files(n: int, first: int = 1000) -> list[tuple[str, str, bytes]]:
+    """``(partner, name, bytes)`` for ``n`` distinct files numbered from ``first``: two 850s for one
+    856 (whose cartons' SSCCs are its own, so every 856's ship notice to Amazon is sent, not
+    blocked as reused)."""
     from gateway.canonical.gs1 import make_sscc, with_ai
 
     out = []
-    for i in range(1000, 1000 + n):
+    for i in range(first, first + n):
         if i % 3 == 2:
             data = ASN.replace(b"000007001", f"{i:09d}".encode()).replace(b"*7001*", f"*{i}*".encode())
             data = data.replace(b"GE*1*7001~", f"GE*1*{i}~".encode())  # GS06 and GE02 agree
@@ -90,6 +105,9 @@ class Counts:
     fsync_seconds = 0.0
     callers: dict[str, int] = {}  # "module.function file|folder" -> fsyncs
     kinds: dict[str, int] = {}  # "SELECT documents" -> statements
+    creates = 0
+    create_callers: dict[str, int] = {}  # "module.function mkdir|file" -> inodes created
+    create_places: dict[str, int] = {}  # "archive/ab" -> inodes created in it
 
 
 _KIND = re.compile(
@@ -124,8 +142,79 @@ def _fsync_caller(frame: FrameType | None, folder: bool) -> str:
     return f"{module}.{frame.f_code.co_name} {'folder' if folder else 'file'}"
 
 
+_CREATE_HELPERS = {"touch", "mkdir", "mkstemp", "_mkstemp_inner", "opened", "made", "io_opened"}
+_WRITING = frozenset("wax+")
+
+
+def _gateway_caller(frame: FrameType | None) -> str:
+    """The first function of the gateway (or the bench) up the stack: ``module.function``."""
+    while frame is not None and not frame.f_code.co_filename.startswith(str(ROOT)):
+        frame = frame.f_back
+    while frame is not None and frame.f_code.co_name in _CREATE_HELPERS:
+        frame = frame.f_back
+    if frame is None:
+        return "?"
+    return f"{Path(frame.f_code.co_filename).stem}.{frame.f_code.co_name}"
+
+
+def place_of(path: str) -> str:
+    """Where an inode was made, folded: ``archive/ab`` (a shard), ``archive/ab/cd``, ``outbox``…"""
+    parts = Path(os.path.abspath(path)).parts
+    if "archive" in parts:
+        tail = parts[parts.index("archive") + 1 : -1]
+        shard = ["ab" if len(p) == 2 else p for p in tail]
+        return "/".join(["archive", *shard])
+    if "mailboxes" in parts:
+        return parts[-2]  # inbox, outbox, processed
+    return Path(path).parent.name or "?"
+
+
+def _count_create(path: object, kind: str, frame: FrameType | None) -> None:
+    if kind == "existing":
+        key = f"{_gateway_caller(frame)} O_CREAT on existing"
+        Counts.create_callers[key] = Counts.create_callers.get(key, 0) + 1
+        return
+    Counts.creates += 1
+    key = f"{_gateway_caller(frame)} {kind}"
+    Counts.create_callers[key] = Counts.create_callers.get(key, 0) + 1
+    place = place_of(os.fsdecode(path))  # type: ignore[arg-type]
+    Counts.create_places[place] = Counts.create_places.get(place, 0) + 1
+
+
+def _install_create_counters() -> None:
+    """Count the inodes created (see the module's text): ``os.mkdir``, ``os.open`` with
+    ``O_CREAT``, and ``open``/``io.open`` in a writing mode, of paths that were not there."""
+    real_open, real_mkdir, real_io_open = os.open, os.mkdir, io.open
+
+    def opened(path: object, flags: int, *args: object, **kw: object) -> int:
+        if not flags & os.O_CREAT or kw.get("dir_fd") is not None:
+            return real_open(path, flags, *args, **kw)  # type: ignore[arg-type]
+        new = not os.path.lexists(path)  # type: ignore[arg-type]
+        fd = real_open(path, flags, *args, **kw)  # type: ignore[arg-type]
+        _count_create(path, "file" if new else "existing", sys._getframe(1))
+        return fd
+
+    def made(path: object, *args: object, **kw: object) -> None:
+        real_mkdir(path, *args, **kw)  # type: ignore[arg-type]
+        _count_create(path, "mkdir", sys._getframe(1))
+
+    def io_opened(file: object, mode: str = "r", *args: object, **kw: object) -> object:
+        if isinstance(file, int) or not _WRITING & set(mode):
+            return real_io_open(file, mode, *args, **kw)  # type: ignore[call-overload]
+        new = not os.path.lexists(file)  # type: ignore[arg-type]
+        handle = real_io_open(file, mode, *args, **kw)  # type: ignore[call-overload]
+        _count_create(file, "file" if new else "existing", sys._getframe(1))
+        return handle
+
+    os.open = opened  # type: ignore[assignment]
+    os.mkdir = made  # type: ignore[assignment]
+    io.open = io_opened  # type: ignore[assignment]
+    builtins.open = io_opened  # type: ignore[assignment]
+
+
 def install_counters() -> None:
-    """Count every SQL statement and commit of every engine, and every ``os.fsync``."""
+    """Count every SQL statement and commit of every engine, every ``os.fsync`` and every inode
+    created."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
@@ -150,6 +239,7 @@ def install_counters() -> None:
         Counts.fsync_seconds += time.perf_counter() - began
 
     os.fsync = fsync  # type: ignore[assignment]
+    _install_create_counters()
 
 
 def cpu_seconds() -> float:
@@ -165,20 +255,30 @@ def worker() -> None:
     from gateway.service.scheduler import run_once
 
     runtime = Runtime.open(Path(os.environ["ACORN_CONFIG"]))
-    start = (Counts.statements, Counts.commits, Counts.fsyncs)
+    start = (Counts.statements, Counts.commits, Counts.fsyncs, Counts.creates)
+    Counts.create_callers.clear()
+    Counts.create_places.clear()
     cpu = cpu_seconds()
     began = time.time()
     totals = run_once(runtime)
     ended = time.time()
     cpu = cpu_seconds() - cpu
     runtime.close()
-    counts = (Counts.statements - start[0], Counts.commits - start[1], Counts.fsyncs - start[2])
+    counts = (
+        Counts.statements - start[0],
+        Counts.commits - start[1],
+        Counts.fsyncs - start[2],
+        Counts.creates - start[3],
+    )
     print(
         json.dumps(
             {
                 "statements": counts[0],
                 "commits": counts[1],
                 "fsyncs": counts[2],
+                "creates": counts[3],
+                "create_callers": Counts.create_callers,
+                "create_places": Counts.create_places,
                 "fsync_callers": Counts.callers,
                 "kinds": Counts.kinds,
                 "fsync_seconds": Counts.fsync_seconds,
@@ -242,10 +342,11 @@ def home_for(pg_url: str | None) -> Iterator[Path]:
 
 
 def mailbox_to_done(
-    payloads: list[tuple[str, str, bytes]], workers: int, pg_url: str | None
-) -> dict[str, float]:
+    rounds: list[list[tuple[str, str, bytes]]], workers: int, pg_url: str | None
+) -> list[dict[str, float]]:
     """Time (first worker's start of the poll to the last one's end, interpreter start-up left out)
-    and counts for ``workers`` processes to take every file from the mailboxes to done."""
+    and counts for ``workers`` processes to take every file from the mailboxes to done; once for
+    each round of files, one after the other into the same home (the first into a fresh one)."""
     with home_for(pg_url) as home:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "ACORN_CONFIG": str(home / "config.yaml")}
         subprocess.run(
@@ -253,44 +354,55 @@ def mailbox_to_done(
              "Runtime.open(pathlib.Path(os.environ['ACORN_CONFIG'])).close()"],
             env=env, cwd=home, check=True,
         )  # fmt: skip
-        for partner, name, data in payloads:
-            inbox = home / "run" / "mailboxes" / partner / "inbox"
-            inbox.mkdir(parents=True, exist_ok=True)
-            (inbox / name).write_bytes(data)
-        procs = [
-            subprocess.Popen(
-                [sys.executable, __file__, "--worker"],
-                env=env,
-                cwd=home,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-            )
-            for _ in range(workers)
-        ]
-        outputs = [proc.communicate()[0] for proc in procs]
-        left = sum(1 for _ in (home / "run").glob("mailboxes/*/inbox/*"))
-        assert left == 0, f"{left} files left in the inboxes"
-        counts = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
-        total = {
-            k: float(sum(c[k] for c in counts)) for k in ("statements", "commits", "fsyncs", "taken", "done")
-        }
-        assert total["taken"] == len(payloads), f"taken {total['taken']} of {len(payloads)}"
-        total["seconds"] = max(c["ended"] for c in counts) - min(c["began"] for c in counts)
-        total["per_worker"] = [c["taken"] for c in counts]  # type: ignore[assignment]
-        callers: dict[str, int] = {}
-        for c in counts:
-            for caller, n in c["fsync_callers"].items():
-                callers[caller] = callers.get(caller, 0) + n
-        total["fsync_callers"] = callers  # type: ignore[assignment]
-        kinds: dict[str, int] = {}
-        for c in counts:
-            for kind, k in c["kinds"].items():
-                kinds[kind] = kinds.get(kind, 0) + k
-        total["kinds"] = kinds  # type: ignore[assignment]
-        total["fsync_seconds"] = sum(c["fsync_seconds"] for c in counts)
-        total["cpu_seconds"] = sum(c["cpu_seconds"] for c in counts)
-        return total
+        return [_one_round(home, env, payloads, workers) for payloads in rounds]
+
+
+def _merged(counts: list[dict[str, Any]], key: str) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for c in counts:
+        for name, n in c[key].items():
+            merged[name] = merged.get(name, 0) + n
+    return merged
+
+
+def _one_round(
+    home: Path, env: dict[str, str], payloads: list[tuple[str, str, bytes]], workers: int
+) -> dict[str, float]:
+    for partner, name, data in payloads:
+        inbox = home / "run" / "mailboxes" / partner / "inbox"
+        inbox.mkdir(parents=True, exist_ok=True)
+        (inbox / name).write_bytes(data)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--worker"],
+            env=env,
+            cwd=home,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
+    outputs = [proc.communicate()[0] for proc in procs]
+    left = sum(1 for _ in (home / "run").glob("mailboxes/*/inbox/*"))
+    assert left == 0, f"{left} files left in the inboxes"
+    counts = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
+    total = {
+        k: float(sum(c[k] for c in counts))
+        for k in ("statements", "commits", "fsyncs", "creates", "taken", "done")
+    }
+    assert total["taken"] == len(payloads), f"taken {total['taken']} of {len(payloads)}"
+    total["seconds"] = max(c["ended"] for c in counts) - min(c["began"] for c in counts)
+    total["per_worker"] = [c["taken"] for c in counts]  # type: ignore[assignment]
+    for key in ("fsync_callers", "kinds", "create_callers", "create_places"):
+        total[key] = _merged(counts, key)  # type: ignore[assignment]
+    total["fsync_seconds"] = sum(c["fsync_seconds"] for c in counts)
+    total["cpu_seconds"] = sum(c["cpu_seconds"] for c in counts)
+    return total
+
+
+def _breakdown(figures: dict[str, int], n: int) -> str:
+    return ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(figures.items(), key=lambda kv: -kv[1]))
 
 
 def main() -> None:
@@ -304,6 +416,7 @@ def main() -> None:
         return
     n = 12 if args.quick else args.n
     payloads = files(n)
+    again = files(n, first=1000 + n)  # as many new files, for the second round into the same home
     t_work = parse_translate_seconds(payloads)
     print(f"{n} distinct small files ({sum(p == 'amazon-us' for p, _, _ in payloads)} 850s, "
           f"{sum(p == 'warehouse' for p, _, _ in payloads)} 856s); "
@@ -314,17 +427,18 @@ def main() -> None:
         runs += [("PostgreSQL", pg, 1), ("PostgreSQL", pg, 2)]
     print(" | ".join(COLUMNS))
     for name, url, workers in runs:
-        r = mailbox_to_done(payloads, workers, url)
-        print(" | ".join([
-            name, str(workers), str(n), f"{r['seconds']:.2f}", f"{n / r['seconds']:.1f}",
-            f"{r['seconds'] / t_work:.0f}", f"{r['statements'] / n:.1f}", f"{r['commits'] / n:.2f}",
-            f"{r['fsyncs'] / n:.2f}", f"{r['cpu_seconds'] * 1000 / n:.1f}",
-        ]) + f"   (files per worker: {r['per_worker']})")  # fmt: skip
-        by_caller = sorted(r["fsync_callers"].items(), key=lambda kv: -kv[1])  # type: ignore[attr-defined]
-        print(f"    fsync time {r['fsync_seconds'] * 1000 / n:.1f} ms/msg; fsyncs/msg by caller: "
-              + ", ".join(f"{k} {v / n:.2f}" for k, v in by_caller))  # fmt: skip
-        by_kind = sorted(r["kinds"].items(), key=lambda kv: -kv[1])  # type: ignore[attr-defined]
-        print("    statements/msg by kind: " + ", ".join(f"{k} {v / n:.2f}" for k, v in by_kind))
+        fresh, same_home = mailbox_to_done([payloads, again], workers, url)
+        for label, r in ((name, fresh), (f"{name}, same home", same_home)):
+            print(" | ".join([
+                label, str(workers), str(n), f"{r['seconds']:.2f}", f"{n / r['seconds']:.1f}",
+                f"{r['seconds'] / t_work:.0f}", f"{r['statements'] / n:.1f}", f"{r['commits'] / n:.2f}",
+                f"{r['fsyncs'] / n:.2f}", f"{r['creates'] / n:.2f}", f"{r['cpu_seconds'] * 1000 / n:.1f}",
+            ]) + f"   (files per worker: {r['per_worker']})")  # fmt: skip
+            print(f"    fsync time {r['fsync_seconds'] * 1000 / n:.1f} ms/msg; fsyncs/msg by caller: "
+                  + _breakdown(r["fsync_callers"], n))  # type: ignore[arg-type]  # fmt: skip
+            print("    creates/msg by caller: " + _breakdown(r["create_callers"], n))  # type: ignore[arg-type]
+            print("    creates/msg by folder: " + _breakdown(r["create_places"], n))  # type: ignore[arg-type]
+            print("    statements/msg by kind: " + _breakdown(r["kinds"], n))  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
