@@ -109,7 +109,7 @@ def _aged_payload(runtime: Runtime, days: int) -> Path:
     with session_scope(runtime.engine) as session:
         sha256 = session.get(Message, outcome.message_id).sha256  # type: ignore[union-attr]
     then = time.time() - days * 86400
-    for path in runtime.archive.root.glob("??/??/*"):
+    for path in runtime.archive.root.glob("??/*"):
         os.utime(path, (then, then))
     return runtime.archive.root / runtime.archive.key_for(sha256)
 

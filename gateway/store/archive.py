@@ -1,7 +1,11 @@
 """The raw-message archive: every payload received or sent, written once, content-addressed.
 
-Strategy. A payload is stored under ``<root>/ab/cd/<sha256>`` (the first two byte pairs of
-its hash as folders, so no folder grows past a few thousand entries). Writing follows the
+Strategy. A payload is stored under ``<root>/ab/<sha256>`` (the first byte of its hash as the
+folder, as git keeps its objects: 256 folders, made once, so a gateway that has run a while makes
+no folder for a new payload, and each folder holds a 256th of the payloads). Archives written
+before used two levels, ``<root>/ab/cd/<sha256>``: a payload found there is read, kept, refreshed,
+verified, pruned and migrated where it is (:meth:`Archive.path_for` looks at the one-level name
+first, then at the two-level one), and never copied to the new name. Writing follows the
 classic crash-safe recipe, so that a file under its final name is always complete:
 
 1. write the bytes to a temporary name (``.tmp-*``) in the *same* folder,
@@ -23,6 +27,10 @@ thread storing outside a batch keeps the one-file recipe.
 Storing the same bytes again finds the file, keeps it (one copy) and refreshes its
 modification time, which is what retention counts from.
 
+A file already on this machine (the local mailbox's inbox file, a transport's staged copy) is
+archived by :meth:`Archive.store_file`: copied once, hashed on the way, into
+``<root>/.incoming/.tmp-*``, then renamed into place. One new inode a payload: its own.
+
 Retention: :meth:`Archive.prune` removes payloads not touched for a given time, except
 those whose sha256 is in ``keep``. The archive does not know why a payload matters: the
 caller builds ``keep`` from the store (messages on legal hold, messages behind an open
@@ -37,6 +45,7 @@ import hashlib
 import logging
 import os
 import re
+import stat as stat_mode
 import tempfile
 import threading
 import time
@@ -54,7 +63,8 @@ _STALE_TEMP_SECONDS = 3600
 
 @dataclass(frozen=True, slots=True)
 class ArchivedPayload:
-    """Where a payload went: ``path`` (absolute), ``key`` (relative: ``ab/cd/<sha256>``), hash, size."""
+    """Where a payload went: ``path`` (absolute), ``key`` (relative: ``ab/<sha256>``, or
+    ``ab/cd/<sha256>`` for a payload of the two-level layout), hash, size."""
 
     path: Path
     key: str
@@ -149,13 +159,29 @@ class Archive:
                 fsync_dir(folder)
 
     def key_for(self, sha256: str) -> str:
-        """The relative path of a payload. Raises :class:`ValueError` for anything but a sha256 hex digest."""
+        """Where a new payload goes, relative: ``ab/<sha256>``. Raises :class:`ValueError` for
+        anything but a sha256 hex digest."""
+        if not _SHA256.match(sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return f"{sha256[:2]}/{sha256}"
+
+    def legacy_key_for(self, sha256: str) -> str:
+        """Where the two-level layout put it: ``ab/cd/<sha256>`` (see the module notes)."""
         if not _SHA256.match(sha256):
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
         return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def path_for(self, sha256: str) -> Path:
-        return self.root / self.key_for(sha256)
+        """The archived file of ``sha256``: its one-level name, or its two-level one when only
+        that exists; the one-level name (not a file) when the archive does not hold it."""
+        return self.root / self._key_held(sha256)
+
+    def _key_held(self, sha256: str) -> str:
+        key = self.key_for(sha256)
+        if (self.root / key).is_file():
+            return key
+        legacy = self.legacy_key_for(sha256)
+        return legacy if (self.root / legacy).is_file() else key
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
@@ -175,13 +201,14 @@ class Archive:
     def store(self, data: bytes) -> ArchivedPayload:
         """Archive ``data`` durably (see the module notes) and say where. Raises :class:`OSError`."""
         sha256 = hashlib.sha256(data).hexdigest()
-        final = self.path_for(sha256)
-        if self._keep_existing(final, len(data)):
-            return ArchivedPayload(final, self.key_for(sha256), sha256, len(data))
+        if (held := self._keep_existing(sha256, len(data))) is not None:
+            return held
+        key = self.key_for(sha256)
+        final = self.root / key
         self._mkdirs(final.parent)
         write_into_place(final, [data], sync_dir=self._sync_dir)
         log.debug("archived %s (%d bytes)", sha256, len(data))
-        return ArchivedPayload(final, self.key_for(sha256), sha256, len(data))
+        return ArchivedPayload(final, key, sha256, len(data))
 
     def store_file(self, source: Path) -> ArchivedPayload:
         """Archive the file at ``source`` streaming it in chunks (memory stays flat for any size).
@@ -203,10 +230,11 @@ class Archive:
                 out.flush()
                 os.fsync(out.fileno())
             sha256 = digest.hexdigest()
-            final = self.path_for(sha256)
-            if self._keep_existing(final, size):
+            if (held := self._keep_existing(sha256, size)) is not None:
                 os.unlink(temp)
-                return ArchivedPayload(final, self.key_for(sha256), sha256, size)
+                return held
+            key = self.key_for(sha256)
+            final = self.root / key
             self._mkdirs(final.parent)
             os.chmod(temp, 0o444)
             os.replace(temp, final)
@@ -216,18 +244,23 @@ class Archive:
             raise
         self._sync_dir(final.parent)
         self._sync_dir(incoming)
-        return ArchivedPayload(final, self.key_for(sha256), sha256, size)
+        return ArchivedPayload(final, key, sha256, size)
 
-    def _keep_existing(self, final: Path, size: int) -> bool:
-        """True when ``final`` already holds the payload; its mtime is refreshed for retention."""
-        try:
-            if final.stat().st_size != size:
-                log.warning("archived file %s has the wrong size; writing it again", final)
-                return False
-        except FileNotFoundError:
-            return False
-        os.utime(final)
-        return True
+    def _keep_existing(self, sha256: str, size: int) -> ArchivedPayload | None:
+        """The payload when the archive holds it already (under either layout's name), its mtime
+        refreshed for retention; ``None`` when it must be written (a file of the wrong size is
+        written again, under the one-level name)."""
+        for key in (self.key_for(sha256), self.legacy_key_for(sha256)):
+            final = self.root / key
+            try:
+                if final.stat().st_size != size:
+                    log.warning("archived file %s has the wrong size; writing it again", final)
+                    return None
+            except FileNotFoundError:
+                continue
+            os.utime(final)
+            return ArchivedPayload(final, key, sha256, size)
+        return None
 
     def read(self, sha256: str, verify: bool = True) -> bytes:
         """The archived bytes. Raises :class:`FileNotFoundError` when absent, :class:`ArchiveCorrupted`
@@ -238,9 +271,12 @@ class Archive:
         return data
 
     def __iter__(self) -> Iterator[str]:
-        """Every archived sha256."""
+        """Every archived sha256 (once, whichever layout holds it)."""
+        for path in self.root.glob("??/*"):
+            if _SHA256.match(path.name) and path.is_file():
+                yield path.name
         for path in self.root.glob("??/??/*"):
-            if _SHA256.match(path.name):
+            if _SHA256.match(path.name) and not (path.parent.parent / path.name).is_file():
                 yield path.name
 
     def prune(self, older_than: datetime | timedelta, keep: Iterable[str]) -> PruneReport:
@@ -256,7 +292,7 @@ class Archive:
             cutoff = older_than.timestamp()
         keep_set = set(keep)
         report = PruneReport()
-        for path in [*self.root.glob("??/??/*"), *self.root.glob(".incoming/.tmp-*")]:
+        for path in self._files_and_temps():
             name = path.name
             try:
                 stat = path.stat()
@@ -267,7 +303,7 @@ class Archive:
                     path.unlink(missing_ok=True)
                     report.temp_removed += 1
                 continue
-            if not _SHA256.match(name):
+            if not _SHA256.match(name) or not stat_mode.S_ISREG(stat.st_mode):
                 continue
             if name in keep_set or stat.st_mtime >= cutoff:
                 report.kept += 1
@@ -279,3 +315,10 @@ class Archive:
             "archive prune: %d removed (%d bytes), %d kept", report.removed, report.removed_bytes, report.kept
         )
         return report
+
+    def _files_and_temps(self) -> Iterator[Path]:
+        """What a sweep looks at: the payloads of both layouts and the temporary files a crash may
+        have left (in ``.incoming`` and in the payload folders)."""
+        yield from self.root.glob("??/*")
+        yield from self.root.glob("??/??/*")
+        yield from self.root.glob(".incoming/.tmp-*")

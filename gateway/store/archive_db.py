@@ -14,7 +14,9 @@ local cache, so every caller keeps working on a path:
   lets the mailbox delete its copy only after that.
 - :meth:`path_for` of a payload this host has not seen fetches it from the database into the
   cache (chunk by chunk, fsynced, renamed into place) and verifies its hash on the way, so a
-  message received on one host is parsed, replayed or sent from another.
+  message received on one host is parsed, replayed or sent from another. The cache has the
+  folder archive's layout: a payload is fetched to ``ab/<sha256>``, and one a cache of the
+  two-level layout holds at ``ab/cd/<sha256>`` is used where it is.
 - :meth:`prune` deletes from the database what retention lets go and empties the cache of it.
 
 A large payload is never held whole: it is written, hashed, copied and read in chunks.
@@ -155,7 +157,8 @@ class DatabaseArchive(Archive):
                     continue
                 conn.execute(delete(CHUNKS).where(CHUNKS.c.sha256 == sha256))
                 conn.execute(delete(BLOBS).where(BLOBS.c.sha256 == sha256))
-                super().path_for(sha256).unlink(missing_ok=True)
+                for key in (self.key_for(sha256), self.legacy_key_for(sha256)):  # either layout
+                    (self.root / key).unlink(missing_ok=True)
                 report.removed += 1
                 report.removed_bytes += size
         local = super().prune(older_than, keep_set)  # the cache: leftovers and temp files

@@ -172,5 +172,5 @@ def test_received_in_one_namespace_processed_and_sent_from_the_other(
     acks = sorted((homes[1] / outbox).iterdir())
     assert len(acks) == 5 and all(b"ST*997*" in p.read_bytes() for p in acks)
     assert not (homes[0] / outbox).exists()
-    cached = {p.name for p in (homes[1] / "archive").glob("??/??/*")}  # B fetched what A received
+    cached = {p.name for p in (homes[1] / "archive").glob("??/*")}  # B fetched what A received
     assert len(cached) >= 5

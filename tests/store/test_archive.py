@@ -28,7 +28,7 @@ def test_store_is_content_addressed(tmp_path: Path) -> None:
     sha = hashlib.sha256(PAYLOAD).hexdigest()
     stored = archive.store(PAYLOAD)
     assert (stored.sha256, stored.size) == (sha, len(PAYLOAD))
-    assert stored.key == f"{sha[:2]}/{sha[2:4]}/{sha}"
+    assert stored.key == f"{sha[:2]}/{sha}"  # one level: 256 folders (see test_archive_layout.py)
     assert stored.path == tmp_path / stored.key
     assert stored.path.read_bytes() == PAYLOAD
     assert not stored.path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
@@ -198,16 +198,14 @@ def test_a_batch_fsyncs_each_folder_once_and_only_at_its_end(
         assert calls == []  # nothing before the end of the block: the caller commits after it
     assert same.path == first.path
     assert len(calls) == len(set(calls))  # each folder once
-    leaf, top = first.path.parent, first.path.parent.parent
-    assert {leaf, top, tmp_path} <= set(calls)  # the new entries' folders
+    leaf = first.path.parent
+    assert {leaf, tmp_path} <= set(calls)  # the new entries' folders: the payload's, and the root's
     calls.clear()
     payload = next(p for p in (f"x{i}".encode() for i in range(100_000)) if archive.key_for(
         hashlib.sha256(p).hexdigest()).startswith(first.key[:3]))  # fmt: skip
     with archive.deferred_sync():
-        other = archive.store(payload)  # a new leaf folder in an existing top folder
-    if other.path.parent != leaf:  # (1 in 256: the same leaf, then only it is fsynced)
-        assert sorted(calls) == sorted([other.path.parent, top])  # not the root: the top folder existed
-    assert tmp_path not in calls
+        other = archive.store(payload)  # a new payload in an existing folder
+    assert other.path.parent == leaf and calls == [leaf]  # not the root: the folder existed
 
 
 def test_outside_a_batch_and_on_another_thread_the_folder_is_fsynced_at_once(

@@ -37,7 +37,7 @@ def test_what_one_host_stores_another_reads(engine: Engine, tmp_path: Path) -> N
     assert not (tmp_path / "b").exists()
     assert b.exists(stored.sha256)
     path = b.path_for(stored.sha256)
-    assert path.is_file() and path.read_bytes() == data and path.parent.parent.parent == tmp_path / "b"
+    assert path.is_file() and path.read_bytes() == data and path.parent.parent == tmp_path / "b"
     assert b.read(stored.sha256) == data
     assert list(b) == [stored.sha256]
 
