@@ -201,21 +201,18 @@ def _report_unread(runtime: Runtime, box: Mailbox) -> None:
 def _take_batch(runtime: Runtime, box: Mailbox, items: list[RemoteFile], summary: PollSummary) -> None:
     """Fetch a batch of files, receive them together (each archived and fsynced, then one commit
     of all their rows), and only then let go of each at the mailbox. A file that cannot be
-    fetched or received is named in ``summary.errors`` and stays in the inbox; the rest go on."""
-    incoming = runtime.archive.root / ".incoming"
-    incoming.mkdir(parents=True, exist_ok=True)
+    fetched or received is named in ``summary.errors`` and stays in the inbox; the rest go on.
+    A file the mailbox has on this machine (the local folder) is archived straight from there,
+    one copy; the others are staged in ``.incoming`` first and the staged copy is removed after."""
     fetched: list[tuple[RemoteFile, Path]] = []
+    staged: list[Path] = []  # scratch copies this batch made (never a mailbox's own file)
     try:
         for item in items:
-            fd, temp = tempfile.mkstemp(dir=incoming, prefix=".fetch-")
-            os.close(fd)
-            try:
-                box.fetch(item, Path(temp))
-            except Exception as exc:  # one file must never stop the files behind it
-                Path(temp).unlink(missing_ok=True)
-                _could_not_take(box, item, exc, summary)
-                continue
-            fetched.append((item, Path(temp)))
+            if (in_place := box.local_path(item)) is not None:
+                fetched.append((item, in_place))
+            elif (copy := _fetch(runtime, box, item, summary)) is not None:
+                staged.append(copy)
+                fetched.append((item, copy))
         if not fetched:
             return
         batch = [_incoming(box, item, path) for item, path in fetched]
@@ -232,7 +229,7 @@ def _take_batch(runtime: Runtime, box: Mailbox, items: list[RemoteFile], summary
                 except Exception as exc:
                     _could_not_take(box, item, exc, summary)
     finally:
-        for _item, path in fetched:
+        for path in staged:
             path.unlink(missing_ok=True)
     let_go: list[int] = []
     for (item, _path), receipt in received:
@@ -247,6 +244,22 @@ def _take_batch(runtime: Runtime, box: Mailbox, items: list[RemoteFile], summary
         if receipt.state != MessageState.RECEIVED.value:  # fetched again: it was processed before
             _count(summary, receipt.state)
     pipeline.release_receipts(runtime, let_go)
+
+
+def _fetch(runtime: Runtime, box: Mailbox, item: RemoteFile, summary: PollSummary) -> Path | None:
+    """Copy ``item`` into a scratch file of the archive's ``.incoming`` (same file system); ``None``
+    (and ``item`` named in ``summary.errors``) when it cannot be fetched."""
+    incoming = runtime.archive.root / ".incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=incoming, prefix=".fetch-")
+    os.close(fd)
+    try:
+        box.fetch(item, Path(temp))
+    except Exception as exc:  # one file must never stop the files behind it
+        Path(temp).unlink(missing_ok=True)
+        _could_not_take(box, item, exc, summary)
+        return None
+    return Path(temp)
 
 
 def _incoming(box: Mailbox, item: RemoteFile, path: Path) -> pipeline.Incoming:

@@ -145,6 +145,11 @@ class Mailbox(abc.ABC):
     def fetch(self, item: RemoteFile, destination: Path) -> None:
         """Copy ``item`` to the local file ``destination``; the remote file stays until acknowledged."""
 
+    def local_path(self, item: RemoteFile) -> Path | None:
+        """The file of ``item`` on this machine, when the archive may read it where it is instead
+        of a fetched copy (the local folder); ``None``, the default: :meth:`fetch` it."""
+        return None
+
     @abc.abstractmethod
     def acknowledge(self, item: RemoteFile) -> None:
         """Remove ``item`` from the inbox (delete, or move to processed). Missing already is fine."""

@@ -9,8 +9,10 @@ told (a file another user owns, a file system without leases), a file is taken o
 not changed for ``stable_seconds``. Acknowledging moves the file to the processed folder (under a
 unique name if one exists there).
 
-Fetching copies a file to a local scratch file without fsyncing it: the caller archives it
-(fsynced) before anything depends on it, and the inbox copy stays until then. Sending a group
+The inbox file is on this machine (:meth:`LocalMailbox.local_path`): the poll archives it from
+where it is, one copy (fsynced) before anything depends on it, and the inbox file stays until
+then. :meth:`LocalMailbox.fetch` still copies a file to a scratch file (not fsynced) for a
+caller that wants one. Sending a group
 (:meth:`LocalMailbox.deferred_sync`): each file is still written and fsynced under its
 temporary name and renamed, but the outbox folder is fsynced once, by
 :meth:`LocalMailbox.sync_pending`, which the caller runs before the commit that depends on the
@@ -122,6 +124,9 @@ class LocalMailbox(Mailbox):
         except OSError as exc:
             raise TransportError(f"{self.label}: cannot read {item.name}: {exc.strerror}") from exc
 
+    def local_path(self, item: RemoteFile) -> Path:
+        return Path(item.ref)
+
     def acknowledge(self, item: RemoteFile) -> None:
         source = Path(item.ref)
         if not source.exists():
@@ -202,7 +207,13 @@ class LocalMailbox(Mailbox):
             else:
                 target = self._in_outbox(ref)
                 reserved = self.reservation(ref)
-                with open(reserved, "wb") as out:
+                try:  # the reservation is filled, never made again: gone means delivered
+                    fd = os.open(reserved, os.O_WRONLY | os.O_TRUNC)
+                except FileNotFoundError:
+                    raise TransportError(
+                        f"{self.label}: the reservation of {target.name} is gone: delivered before"
+                    ) from None
+                with os.fdopen(fd, "wb") as out:
                     out.write(data)
                     out.flush()
                     os.fsync(out.fileno())
