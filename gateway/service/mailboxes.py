@@ -22,9 +22,8 @@ while it is processed or sent. Every file taken goes through the one front door,
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
+import uuid
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -203,7 +202,8 @@ def _take_batch(runtime: Runtime, box: Mailbox, items: list[RemoteFile], summary
     of all their rows), and only then let go of each at the mailbox. A file that cannot be
     fetched or received is named in ``summary.errors`` and stays in the inbox; the rest go on.
     A file the mailbox has on this machine (the local folder) is archived straight from there,
-    one copy; the others are staged in ``.incoming`` first and the staged copy is removed after."""
+    one copy; the others are downloaded to the archive's staging folder, taken into the archive
+    as they are (no second copy), and their scratch names removed after."""
     fetched: list[tuple[RemoteFile, Path]] = []
     staged: list[Path] = []  # scratch copies this batch made (never a mailbox's own file)
     try:
@@ -215,7 +215,7 @@ def _take_batch(runtime: Runtime, box: Mailbox, items: list[RemoteFile], summary
                 fetched.append((item, copy))
         if not fetched:
             return
-        batch = [_incoming(box, item, path) for item, path in fetched]
+        batch = [_incoming(box, item, path, path in staged) for item, path in fetched]
         try:
             received = list(zip(fetched, pipeline.receive_batch(runtime, batch), strict=True))
         except Exception:  # one file the archive refuses must not stop its neighbours: one by one
@@ -247,24 +247,22 @@ def _take_batch(runtime: Runtime, box: Mailbox, items: list[RemoteFile], summary
 
 
 def _fetch(runtime: Runtime, box: Mailbox, item: RemoteFile, summary: PollSummary) -> Path | None:
-    """Copy ``item`` into a scratch file of the archive's ``.incoming`` (same file system); ``None``
-    (and ``item`` named in ``summary.errors``) when it cannot be fetched."""
-    incoming = runtime.archive.root / ".incoming"
-    incoming.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=incoming, prefix=".fetch-")
-    os.close(fd)
+    """Download ``item`` to a fresh name in the archive's staging folder (same file system; the
+    transport makes the file, so it is the only inode made for it); ``None`` (and ``item`` named
+    in ``summary.errors``) when it cannot be fetched."""
+    temp = runtime.archive.staging_folder() / f".fetch-{uuid.uuid4().hex}"
     try:
-        box.fetch(item, Path(temp))
+        box.fetch(item, temp)
     except Exception as exc:  # one file must never stop the files behind it
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         _could_not_take(box, item, exc, summary)
         return None
-    return Path(temp)
+    return temp
 
 
-def _incoming(box: Mailbox, item: RemoteFile, path: Path) -> pipeline.Incoming:
+def _incoming(box: Mailbox, item: RemoteFile, path: Path, staged: bool) -> pipeline.Incoming:
     return pipeline.Incoming(
-        path, item.name, {"partner": box.partner, "mailbox": box.name, "remote_ref": item.ref}
+        path, item.name, {"partner": box.partner, "mailbox": box.name, "remote_ref": item.ref}, staged
     )
 
 

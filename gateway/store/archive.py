@@ -27,9 +27,11 @@ thread storing outside a batch keeps the one-file recipe.
 Storing the same bytes again finds the file, keeps it (one copy) and refreshes its
 modification time, which is what retention counts from.
 
-A file already on this machine (the local mailbox's inbox file, a transport's staged copy) is
-archived by :meth:`Archive.store_file`: copied once, hashed on the way, into
-``<root>/.incoming/.tmp-*``, then renamed into place. One new inode a payload: its own.
+A file already on this machine (the local mailbox's inbox file) is archived by
+:meth:`Archive.store_file`: copied once, hashed on the way, into ``<root>/.incoming/.tmp-*``,
+then renamed into place. A download a transport staged in ``<root>/.incoming`` is not copied
+again: :meth:`Archive.store_staged` fsyncs it and hard-links it into place. One new inode a
+payload either way: its own.
 
 Retention: :meth:`Archive.prune` removes payloads not touched for a given time, except
 those whose sha256 is in ``keep``. The archive does not know why a payload matters: the
@@ -214,8 +216,49 @@ class Archive:
         """Archive the file at ``source`` streaming it in chunks (memory stays flat for any size).
 
         The copy is written under ``<root>/.incoming`` (same file system) while it is
-        hashed, then fsynced and renamed into place.
+        hashed, then fsynced and renamed into place. Raises :class:`OSError`.
         """
+        return self._copy_in(source)
+
+    def staging_folder(self) -> Path:
+        """``<root>/.incoming``, made if needed: where a transport stages a download for
+        :meth:`store_staged` (the archive's file system)."""
+        incoming = self.root / ".incoming"
+        self._mkdirs(incoming)
+        return incoming
+
+    def store_staged(self, staged: Path) -> ArchivedPayload:
+        """Archive a scratch file the caller made in :meth:`staging_folder` without copying it:
+        read once to hash it, fsynced, made read-only and hard-linked into place (no new inode).
+        The caller removes the scratch name afterwards and never writes the file again (until
+        then it is a second name of the archived file; :meth:`prune` sweeps one a crash left).
+        A file elsewhere, or a file system without hard links, is copied as by :meth:`store_file`.
+        Raises :class:`OSError`."""
+        if staged.parent.resolve() != self.staging_folder().resolve():
+            return self._copy_in(staged)
+        digest = hashlib.sha256()
+        size = 0
+        with staged.open("rb") as src:
+            for chunk in iter(lambda: src.read(CHUNK_SIZE), b""):
+                digest.update(chunk)
+                size += len(chunk)
+            os.fsync(src.fileno())  # the data durable before a name in the archive points to it
+        sha256 = digest.hexdigest()
+        if (held := self._keep_existing(sha256, size)) is not None:
+            return held
+        key = self.key_for(sha256)
+        final = self.root / key
+        self._mkdirs(final.parent)
+        os.chmod(staged, 0o444)
+        try:
+            os.link(staged, final)
+        except OSError:  # there meanwhile (found, or replaced if wrong), or no hard links here
+            return self._copy_in(staged)
+        self._sync_dir(final.parent)
+        return ArchivedPayload(final, key, sha256, size)
+
+    def _copy_in(self, source: Path) -> ArchivedPayload:
+        """:meth:`store_file`'s copy (for subclasses that add to the public methods)."""
         incoming = self.root / ".incoming"
         self._mkdirs(incoming)
         digest = hashlib.sha256()
@@ -298,7 +341,7 @@ class Archive:
                 stat = path.stat()
             except FileNotFoundError:
                 continue
-            if name.startswith(".tmp-"):
+            if name.startswith((".tmp-", ".fetch-")):  # a crash left it (never a payload's only name)
                 if stat.st_mtime < time.time() - _STALE_TEMP_SECONDS:
                     path.unlink(missing_ok=True)
                     report.temp_removed += 1
@@ -322,3 +365,4 @@ class Archive:
         yield from self.root.glob("??/*")
         yield from self.root.glob("??/??/*")
         yield from self.root.glob(".incoming/.tmp-*")
+        yield from self.root.glob(".incoming/.fetch-*")

@@ -8,8 +8,9 @@ deduplicated by its sha256: storing the same bytes again only refreshes ``touche
 :class:`DatabaseArchive` is an :class:`~gateway.store.archive.Archive` whose folder is a
 local cache, so every caller keeps working on a path:
 
-- :meth:`store` and :meth:`store_file` write the local copy as the folder archive does, then
-  stream it into the database chunk by chunk and commit, all before they return. The commit
+- :meth:`store`, :meth:`store_file` and :meth:`store_staged` write the local copy as the folder
+  archive does, then stream it into the database chunk by chunk and commit, all before they
+  return. The commit
   is what makes the payload durable for every host: the caller commits the message row and
   lets the mailbox delete its copy only after that.
 - :meth:`path_for` of a payload this host has not seen fetches it from the database into the
@@ -65,6 +66,11 @@ class DatabaseArchive(Archive):
 
     def store_file(self, source: Path) -> ArchivedPayload:
         payload = super().store_file(source)
+        self._put(payload)
+        return payload
+
+    def store_staged(self, staged: Path) -> ArchivedPayload:
+        payload = super().store_staged(staged)
         self._put(payload)
         return payload
 

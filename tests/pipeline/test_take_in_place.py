@@ -2,12 +2,15 @@
 
 The poll of a local mailbox hands the inbox file itself to the archive, which copies it once
 (hashing on the way) into ``.incoming`` and renames that copy into place; no staged ``.fetch-``
-file is made. A mailbox without a local file (SFTP, or one that says so) still fetches to a staged
-copy, removed after. Real gateway, real files: the test only watches which inodes are created.
+file is made. A mailbox without a local file (SFTP, or one that says so) downloads to a staged
+file, which the archive takes as it is (hard-linked, no second copy); its scratch name is removed
+after. Real gateway, real files: the test only watches which inodes are created.
 """
 
 from __future__ import annotations
 
+import builtins
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,9 +31,9 @@ FILES = 5
 
 @pytest.fixture
 def created(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path]]:
-    """Every path ``os.open`` created (``O_CREAT`` of a name that was not there), in order."""
+    """Every path ``os.open`` (``O_CREAT``) or ``open`` (a writing mode) created, in order."""
     made: list[Path] = []
-    real_open = os.open
+    real_open, real_io_open = os.open, io.open
 
     def opened(path: Any, flags: int, *args: Any, **kw: Any) -> int:
         new = bool(flags & os.O_CREAT) and not os.path.lexists(path)
@@ -39,7 +42,16 @@ def created(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path]]:
             made.append(Path(os.fsdecode(path)).resolve())
         return fd
 
+    def io_opened(file: Any, mode: str = "r", *args: Any, **kw: Any) -> Any:
+        new = not isinstance(file, int) and bool(set("wax") & set(mode)) and not os.path.lexists(file)
+        handle = real_io_open(file, mode, *args, **kw)
+        if new:
+            made.append(Path(os.fsdecode(file)).resolve())
+        return handle
+
     monkeypatch.setattr(os, "open", opened)
+    monkeypatch.setattr(io, "open", io_opened)
+    monkeypatch.setattr(builtins, "open", io_opened)
     yield made
 
 
@@ -75,7 +87,7 @@ def test_a_local_inbox_file_is_archived_from_the_inbox_in_one_copy(
     assert sorted(p.name for p in (inbox.parent / "processed").iterdir()) == sorted(files)
 
 
-def test_a_mailbox_without_a_local_file_is_fetched_to_a_staged_copy_removed_after(
+def test_a_mailbox_without_a_local_file_is_staged_once_and_taken_as_it_is(
     runtime: Runtime, home: Path, created: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(LocalMailbox, "local_path", lambda _self, _item: None)  # as SFTP says
@@ -83,7 +95,12 @@ def test_a_mailbox_without_a_local_file_is_fetched_to_a_staged_copy_removed_afte
     incoming = (runtime.archive.root / ".incoming").resolve()
     summary = mailboxes.poll_mailbox(runtime, "amazon-us", "local")
     assert summary.taken == FILES and summary.errors == []
-    assert sum(p.name.startswith(".fetch-") for p in created) == FILES
-    assert list(incoming.iterdir()) == []  # the staged copies removed
+    made_incoming = [p for p in created if p.parent == incoming]
+    assert len(made_incoming) == FILES  # the download, and no second copy of it
+    assert all(p.name.startswith(".fetch-") for p in made_incoming)
+    assert list(incoming.iterdir()) == []  # the scratch names removed
     assert _archived(runtime) == files
+    with session_scope(runtime.engine) as session:
+        for message in session.exec(select(Message).where(Message.direction == "in")).all():
+            assert runtime.archive.path_for(message.sha256).stat().st_nlink == 1  # its only name
     assert list(inbox.iterdir()) == []

@@ -137,3 +137,72 @@ def test_the_database_archive_uses_an_old_layout_cache_and_migrates_it(
     pruned = host_a.prune(timedelta(days=-1), keep=names[1:])  # everything is "old": all but the kept go
     assert pruned.removed == 1 and not (tmp_path / "a" / names[0][:2] / names[0][2:4] / names[0]).exists()
     assert not host_a.exists(names[0]) and host_a.exists(names[1])
+
+
+# -- a staged download taken as it is -------------------------------------------------------------
+
+
+def _staged(archive: Archive, data: bytes, name: str = ".fetch-1") -> Path:
+    path = archive.staging_folder() / name
+    path.write_bytes(data)
+    return path
+
+
+def test_a_staged_download_is_linked_into_place_not_copied(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    staged = _staged(archive, b"ISA*00*downloaded~")
+    stored = archive.store_staged(staged)
+    assert stored.key == f"{stored.sha256[:2]}/{stored.sha256}" and stored.size == len(b"ISA*00*downloaded~")
+    assert os.path.samefile(staged, stored.path)  # one inode, two names until the caller removes one
+    assert stored.path.stat().st_mode & 0o222 == 0  # read-only, as every archived file
+    staged.unlink()
+    assert stored.path.stat().st_nlink == 1 and archive.read(stored.sha256) == b"ISA*00*downloaded~"
+
+
+def test_a_staged_download_the_archive_holds_is_not_linked_again(tmp_path: Path) -> None:
+    (sha,) = write_old_layout(tmp_path, OLD[:1])
+    archive = Archive(tmp_path)
+    staged = _staged(archive, OLD[0])
+    stored = archive.store_staged(staged)
+    assert stored.path == tmp_path / sha[:2] / sha[2:4] / sha and stored.path.stat().st_nlink == 1
+    assert not os.path.samefile(staged, stored.path)
+
+
+def test_a_file_outside_the_staging_folder_is_copied(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "archive")
+    elsewhere = tmp_path / "partner.edi"
+    elsewhere.write_bytes(b"ISA*00*not ours~")
+    stored = archive.store_staged(elsewhere)
+    assert not os.path.samefile(elsewhere, stored.path) and elsewhere.stat().st_mode & 0o200  # untouched
+    assert archive.read(stored.sha256) == b"ISA*00*not ours~"
+
+
+def test_without_hard_links_a_staged_download_is_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(*_args: object) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    archive = Archive(tmp_path)
+    staged = _staged(archive, b"ISA*00*on a file system without links~")
+    stored = archive.store_staged(staged)
+    assert not os.path.samefile(staged, stored.path)
+    assert archive.read(stored.sha256) == b"ISA*00*on a file system without links~"
+
+
+def test_prune_sweeps_downloads_a_crash_left_in_the_staging_folder(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    stale, fresh = _staged(archive, b"old", ".fetch-old"), _staged(archive, b"new", ".fetch-new.1.2.part")
+    _age(stale, days=1)
+    stored = archive.store_staged(_staged(archive, b"ISA*00*kept~", ".fetch-linked"))
+    _age(tmp_path / ".incoming" / ".fetch-linked", days=1)  # a second name of an archived payload
+    report = archive.prune(timedelta(days=30), keep=[])
+    assert report.temp_removed == 2 and not stale.exists() and fresh.exists()
+    assert archive.read(stored.sha256) == b"ISA*00*kept~"  # only the scratch name went
+
+
+def test_the_database_archive_puts_a_staged_download(engine: Engine, tmp_path: Path) -> None:
+    host_a = DatabaseArchive(tmp_path / "a", engine)
+    stored = host_a.store_staged(_staged(host_a, b"ISA*00*via sftp~"))
+    assert DatabaseArchive(tmp_path / "b", engine).read(stored.sha256) == b"ISA*00*via sftp~"

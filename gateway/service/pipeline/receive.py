@@ -54,11 +54,16 @@ class Origin(TypedDict, total=False):
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One file of a batch for :func:`receive_batch`: its bytes or local file, name and origin."""
+    """One file of a batch for :func:`receive_batch`: its bytes or local file, name and origin.
+
+    ``staged``: the file is the caller's scratch download in the archive's staging folder, which
+    the archive may take as it is (:meth:`~gateway.store.archive.Archive.store_staged`: no second
+    copy); the caller removes it afterwards and never writes it again."""
 
     source: bytes | Path
     filename: str
     origin: Origin = field(default_factory=lambda: Origin())
+    staged: bool = False
 
 
 def receipt_key(partner: str | None, mailbox: str | None, name: str, sha256: str) -> str:
@@ -115,7 +120,7 @@ def receive_batch(runtime: Runtime, files: Sequence[Incoming]) -> list[Receipt]:
     same moment, the batch is received again file by file (the archive is content-addressed:
     nothing is stored twice)."""
     with runtime.archive.deferred_sync():  # each file fsynced, each folder once, before the commit
-        stored = [_store(runtime, f.source) for f in files]
+        stored = [_store(runtime, f) for f in files]
     keys = [_key(f, s) for f, s in zip(files, stored, strict=True)]
     receipts: list[Receipt] = []
     try:
@@ -169,8 +174,11 @@ def receive_batch(runtime: Runtime, files: Sequence[Incoming]) -> list[Receipt]:
     return receipts
 
 
-def _store(runtime: Runtime, source: bytes | Path) -> ArchivedPayload:
-    return runtime.archive.store(source) if isinstance(source, bytes) else runtime.archive.store_file(source)
+def _store(runtime: Runtime, incoming: Incoming) -> ArchivedPayload:
+    source = incoming.source
+    if isinstance(source, bytes):
+        return runtime.archive.store(source)
+    return runtime.archive.store_staged(source) if incoming.staged else runtime.archive.store_file(source)
 
 
 def _key(incoming: Incoming, stored: ArchivedPayload) -> str | None:
