@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from gateway.service import mailboxes
@@ -104,3 +105,41 @@ def test_a_mailbox_without_a_local_file_is_staged_once_and_taken_as_it_is(
         for message in session.exec(select(Message).where(Message.direction == "in")).all():
             assert runtime.archive.path_for(message.sha256).stat().st_nlink == 1  # its only name
     assert list(inbox.iterdir()) == []
+
+
+def test_a_staged_download_is_durable_in_the_archive_before_its_row_is_committed(
+    runtime: Runtime, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file fsynced before it is linked into place, the folder that gained the link fsynced
+    before the commit of the rows: the safety rule, with no copy in between."""
+    monkeypatch.setattr(LocalMailbox, "local_path", lambda _self, _item: None)
+    _fill_inbox(home)
+    incoming = runtime.archive.staging_folder().resolve()
+    log: list[tuple[str, Path]] = []
+    real_link, real_fsync = os.link, os.fsync
+
+    def link(src: Any, dst: Any, *args: Any, **kw: Any) -> None:
+        log.append(("link", Path(os.fsdecode(dst)).resolve()))
+        real_link(src, dst, *args, **kw)
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        log.append(("fsync", Path(os.readlink(f"/proc/self/fd/{fd}")).resolve()))
+
+    monkeypatch.setattr(os, "link", link)
+    monkeypatch.setattr(os, "fsync", fsync)
+    commits: list[int] = []
+    listener = lambda *_a: commits.append(len(log))  # noqa: E731
+    event.listen(runtime.engine, "commit", listener)
+    try:
+        assert mailboxes.poll_mailbox(runtime, "amazon-us", "local").taken == FILES
+    finally:
+        event.remove(runtime.engine, "commit", listener)
+    links = [i for i, (what, _path) in enumerate(log) if what == "link"]
+    assert len(links) == FILES
+    first_commit_after = min(c for c in commits if c > links[-1])
+    for i in links:
+        final = log[i][1]
+        what, synced = log[i - 1]  # the staged file itself, just before its link
+        assert what == "fsync" and synced.parent == incoming and synced.name.startswith(".fetch-")
+        assert ("fsync", final.parent) in log[i + 1 : first_commit_after]  # its folder, before the commit
