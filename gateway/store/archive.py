@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 CHUNK_SIZE = 1 << 20
 _STALE_TEMP_SECONDS = 3600
+#: names of scratch files: the archive's own, and downloads staged in ``.incoming``
+_SCRATCH = (".tmp-", ".fetch-", "..fetch-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +343,7 @@ class Archive:
                 stat = path.stat()
             except FileNotFoundError:
                 continue
-            if name.startswith((".tmp-", ".fetch-")):  # a crash left it (never a payload's only name)
+            if name.startswith(_SCRATCH):  # a crash left it (never a payload's only name)
                 if stat.st_mtime < time.time() - _STALE_TEMP_SECONDS:
                     path.unlink(missing_ok=True)
                     report.temp_removed += 1
@@ -366,3 +368,4 @@ class Archive:
         yield from self.root.glob("??/??/*")
         yield from self.root.glob(".incoming/.tmp-*")
         yield from self.root.glob(".incoming/.fetch-*")
+        yield from self.root.glob(".incoming/..fetch-*")  # a download cut short (SFTP's ``.part``)

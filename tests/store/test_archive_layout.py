@@ -193,12 +193,14 @@ def test_without_hard_links_a_staged_download_is_copied(
 
 def test_prune_sweeps_downloads_a_crash_left_in_the_staging_folder(tmp_path: Path) -> None:
     archive = Archive(tmp_path)
-    stale, fresh = _staged(archive, b"old", ".fetch-old"), _staged(archive, b"new", ".fetch-new.1.2.part")
+    stale, fresh = _staged(archive, b"old", ".fetch-old"), _staged(archive, b"new", ".fetch-new")
+    cut_short = _staged(archive, b"par", "..fetch-cut.12.34.part")  # SFTP's download in progress
     _age(stale, days=1)
+    _age(cut_short, days=1)
     stored = archive.store_staged(_staged(archive, b"ISA*00*kept~", ".fetch-linked"))
     _age(tmp_path / ".incoming" / ".fetch-linked", days=1)  # a second name of an archived payload
     report = archive.prune(timedelta(days=30), keep=[])
-    assert report.temp_removed == 2 and not stale.exists() and fresh.exists()
+    assert report.temp_removed == 3 and not stale.exists() and not cut_short.exists() and fresh.exists()
     assert archive.read(stored.sha256) == b"ISA*00*kept~"  # only the scratch name went
 
 
