@@ -244,10 +244,10 @@ class Archive:
             for chunk in iter(lambda: src.read(CHUNK_SIZE), b""):
                 digest.update(chunk)
                 size += len(chunk)
+            sha256 = digest.hexdigest()
+            if (held := self._keep_existing(sha256, size)) is not None:
+                return held
             os.fsync(src.fileno())  # the data durable before a name in the archive points to it
-        sha256 = digest.hexdigest()
-        if (held := self._keep_existing(sha256, size)) is not None:
-            return held
         key = self.key_for(sha256)
         final = self.root / key
         self._mkdirs(final.parent)
