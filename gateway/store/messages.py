@@ -32,6 +32,8 @@ Settled:  failed -> resolved | ignored (an operator's reason; a corrected file r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -44,6 +46,21 @@ from gateway.common.text import escape_text, escape_value
 from gateway.store.models import AuditEntry, Message, MessageEvent, MessageState, utcnow
 
 S = MessageState
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A timeline entry noted in a transaction: the columns of its :class:`MessageEvent` row, which
+    the transaction's commit writes (a plain value, not an ORM object: nothing reads these rows
+    back before the commit, and a SQLModel row a note cost as much as the rest of the note)."""
+
+    message_id: int
+    at: datetime
+    state: str
+    actor: str | None
+    note: str | None
+    detail: dict[str, Any] | None
+
 
 #: from-state -> the states it may move to
 TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
@@ -99,7 +116,7 @@ def move(
     *,
     actor: str = "gateway",
     detail: dict[str, Any] | None = None,
-) -> MessageEvent:
+) -> Event:
     """Move ``message`` to ``to`` and write the event; the caller commits.
 
     Raises :class:`IllegalTransition` when the table does not allow the move.
@@ -119,18 +136,15 @@ def note_event(
     *,
     actor: str = "gateway",
     detail: dict[str, Any] | None = None,
-) -> MessageEvent:
+) -> Event:
     """Write a timeline entry in the message's current state (no move); the caller commits."""
     if message.id is None:
         session.add(message)
         session.flush()
-    event = MessageEvent(
-        message_id=int(message.id or 0),
-        state=message.state,
-        actor=actor,
-        note=escape_text(note, multiline=True),
-        detail=escape_value(detail) or None,
-    )
+    event = Event(
+        int(message.id or 0), utcnow(), message.state, actor, escape_text(note, multiline=True),
+        escape_value(detail) or None,
+    )  # fmt: skip
     transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
     session.info.setdefault(_PENDING, []).append((transaction, event))
     return event
@@ -142,6 +156,8 @@ _PENDING = "acorn.pending_events"
 #: batch): the events of a released savepoint then wait for the transaction's commit
 HOLD_EVENTS = "acorn.hold_events"
 _EVENT_COLUMNS = ("message_id", "at", "state", "actor", "note", "detail")
+#: built once: the same statement object each commit (SQLAlchemy's compiled cache hits at once)
+_INSERT_EVENTS = insert(MessageEvent.__table__)  # type: ignore[attr-defined]
 
 
 def hold_events(session: Session) -> None:
@@ -159,7 +175,7 @@ def _write_pending(session: OrmSession) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:  # Core, not the unit of work: nothing reads these rows back in this transaction
         rows = [{c: getattr(event, c) for c in _EVENT_COLUMNS} for _transaction, event in pending]
-        session.execute(insert(MessageEvent.__table__), rows)  # type: ignore[attr-defined]
+        session.execute(_INSERT_EVENTS, rows)
 
 
 @sa_event.listens_for(OrmSession, "after_soft_rollback")
@@ -234,7 +250,7 @@ def fail(
     *,
     actor: str = "gateway",
     note: str | None = None,
-) -> MessageEvent:
+) -> Event:
     """Record why ``message`` failed (stage, code, message, position) and move it to ``failed``."""
     record_error(message, stage, code, text, position)
     return move(
