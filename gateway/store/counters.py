@@ -51,7 +51,8 @@ def next_value(session: Session, partner: str, name: str, start: int = 1) -> int
         index_elements=[table.c.partner, table.c.name],
         set_={"value": table.c.value + 1, "updated_at": func.now()},
     ).returning(table.c.value)
-    return int(session.execute(upsert).scalar_one())
+    with session.no_autoflush:  # the counter alone: the session's other changes wait for their flush
+        return int(session.execute(upsert).scalar_one())
 
 
 def next_values(session: Session, partner: str, counts: Mapping[str, int]) -> dict[str, list[int]]:
@@ -77,7 +78,8 @@ def next_values(session: Session, partner: str, counts: Mapping[str, int]) -> di
         index_elements=[table.c.partner, table.c.name],
         set_={"value": table.c.value + stmt.excluded.value, "updated_at": func.now()},
     ).returning(table.c.name, table.c.value)
-    last = {str(name): int(value) for name, value in session.execute(upsert).all()}
+    with session.no_autoflush:  # the counters alone (an autoflush here wrote the message a 997 answers)
+        last = {str(name): int(value) for name, value in session.execute(upsert).all()}
     return {name: list(range(last[name] - n + 1, last[name] + 1)) for name, n in counts.items()}
 
 

@@ -39,13 +39,14 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.orm import SessionTransaction, make_transient, make_transient_to_detached
 from sqlmodel import Session
 
 from gateway.common.text import escape_text, escape_value
 from gateway.store.models import AuditEntry, Message, MessageEvent, MessageState, utcnow
 
 S = MessageState
+MESSAGES = Message.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,18 @@ def _drop_rolled_back(session: OrmSession, previous: SessionTransaction) -> None
     pending = session.info.get(_PENDING)
     if pending:
         session.info[_PENDING] = [(t, e) for t, e in pending if not _within(t, previous)]
+    inserted = session.info.get(_INSERTED)
+    if inserted:
+        kept = []
+        for t, message in inserted:
+            if not _within(t, previous):
+                kept.append((t, message))
+            elif (
+                message in session
+            ):  # its row is gone: transient again, as the ORM leaves a rolled-back insert
+                session.expunge(message)
+                make_transient(message)
+        session.info[_INSERTED] = kept
 
 
 @sa_event.listens_for(OrmSession, "after_transaction_end")
@@ -192,6 +205,7 @@ def _forget_ended(session: OrmSession, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
         session.info.pop(HOLD_EVENTS, None)
+        session.info.pop(_INSERTED, None)
 
 
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
@@ -209,10 +223,41 @@ def add(
     if state not in FIRST_STATES:
         raise IllegalTransition(f"a message cannot start as {state.value}")
     message.state = state.value
-    session.add(message)
-    session.flush()
+    if message in session or message.id is not None:  # already the session's: the ORM writes it
+        session.add(message)
+        session.flush()
+    else:
+        _insert(session, message)
     note_event(session, message, note, actor=actor)
     return message
+
+
+#: the message table's columns; those whose ``None`` is written (JSON: ``null``) as the ORM does
+_MESSAGE_COLUMNS = tuple(c.key for c in MESSAGES.c if c.key != "id")
+_NONE_WRITTEN = frozenset(c.key for c in MESSAGES.c if c.type.should_evaluate_none)
+_INSERT_MESSAGE = insert(MESSAGES).returning(MESSAGES.c.id)
+#: ``session.info`` key: the messages :func:`_insert` attached, with the transaction that wrote them
+_INSERTED = "acorn.inserted_messages"
+
+
+def _insert(session: Session, message: Message) -> None:
+    """Insert the new ``message`` by one Core ``INSERT ... RETURNING id`` and attach it to the
+    session as a persistent row: what a flush does, without flushing the session's other changes
+    (the inbound message a 997 answers is written once, later, with the rest of its changes).
+    The values are the ones the ORM would insert (a ``None`` left out, so a column's default
+    applies, but a JSON column's, which the ORM writes as ``null``). A rollback of the
+    transaction that wrote it detaches it again (:func:`_drop_rolled_back`), as the ORM does a
+    row it inserted."""
+    state = message.__dict__
+    values = {
+        c: state[c] for c in _MESSAGE_COLUMNS if c in state and (state[c] is not None or c in _NONE_WRITTEN)
+    }
+    with session.no_autoflush:  # this row alone
+        message.id = int(session.execute(_INSERT_MESSAGE, values).scalar_one())
+    make_transient_to_detached(message)
+    session.add(message)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_INSERTED, []).append((transaction, message))
 
 
 def add_all(
