@@ -80,7 +80,6 @@ def queue_outbound(
         link = {"message_id": message.id, "role": "sent", "created_at": now}
         links = [{"document_id": i, **link} for i in document_ids]
         session.execute(insert(DocumentMessage.__table__), links)  # type: ignore[attr-defined]
-    session.flush()
     log.info("queued %s for %s (%d bytes, message %s)", payload.filename, partner, stored.size, message.id)
     return message
 

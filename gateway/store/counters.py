@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -44,14 +44,9 @@ def next_value(session: Session, partner: str, name: str, start: int = 1) -> int
     Runs in the session's transaction; the caller commits. Raises
     :class:`NotImplementedError` on a database that is neither SQLite nor PostgreSQL.
     """
-    insert = _insert(session)
-    table = Counter.__table__  # type: ignore[attr-defined]
-    stmt = insert(table).values(partner=partner, name=name, value=start, updated_at=func.now())
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[table.c.partner, table.c.name],
-        set_={"value": table.c.value + 1, "updated_at": func.now()},
-    ).returning(table.c.value)
-    return int(session.execute(upsert).scalar_one())
+    upsert = _statement(session, 0)
+    with session.no_autoflush:  # the counter alone: the session's other changes wait for their flush
+        return int(session.execute(upsert, {"partner": partner, "name": name, "start": start}).scalar_one())
 
 
 def next_values(session: Session, partner: str, counts: Mapping[str, int]) -> dict[str, list[int]]:
@@ -67,18 +62,61 @@ def next_values(session: Session, partner: str, counts: Mapping[str, int]) -> di
         raise ValueError(f"counts must be at least 1: {dict(counts)}")
     if not counts:
         return {}
+    upsert = _statement(session, len(counts))
+    params: dict[str, Any] = {"partner": partner}
+    for i, (name, n) in enumerate(counts.items()):
+        params[f"name_{i}"], params[f"value_{i}"] = name, n
+    with session.no_autoflush:  # the counters alone (an autoflush here wrote the message a 997 answers)
+        last = {str(name): int(value) for name, value in session.execute(upsert, params).all()}
+    return {name: list(range(last[name] - n + 1, last[name] + 1)) for name, n in counts.items()}
+
+
+#: (dialect, rows) -> the upsert, built once with bound parameters (0 rows: :func:`next_value`'s):
+#: SQLAlchemy's compiled cache then hits at once, with no statement built and keyed a call
+_STATEMENTS: dict[tuple[str, int], Any] = {}
+
+
+def _statement(session: Session, rows: int) -> Any:
+    """The upsert of :func:`next_value` (``rows`` 0) or of :func:`next_values` for ``rows`` counters."""
+    dialect = session.get_bind().dialect.name
+    statement = _STATEMENTS.get((dialect, rows))
+    if statement is not None:
+        return statement
     insert = _insert(session)
     table = Counter.__table__  # type: ignore[attr-defined]
-    rows = [
-        {"partner": partner, "name": name, "value": n, "updated_at": func.now()} for name, n in counts.items()
-    ]
-    stmt = insert(table).values(rows)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[table.c.partner, table.c.name],
-        set_={"value": table.c.value + stmt.excluded.value, "updated_at": func.now()},
-    ).returning(table.c.name, table.c.value)
-    last = {str(name): int(value) for name, value in session.execute(upsert).all()}
-    return {name: list(range(last[name] - n + 1, last[name] + 1)) for name, n in counts.items()}
+    keys = [table.c.partner, table.c.name]
+    if rows == 0:
+        stmt = insert(table).values(
+            partner=bindparam("partner"),
+            name=bindparam("name"),
+            value=bindparam("start"),
+            updated_at=func.now(),
+        )
+        statement = stmt.on_conflict_do_update(
+            index_elements=keys, set_={"value": table.c.value + 1, "updated_at": func.now()}
+        ).returning(table.c.value)
+    else:
+        values = [
+            {
+                "partner": bindparam("partner", type_=table.c.partner.type),
+                "name": bindparam(f"name_{i}", type_=table.c.name.type),
+                "value": bindparam(f"value_{i}", type_=table.c.value.type),
+                "updated_at": func.now(),
+            }
+            for i in range(rows)
+        ]
+        stmt = insert(table).values(values)
+        upsert = stmt.on_conflict_do_update(
+            index_elements=keys, set_={"value": table.c.value + stmt.excluded.value, "updated_at": func.now()}
+        ).returning(table.c.name, table.c.value)
+        # SQLAlchemy does not cache a many-row VALUES (each execution compiled it again, about 150
+        # µs): its SQL is rendered once, with named parameters, and run as text from then on
+        named: Any = type(session.get_bind().dialect)
+        named = named(paramstyle="named")
+        sql = str(upsert.compile(dialect=named))  # PostgreSQL's casts (``:name_0::VARCHAR``) escaped
+        statement = text(sql.replace("::", "\\:\\:"))
+    _STATEMENTS[(dialect, rows)] = statement
+    return statement
 
 
 def _insert(session: Session) -> Callable[..., Any]:

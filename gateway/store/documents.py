@@ -14,15 +14,15 @@ those not stored yet in three bulk INSERTs (documents, lines, links), any other 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
 from gateway.canonical import (
@@ -41,6 +41,20 @@ log = logging.getLogger(__name__)
 DOCUMENTS = Document.__table__  # type: ignore[attr-defined]
 LINES = DocumentLine.__table__  # type: ignore[attr-defined]
 LINKS = DocumentMessage.__table__  # type: ignore[attr-defined]
+# statements built once, reused each call: SQLAlchemy's compiled cache hits without building them again
+_BY_KEY = select(Document).where(
+    Document.partner == bindparam("partner"),
+    Document.type == bindparam("type"),
+    Document.business_key == bindparam("key"),
+)
+#: a Core INSERT whose RETURNING rows the ORM loads as documents, as a SELECT loads them (the
+#: ORM's own bulk INSERT ... RETURNING of entities costs about 100 us more a call)
+_ROWS_OF_INSERT = select(Document).from_statement(insert(DOCUMENTS).returning(*DOCUMENTS.c))
+_INSERT_LINES = insert(LINES)
+_INSERT_LINKS = insert(LINKS)
+_INSERT_RETURNING_IDS = insert(DOCUMENTS).returning(
+    DOCUMENTS.c.id, DOCUMENTS.c.type, DOCUMENTS.c.business_key
+)
 
 #: The business-key field of each document type.
 BUSINESS_KEYS: dict[str, str] = {
@@ -106,15 +120,10 @@ def save_document(
     kind = doc.type_key
     key = business_key(doc)
     data = _stored_data(doc)
-    row = session.exec(
-        select(Document).where(
-            Document.partner == partner, Document.type == kind, Document.business_key == key
-        )
-    ).first()
+    row = session.scalars(_BY_KEY, {"partner": partner, "type": kind, "key": key}).first()
     if row is None:
-        row = Document(partner=partner, type=kind, business_key=key, data=data, status=status)
-        outcome = "created"
-    elif row.data == data:
+        return _create(session, partner, doc, message_id, role, status)
+    if row.data == data:
         outcome = "unchanged"
     elif message_id is not None and row.source_message_id is not None and row.source_message_id > message_id:
         # a replay of a message received before the one the stored version came from: the
@@ -140,13 +149,40 @@ def save_document(
     session.flush()
     if outcome != "unchanged":
         session.exec(delete(DocumentLine).where(col(DocumentLine.document_id) == row.id))
-        for line in _lines(doc):
-            session.add(DocumentLine(document_id=int(row.id or 0), **line))
+        _insert_lines(session, [(int(row.id or 0), doc)])
     if message_id is not None:
         _link(session, row, message_id, role, replace_sources=outcome == "revised")
     session.flush()
     log.debug("%s %s %s/%s (revision %s)", outcome, kind, partner, key, row.revision)
     return SavedDocument(row, outcome)
+
+
+def _create(
+    session: Session,
+    partner: str,
+    doc: CanonicalDocument,
+    message_id: int | None,
+    role: str,
+    status: str | None,
+) -> SavedDocument:
+    """:func:`save_document` for a document not stored yet: its row by one ``INSERT ... RETURNING``
+    (persistent in ``session``, as a flush leaves it), its lines in one ``INSERT`` and its link in
+    another (Core: no lines to delete, no links to look up for a row just made)."""
+    values = {**_row_values(partner, doc, message_id, utcnow()), "status": status}
+    row = session.scalars(_ROWS_OF_INSERT, [values]).one()
+    _insert_lines(session, [(int(row.id or 0), doc)])
+    if message_id is not None:
+        link = {"document_id": row.id, "message_id": message_id, "role": role, "created_at": utcnow()}
+        session.execute(_INSERT_LINKS, [link])
+    log.debug("created %s %s/%s (revision %s)", doc.type_key, partner, row.business_key, row.revision)
+    return SavedDocument(row, "created")
+
+
+def _insert_lines(session: Session, docs: Sequence[tuple[int, CanonicalDocument]]) -> None:
+    """The item lines of ``docs`` (``(document id, document)``), all in one ``INSERT`` (executemany)."""
+    lines = [{**line, "document_id": doc_id} for doc_id, doc in docs for line in _lines(doc)]
+    if lines:
+        session.execute(_INSERT_LINES, lines)
 
 
 def save_documents(
@@ -159,44 +195,20 @@ def save_documents(
     fresh: list[int] = []
     later: list[int] = []
     keys: set[tuple[str, str]] = set()
-    stored = _stored_keys(session, partner, docs)
     for index, doc in enumerate(docs):
         key = (doc.type_key, business_key(doc))
-        (later if key in stored or key in keys else fresh).append(index)
+        (later if key in keys else fresh).append(index)
         keys.add(key)
-    inserted = _insert_new(session, partner, [docs[i] for i in fresh], message_id, rows=rows)
-    saved = dict(zip(fresh, inserted, strict=True))
+    # the first of each key inserted unless stored already (ON CONFLICT DO NOTHING): no lookup of
+    # the keys first; a document the INSERT skipped is stored, and goes the way of a revision
+    inserted = _insert_new(
+        session, partner, [docs[i] for i in fresh], message_id, rows=rows, skip_stored=True
+    )
+    saved = {i: s for i, s in zip(fresh, inserted, strict=True) if s is not None}
+    later = sorted([*later, *(i for i, s in zip(fresh, inserted, strict=True) if s is None)])
     for index in later:  # already stored, or twice in this batch: a revision, in file order
         saved[index] = Stored.of(save_document(session, partner, docs[index], message_id))
     return [saved[i] for i in range(len(docs))]
-
-
-def _stored_keys(session: Session, partner: str, docs: Sequence[CanonicalDocument]) -> set[tuple[str, str]]:
-    wanted = list({(doc.type_key, business_key(doc)) for doc in docs})
-    return {(kind, key) for kind, key, _id in _find(session, partner, wanted)}
-
-
-def _find(session: Session, partner: str, keys: Collection[tuple[str, str]]) -> list[tuple[str, str, int]]:
-    """(type, business key, id) of ``partner``'s stored documents among ``keys``.
-
-    One query per type and few hundred keys, ``business_key IN (...)`` beside the partner and
-    type: an index search per key on the unique (partner, type, key) index. (A row-value
-    ``(type, business_key) IN (...)`` makes SQLite search by partner alone and scan all of the
-    partner's documents: a cost that grows with the store, for every batch.) Core, not ORM:
-    plain tuples back.
-    """
-    by_type: dict[str, list[str]] = {}
-    for kind, key in keys:
-        by_type.setdefault(kind, []).append(key)
-    t = DOCUMENTS.c
-    found: list[tuple[str, str, int]] = []
-    for kind, values in by_type.items():
-        for start in range(0, len(values), 500):
-            query = sa_select(t.type, t.business_key, t.id).where(
-                t.partner == partner, t.type == kind, t.business_key.in_(values[start : start + 500])
-            )
-            found.extend((k, b, int(i)) for k, b, i in session.execute(query))
-    return found
 
 
 def insert_new_documents(
@@ -205,7 +217,7 @@ def insert_new_documents(
     """Insert ``docs`` of ``partner``, none stored yet (the caller knows), with ``status`` and no
     source message, in bulk: what :func:`save_document` does for a new document without a
     message id (the PO acknowledgements of a batch). The caller commits."""
-    return _insert_new(session, partner, docs, None, status=status)
+    return [s for s in _insert_new(session, partner, docs, None, status=status) if s is not None]
 
 
 def _insert_new(
@@ -216,7 +228,11 @@ def _insert_new(
     *,
     status: str | None = None,
     rows: bool = False,
-) -> list[Stored]:
+    skip_stored: bool = False,
+) -> list[Stored | None]:
+    """Insert ``docs`` (none twice) in bulk: their rows, lines and links; a :class:`Stored` each.
+    With ``skip_stored``, a document whose key is stored already is left as it is, and its
+    :class:`Stored` is ``None`` (the ``INSERT ... ON CONFLICT DO NOTHING`` gives back no id for it)."""
     if not docs:
         return []
     now = utcnow()
@@ -225,34 +241,61 @@ def _insert_new(
     # one INSERT ... RETURNING (batched by insertmanyvalues, matched back by key): the ids without a
     # lookup of the keys just inserted; with ``rows`` the rows too, as persistent objects read as a
     # SELECT reads them (an ORM object and its data decoded a row: only for a caller that uses them)
-    held: list[Document | None] = [None] * len(docs)
+    held: dict[tuple[str, str], Document] = {}
     if rows:
-        found = {
-            (r.type, r.business_key): r for r in session.scalars(insert(Document).returning(Document), values)
-        }
-        held = [found[key] for key in keys]
-        ids = [int(found[key].id or 0) for key in keys]
+        statement = _rows_of_skipping(session) if skip_stored else _ROWS_OF_INSERT
+        held = {(r.type, r.business_key): r for r in session.scalars(statement, values)}
+        got = {key: int(r.id or 0) for key, r in held.items()}
     else:
-        t = DOCUMENTS.c
-        got = {
-            (k, b): int(i)
-            for i, k, b in session.execute(insert(DOCUMENTS).returning(t.id, t.type, t.business_key), values)
-        }
-        ids = [got[key] for key in keys]
-    lines = [
-        {**line, "document_id": doc_id} for doc_id, doc in zip(ids, docs, strict=True) for line in _lines(doc)
-    ]
-    if lines:
-        session.execute(insert(LINES), lines)
-    if message_id is not None:
+        statement = _core_insert(session) if skip_stored else _INSERT_RETURNING_IDS
+        got = {(k, b): int(i) for i, k, b in session.execute(statement, values)}
+    made = [(got[key], doc) for key, doc in zip(keys, docs, strict=True) if key in got]
+    _insert_lines(session, made)
+    if message_id is not None and made:
         links = [
-            {"document_id": i, "message_id": message_id, "role": "source", "created_at": now} for i in ids
+            {"document_id": i, "message_id": message_id, "role": "source", "created_at": now} for i, _ in made
         ]
-        session.execute(insert(LINKS), links)
+        session.execute(_INSERT_LINKS, links)
     return [
-        Stored(i, doc.type_key, business_key(doc), "created", row)
-        for i, doc, row in zip(ids, docs, held, strict=True)
+        Stored(got[key], doc.type_key, key[1], "created", held.get(key)) if key in got else None
+        for key, doc in zip(keys, docs, strict=True)
     ]
+
+
+def _rows_of_skipping(session: Session) -> Any:
+    """The rows :func:`_core_insert` inserts, loaded as persistent documents (as a SELECT loads them)."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _ROWS_SKIPPING:
+        stmt = _dialect_insert(session)(DOCUMENTS).on_conflict_do_nothing(index_elements=_KEY_COLUMNS)
+        _ROWS_SKIPPING[dialect] = select(Document).from_statement(stmt.returning(*DOCUMENTS.c))
+    return _ROWS_SKIPPING[dialect]
+
+
+def _core_insert(session: Session) -> Any:
+    """The ``INSERT`` of documents that skips one stored already (its key taken), giving back the
+    ids, types and keys of the rows inserted."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _SKIPPING:
+        t = DOCUMENTS.c
+        stmt = _dialect_insert(session)(DOCUMENTS).on_conflict_do_nothing(index_elements=_KEY_COLUMNS)
+        _SKIPPING[dialect] = stmt.returning(t.id, t.type, t.business_key)
+    return _SKIPPING[dialect]
+
+
+#: the unique key of a document (``uq_documents_partner_type_key``), and the statements on it by dialect
+_KEY_COLUMNS = ("partner", "type", "business_key")
+_SKIPPING: dict[str, Any] = {}
+_ROWS_SKIPPING: dict[str, Any] = {}
+
+
+def _dialect_insert(session: Session) -> Any:
+    """The dialect's ``insert`` (with ``on_conflict_do_nothing``): SQLite or PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"documents need SQLite or PostgreSQL, not {dialect}")  # pragma: no cover
 
 
 def _row_values(partner: str, doc: CanonicalDocument, message_id: int | None, now: Any) -> dict[str, Any]:

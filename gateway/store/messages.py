@@ -32,18 +32,36 @@ Settled:  failed -> resolved | ignored (an operator's reason; a corrected file r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.orm import SessionTransaction, make_transient, make_transient_to_detached
 from sqlmodel import Session
 
 from gateway.common.text import escape_text, escape_value
 from gateway.store.models import AuditEntry, Message, MessageEvent, MessageState, utcnow
 
 S = MessageState
+MESSAGES = Message.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A timeline entry noted in a transaction: the columns of its :class:`MessageEvent` row, which
+    the transaction's commit writes (a plain value, not an ORM object: nothing reads these rows
+    back before the commit, and a SQLModel row a note cost as much as the rest of the note)."""
+
+    message_id: int
+    at: datetime
+    state: str
+    actor: str | None
+    note: str | None
+    detail: dict[str, Any] | None
+
 
 #: from-state -> the states it may move to
 TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
@@ -99,7 +117,7 @@ def move(
     *,
     actor: str = "gateway",
     detail: dict[str, Any] | None = None,
-) -> MessageEvent:
+) -> Event:
     """Move ``message`` to ``to`` and write the event; the caller commits.
 
     Raises :class:`IllegalTransition` when the table does not allow the move.
@@ -119,18 +137,15 @@ def note_event(
     *,
     actor: str = "gateway",
     detail: dict[str, Any] | None = None,
-) -> MessageEvent:
+) -> Event:
     """Write a timeline entry in the message's current state (no move); the caller commits."""
     if message.id is None:
         session.add(message)
         session.flush()
-    event = MessageEvent(
-        message_id=int(message.id or 0),
-        state=message.state,
-        actor=actor,
-        note=escape_text(note, multiline=True),
-        detail=escape_value(detail) or None,
-    )
+    event = Event(
+        int(message.id or 0), utcnow(), message.state, actor, escape_text(note, multiline=True),
+        escape_value(detail) or None,
+    )  # fmt: skip
     transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
     session.info.setdefault(_PENDING, []).append((transaction, event))
     return event
@@ -142,6 +157,8 @@ _PENDING = "acorn.pending_events"
 #: batch): the events of a released savepoint then wait for the transaction's commit
 HOLD_EVENTS = "acorn.hold_events"
 _EVENT_COLUMNS = ("message_id", "at", "state", "actor", "note", "detail")
+#: built once: the same statement object each commit (SQLAlchemy's compiled cache hits at once)
+_INSERT_EVENTS = insert(MessageEvent.__table__)  # type: ignore[attr-defined]
 
 
 def hold_events(session: Session) -> None:
@@ -159,7 +176,7 @@ def _write_pending(session: OrmSession) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:  # Core, not the unit of work: nothing reads these rows back in this transaction
         rows = [{c: getattr(event, c) for c in _EVENT_COLUMNS} for _transaction, event in pending]
-        session.execute(insert(MessageEvent.__table__), rows)  # type: ignore[attr-defined]
+        session.execute(_INSERT_EVENTS, rows)
 
 
 @sa_event.listens_for(OrmSession, "after_soft_rollback")
@@ -168,6 +185,18 @@ def _drop_rolled_back(session: OrmSession, previous: SessionTransaction) -> None
     pending = session.info.get(_PENDING)
     if pending:
         session.info[_PENDING] = [(t, e) for t, e in pending if not _within(t, previous)]
+    inserted = session.info.get(_INSERTED)
+    if inserted:
+        kept = []
+        for t, message in inserted:
+            if not _within(t, previous):
+                kept.append((t, message))
+            elif (
+                message in session
+            ):  # its row is gone: transient again, as the ORM leaves a rolled-back insert
+                session.expunge(message)
+                make_transient(message)
+        session.info[_INSERTED] = kept
 
 
 @sa_event.listens_for(OrmSession, "after_transaction_end")
@@ -176,6 +205,7 @@ def _forget_ended(session: OrmSession, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
         session.info.pop(HOLD_EVENTS, None)
+        session.info.pop(_INSERTED, None)
 
 
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
@@ -193,10 +223,41 @@ def add(
     if state not in FIRST_STATES:
         raise IllegalTransition(f"a message cannot start as {state.value}")
     message.state = state.value
-    session.add(message)
-    session.flush()
+    if message in session or message.id is not None:  # already the session's: the ORM writes it
+        session.add(message)
+        session.flush()
+    else:
+        _insert(session, message)
     note_event(session, message, note, actor=actor)
     return message
+
+
+#: the message table's columns; those whose ``None`` is written (JSON: ``null``) as the ORM does
+_MESSAGE_COLUMNS = tuple(c.key for c in MESSAGES.c if c.key != "id")
+_NONE_WRITTEN = frozenset(c.key for c in MESSAGES.c if c.type.should_evaluate_none)
+_INSERT_MESSAGE = insert(MESSAGES).returning(MESSAGES.c.id)
+#: ``session.info`` key: the messages :func:`_insert` attached, with the transaction that wrote them
+_INSERTED = "acorn.inserted_messages"
+
+
+def _insert(session: Session, message: Message) -> None:
+    """Insert the new ``message`` by one Core ``INSERT ... RETURNING id`` and attach it to the
+    session as a persistent row: what a flush does, without flushing the session's other changes
+    (the inbound message a 997 answers is written once, later, with the rest of its changes).
+    The values are the ones the ORM would insert (a ``None`` left out, so a column's default
+    applies, but a JSON column's, which the ORM writes as ``null``). A rollback of the
+    transaction that wrote it detaches it again (:func:`_drop_rolled_back`), as the ORM does a
+    row it inserted."""
+    state = message.__dict__
+    values = {
+        c: state[c] for c in _MESSAGE_COLUMNS if c in state and (state[c] is not None or c in _NONE_WRITTEN)
+    }
+    with session.no_autoflush:  # this row alone
+        message.id = int(session.execute(_INSERT_MESSAGE, values).scalar_one())
+    make_transient_to_detached(message)
+    session.add(message)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_INSERTED, []).append((transaction, message))
 
 
 def add_all(
@@ -234,7 +295,7 @@ def fail(
     *,
     actor: str = "gateway",
     note: str | None = None,
-) -> MessageEvent:
+) -> Event:
     """Record why ``message`` failed (stage, code, message, position) and move it to ``failed``."""
     record_error(message, stage, code, text, position)
     return move(

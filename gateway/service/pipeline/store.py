@@ -19,8 +19,11 @@ invoice it carried). A message that stored or applied anything is then ``transla
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlmodel import Session, col, select
 
 from gateway.canonical import CanonicalDocument
@@ -84,11 +87,40 @@ def _run_owed_hooks(session: Session, message: Message, context: Context) -> Ste
     for i, doc in context.owed_documents.items():
         if i in found:
             remember_document(found[i], doc)
-    run_hooks(session, message, context, [found[i] for i in context.owed if i in found])
+    rows = [found[i] for i in context.owed if i in found]
+    if context.isolate_hooks:
+        run_hooks(session, message, context, rows)
+    else:  # a batch's first try: the message is written once, when its savepoint ends
+        with _held_back(message):
+            run_hooks(session, message, context, rows)
     context.owed, context.owed_documents, context.owed_rows = [], {}, {}
     checkpoint.write(message, context)
     session.add(message)
     return Step.FINISH if context.at_end else Step.STORE
+
+
+@contextmanager
+def _held_back(message: Message) -> Iterator[None]:
+    """Hold ``message``'s unwritten changes back from the hooks' flushes, and give them back after.
+
+    In a batch's first try the stages and hooks of a message run in one savepoint, and the flush
+    that releases it writes the message anyway (``done``); the hooks' first query would write it
+    once more before (its parse, its ``translated``: an ``UPDATE messages`` a message). The
+    changed columns are marked unchanged for the hooks' duration (the row in memory is current,
+    nothing of it is lost: no hook expires or reads it from the database, and a hook that changes
+    it is written as usual) and marked changed again after, even when a hook raised, so the
+    savepoint's flush writes them all, or its rollback expires the row as before.
+    """
+    state = sa_inspect(message)
+    changed = [key for key in state.committed_state if key in state.dict]
+    for key in changed:
+        set_committed_value(message, key, state.dict[key])
+    try:
+        yield
+    finally:
+        for key in changed:
+            if key in state.dict:
+                flag_modified(message, key)
 
 
 def _expired(row: Document) -> bool:
