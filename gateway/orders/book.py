@@ -24,7 +24,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
@@ -230,6 +231,38 @@ def _forget_on_write(conn: Connection, _cursor: Any, statement: str, *_args: Any
         conn.info.pop(_IDS, None)
     elif "pg_advisory" in statement or "FOR UPDATE" in statement:
         conn.info.pop(_IDS, None)
+
+
+@contextmanager
+def writing_invoices(session: Session) -> Iterator[Callable[[Document, Invoice], None]]:
+    """A block whose only writes to documents and their lines are of the invoices (or credit
+    notes) it names, each with the callable it yields (``named(row, invoice)``, after the row is
+    written): the ids :func:`load_bundles` keeps by PO number outlive the block, each invoice
+    among the ids of its PO (an invoice's row and lines name its one PO number, which is how the
+    query finds it), so the next order book of that PO in the transaction reads nothing again.
+
+    What is pending in the session is flushed first (it may write other documents, which then
+    forget the ids as ever); the block's writes forget them too, and on leaving, what was kept
+    before is kept again, with the named invoices. A savepoint rolled back, a commit or a lock
+    still forgets everything (:func:`_forget`)."""
+    session.flush()
+    conn = session.connection()
+    kept = cast(dict[str, list[int]], conn.info.get(_IDS, {}))
+    before = {number: list(ids) for number, ids in kept.items()}
+    named: list[tuple[Document, Invoice]] = []
+    yield lambda row, invoice: named.append((row, invoice))
+    session.flush()
+    if not before or session.connection() is not conn:
+        return
+    for row, invoice in named:
+        ident = int(row.id or 0)
+        for number, ids in before.items():
+            if number == invoice.po_number and ident not in ids:
+                ids.append(ident)
+            elif number != invoice.po_number and ident in ids:  # a revision that left this PO
+                ids.remove(ident)
+    before.update(cast(dict[str, list[int]], conn.info.get(_IDS, {})))  # read since: as read
+    conn.info[_IDS] = before
 
 
 def _forget(conn: Connection, *_args: Any) -> None:
