@@ -163,3 +163,28 @@ def test_a_write_of_another_document_in_the_block_is_not_hidden(runtime) -> None
             pass
         bundle = load_bundles(session, ["4TQ8ZK2M"])["4TQ8ZK2M"]
         assert [s.row.id for s in bundle.shipments] == [row.id]
+
+
+def test_at_send_the_notices_own_record_is_read_once_and_it_still_goes(runtime) -> None:
+    from gateway.shipping.at_send import recheck
+    from gateway.store.models import Message
+
+    with session_scope(runtime.engine) as session:
+        store(session, US, po())
+        store(session, WH, warehouse_asn(serials=(1, 2)))
+        out = send_ship_notice(
+            session, runtime.partners, runtime.mappings, runtime.archive, "ASN-1", today=DAY
+        )
+        assert out.queued
+        message_id = out.record.message_id
+    with session_scope(runtime.engine) as session:
+        message = session.get(Message, message_id)
+        seen = Statements(session)
+        try:
+            held = recheck(
+                session, runtime.partners, runtime.mappings, runtime.archive, message, datetime.now(UTC)
+            )
+        finally:
+            seen.close()
+        assert held is not None and held.reasons == [] and held.payload is None
+        assert len(seen.matching("SELECT ship_notices")) == 1  # by message id; its own record in hand
