@@ -221,7 +221,7 @@ def _forget_on_write(conn: Connection, _cursor: Any, statement: str, *_args: Any
     """A write to documents or their lines, or a lock taken (another worker's commit may be seen
     after it, on PostgreSQL): the ids kept are forgotten. An ``UPDATE documents`` that leaves
     ``po_number`` alone (a status) changes no PO's documents and keeps them."""
-    if not conn.info.get(_IDS):
+    if not conn.info.get(_IDS) and _BLOCK not in conn.info:
         return
     match = _WRITES.match(statement)
     if match is not None:
@@ -231,6 +231,18 @@ def _forget_on_write(conn: Connection, _cursor: Any, statement: str, *_args: Any
         conn.info.pop(_IDS, None)
     elif "pg_advisory" in statement or "FOR UPDATE" in statement:
         conn.info.pop(_IDS, None)
+        _spoil(conn)
+
+
+#: ``Connection.info`` key: a :func:`writing_invoices` block is open (``True``) and nothing but its
+#: own writes happened in it (``False`` once a lock was taken or the transaction moved)
+_BLOCK = "gateway.orders.book.block"
+
+
+def _spoil(conn: Connection) -> None:
+    """What was kept before an open :func:`writing_invoices` block may no longer hold."""
+    if _BLOCK in conn.info:
+        conn.info[_BLOCK] = False
 
 
 @contextmanager
@@ -243,16 +255,26 @@ def writing_invoices(session: Session) -> Iterator[Callable[[Document, Invoice],
 
     What is pending in the session is flushed first (it may write other documents, which then
     forget the ids as ever); the block's writes forget them too, and on leaving, what was kept
-    before is kept again, with the named invoices. A savepoint rolled back, a commit or a lock
-    still forgets everything (:func:`_forget`)."""
+    before is kept again, with the named invoices. A savepoint rolled back, a commit or a lock,
+    in the block or after, still forgets everything (:func:`_forget`), and nothing is kept again
+    after a block that raised."""
     session.flush()
     conn = session.connection()
     kept = cast(dict[str, list[int]], conn.info.get(_IDS, {}))
     before = {number: list(ids) for number, ids in kept.items()}
     named: list[tuple[Document, Invoice]] = []
-    yield lambda row, invoice: named.append((row, invoice))
-    session.flush()
-    if not before or session.connection() is not conn:
+    outer = conn.info.get(_BLOCK)
+    conn.info[_BLOCK] = True
+    try:
+        yield lambda row, invoice: named.append((row, invoice))
+        session.flush()
+        clean = conn.info.get(_BLOCK) is True and session.connection() is conn
+    finally:
+        if outer is None:
+            conn.info.pop(_BLOCK, None)
+        else:
+            conn.info[_BLOCK] = outer and conn.info.get(_BLOCK) is True
+    if not before or not clean:
         return
     for row, invoice in named:
         ident = int(row.id or 0)
@@ -268,6 +290,7 @@ def writing_invoices(session: Session) -> Iterator[Callable[[Document, Invoice],
 def _forget(conn: Connection, *_args: Any) -> None:
     """The transaction began, ended, or a savepoint of it was rolled back: nothing kept holds."""
     conn.info.pop(_IDS, None)
+    _spoil(conn)
 
 
 for _name in ("begin", "commit", "rollback", "rollback_savepoint"):

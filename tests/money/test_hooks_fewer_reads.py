@@ -188,3 +188,22 @@ def test_at_send_the_notices_own_record_is_read_once_and_it_still_goes(runtime) 
             seen.close()
         assert held is not None and held.reasons == [] and held.payload is None
         assert len(seen.matching("SELECT ship_notices")) == 1  # by message id; its own record in hand
+
+
+def test_a_lock_in_the_block_keeps_nothing_from_before_it(runtime) -> None:
+    """A lock (another worker's commit may be seen after it) in the block: the ids kept before are
+    not kept again; the next order book reads the store."""
+    from sqlalchemy import text
+
+    with session_scope(runtime.engine) as session:
+        store(session, US, po())
+        store(session, WH, asn("ASN-1", {"1": 24}))
+    with session_scope(runtime.engine) as session:
+        load_bundles(session, ["4TQ8ZK2M"])
+        with writing_invoices(session):
+            session.execute(text("SELECT 1 /* pg_advisory_xact_lock stand-in */"))
+        assert book._IDS not in session.connection().info and book._BLOCK not in session.connection().info
+        load_bundles(session, ["4TQ8ZK2M"])
+        with writing_invoices(session):
+            pass  # nothing happened in it: what was known stays known
+        assert "4TQ8ZK2M" in session.connection().info[book._IDS]
