@@ -15,6 +15,7 @@ import logging
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session
 
 from gateway.canonical import (
@@ -26,6 +27,7 @@ from gateway.canonical import (
 )
 from gateway.config import PartnerDirectory, PartnerProfile, ProfileParty
 from gateway.config.partners import InvoiceSettings
+from gateway.orders.book import writing_invoices
 from gateway.store.counters import INVOICE_NUMBER, next_value
 from gateway.store.documents import save_document
 from gateway.store.models import AuditEntry, Document
@@ -163,18 +165,34 @@ def next_number(session: Session, profile: PartnerProfile, settings: InvoiceSett
     return settings.invoice_number(seq, when.year, when.month, when.day, profile.name)
 
 
+#: the row's SQLAlchemy instance-state ``info`` key that holds its :class:`InvoiceCheck` (see
+#: :func:`store_built`)
+CHECK = "gateway.invoicing.check"
+
+
 def store_built(session: Session, partner: str, invoice: Invoice, actor: str, what: str) -> Document:
-    row = save_document(session, partner, invoice, None, status="draft").document
-    session.add(InvoiceCheck(document_id=row.id))  # type: ignore[arg-type]
-    session.add(
-        AuditEntry(
-            actor=actor,
-            action=f"{what}.built",
-            target_type="document",
-            target_id=str(row.id),
-            detail={"invoice_number": invoice.invoice_number, "po_number": invoice.po_number},
+    """Store a built ``invoice`` (or credit note) as a ``draft`` with its empty check row, audited.
+
+    The order books read so far in the transaction stay known, with this invoice among its PO's
+    (:func:`~gateway.orders.book.writing_invoices`: the check that follows reads none again),
+    and the row holds its check row (``info`` key :data:`CHECK`): the session's identity map
+    keeps clean objects only weakly, and the check that follows would read it back otherwise.
+    """
+    with writing_invoices(session) as named:
+        row = save_document(session, partner, invoice, None, status="draft").document
+        check = InvoiceCheck(document_id=row.id)  # type: ignore[arg-type]
+        session.add(check)
+        session.add(
+            AuditEntry(
+                actor=actor,
+                action=f"{what}.built",
+                target_type="document",
+                target_id=str(row.id),
+                detail={"invoice_number": invoice.invoice_number, "po_number": invoice.po_number},
+            )
         )
-    )
-    session.flush()
+        session.flush()
+        named(row, invoice)
+    sa_inspect(row).info[CHECK] = check
     log.info("built %s %s for PO %s (%s)", what, invoice.invoice_number, invoice.po_number, partner)
     return row

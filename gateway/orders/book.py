@@ -24,7 +24,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
@@ -220,7 +221,7 @@ def _forget_on_write(conn: Connection, _cursor: Any, statement: str, *_args: Any
     """A write to documents or their lines, or a lock taken (another worker's commit may be seen
     after it, on PostgreSQL): the ids kept are forgotten. An ``UPDATE documents`` that leaves
     ``po_number`` alone (a status) changes no PO's documents and keeps them."""
-    if not conn.info.get(_IDS):
+    if not conn.info.get(_IDS) and _BLOCK not in conn.info:
         return
     match = _WRITES.match(statement)
     if match is not None:
@@ -230,11 +231,66 @@ def _forget_on_write(conn: Connection, _cursor: Any, statement: str, *_args: Any
         conn.info.pop(_IDS, None)
     elif "pg_advisory" in statement or "FOR UPDATE" in statement:
         conn.info.pop(_IDS, None)
+        _spoil(conn)
+
+
+#: ``Connection.info`` key: a :func:`writing_invoices` block is open (``True``) and nothing but its
+#: own writes happened in it (``False`` once a lock was taken or the transaction moved)
+_BLOCK = "gateway.orders.book.block"
+
+
+def _spoil(conn: Connection) -> None:
+    """What was kept before an open :func:`writing_invoices` block may no longer hold."""
+    if _BLOCK in conn.info:
+        conn.info[_BLOCK] = False
+
+
+@contextmanager
+def writing_invoices(session: Session) -> Iterator[Callable[[Document, Invoice], None]]:
+    """A block whose only writes to documents and their lines are of the invoices (or credit
+    notes) it names, each with the callable it yields (``named(row, invoice)``, after the row is
+    written): the ids :func:`load_bundles` keeps by PO number outlive the block, each invoice
+    among the ids of its PO (an invoice's row and lines name its one PO number, which is how the
+    query finds it), so the next order book of that PO in the transaction reads nothing again.
+
+    What is pending in the session is flushed first (it may write other documents, which then
+    forget the ids as ever); the block's writes forget them too, and on leaving, what was kept
+    before is kept again, with the named invoices. A savepoint rolled back, a commit or a lock,
+    in the block or after, still forgets everything (:func:`_forget`), and nothing is kept again
+    after a block that raised."""
+    session.flush()
+    conn = session.connection()
+    kept = cast(dict[str, list[int]], conn.info.get(_IDS, {}))
+    before = {number: list(ids) for number, ids in kept.items()}
+    named: list[tuple[Document, Invoice]] = []
+    outer = conn.info.get(_BLOCK)
+    conn.info[_BLOCK] = True
+    try:
+        yield lambda row, invoice: named.append((row, invoice))
+        session.flush()
+        clean = conn.info.get(_BLOCK) is True and session.connection() is conn
+    finally:
+        if outer is None:
+            conn.info.pop(_BLOCK, None)
+        else:
+            conn.info[_BLOCK] = outer and conn.info.get(_BLOCK) is True
+    if not before or not clean:
+        return
+    for row, invoice in named:
+        ident = int(row.id or 0)
+        for number, ids in before.items():
+            if number == invoice.po_number and ident not in ids:
+                ids.append(ident)
+            elif number != invoice.po_number and ident in ids:  # a revision that left this PO
+                ids.remove(ident)
+    before.update(cast(dict[str, list[int]], conn.info.get(_IDS, {})))  # read since: as read
+    conn.info[_IDS] = before
 
 
 def _forget(conn: Connection, *_args: Any) -> None:
     """The transaction began, ended, or a savepoint of it was rolled back: nothing kept holds."""
     conn.info.pop(_IDS, None)
+    _spoil(conn)
 
 
 for _name in ("begin", "commit", "rollback", "rollback_savepoint"):

@@ -72,7 +72,10 @@ def recheck(
         draft, po = drafted.notice, drafted.po
         profile = partners.get(po.row.partner)
         ctx = Context(po.row.partner, profile.rules, now.date(), profile.standard, record_id=record.id)
-        held.reasons += ship_notice_reasons(session, draft, ctx, drafted.bundles)
+        # the notice's own record is the only one of its partner and shipment id (unique), when
+        # it still has that key: the 365-day check's "sent before" is then looked for in hand
+        own = (record.partner, record.shipment_id) == (ctx.partner, draft.shipment_id)
+        held.reasons += ship_notice_reasons(session, draft, ctx, drafted.bundles, [record] if own else None)
         notice = as_sent(draft)
         if held.reasons or len(records) != 1 or _states(archive.read(message.sha256), mappings, notice):
             continue

@@ -20,9 +20,9 @@ A partner's ``rules.ship_notice.skip`` turns a code off.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -49,10 +49,16 @@ class Context:
 
 
 def ship_notice_reasons(
-    session: Session, notice: Shipment, ctx: Context, bundles: Mapping[str, PoBundle] | None = None
+    session: Session,
+    notice: Shipment,
+    ctx: Context,
+    bundles: Mapping[str, PoBundle] | None = None,
+    records: Sequence[ShipNoticeRecord] | None = None,
 ) -> list[Reason]:
     """Every reason ``notice`` must not be sent to ``ctx.partner`` (empty: it may go). ``bundles``:
-    the order books of its POs as the caller loaded them in this transaction (else loaded here)."""
+    the order books of its POs as the caller loaded them in this transaction (else loaded here);
+    ``records``: the ship notice records of ``ctx.partner`` with ``notice.shipment_id`` (at most
+    one: they are unique), as the caller read them in this transaction (else read here)."""
     rules = ctx.rules.ship_notice
     out: list[Reason] = []
 
@@ -65,7 +71,7 @@ def ship_notice_reasons(
     )
     for f in shipment_findings(draft, ctx.rules.reconcile, ctx.today):
         add(f.kind, f"{f.actual} (expected {f.expected})")
-    _uniqueness(session, notice, ctx, add)
+    _uniqueness(session, notice, ctx, add, records)
     if rules.require_scac and not notice.carrier_scac:
         add("carrier_scac_missing", "no carrier SCAC (TD503): Amazon requires it in US/CA/MX")
     if ctx.standard == "edifact" and len(notice.orders) > 1:
@@ -117,17 +123,35 @@ def _window(notice: Shipment, po: PurchaseOrder, add: _Add) -> None:
         )
 
 
-def _uniqueness(session: Session, notice: Shipment, ctx: Context, add: _Add) -> None:
+def _sent_before(record: ShipNoticeRecord, ctx: Context, since: datetime) -> bool:
+    """The query of :func:`_uniqueness` on a record in hand (its partner and shipment id match):
+    queued, created since ``since``, not the notice's own (a stored time without a zone is UTC,
+    as every time the store writes)."""
+    created = record.created_at if record.created_at.tzinfo else record.created_at.replace(tzinfo=UTC)
+    own = ctx.record_id is not None and record.id == ctx.record_id
+    return record.status == "queued" and created >= since and not own
+
+
+def _uniqueness(
+    session: Session,
+    notice: Shipment,
+    ctx: Context,
+    add: _Add,
+    records: Sequence[ShipNoticeRecord] | None = None,
+) -> None:
     since = utcnow() - timedelta(days=ctx.rules.ship_notice.unique_days)
-    earlier = session.exec(
-        select(ShipNoticeRecord).where(
-            ShipNoticeRecord.partner == ctx.partner,
-            ShipNoticeRecord.shipment_id == notice.shipment_id,
-            ShipNoticeRecord.status == "queued",
-            ShipNoticeRecord.created_at >= since,  # type: ignore[operator]
-            ShipNoticeRecord.id != ctx.record_id,
-        )
-    ).first()
+    if records is not None:
+        earlier = next((r for r in records if _sent_before(r, ctx, since)), None)
+    else:
+        earlier = session.exec(
+            select(ShipNoticeRecord).where(
+                ShipNoticeRecord.partner == ctx.partner,
+                ShipNoticeRecord.shipment_id == notice.shipment_id,
+                ShipNoticeRecord.status == "queued",
+                ShipNoticeRecord.created_at >= since,  # type: ignore[operator]
+                ShipNoticeRecord.id != ctx.record_id,
+            )
+        ).first()
     if earlier is not None:
         add(
             "shipment_id_used_before",

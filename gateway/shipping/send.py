@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from gateway.canonical import Party, PurchaseOrder, Shipment
@@ -145,16 +146,18 @@ def send_ship_notice(
     profile = partners.get(partner)
     numbers = [o.po_number for o in draft.orders]
     ctx = Context(partner, profile.rules, today, profile.standard)
-    # on the ASN's own lines and cartons, against the order books just loaded
-    reasons = ship_notice_reasons(session, draft, ctx, drafted.bundles)
-    notice = as_sent(draft)  # one item line per carton content, as an 856 states it
     record = session.exec(
         select(ShipNoticeRecord).where(
-            ShipNoticeRecord.partner == partner, ShipNoticeRecord.shipment_id == notice.shipment_id
+            ShipNoticeRecord.partner == partner, ShipNoticeRecord.shipment_id == draft.shipment_id
         )
     ).first()
+    # on the ASN's own lines and cartons, against the order books just loaded; the notice's own
+    # record (unique per partner and shipment id) is the one "sent before" the check looks for
+    reasons = ship_notice_reasons(session, draft, ctx, drafted.bundles, [record] if record else [])
+    notice = as_sent(draft)  # one item line per carton content, as an 856 states it
     if record is not None and record.status in SETTLED:
         return Outcome(record, notice, reasons)  # sent once; an operator's cancel stands (a replay)
+    fresh = record is None
     record = record or ShipNoticeRecord(
         partner=partner, shipment_id=notice.shipment_id, source_shipment_id=shipment_id
     )
@@ -179,27 +182,43 @@ def send_ship_notice(
         raise ShipNoticeError(f"ship notice {notice.shipment_id} {exc}") from None
     record.status = "queued"
     record.message_id = message.id
-    label_and_record(session, archive, record, notice, po.doc.po_number)
+    label_and_record(session, archive, record, notice, po.doc.po_number, fresh=fresh)
     return Outcome(record, notice, [])
 
 
 def label_and_record(
-    session: Session, archive: Archive, record: ShipNoticeRecord, notice: Shipment, po_number: str
+    session: Session,
+    archive: Archive,
+    record: ShipNoticeRecord,
+    notice: Shipment,
+    po_number: str,
+    *,
+    fresh: bool = False,
 ) -> None:
     """Archive ``notice``'s carton labels beside ``record`` and record its SSCCs (365-day rule);
-    an SSCC already recorded for the notice is not recorded twice."""
+    an SSCC already recorded for the notice is not recorded twice. ``fresh``: ``record`` is new
+    in this transaction (there was none for its partner and shipment id), so no SSCC can be
+    recorded for the notice yet (SSCC uses are written here only, beside their record, and
+    neither is ever deleted): none is looked up. The uses go in one ``INSERT`` (Core: no row
+    object is read back)."""
     from gateway.shipping.labels import carton_labels  # reportlab and PIL: only to draw labels
 
     record.labels_key = archive.store(carton_labels(notice, po_number)).sha256
     session.add(record)
-    known = set(
-        session.exec(
-            select(SsccUse.sscc).where(
-                SsccUse.partner == record.partner, SsccUse.shipment_id == notice.shipment_id
-            )
-        ).all()
-    )
-    for package in notice.packages:
-        if package.sscc not in known:
-            session.add(SsccUse(partner=record.partner, sscc=package.sscc, shipment_id=notice.shipment_id))
+    known: set[str] = set()
+    if not fresh:
+        known = set(
+            session.exec(
+                select(SsccUse.sscc).where(
+                    SsccUse.partner == record.partner, SsccUse.shipment_id == notice.shipment_id
+                )
+            ).all()
+        )
+    uses = [
+        {"partner": record.partner, "sscc": p.sscc, "shipment_id": notice.shipment_id, "created_at": utcnow()}
+        for p in notice.packages
+        if p.sscc not in known
+    ]
     session.flush()
+    if uses:
+        session.execute(insert(SsccUse.__table__), uses)  # type: ignore[attr-defined]
