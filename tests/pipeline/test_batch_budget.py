@@ -1,4 +1,4 @@
-"""A large file's batch is bounded by the segments it holds, not only by its count (issue 15).
+"""A large file is read in small chunks and stored in batches bounded by the segments they hold (issue 15).
 
 The store stage takes at most :data:`~gateway.service.pipeline.store.BATCH` transactions a call,
 and fewer when they reach :data:`~gateway.service.pipeline.translate.SEGMENTS` segments: what a
@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from gateway.service import pipeline
-from gateway.service.pipeline import store, translate
+from gateway.service.pipeline import parse, store, translate
 from gateway.service.runtime import Runtime
 from gateway.store import session_scope
-from gateway.store.models import Document, MessageEvent
+from gateway.store.models import Document, DocumentLine, MessageEvent
 from tests.pipeline.conftest import make_home
 from tests.pipeline.test_large_file import interchange
 
@@ -70,5 +70,23 @@ def test_the_count_still_bounds_a_batch_of_small_transactions(
             "5 purchase_order stored (P0000001 ... P0000005): 5 created",
             "3 purchase_order stored (P0000006 ... P0000008): 3 created",
         ]
+    finally:
+        runtime.close()
+
+
+def test_a_file_read_in_chunks_that_cut_its_segments_is_stored_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parse and translate stages read the file :data:`~gateway.service.pipeline.parse.CHUNK`
+    characters at a time: a chunk that ends inside a segment (or an ISA) changes nothing."""
+    monkeypatch.setattr(parse, "CHUNK", 7)
+    runtime = Runtime.open(make_home(tmp_path / "gw"))
+    try:
+        receipt = pipeline.ingest(runtime, interchange(POS), "big.edi")
+        assert receipt.state == "done"
+        with session_scope(runtime.engine) as session:
+            keys = sorted(session.exec(select(Document.business_key)).all())
+            lines = session.exec(select(func.count()).select_from(DocumentLine)).one()
+        assert keys == [f"P{n:07d}" for n in range(1, POS + 1)] and lines == 3 * POS
     finally:
         runtime.close()

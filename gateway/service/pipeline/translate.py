@@ -30,6 +30,7 @@ from gateway.mapping.errors import MappingError, TranslationError
 from gateway.mapping.registry import MappingRegistry
 from gateway.outbound.acks import is_acknowledgement, read_acknowledgement
 from gateway.service.errors import StageCode, StageError
+from gateway.service.pipeline import parse
 from gateway.service.pipeline.context import Context, Step, where
 from gateway.store.models import Message
 
@@ -103,7 +104,7 @@ def _accepted(context: Context, tx: Transaction) -> bool:
 
 
 def _transactions(path: Path) -> Iterator[Transaction]:
-    return (item for item in iter_transactions(path) if isinstance(item, Transaction))
+    return (item for item in iter_transactions(path, parse.CHUNK) if isinstance(item, Transaction))
 
 
 def _read_ack(context: Context, tx: Transaction) -> AckResult:
