@@ -5,7 +5,9 @@ docs/performance.md): Alembic with Mako and Pygments on every start, the label P
 lxml, pydifact, the scheduler, AS2 and SFTP. Each is now imported where it is used; this test
 runs the command in a fresh interpreter (a gateway home with the shipped partner profiles and
 mappings, its database already at head) and checks that none of them was loaded, so a new
-top-level import cannot quietly bring them back.
+top-level import cannot quietly bring them back. Nor are the hooks an 850 does not run
+(settlement acts on remittances and returns, the automatic ship notice on shipments:
+``Hook.types`` in :mod:`gateway.service.hooks`).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "messages" / "x12_4010_850_new_po.edi"
 #: what an X12 850 on SQLite does not need: migrations (the database is at head), labels, XML,
-#: EDIFACT writing, the scheduler, the transports, the console, e-mail
+#: EDIFACT writing, the scheduler, the transports, the console, e-mail, the hooks of other types
 HEAVY = (
     "alembic", "mako", "pygments", "reportlab", "PIL", "lxml", "pydifact", "apscheduler",
     "pyas2lib", "oscrypto", "cryptography", "paramiko", "flask", "werkzeug", "waitress", "smtplib",
+    "gateway.settlement", "gateway.shipping.auto",
 )  # fmt: skip
 PROBE = """
 import json, sys

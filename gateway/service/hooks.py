@@ -42,18 +42,25 @@ from sqlmodel import Session
 from gateway import invoicing, reconcile
 from gateway.edi.model import AckResult
 from gateway.service.runtime import Runtime
-from gateway.settlement import hooks as settlement
-from gateway.shipping import auto as shipping
 from gateway.shipping import po_ack
 from gateway.store.models import Document, Message
 
 
 @dataclass(frozen=True, slots=True)
 class Hook:
-    """One step after the documents are stored; ``run`` returns notes for the message's timeline."""
+    """One step after the documents are stored; ``run`` returns notes for the message's timeline.
+    ``types``: the only document types it acts on (``None``: any), so a batch with none of them
+    skips it, and its module is imported the first time it runs (an 850 file never loads settlement
+    or ship notices: :func:`runs_on`)."""
 
     name: str
     run: Callable[[Session, Runtime, Sequence[Document]], list[str]]
+    types: frozenset[str] | None = None
+
+
+def runs_on(hook: Hook, rows: Sequence[Document]) -> bool:
+    """Whether ``hook`` has anything to do for ``rows``: one of them is of a type it acts on."""
+    return hook.types is None or any(row.type in hook.types for row in rows)
 
 
 def _reconcile(session: Session, runtime: Runtime, rows: Sequence[Document]) -> list[str]:
@@ -67,10 +74,14 @@ def _invoice(session: Session, runtime: Runtime, rows: Sequence[Document]) -> li
 
 
 def _settle(session: Session, runtime: Runtime, rows: Sequence[Document]) -> list[str]:
+    from gateway.settlement import hooks as settlement  # only for a remittance or a return (Hook.types)
+
     return settlement.on_documents_stored(session, runtime.partners, rows)
 
 
 def _ship_notice(session: Session, runtime: Runtime, rows: Sequence[Document]) -> list[str]:
+    from gateway.shipping import auto as shipping  # only for a shipment (Hook.types)
+
     return shipping.on_documents_stored(session, runtime.partners, runtime.mappings, runtime.archive, rows)
 
 
@@ -101,8 +112,8 @@ def summarised(what: str, notes: list[str]) -> list[str]:
 STORED_HOOKS: tuple[Hook, ...] = (
     Hook("reconciliation", _reconcile),
     Hook("invoicing", _invoice),
-    Hook("settlement", _settle),
-    Hook("ship notice", _ship_notice),
+    Hook("settlement", _settle, frozenset({"remittance", "return_authorization"})),
+    Hook("ship notice", _ship_notice, frozenset({"shipment"})),
     Hook("po acknowledgement", _po_ack),
 )
 

@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from gateway.service.errors import StageError
+from gateway.service.hooks import runs_on
 from gateway.service.pipeline import ahead, checkpoint, outcomes
 from gateway.service.pipeline.context import Context, Step, where
 from gateway.service.pipeline.corrections import settle_corrected
@@ -44,13 +45,15 @@ def after_stored(session: Session, message: Message, context: Context) -> Step |
 def run_hooks(session: Session, message: Message, context: Context, rows: Sequence[Document]) -> None:
     """Each of ``context.hooks`` over ``rows`` in a savepoint: a failure is noted and rolled back.
     Unless ``context.isolate_hooks`` is off: then they run in the caller's savepoint, and a failure
-    raises (the caller rolls the whole run back and runs it again isolated)."""
+    raises (the caller rolls the whole run back and runs it again isolated). A hook that acts on
+    none of the rows' document types is skipped (:func:`~gateway.service.hooks.runs_on`)."""
+    hooks = [hook for hook in context.hooks if runs_on(hook, rows)]
     if not context.isolate_hooks:
-        for hook in context.hooks:
+        for hook in hooks:
             for note in hook.run(session, context.runtime, rows):
                 messages.note_event(session, message, note)
         return
-    for hook in context.hooks:
+    for hook in hooks:
         try:
             with session.begin_nested():
                 notes = hook.run(session, context.runtime, rows)

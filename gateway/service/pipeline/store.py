@@ -1,7 +1,8 @@
 """The store stage: the documents by business key, and the acknowledgements applied, a batch at a time.
 
-One call translates the next :data:`BATCH` transactions of the file (the translate stage opened
-them as a stream), stores their documents in bulk and applies the acknowledgements; the next
+One call translates the next :data:`BATCH` transactions of the file, fewer when they reach
+:data:`~gateway.service.pipeline.translate.SEGMENTS` segments (the translate stage opened them as a
+stream), stores their documents in bulk and applies the acknowledgements; the next
 runs the service's hooks over that batch (:func:`~gateway.service.pipeline.after.run_hooks`) and
 moves the message's checkpoint past it. Each returns :data:`Step.STORE` while there is more,
 which commits before the next call (the contract of :mod:`~gateway.service.pipeline.run`): memory
@@ -38,8 +39,9 @@ from gateway.store import messages
 from gateway.store.documents import Stored, remember_document, save_documents
 from gateway.store.models import Document, Message, MessageState
 
-#: transactions a batch: a commit each, the most that memory holds at once (200: the same speed as
-#: 500 on a 20,000-PO interchange, and 23 MiB less peak RSS on POs of 20 lines; docs/performance.md)
+#: transactions a batch at most: a commit each (200: the same speed as 500 on a 20,000-PO
+#: interchange); the segment budget of the translate stage ends a batch of large ones sooner
+#: (``translate.SEGMENTS``: what memory holds follows their size; docs/performance.md)
 BATCH = 200
 #: a batch of at most this many documents notes each on the timeline, a larger one sums them up
 NOTE_EACH = 20
